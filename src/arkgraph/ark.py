@@ -1,0 +1,129 @@
+"""Parse, validate, normalize and mint ARKs (draft-kunze-ark). Pure, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from .errors import ArkError
+
+BETANUMERIC = "0123456789bcdfghjkmnpqrstvwxz"
+_NAME_CHARS = re.compile(r"^[A-Za-z0-9=~*+@_$%./-]+$")
+_LABEL = re.compile(r"ark:/?", re.IGNORECASE)
+_HYPHENS = re.compile("[-\u2010-\u2015]")
+_STRUCT_RUN = re.compile(r"[./]{2,}")
+_PCT = re.compile(r"%([0-9a-fA-F]{2})")
+_NAAN = re.compile(r"^[0-9bcdfghjkmnpqrstvwxz]+$")
+
+DEFAULT_NAAN = "99999"
+DEFAULT_BASE = "https://n2t.net/"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Ark:
+    """A normalized ARK: ``ark:NAAN/name`` plus optional qualifiers (``/f12``, ``.thumbnail``)."""
+
+    naan: str
+    name: str
+    qualifier: str = ""
+
+    def __str__(self) -> str:
+        return f"ark:{self.naan}/{self.name}{self.qualifier}"
+
+    @property
+    def base(self) -> "Ark":
+        return Ark(self.naan, self.name) if self.qualifier else self
+
+    @property
+    def legacy(self) -> str:
+        """The older ``ark:/NAAN/...`` form that BnF still publishes."""
+        return f"ark:/{self.naan}/{self.name}{self.qualifier}"
+
+    def iri(self, base: str = DEFAULT_BASE) -> str:
+        return f"{base}{self}"
+
+    def child(self, qualifier: str) -> "Ark":
+        """A sub-resource: ``/part`` reveals hierarchy, ``.variant`` a variant."""
+        return Ark(self.naan, self.name, self.qualifier + qualifier)
+
+
+def normalize_text(text: str) -> str:
+    """Apply the spec's normalization steps to an ARK string (with or without NMA)."""
+    s = re.sub(r"\s+", "", text)
+    m = _LABEL.search(s)
+    if not m:
+        raise ArkError(f"not an ARK (no 'ark:' label): {text!r}")
+    s = s[m.start():]  # 1. drop the NMA
+    s = s.split("?", 1)[0].split("#", 1)[0]  # 2. drop query (and fragment)
+    s = "ark:" + s[m.end() - m.start():]  # 3. ark:/ -> ark:
+    s = _PCT.sub(lambda p: "%" + p.group(1).upper(), s)  # 5.
+    s = _HYPHENS.sub("", s)  # 6.
+    s = _STRUCT_RUN.sub(lambda r: r.group(0)[0], s)  # 8. runs of / and .
+    return s.rstrip("/.")
+
+
+def parse(text: str) -> Ark:
+    """Parse any ARK form: ``ark:/12148/x``, ``ark:12148/x``, ``https://host/ark:/12148/x/f3``."""
+    s = normalize_text(text)
+    rest = s[4:].lstrip("/.")
+    naan, sep, tail = rest.partition("/")
+    naan = naan.lower()  # 4.
+    if not naan or not _NAAN.match(naan):
+        raise ArkError(f"bad NAAN {naan!r} in ARK {text!r}")
+    if not sep or not tail:
+        raise ArkError(f"ARK without a name: {text!r}")
+    if not _NAME_CHARS.match(tail):
+        raise ArkError(f"ARK name has characters outside the ARK repertoire: {text!r}")
+    # the base name ends at the first structural character
+    m = re.search(r"[./]", tail)
+    name, qualifier = (tail[: m.start()], tail[m.start():]) if m else (tail, "")
+    if not name:
+        raise ArkError(f"ARK without a name: {text!r}")
+    # 9. a variant component followed by a hierarchy component is malformed
+    if re.search(r"\.[^/]*/", qualifier):
+        raise ArkError(f"ARK variant before a hierarchy part: {text!r}")
+    return Ark(naan, name, qualifier)
+
+
+def try_parse(text: str | None) -> Ark | None:
+    if not text:
+        return None
+    try:
+        return parse(text)
+    except ArkError:
+        return None
+
+
+def equivalent(a: str, b: str) -> bool:
+    return parse(a) == parse(b)
+
+
+def betanumeric_hash(key: str, length: int = 12) -> str:
+    """A stable opaque name from any key, in the betanumeric alphabet."""
+    n = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:12], "big")
+    out = []
+    for _ in range(length):
+        n, r = divmod(n, len(BETANUMERIC))
+        out.append(BETANUMERIC[r])
+    return "".join(out)
+
+
+def check_naan(naan: str) -> str:
+    naan = naan.strip().lower()
+    if not naan or not _NAAN.match(naan):
+        raise ArkError(f"bad NAAN {naan!r}: NAANs are betanumeric (digits and consonants but 'l')")
+    return naan
+
+
+def mint(naan: str, shoulder: str, local_id: str | int) -> Ark:
+    """Mint a deterministic ARK: same (naan, shoulder, id) → same ARK.
+
+    Plain numeric ids are kept readable (``pm216702``); anything else is hashed so the
+    name stays opaque, short and inside the ARK repertoire.
+    """
+    local = str(local_id).strip()
+    if not shoulder or any(c not in BETANUMERIC[10:] for c in shoulder):
+        raise ArkError(f"shoulder must be betanumeric letters: {shoulder!r}")
+    name = local if local.isdigit() and local.isascii() else betanumeric_hash(local)
+    return Ark(check_naan(naan), shoulder + name)

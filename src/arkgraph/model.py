@@ -1,0 +1,184 @@
+"""The source-neutral record model: what any source reader produces and every profile emits.
+
+Readers turn raw source data into a :class:`Record`; profiles turn a Record into triples.
+IRIs are decided by the reader (it knows the stable ids); profiles only add suffixes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """A term: from a crosswalk table (AAT, MARC relator, …) or a local concept minted from its label."""
+
+    iri: str
+    label: str
+    local: bool = False          # not in any table: a curator may want to map it
+    schema_type: str | None = None  # schema.org class, where the table gives one
+    code: str | None = None       # relator code, BCP 47 tag, unit code…
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    iri: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSpan:
+    """A span with inclusive bounds as xsd:dateTime strings, and the source's own wording."""
+
+    label: str | None = None
+    begin: str | None = None      # begin of the begin, e.g. 1876-01-01T00:00:00Z
+    end: str | None = None        # end of the end, e.g. 1876-12-31T23:59:59Z
+    schema_date: str | None = None  # xsd:date / gYear / gYearMonth for schema.org
+    qualifier: str | None = None  # "Vers", "Entre"…
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    iri: str
+    name: str
+    kind: str = "Person"          # Person | Group
+    family_name: str | None = None
+    given_name: str | None = None
+    qualifier: str | None = None  # "Dr", "Abbé"…
+    birth: TimeSpan | None = None
+    death: TimeSpan | None = None
+    birth_place: Place | None = None
+    death_place: Place | None = None
+    flags: tuple[str, ...] = ()   # "unknown" for "Inconnu"/"Anonyme"
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    agent: Agent
+    role: Concept                 # a MARC relator concept; label kept in French
+    creator: bool = True          # dc:creator vs dc:contributor
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    value: str
+    kind: str                     # ark | accession | system | uuid | call | isbn | issn | url | other
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Dimension:
+    kind: Concept
+    value: float
+    unit: Concept
+    part: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    kind: str                     # description | inscription | commentary | location | extent | note | rights | credit | materials | scale | pagination
+    text: str
+    lang: str | None = "fr"
+    label: str | None = None      # e.g. the inscription type "Signature"
+
+
+@dataclass(frozen=True, slots=True)
+class DigitalObject:
+    """An image, web page, IIIF manifest, or page view that stands for the work online."""
+
+    iri: str
+    kind: str                     # image | webpage | manifest | view
+    access_point: str | None = None
+    format: str | None = None
+    thumbnail: str | None = None
+    label: str | None = None
+    license: str | None = None
+    credit: str | None = None
+    copyright: str | None = None
+    service: str | None = None    # IIIF image service base
+    conforms_to: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Acquisition:
+    mode: Concept
+    timespan: TimeSpan | None = None
+    donors: tuple[Agent, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    publisher: Agent | None = None
+    place: Place | None = None
+    timespan: TimeSpan | None = None
+    label: str | None = None      # the source string, e.g. "M. Dreyfous (Paris)"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A relation to another resource: catalogue record, parent periodical, related work."""
+
+    iri: str | None
+    kind: str                     # catalogue | part_of | related | reproduction | collection
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A component: a page view, a ToC entry, a periodical issue."""
+
+    iri: str
+    kind: str                     # page | toc | issue | year
+    label: str | None = None
+    order: int | None = None
+    ref: str | None = None        # page reference / issue date label
+    image: DigitalObject | None = None
+    target: str | None = None     # IRI of the page a ToC entry points to
+
+
+@dataclass(slots=True)
+class Record:
+    """One source record, mapped. ``iri`` is the record's ARK IRI and keys everything else."""
+
+    iri: str
+    ark: str                      # normalized ARK string, e.g. ark:12148/bpt6k58017546
+    source: str                   # parismusees | gallica
+    local_id: str
+    kind: str = "object"          # object (museum work) | document (library item)
+    minted: bool = True           # ARK minted by arkgraph (vs the institution's own)
+    deleted: bool = False         # an OAI-PMH deletion marker
+    titles: list[tuple[str, str | None, str]] = field(default_factory=list)  # (text, lang, primary|alternate|subtitle)
+    identifiers: list[Identifier] = field(default_factory=list)
+    schema_types: list[str] = field(default_factory=list)
+    classifications: list[Concept] = field(default_factory=list)   # object types, denominations
+    genres: list[Concept] = field(default_factory=list)            # broad domains, typedoc, setSpec, dewey
+    contributions: list[Contribution] = field(default_factory=list)
+    production_time: TimeSpan | None = None
+    production_places: list[Place] = field(default_factory=list)
+    periods: list[Concept] = field(default_factory=list)
+    century: str | None = None
+    materials: list[Concept] = field(default_factory=list)
+    dimensions: list[Dimension] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    subjects: list[Concept] = field(default_factory=list)          # themes, RAMEAU subjects
+    depicted_places: list[Place] = field(default_factory=list)
+    depicted_agents: list[Agent] = field(default_factory=list)
+    styles: list[Concept] = field(default_factory=list)
+    keeper: Agent | None = None
+    owner: Agent | None = None
+    acquisition: Acquisition | None = None
+    publication: Publication | None = None
+    languages: list[Concept] = field(default_factory=list)
+    rights: list[Concept] = field(default_factory=list)            # rights / licence URIs for the work
+    digital: list[DigitalObject] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)
+    page_url: str | None = None   # the public page on the institution's site
+    modified: str | None = None
+    flags: list[str] = field(default_factory=list)                 # e.g. "minted-identity"
+
+    @property
+    def title(self) -> str:
+        return self.titles[0][0] if self.titles else self.local_id
