@@ -1,0 +1,15 @@
+"""Harvesters: fetch raw API responses, as received, into a directory ``arkgraph convert`` reads.
+
+* ``parismusees.harvest`` — GraphQL ``nodeQuery`` pages by limit/offset.
+* ``gallica.harvest_arks`` / ``harvest_oai`` / ``harvest_sru`` / ``list_sets`` — OAIRecord,
+  OAI-PMH, SRU and the per-document services (Pagination, Issues, Toc, IIIF).
+
+All of them are resumable (``checkpoint``), write atomically (``files``) and report through
+a ``progress.Reporter``. The network policy lives in ``arkgraph.http``.
+"""
+
+from __future__ import annotations
+
+from .common import HarvestStopped, Result
+
+__all__ = ["HarvestStopped", "Result"]
