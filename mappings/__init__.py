@@ -1,0 +1,1 @@
+"""Crosswalk tables (CSV), shipped inside the arkgraph package. Curators edit the CSV files; see README.md."""

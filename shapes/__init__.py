@@ -1,0 +1,1 @@
+"""SHACL shapes for arkgraph output (Turtle), shipped inside the package."""

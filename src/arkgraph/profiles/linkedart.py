@@ -1,0 +1,286 @@
+"""Record → CIDOC-CRM triples in the Linked Art 1.0 patterns.
+
+Structural nodes (names, identifiers, production, dimensions, statements…) live under
+``<record>/la/…``; those are embedded in the record's JSON-LD. Everything else (persons,
+places, groups, concepts, the shown VisualItem) is a reference to a resource of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
+from ..terms import AAT, CRM, DC, DCTERMS, DIG, LA, RDFS, A, I, L, LABEL, Triple, dec, dt
+
+C = {k: I(CRM + k) for k in (
+    "E22_Human-Made_Object E33_E41_Linguistic_Appellation E42_Identifier E55_Type E57_Material E58_Measurement_Unit "
+    "E54_Dimension E12_Production E52_Time-Span E21_Person E74_Group E53_Place E36_Visual_Item E33_Linguistic_Object "
+    "E8_Acquisition E56_Language E4_Period E65_Creation E7_Activity E67_Birth E69_Death "
+    "P1_is_identified_by P2_has_type P190_has_symbolic_content P72_has_language P108i_was_produced_by P4_has_time-span "
+    "P82a_begin_of_the_begin P82b_end_of_the_end P7_took_place_at P9_consists_of P14_carried_out_by "
+    "P32_used_general_technique P43_has_dimension P90_has_value P91_has_unit P45_consists_of P65_shows_visual_item "
+    "P129_is_about P138_represents P50_has_current_keeper P52_has_current_owner P24i_changed_ownership_through "
+    "P24_transferred_title_of P23_transferred_title_from P22_transferred_title_to P67i_is_referred_to_by "
+    "P138i_has_representation P129i_is_subject_of P10_falls_within P128_carries P94i_was_created_by "
+    "P98i_was_born P100i_died_in P16i_was_used_for P46_is_composed_of P106_is_composed_of P3_has_note "
+    "P46i_forms_part_of P106i_forms_part_of P104_is_subject_to E30_Right P130_shows_features_of").split()}
+LAX = {k: I(LA + k) for k in ("digitally_shown_by", "digitally_carried_by", "access_point", "equivalent",
+                              "member_of", "DigitalService", "digitally_available_via", "Set")}
+DIGITAL_OBJECT = I(DIG + "D1_Digital_Object")
+FORMAT = I(DC + "format")
+CONFORMS = I(DCTERMS + "conformsTo")
+
+# Linked Art's own vocabulary (AAT ids from the Linked Art model docs)
+AATS = {
+    "artwork": "300133025", "type_of_work": "300435443", "brief_text": "300418049", "primary_name": "300404670",
+    "alternate_name": "300264273", "subtitle": "300264273", "display_name": "300404669",
+    "accession": "300312355", "system": "300435704", "call": "300311706", "isbn": "300417443",
+    "issn": "300417430", "local": "300404621", "description": "300435416", "note": "300027200",
+    "inscription": "300435414", "dimensions": "300435430", "materials": "300435429", "credit": "300026687",
+    "rights": "300435434", "provenance": "300435438", "production": "300435436", "digital_image": "300215302",
+    "web_page": "300264578", "museum": "300312281", "french": "300388306", "style": "300015646",
+    "pagination": "300435440", "publishing": "300054686", "occupation": "300263369", "provenance_activity": "300055863",
+    "collection_item": "300404024", "period": "300081446",
+}
+STATEMENT_AAT = {"description": "description", "commentary": "note", "inscription": "inscription",
+                 "location": "note", "dimensions": "dimensions", "note": "note", "image_caption": "note",
+                 "extent": "dimensions", "scale": "note", "pagination": "pagination", "rights": "rights",
+                 "credit": "credit", "provenance": "provenance"}
+AAT_LABELS = {"artwork": "Artwork", "type_of_work": "Type of Work", "brief_text": "Brief Text",
+              "primary_name": "Primary Name", "alternate_name": "Alternate Name", "accession": "Accession Number",
+              "system": "System Number", "call": "Call Number", "description": "Description", "note": "Note",
+              "inscription": "Inscription", "dimensions": "Dimensions Statement", "digital_image": "Digital Image",
+              "web_page": "Web Page", "french": "French", "style": "Style", "credit": "Credit Line",
+              "pagination": "Pagination Statement", "rights": "Rights Statement", "isbn": "ISBN", "issn": "ISSN",
+              "local": "Local Number", "publishing": "Publishing", "production": "Production Statement",
+              "provenance": "Provenance Statement", "museum": "Museum"}
+IDENT_KIND = {"ark": "system", "accession": "accession", "system": "system", "uuid": "system", "call": "call",
+              "isbn": "isbn", "issn": "issn", "other": "local"}
+
+
+def aat(key: str) -> str:
+    return AAT + AATS[key]
+
+
+def _type(s: str, iri: str, label: str | None, out: list[Triple], meta: str | None = None,
+          klass: str = "E55_Type") -> None:
+    out.append((s, C["P2_has_type"] if klass == "E55_Type" else C["P45_consists_of"], I(iri)))
+    _describe_type(iri, label, out, meta, klass)
+
+
+def _describe_type(iri: str, label: str | None, out: list[Triple], meta: str | None = None,
+                   klass: str = "E55_Type") -> None:
+    t = I(iri)
+    out.append((t, A, C[klass]))
+    if label:
+        out.append((t, LABEL, L(label)))
+    if meta:
+        out.append((t, C["P2_has_type"], I(aat(meta))))
+        out.append((I(aat(meta)), A, C["E55_Type"]))
+        out.append((I(aat(meta)), LABEL, L(AAT_LABELS.get(meta, meta))))
+
+
+def _aat_type(s: str, key: str, out: list[Triple], meta: str | None = None) -> None:
+    _type(s, aat(key), AAT_LABELS.get(key), out, meta)
+
+
+def _name(s: str, node: str, text: str, out: list[Triple], kind: str = "primary_name", lang: str | None = "fr") -> None:
+    n = I(node)
+    out += [(s, C["P1_is_identified_by"], n), (n, A, C["E33_E41_Linguistic_Appellation"]),
+            (n, C["P190_has_symbolic_content"], L(text))]  # plain: LA puts the language in P72
+    _aat_type(n, kind, out)
+    if lang == "fr":
+        out.append((n, C["P72_has_language"], I(aat("french"))))
+        out += [(I(aat("french")), A, C["E56_Language"]), (I(aat("french")), LABEL, L("French"))]
+
+
+def _timespan(s: str, node: str, ts: TimeSpan, out: list[Triple]) -> None:
+    t = I(node)
+    out += [(s, C["P4_has_time-span"], t), (t, A, C["E52_Time-Span"])]
+    if ts.begin:
+        out.append((t, C["P82a_begin_of_the_begin"], dt(ts.begin)))
+    if ts.end:
+        out.append((t, C["P82b_end_of_the_end"], dt(ts.end)))
+    label = ts.label or (f"{ts.qualifier} " if ts.qualifier else "") + (ts.begin or "")[:4]
+    if label:
+        _name(t, node + "/name", label, out, "display_name", lang=None)
+
+
+def _ref(iri: str, klass: str, label: str, out: list[Triple]) -> str:
+    s = I(iri)
+    out += [(s, A, C[klass]), (s, LABEL, L(label))]
+    return s
+
+
+def _place(p: Place, out: list[Triple]) -> str:
+    s = _ref(p.iri, "E53_Place", p.label, out)
+    _name(s, p.iri + "/la/name", p.label, out, lang=None)
+    return s
+
+
+def _agent(a: Agent, out: list[Triple]) -> str:
+    s = _ref(a.iri, "E21_Person" if a.kind == "Person" else "E74_Group", a.name, out)
+    _name(s, a.iri + "/la/name", a.name, out, lang=None)
+    if a.kind == "Person":
+        for ts, pred, klass, key, place in ((a.birth, "P98i_was_born", "E67_Birth", "birth", a.birth_place),
+                                            (a.death, "P100i_died_in", "E69_Death", "death", a.death_place)):
+            if ts or place:
+                ev = I(f"{a.iri}/la/{key}")
+                out += [(s, C[pred], ev), (ev, A, C[klass])]
+                if ts:
+                    _timespan(ev, f"{a.iri}/la/{key}/timespan", ts, out)
+                if place:
+                    out.append((ev, C["P7_took_place_at"], _place(place, out)))
+    return s
+
+
+def _statement(s: str, node: str, kind: str, text: str, lang: str | None, out: list[Triple],
+               label: str | None = None) -> None:
+    n = I(node)
+    out += [(s, C["P67i_is_referred_to_by"], n), (n, A, C["E33_Linguistic_Object"]),
+            (n, C["P190_has_symbolic_content"], L(text))]
+    if label:
+        out.append((n, LABEL, L(label)))
+    _aat_type(n, STATEMENT_AAT.get(kind, "note"), out, meta="brief_text")
+    if lang == "fr":
+        out.append((n, C["P72_has_language"], I(aat("french"))))
+
+
+def _digital(w: str, base: str, d: DigitalObject, out: list[Triple]) -> None:
+    do = I(d.iri)
+    out.append((do, A, DIGITAL_OBJECT))
+    if d.label:
+        out.append((do, LABEL, L(d.label)))
+    if d.access_point:
+        ap = I(d.access_point)
+        out += [(do, LAX["access_point"], ap), (ap, A, DIGITAL_OBJECT)]
+    if d.format:
+        out.append((do, FORMAT, L(d.format)))
+    if d.conforms_to:
+        out.append((do, CONFORMS, I(d.conforms_to)))
+    if d.kind == "image":
+        vi = I(f"{base}/representation{d.iri.rsplit('/image', 1)[-1]}")
+        out += [(w, C["P138i_has_representation"], vi), (vi, A, C["E36_Visual_Item"]),
+                (vi, LAX["digitally_shown_by"], do)]
+        _aat_type(do, "digital_image", out)
+        if d.license:
+            r = I(f"{base}/representation{d.iri.rsplit('/image', 1)[-1]}/right")
+            out += [(vi, C["P104_is_subject_to"], r), (r, A, C["E30_Right"])]
+            _type(r, d.license, None, out)
+        if d.credit:
+            _statement(vi, f"{base}/representation{d.iri.rsplit('/image', 1)[-1]}/credit", "credit", d.credit, None, out)
+    elif d.kind in ("webpage", "manifest", "thumbnail"):
+        lo = I(f"{d.iri}/la/text")
+        out += [(w, C["P129i_is_subject_of"], lo), (lo, A, C["E33_Linguistic_Object"]),
+                (lo, LAX["digitally_carried_by"], do)]
+        if d.kind == "webpage":
+            _aat_type(do, "web_page", out)
+
+
+def triples(rec: Record) -> Iterator[Triple]:
+    out: list[Triple] = []
+    w = I(rec.iri)
+    base = rec.iri + "/la"
+    label = rec.title
+    out += [(w, A, C["E22_Human-Made_Object"]), (w, LABEL, L(label))]
+    if rec.kind == "object":
+        _aat_type(w, "artwork", out)
+    for c in rec.classifications + rec.genres:
+        _type(w, c.iri, c.label, out, meta="type_of_work")
+    for n, (text, lang, kind) in enumerate(rec.titles, 1):
+        _name(w, f"{base}/name{n}", text, out, "primary_name" if kind == "primary" else "alternate_name", lang)
+    for n, ident in enumerate(rec.identifiers, 1):
+        if ident.kind == "url":
+            out.append((w, LAX["equivalent"], I(ident.value)))
+            continue
+        node = I(f"{base}/identifier{n}")
+        out += [(w, C["P1_is_identified_by"], node), (node, A, C["E42_Identifier"]),
+                (node, C["P190_has_symbolic_content"], L(ident.value))]
+        _aat_type(node, IDENT_KIND.get(ident.kind, "local"), out)
+        if ident.label:
+            out.append((node, LABEL, L(ident.label)))
+
+    # production (or creation of the carried text, for documents)
+    if rec.contributions or rec.production_time or rec.production_places or rec.materials or rec.periods:
+        prod = I(f"{base}/production")
+        out += [(w, C["P108i_was_produced_by"], prod), (prod, A, C["E12_Production"])]
+        if rec.production_time:
+            _timespan(prod, f"{base}/production/timespan", rec.production_time, out)
+        for p in rec.production_places:
+            out.append((prod, C["P7_took_place_at"], _place(p, out)))
+        for c in rec.materials:
+            if (c.code or "") == "technique" or _is_technique(c):
+                _type(prod, c.iri, c.label, out)
+                out.append((prod, C["P32_used_general_technique"], I(c.iri)))
+        for c in rec.periods:
+            per = _ref(c.iri, "E4_Period", c.label, out)
+            out.append((prod, C["P10_falls_within"], per))
+        for n, contrib in enumerate(rec.contributions, 1):
+            part = I(f"{base}/production/part{n}")
+            out += [(prod, C["P9_consists_of"], part), (part, A, C["E12_Production"])]
+            _type(part, contrib.role.iri, contrib.role.label, out)
+            if "unknown" in contrib.agent.flags:
+                out.append((part, LABEL, L(f"{contrib.role.label} : {contrib.agent.name}")))
+            out.append((part, C["P14_carried_out_by"], _agent(contrib.agent, out)))
+    for c in rec.materials:
+        if not _is_technique(c):
+            _type(w, c.iri, c.label, out, klass="E57_Material")
+    if rec.materials:
+        _statement(w, f"{base}/materials", "materials", ", ".join(c.label for c in rec.materials), "fr", out)
+
+    for n, d in enumerate(rec.dimensions, 1):
+        node = I(f"{base}/dimension{n}")
+        out += [(w, C["P43_has_dimension"], node), (node, A, C["E54_Dimension"]),
+                (node, C["P90_has_value"], dec(d.value))]
+        _type(node, d.kind.iri, d.kind.label, out)
+        u = I(d.unit.iri)
+        out += [(node, C["P91_has_unit"], u), (u, A, C["E58_Measurement_Unit"]), (u, LABEL, L(d.unit.label))]
+        if d.part:
+            _name(node, f"{base}/dimension{n}/name", f"{d.part} : {d.kind.label}", out, "display_name", lang="fr")
+
+    for n, st in enumerate(rec.statements, 1):
+        _statement(w, f"{base}/statement{n}", st.kind, st.text, st.lang, out, st.label)
+
+    # what the object shows: a VisualItem of its own
+    if rec.subjects or rec.depicted_places or rec.depicted_agents or rec.styles:
+        vi = I(rec.iri + "/visual")
+        out += [(w, C["P65_shows_visual_item"], vi), (vi, A, C["E36_Visual_Item"]),
+                (vi, LABEL, L(f"Contenu visuel de « {label} »"))]
+        for c in rec.subjects:
+            out.append((vi, C["P129_is_about"], I(c.iri)))
+            _describe_type(c.iri, c.label, out)
+        for p in rec.depicted_places:
+            out.append((vi, C["P138_represents"], _place(p, out)))
+        for a in rec.depicted_agents:
+            out.append((vi, C["P138_represents"], _agent(a, out)))
+        for c in rec.styles:
+            _type(vi, c.iri, c.label, out, meta="style")
+
+    if rec.keeper:
+        out.append((w, C["P50_has_current_keeper"], _agent(rec.keeper, out)))
+    if rec.owner:
+        out.append((w, C["P52_has_current_owner"], _agent(rec.owner, out)))
+    if rec.acquisition:
+        acq = rec.acquisition
+        node = I(f"{base}/acquisition")
+        out += [(w, C["P24i_changed_ownership_through"], node), (node, A, C["E8_Acquisition"]),
+                (node, LABEL, L(acq.mode.label)), (node, C["P24_transferred_title_of"], w)]
+        _type(node, acq.mode.iri, acq.mode.label, out)
+        for d in acq.donors:
+            out.append((node, C["P23_transferred_title_from"], _agent(d, out)))
+        if rec.owner:
+            out.append((node, C["P22_transferred_title_to"], I(rec.owner.iri)))
+        if acq.timespan:
+            _timespan(node, f"{base}/acquisition/timespan", acq.timespan, out)
+    for c in rec.languages:
+        lang = I(c.iri)
+        out += [(lang, A, C["E56_Language"]), (lang, LABEL, L(c.label))]
+    for r in rec.rights:
+        _statement(w, f"{base}/rights", "rights", r.label, None, out)
+    for d in rec.digital:
+        _digital(w, base, d, out)
+    yield from out
+
+
+def _is_technique(c: Concept) -> bool:
+    return c.code == "technique"

@@ -1,0 +1,230 @@
+"""Record → Schema.org triples (http://schema.org/ IRIs, as in the official context)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
+from ..terms import A, SCHEMA, XSD, I, L, T, Triple, dec, safe_iri
+
+S = {k: I(SCHEMA + k) for k in (
+    "name alternateName alternativeHeadline identifier PropertyValue propertyID value url sameAs creator contributor Role "
+    "roleName Person Organization familyName givenName birthDate deathDate birthPlace deathPlace Place dateCreated "
+    "temporalCoverage locationCreated artMedium material height width depth size QuantitativeValue unitCode unitText "
+    "description text about contentLocation genre image ImageObject contentUrl thumbnailUrl license creditText "
+    "copyrightNotice acquireLicensePage encodingFormat provider copyrightHolder sourceOrganization mainEntityOfPage "
+    "isPartOf hasPart inLanguage publisher datePublished locationCreated keywords DefinedTerm inDefinedTermSet "
+    "termCode additionalType isBasedOn position associatedMedia subjectOf WebPage disambiguatingDescription "
+    "CreativeWork mentions spatialCoverage materialExtent numberOfPages thumbnail funder comment owner").split()}
+
+STATEMENT_PROPS = {"description": "description", "commentary": "description", "inscription": "text",
+                   "location": "disambiguatingDescription", "dimensions": "size", "note": "description",
+                   "image_caption": "description", "extent": "materialExtent", "scale": "description",
+                   "pagination": "description", "rights": "description", "credit": "description"}
+
+
+def _date_literal(value: str) -> str:
+    n = value.lstrip("-").count("-")
+    return T(value, XSD + ("gYear" if n == 0 else "gYearMonth" if n == 1 else "date"))
+
+
+def _term(subject: str, pred: str, c: Concept, out: list[Triple], *, as_text: bool = False) -> None:
+    """A concept as a DefinedTerm node (or plain text where schema.org wants Text)."""
+    if as_text:
+        out.append((subject, pred, L(c.label, "fr")))
+        return
+    s = I(c.iri)
+    out.append((subject, pred, s))
+    out.append((s, A, S["DefinedTerm"]))
+    out.append((s, S["name"], L(c.label, "fr")))
+
+
+def _place(p: Place, out: list[Triple]) -> str:
+    s = I(p.iri)
+    out.append((s, A, S["Place"]))
+    out.append((s, S["name"], L(p.label)))
+    return s
+
+
+def _agent(a: Agent, out: list[Triple]) -> str:
+    s = I(a.iri)
+    out.append((s, A, S["Person"] if a.kind == "Person" else S["Organization"]))
+    out.append((s, S["name"], L(a.name)))
+    if a.family_name:
+        out.append((s, S["familyName"], L(a.family_name)))
+    if a.given_name:
+        out.append((s, S["givenName"], L(a.given_name)))
+    if a.qualifier:
+        out.append((s, S["disambiguatingDescription"], L(a.qualifier, "fr")))
+    if a.kind == "Person":
+        for ts, prop in ((a.birth, "birthDate"), (a.death, "deathDate")):
+            if ts and ts.schema_date:
+                out.append((s, S[prop], _date_literal(ts.schema_date)))
+        for pl, prop in ((a.birth_place, "birthPlace"), (a.death_place, "deathPlace")):
+            if pl:
+                out.append((s, S[prop], _place(pl, out)))
+    return s
+
+
+def _image(w: str, d: DigitalObject, out: list[Triple]) -> None:
+    s = I(d.iri)
+    out.append((w, S["image"], s))
+    out.append((s, A, S["ImageObject"]))
+    if d.access_point:
+        out.append((s, S["contentUrl"], I(d.access_point)))
+    if d.thumbnail:
+        out.append((s, S["thumbnailUrl"], I(d.thumbnail)))
+    if d.label:
+        out.append((s, S["name"], L(d.label)))
+    if d.format:
+        out.append((s, S["encodingFormat"], L(d.format)))
+    if d.license:
+        out.append((s, S["license"], I(d.license)))
+    if d.credit:
+        out.append((s, S["creditText"], L(d.credit)))
+    if d.copyright:
+        out.append((s, S["copyrightNotice"], L(d.copyright)))
+    if d.conforms_to:
+        out.append((s, S["additionalType"], I(d.conforms_to)))
+
+
+def _timespan_temporal(ts: TimeSpan) -> str | None:
+    if ts.begin and ts.end:
+        b, e = ts.begin[:-10], ts.end[:-10]  # drop THH:MM:SSZ
+        return b if b == e else f"{b}/{e}"
+    return None
+
+
+def triples(rec: Record) -> Iterator[Triple]:
+    out: list[Triple] = []
+    w = I(rec.iri)
+    sub = rec.iri + "/sdo"
+    for t in rec.schema_types or ["CreativeWork"]:
+        out.append((w, A, I(SCHEMA + t)))
+    for text, lang, kind in rec.titles:
+        out.append((w, S["name"] if kind == "primary" else S["alternateName"], L(text, lang)))
+    for n, ident in enumerate(rec.identifiers, 1):
+        if ident.kind == "url":
+            out.append((w, S["sameAs"], I(ident.value)))
+            continue
+        pv = I(f"{sub}/identifier{n}")
+        out += [(w, S["identifier"], pv), (pv, A, S["PropertyValue"]),
+                (pv, S["propertyID"], L(ident.kind)), (pv, S["value"], L(ident.value))]
+        if ident.label:
+            out.append((pv, S["name"], L(ident.label)))
+    if rec.page_url:
+        out.append((w, S["url"], I(rec.page_url)))
+    for c in rec.classifications + rec.genres:
+        _term(w, S["genre"], c, out)
+    for n, contrib in enumerate(rec.contributions, 1):
+        role = I(f"{sub}/role{n}")
+        pred = S["creator"] if contrib.creator else S["contributor"]
+        out += [(w, pred, role), (role, A, S["Role"]), (role, S["roleName"], L(contrib.role.label, "fr"))]
+        if contrib.role.code:
+            out.append((role, S["additionalType"], I(contrib.role.iri)))
+        out.append((role, pred, _agent(contrib.agent, out)))
+    if rec.production_time:
+        ts = rec.production_time
+        if ts.schema_date:
+            out.append((w, S["dateCreated"], _date_literal(ts.schema_date)))
+        temporal = _timespan_temporal(ts)
+        if temporal:
+            out.append((w, S["temporalCoverage"], L(temporal)))
+        if ts.label:
+            out.append((w, S["temporalCoverage"], L(ts.label, "fr")))
+    if rec.century and (not rec.production_time or rec.production_time.label != rec.century):
+        out.append((w, S["temporalCoverage"], L(rec.century, "fr")))
+    for c in rec.periods:
+        out.append((w, S["temporalCoverage"], L(c.label, "fr")))
+    for p in rec.production_places:
+        out.append((w, S["locationCreated"], _place(p, out)))
+    for c in rec.materials:
+        out.append((w, S["artMedium"], L(c.label, "fr")))
+        if not c.local:
+            out.append((w, S["material"], I(c.iri)))
+    for n, d in enumerate(rec.dimensions, 1):
+        q = I(f"{sub}/dimension{n}")
+        prop = _dimension_prop(d.kind)
+        out += [(w, S[prop], q), (q, A, S["QuantitativeValue"]), (q, S["value"], dec(d.value)),
+                (q, S["name"], L(d.kind.label, "fr")), (q, S["unitText"], L(d.unit.label))]
+        if d.unit.code:
+            out.append((q, S["unitCode"], L(d.unit.code)))
+        if d.part:
+            out.append((q, S["description"], L(d.part, "fr")))
+    for st in rec.statements:
+        prop = STATEMENT_PROPS.get(st.kind, "description")
+        text = f"{st.label} : {st.text}" if st.label and st.kind == "inscription" else st.text
+        out.append((w, S[prop], L(text, st.lang)))
+    for c in rec.subjects:
+        _term(w, S["about"], c, out)
+    for p in rec.depicted_places:
+        out.append((w, S["contentLocation"], _place(p, out)))
+    for a in rec.depicted_agents:
+        out.append((w, S["about"], _agent(a, out)))
+    for c in rec.styles:
+        _term(w, S["genre"], c, out)
+    if rec.keeper:
+        out.append((w, S["provider"], _agent(rec.keeper, out)))
+    if rec.owner:
+        out.append((w, S["owner"], _agent(rec.owner, out)))
+    if rec.acquisition:
+        acq = rec.acquisition
+        parts = [acq.mode.label]
+        if acq.donors:
+            parts.append("de " + " ; ".join(d.name for d in acq.donors))
+        if acq.timespan and acq.timespan.schema_date:
+            parts.append(acq.timespan.schema_date)
+        out.append((w, S["creditText"], L(", ".join(parts), "fr")))
+        for d in acq.donors:
+            out.append((w, S["funder"], _agent(d, out)))
+    for lang in rec.languages:
+        out.append((w, S["inLanguage"], L(lang.code or lang.label)))
+    for r in rec.rights:
+        out.append((w, S["license"], I(r.iri)))
+    if rec.publication:
+        pub = rec.publication
+        if pub.publisher:
+            out.append((w, S["publisher"], _agent(pub.publisher, out)))
+        if pub.timespan and pub.timespan.schema_date:
+            out.append((w, S["datePublished"], _date_literal(pub.timespan.schema_date)))
+        if pub.place:
+            out.append((w, S["locationCreated"], _place(pub.place, out)))
+    for d in rec.digital:
+        if d.kind == "image":
+            _image(w, d, out)
+        elif d.kind == "webpage":
+            if not rec.page_url:
+                out.append((w, S["url"], I(d.access_point or d.iri)))
+        elif d.kind == "manifest":
+            out.append((w, S["subjectOf"], I(d.iri)))
+            s = I(d.iri)
+            out += [(s, A, S["CreativeWork"]), (s, S["encodingFormat"], L(d.format or "application/ld+json"))]
+            if d.access_point:
+                out.append((s, S["url"], I(d.access_point)))
+            if d.conforms_to:
+                out.append((s, S["additionalType"], I(d.conforms_to)))
+            if d.label:
+                out.append((s, S["name"], L(d.label)))
+        elif d.kind == "thumbnail":
+            out.append((w, S["thumbnailUrl"], I(d.access_point or d.iri)))
+    for link in rec.links:
+        if link.iri:
+            pred = {"part_of": "isPartOf", "catalogue": "isBasedOn", "reproduction": "isBasedOn"}.get(link.kind, "sameAs" if link.kind == "same" else "isPartOf" if link.kind == "collection" else "mentions")
+            out.append((w, S[pred], I(link.iri)))
+        elif link.label:
+            out.append((w, S["description"], L(link.label)))
+    for n, part in enumerate(rec.parts, 1):
+        p = I(part.iri)
+        out += [(w, S["hasPart"], p), (p, A, S["CreativeWork"])]
+        if part.label:
+            out.append((p, S["name"], L(part.label)))
+        if part.order is not None:
+            out.append((p, S["position"], T(str(part.order), XSD + "integer")))
+        if part.image and part.image.access_point:
+            out.append((p, S["image"], I(part.image.access_point)))
+    yield from out
+
+
+def _dimension_prop(kind: Concept) -> str:
+    # the crosswalk says which schema.org property a dimension type fills; others go to size
+    return kind.code if kind.code in ("height", "width", "depth") else "size"

@@ -1,0 +1,184 @@
+"""Write records' triples as N-Triples, N-Quads, Turtle, TriG or JSON-LD, streaming.
+
+N-Triples and N-Quads are written directly (the terms are already N-Triples strings).
+Turtle and TriG go through pyoxigraph's streaming writer, fed record by record.
+JSON-LD is one compacted tree per record and profile, in a JSON array.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from typing import IO, Any, Iterator
+
+import pyoxigraph as ox
+
+from . import jsonld
+from .errors import UsageError
+from .terms import AG, PREFIXES, XSD, Triple
+
+FORMATS = {"ttl": "turtle", "turtle": "turtle", "nt": "nt", "ntriples": "nt", "nq": "nq", "nquads": "nq",
+           "trig": "trig", "jsonld": "jsonld", "json-ld": "jsonld", "json": "jsonld"}
+EXTENSIONS = {".ttl": "turtle", ".nt": "nt", ".nq": "nq", ".trig": "trig", ".jsonld": "jsonld", ".json": "jsonld"}
+DELETIONS_GRAPH = f"<{AG}deletions>"
+DELETED = f"<{AG}deleted>"
+TRUE = f'"true"^^<{XSD}boolean>'
+
+
+def format_for(path: str | None, explicit: str | None) -> str:
+    if explicit:
+        fmt = FORMATS.get(explicit.lower())
+        if not fmt:
+            raise UsageError(f"unknown --format {explicit!r}: choose from ttl, nt, nq, trig, jsonld")
+        return fmt
+    if not path or path == "-":
+        return "nq"
+    for ext, fmt in EXTENSIONS.items():
+        if path.lower().endswith(ext) or path.lower().endswith(ext + ".gz"):
+            return fmt
+    raise UsageError(f"cannot tell the format of {path!r} from its extension: use --format ttl|nt|nq|trig|jsonld")
+
+
+class Writer:
+    """Base: ``record(iri, {profile: triples})``, ``deletion(iri)``, ``close()``; counts triples."""
+
+    def __init__(self, out: IO[bytes]):
+        self.out = out
+        self.triples = 0
+
+    def record(self, iri: str, by_profile: dict[str, list[Triple]]) -> int:
+        raise NotImplementedError
+
+    def deletion(self, iri: str) -> None:
+        pass
+
+    def close(self) -> None:
+        self.out.flush()
+
+
+def unique(by_profile: dict[str, list[Triple]]) -> list[Triple]:
+    """All profiles' triples for one record, duplicates removed, first-seen order kept (deterministic)."""
+    seen: dict[Triple, None] = {}
+    for triples in by_profile.values():
+        seen.update(dict.fromkeys(triples))
+    return list(seen)
+
+
+class NTriplesWriter(Writer):
+    def record(self, iri: str, by_profile: dict[str, list[Triple]]) -> int:
+        ts = unique(by_profile)
+        self.out.write("".join(f"{s} {p} {o} .\n" for s, p, o in ts).encode("utf-8"))
+        self.triples += len(ts)
+        return len(ts)
+
+    def deletion(self, iri: str) -> None:
+        self.out.write(f"<{iri}> {DELETED} {TRUE} .\n".encode())
+
+
+class NQuadsWriter(Writer):
+    """One named graph per record, named by the record's IRI."""
+
+    def record(self, iri: str, by_profile: dict[str, list[Triple]]) -> int:
+        ts = unique(by_profile)
+        g = f"<{iri}>"
+        self.out.write("".join(f"{s} {p} {o} {g} .\n" for s, p, o in ts).encode("utf-8"))
+        self.triples += len(ts)
+        return len(ts)
+
+    def deletion(self, iri: str) -> None:
+        self.out.write(f"<{iri}> {DELETED} {TRUE} {DELETIONS_GRAPH} .\n".encode())
+
+
+class _OxigraphWriter(Writer):
+    """Turtle/TriG through pyoxigraph's writer, which runs in a thread pulling from a bounded queue."""
+
+    fmt = ox.RdfFormat.TURTLE
+    quads = False
+
+    def __init__(self, out: IO[bytes]):
+        super().__init__(out)
+        self._q: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _items(self) -> Iterator[Any]:
+        fmt = ox.RdfFormat.N_QUADS if self.quads else ox.RdfFormat.N_TRIPLES
+        while (chunk := self._q.get()) is not None:
+            yield from ox.parse(chunk, format=fmt)
+
+    def _run(self) -> None:
+        try:
+            ox.serialize(self._items(), self.out, format=self.fmt,
+                         prefixes={k: v for k, v in PREFIXES.items()})
+        except BaseException as exc:  # surfaced in close()
+            self._error = exc
+            while self._q.get() is not None:  # drain so producers never block
+                pass
+
+    def record(self, iri: str, by_profile: dict[str, list[Triple]]) -> int:
+        ts = unique(by_profile)
+        g = f" <{iri}>" if self.quads else ""
+        self._q.put("".join(f"{s} {p} {o}{g} .\n" for s, p, o in ts).encode("utf-8"))
+        self.triples += len(ts)
+        return len(ts)
+
+    def deletion(self, iri: str) -> None:
+        g = f" {DELETIONS_GRAPH}" if self.quads else ""
+        self._q.put(f"<{iri}> {DELETED} {TRUE}{g} .\n".encode())
+
+    def close(self) -> None:
+        self._q.put(None)
+        self._thread.join()
+        if self._error:
+            raise self._error
+        super().close()
+
+
+class TurtleWriter(_OxigraphWriter):
+    fmt = ox.RdfFormat.TURTLE
+
+
+class TriGWriter(_OxigraphWriter):
+    fmt = ox.RdfFormat.TRIG
+    quads = True
+
+
+class JsonLdWriter(Writer):
+    """A JSON array of compacted documents: per record, the schemaorg tree then the Linked Art tree(s)."""
+
+    def __init__(self, out: IO[bytes]):
+        super().__init__(out)
+        self._first = True
+        self.out.write(b"[")
+
+    def _emit(self, doc: dict[str, Any]) -> None:
+        self.out.write(b"\n" if self._first else b",\n")
+        self._first = False
+        self.out.write(json.dumps(doc, ensure_ascii=False, sort_keys=False).encode("utf-8"))
+
+    def record(self, iri: str, by_profile: dict[str, list[Triple]]) -> int:
+        n = 0
+        for profile, triples in by_profile.items():
+            uniq = list(dict.fromkeys(triples))
+            for doc in jsonld.record_documents(iri, uniq, profile):
+                self._emit(doc)
+        n = len(unique(by_profile))
+        self.triples += n
+        return n
+
+    def deletion(self, iri: str) -> None:
+        self._emit({"@context": {"ag": AG}, "@id": iri, "ag:deleted": True})
+
+    def close(self) -> None:
+        self.out.write(b"\n]\n")
+        super().close()
+
+
+WRITERS: dict[str, type[Writer]] = {"nt": NTriplesWriter, "nq": NQuadsWriter, "turtle": TurtleWriter,
+                                    "trig": TriGWriter, "jsonld": JsonLdWriter}
+
+
+def writer(fmt: str, out: IO[bytes]) -> Writer:
+    return WRITERS[fmt](out)

@@ -1,0 +1,336 @@
+"""Paris Musées NodeOeuvre (normalized GraphQL JSON) → Record. Pure: no I/O."""
+
+from __future__ import annotations
+
+import fnmatch
+import html
+import re
+from typing import Any
+
+from .. import ark as arks
+from .. import dates
+from ..errors import RecordError
+from ..mappings import Tables
+from ..model import (Acquisition, Link, Agent, Concept, Contribution, DigitalObject, Dimension, Identifier,
+                     Place, Record, Statement, TimeSpan)
+from ..terms import safe_iri
+from .common import Mapped, RawRecord
+from .tracked import Node, leaves, normalize
+
+SOURCE = "parismusees"
+PORTAL = "https://www.parismuseescollections.paris.fr/"
+CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
+INC = "http://rightsstatements.org/vocab/InC/1.0/"
+OWNER_NAME = "Ville de Paris"
+UNKNOWN_AGENTS = {"inconnu", "anonyme"}
+
+
+def _text(v: Any) -> str | None:
+    """Formatted text {value, format, processed} or a plain string → plain text (HTML stripped)."""
+    if isinstance(v, dict):
+        v = v.get("value") if v.get("value") not in (None, "") else v.get("processed")
+    if v is None:
+        return None
+    s = html.unescape(re.sub(r"<[^>]+>", " ", str(v)))
+    s = re.sub(r"\s+", " ", s).strip()
+    return s or None
+
+
+def _int(v: Any) -> int | None:
+    try:
+        return int(v) if v not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _date(n: Node | None) -> TimeSpan | None:
+    """A date object (startYear…, century, processed) → TimeSpan; None when empty."""
+    if n is None:
+        return None
+    y1, y2 = _int(n.get("startYear")), _int(n.get("endYear"))
+    label = _text(n.get("processed")) or _text(n.get("sort"))
+    century = _text(n.get("century"))
+    qual = _text(n.get("startPrecision"))
+    endq = _text(n.get("endPrecision"))
+    if y1 is None and y2 is None:
+        ts = dates.century(century) if century else None
+        return ts if ts else (TimeSpan(label=label or century) if (label or century) else None)
+    if y1 is None:
+        y1 = y2
+    ts = dates.span(y1, y2, m1=_int(n.get("startMonth")), d1=_int(n.get("startDay")),
+                    m2=_int(n.get("endMonth")) if y2 is not None else None,
+                    d2=_int(n.get("endDay")) if y2 is not None else None,
+                    label=label or _display(y1, y2, qual, endq), qualifier=qual)
+    return ts
+
+
+def _display(y1: int, y2: int | None, qual: str | None, endq: str | None) -> str:
+    if y2 is None or y2 == y1:
+        return f"{qual.lower() + ' ' if qual else ''}{y1}"
+    return f"{(qual + ' ') if qual else ''}{y1}{(' ' + endq.lower()) if endq else ' -'} {y2}".replace(" - ", "-")
+
+
+class Mapper:
+    """Maps one NodeOeuvre. Holds the tables and IRI policy; each call is independent."""
+
+    def __init__(self, tables: Tables):
+        self.t = tables
+        ignored = tables.tables.get("parismusees-ignored", {})
+        self.ignore_patterns = [(row["path"], row["reason"]) for row in ignored.values()]
+
+    # -- IRIs -------------------------------------------------------------------------
+    def _iri(self, shoulder: str, local: str | int) -> str:
+        return arks.mint(self.t.naan, shoulder, local).iri(self.t.base)
+
+    def place(self, label: str) -> Place:
+        return Place(self._iri("pmz", label.casefold()), label)
+
+    def agent(self, n: Node, record_iri: str, idx: int) -> Agent | None:
+        name = n.label()
+        tid = n.get("tid") or n.get("entityId")
+        if not name and not tid:
+            return None
+        name = name or f"#{tid}"
+        if name.casefold() in UNKNOWN_AGENTS:
+            # not a real person: scoped to this work so 289 works don't share one "Inconnu"
+            return Agent(f"{record_iri}/agent{idx}", name, kind="Group", flags=("unknown",))
+        iri = self._iri("pmp", tid) if tid else self._iri("pmp", name)
+        family = given = None
+        qualifier = None
+        base = name
+        m = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", name)
+        if m:
+            base, qualifier = m.group(1), m.group(2)
+        if ", " in base:
+            family, given = (x.strip() for x in base.split(", ", 1))
+        kind = "Group" if re.search(r"\b(compagnie|manufacture|atelier|maison|société|fabrique)\b", name, re.I) else "Person"
+        birth = _date(n.node("fieldPipDateNaissance"))
+        death = _date(n.node("fieldPipDateDeces"))
+        bp = _text(n.get("fieldPipLieuNaissance"))
+        dp = _text(n.get("fieldLieuDeces")) or _text(n.get("fieldPipLieuDeces"))
+        return Agent(iri, name, kind=kind, family_name=family, given_name=given if kind == "Person" else None,
+                     qualifier=qualifier, birth=birth, death=death,
+                     birth_place=self.place(bp) if bp else None, death_place=self.place(dp) if dp else None)
+
+    # -- the record -------------------------------------------------------------------
+    def map(self, raw: RawRecord, context: dict[str, Any] | None = None) -> Mapped:
+        data = normalize(raw.payload)
+        root = Node(data)
+        nid = _int(root.get("nid")) or _int(root.get("entityId"))
+        abs_path = root.get("absolutePath")
+        if nid is None and isinstance(abs_path, str):
+            m = re.search(r"/node/(\d+)", abs_path)
+            nid = int(m.group(1)) if m else None
+        uuid = _text(root.get("entityUuid")) or _text(root.get("uuid"))
+        if nid is None and not uuid:
+            raise RecordError("no stable id: none of nid, entityId, absolutePath (/node/N) or entityUuid")
+        bundle = _text(root.get("entityBundle"))
+        if bundle and bundle != "oeuvre":
+            raise RecordError(f"not a work: entityBundle is {bundle!r}", record_id=str(nid or uuid))
+        title = _text(root.get("title")) or _text(root.get("entityLabel"))
+        if not title:
+            raise RecordError("no title: not a NodeOeuvre record (was the '... on NodeOeuvre' fragment selected?)",
+                              record_id=str(nid or uuid))
+        minted = arks.mint(self.t.naan, "pm", nid if nid is not None else uuid)  # type: ignore[arg-type]
+        iri = minted.iri(self.t.base)
+        rec = Record(iri=iri, ark=str(minted), source=SOURCE, local_id=str(nid if nid is not None else uuid))
+        if nid is None:
+            rec.flags.append("no-nid: ARK minted from uuid")
+        rec.titles.append((title, "fr", "primary"))
+        for key, kind in (("fieldTitreDeMediation", "alternate"), ("fieldSousTitreDeMediation", "subtitle"),
+                          ("fieldHdTitre", "alternate")):
+            v = _text(root.get(key))
+            if v and v != title:
+                rec.titles.append((v, "fr", kind))
+
+        # identifiers
+        rec.identifiers.append(Identifier(str(minted), "ark", "ARK"))
+        inv = _text(root.get("fieldOeuvreNumInventaire"))
+        if inv:
+            rec.identifiers.append(Identifier(inv, "accession", "Numéro d'inventaire"))
+        if nid is not None:
+            rec.identifiers.append(Identifier(str(nid), "system", "Paris Musées nid"))
+        if uuid:
+            rec.identifiers.append(Identifier(uuid, "uuid", "Paris Musées uuid"))
+        lref = _int(root.get("fieldLrefAdlib"))
+        if lref is not None:
+            rec.identifiers.append(Identifier(str(lref), "system", "Adlib lref"))
+        num = _text(root.get("fieldNumeroObjet"))
+        if num:
+            rec.identifiers.append(Identifier(num, "other", "Numéro d'objet"))
+
+        # public page: from the alias or nid, never trusting absolutePath's host
+        alias = _text(root.get("fieldUrlAlias"))
+        if alias:
+            rec.page_url = safe_iri(PORTAL + "fr/" + alias.lstrip("/"))
+        elif nid is not None:
+            rec.page_url = f"{PORTAL}node/{nid}"
+        created = _text(root.get("entityCreated"))
+        changed = _text(root.get("entityChanged"))
+        rec.modified = changed or created
+
+        # classification
+        for table_key, field_name in (("object_types", "fieldDenominations"), ("object_types", "fieldOeuvreTypesObjet")):
+            for label in root.labels(field_name):
+                c = self.t.concept(table_key, label)
+                (rec.classifications if field_name == "fieldDenominations" else rec.genres).append(c)
+        types = {c.schema_type for c in rec.classifications + rec.genres if c.schema_type and c.schema_type != "VisualArtwork"}
+        rec.schema_types = sorted(types) or ["VisualArtwork"]
+
+        # authors
+        for i, a in enumerate(root.nodes("fieldOeuvreAuteurs"), 1):
+            person_node = a.node("fieldAuteurAuteur")
+            if person_node is None:
+                continue
+            agent = self.agent(person_node, iri, i)
+            if agent is None:
+                continue
+            role_label = a.label("fieldAuteurFonction")
+            role = self.t.concept("roles", role_label) if role_label else Concept(
+                "http://id.loc.gov/vocabulary/relators/cre", "Auteur", code="cre")
+            rec.contributions.append(Contribution(agent, role, creator=True))
+            a.get("entityId")
+
+        # production
+        prod = _date(root.node("fieldDateProduction"))
+        century = root.label("fieldOeuvreSiecle")
+        rec.century = century
+        if prod is None and century:
+            prod = dates.century(century) or TimeSpan(label=century)
+        rec.production_time = prod
+        rec.periods = [self.t.concept("periods", p) for p in root.labels("fieldOeuvreEpoquePeriode")]
+        rec.production_places = [self.place(p) for p in root.labels("fieldOeuvreLieuxProductions")]
+        for label in root.labels("fieldMateriauxTechnique"):
+            rec.materials.append(self.t.concept("materials", label))
+        disc = _date(root.node("fieldOeuvreDateDecouverte"))
+        places_found = root.labels("fieldOeuvreLieuxDecouvertes")
+        if disc or places_found:
+            rec.statements.append(Statement("note", "Découverte : " + ", ".join(
+                [p for p in places_found] + ([disc.label] if disc and disc.label else []))))
+
+        # dimensions
+        for d in root.nodes("fieldOeuvreDimensions"):
+            value = d.get("fieldDimensionValeur")
+            kind = d.label("fieldDimensionType")
+            unit = d.label("fieldDimensionUnite")
+            part = d.label("fieldDimensionPartie")
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 and kind:
+                rec.dimensions.append(Dimension(self.t.concept("dimension_types", kind), float(value),
+                                                self.t.concept("units", unit) if unit else self.t.concept("units", "unité inconnue"),
+                                                part))
+            elif kind or value is not None:
+                # incomplete rows are kept as a statement, never dropped
+                text = " ".join(str(x) for x in (part, kind, value, unit) if x not in (None, ""))
+                rec.statements.append(Statement("dimensions", text))
+
+        # texts
+        for key, kind in (("fieldOeuvreDescriptionIcono", "description"), ("fieldCommentaireHistorique", "commentary"),
+                          ("fieldDescription", "description"), ("fieldDescriptionCourteExport", "description"),
+                          ("fieldDescriptionLongueExport", "description"), ("fieldHdDescription", "description")):
+            v = _text(root.get(key))
+            if v:
+                rec.statements.append(Statement(kind, v))
+        for ins in root.nodes("fieldOeuvreInscriptions"):
+            mark = _text(ins.get("fieldInscriptionMarque"))
+            itype = ins.label("fieldInscriptionType")
+            writing = ins.label("fieldInscriptionEcriture")
+            if mark or itype:
+                label = " ; ".join(x for x in (itype, writing) if x) or None
+                rec.statements.append(Statement("inscription", mark or itype or "", label=label))
+        expose = root.label("fieldOeuvreExpose")
+        if expose:
+            rec.statements.append(Statement("location", expose))
+
+        # aboutness
+        rec.subjects = [self.t.concept("themes", x) for x in root.labels("fieldOeuvreThemeRepresente")]
+        rec.depicted_places = [self.place(x) for x in root.labels("fieldLieuxConcernes")]
+        for i, p in enumerate(root.nodes("fieldPersonnesConcernees"), 1):
+            ag = self.agent(p, iri, 100 + i)
+            if ag:
+                rec.depicted_agents.append(ag)
+        rec.styles = [self.t.concept("styles", x) for x in root.labels("fieldOeuvreStyleMouvement")]
+        for x in root.labels("fieldOeuvreFonction"):
+            rec.genres.append(self.t.concept("functions", x))
+
+        # custody
+        museum = root.node("fieldMusee")
+        if museum is not None and museum.label():
+            mid = _text(museum.get("entityId")) or _text(museum.get("tid"))
+            mname = museum.label() or ""
+            rec.keeper = Agent(self._iri("pmg", mid) if mid else self._iri("pmg", mname), mname, kind="Group")
+            museum.get("fieldMuseeCode")
+        rec.owner = Agent(self._iri("pmg", "ville de paris"), OWNER_NAME, kind="Group")
+
+        # acquisition
+        mode = root.label("fieldModaliteAcquisition")
+        acq_date = _date(root.node("fieldDateAcquisition"))
+        donors = []
+        for i, dn in enumerate(root.nodes("fieldDonateurs"), 1):
+            ag = self.agent(dn, iri, 200 + i)
+            if ag:
+                donors.append(ag)
+        if mode or donors or acq_date:
+            rec.acquisition = Acquisition(self.t.concept("acquisition_modes", mode or "Mode d'acquisition inconnu"),
+                                          acq_date, tuple(donors))
+
+        # images
+        credit = f"{rec.keeper.name} / Paris Musées" if rec.keeper else "Paris Musées"
+        seen_img: set[str] = set()
+        for field_name in ("fieldVisuels", "fieldVisuelsPrincipals"):
+            for j, img in enumerate(root.nodes(field_name), 1):
+                url = _text(img.get("publicUrl")) or _text(img.get("fieldMediaImage.url"))
+                thumb = _text(img.get("vignette")) or _text(img.get("thumbnail.url"))
+                if thumb and "/styles/thumbnail/public?" in thumb:
+                    thumb = None  # the known dead-link variant
+                key = _text(img.get("entityId")) or url or thumb
+                if not (url or thumb) or key in seen_img:
+                    continue
+                seen_img.add(key)  # type: ignore[arg-type]
+                free = bool(img.get("fieldImageLibre"))
+                rec.digital.append(DigitalObject(
+                    iri=f"{iri}/image{_text(img.get('entityId')) or len(seen_img)}", kind="image",
+                    access_point=safe_iri(url or thumb), format="image/jpeg",  # type: ignore[arg-type]
+                    thumbnail=safe_iri(thumb) if thumb else None, label=_text(img.get("name")),
+                    license=CC0 if free and url else INC,
+                    credit=_text(img.get("fieldCopyright")) or credit,
+                    copyright=_text(img.get("fieldImageDroits")),
+                    ))
+                for k in ("fieldLegende", "fieldImageLegendeCplementaire"):
+                    v = _text(img.get(k))
+                    if v:
+                        rec.statements.append(Statement("image_caption", v))
+        if rec.page_url:
+            rec.digital.append(DigitalObject(iri=f"{iri}/page", kind="webpage", access_point=rec.page_url,
+                                             format="text/html", label=f"Page de « {title} » sur Paris Musées Collections"))
+        # the API URL is kept as seen, but the portal URL above is authoritative
+        if isinstance(abs_path, str) and abs_path:
+            rec.identifiers.append(Identifier(safe_iri(abs_path), "url", "absolutePath"))
+
+        for lk, kind in (("fieldOeuvreFaitPartieDe", "part_of"), ("fieldOeuvresEnRapport", "related")):
+            for n in root.nodes(lk):
+                tid = _int(n.get("targetId")) or _int(n.get("entityId")) or _int(n.get("nid"))
+                if tid is not None:
+                    rec.links.append(Link(self._iri("pm", tid), kind, n.label()))
+
+        return self._coverage(rec, data, root.used)
+
+    def _coverage(self, rec: Record, data: dict[str, Any], used: set[str]) -> Mapped:
+        out = Mapped(rec)
+        for path, _ in leaves(data):
+            if path in used:
+                out.mapped += 1
+                continue
+            for pattern, _reason in self.ignore_patterns:
+                if fnmatch.fnmatchcase(path, pattern):
+                    out.ignored.append(path)
+                    break
+            else:
+                out.unhandled.append(path)
+        return out
+
+
+from .parismusees_reader import read  # noqa: E402  (the reader, re-exported for the source registry)
+
+
+def sniff(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[")

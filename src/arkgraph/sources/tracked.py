@@ -1,0 +1,100 @@
+"""Read nested JSON while recording which leaf paths were used, for the coverage report."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+
+def normalize(v: Any) -> Any:
+    """Unwrap GraphQL envelopes so variants look alike.
+
+    ``{"entity": x}`` → x; ``queryFieldX {count, entities}`` → ``fieldX: [...]``;
+    ``entityLabel`` → ``name`` when no ``name``; ``null`` list items dropped.
+    """
+    if isinstance(v, dict):
+        if "entity" in v and len(v) == 1:
+            return normalize(v["entity"])
+        if "entities" in v and set(v) <= {"entities", "count"}:
+            return [x for x in (normalize(e) for e in (v["entities"] or [])) if x is not None]
+        out: dict[str, Any] = {}
+        for k, x in v.items():
+            if k.startswith("queryField"):
+                k = "field" + k[len("queryField"):]
+            elif k == "entityLabel" and "name" not in v:
+                k = "name"
+            out[k] = normalize(x)
+        return out
+    if isinstance(v, list):
+        return [x for x in (normalize(e) for e in v) if x is not None]
+    return v
+
+
+def leaves(v: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Non-empty leaf values with list indices folded into ``[]``."""
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield from leaves(x, f"{path}.{k}" if path else k)
+    elif isinstance(v, list):
+        for x in v:
+            yield from leaves(x, f"{path}[]")
+    elif v is not None and v != "":
+        yield path, v
+
+
+class Node:
+    """A view on a normalized dict that records every path it hands out."""
+
+    __slots__ = ("data", "path", "used")
+
+    def __init__(self, data: Any, path: str = "", used: set[str] | None = None):
+        self.data = data if isinstance(data, dict) else {}
+        self.path = path
+        self.used = used if used is not None else set()
+
+    def _p(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def get(self, key: str) -> Any:
+        """A scalar (or raw) value at a dotted key; marks all leaves under it as used."""
+        cur: Any = self.data
+        for part in key.split("."):
+            if not isinstance(cur, dict):
+                return None
+            cur = cur.get(part)
+        if cur is not None:
+            for p, _ in leaves(cur, self._p(key)):
+                self.used.add(p)
+        return cur
+
+    def node(self, key: str) -> "Node | None":
+        cur = self.data.get(key) if "." not in key else None
+        if "." in key:
+            head, rest = key.split(".", 1)
+            n = self.node(head)
+            return n.node(rest) if n else None
+        if isinstance(cur, list):  # a multi-valued field read as single: take the first
+            cur = cur[0] if cur else None
+        return Node(cur, self._p(key), self.used) if isinstance(cur, dict) else None
+
+    def nodes(self, key: str) -> list["Node"]:
+        cur = self.data.get(key)
+        if isinstance(cur, dict):
+            cur = [cur]
+        if not isinstance(cur, list):
+            return []
+        return [Node(x, f"{self._p(key)}[]", self.used) for x in cur if isinstance(x, dict)]
+
+    def label(self, key: str | None = None) -> str | None:
+        n = self.node(key) if key else self
+        if n is None:
+            return None
+        v = n.get("name")
+        return str(v).strip() or None if v is not None else None
+
+    def labels(self, key: str) -> list[str]:
+        out = []
+        for n in self.nodes(key):
+            v = n.label()
+            if v:
+                out.append(v)
+        return out
