@@ -96,7 +96,7 @@ def _run(label: str, opts: dict[str, Any], work: Callable[[Fetcher, StderrReport
         clean_stale_temps(out)
         result = work(fetcher, reporter)
     except HarvestStopped as exc:
-        error, code = str(exc), exc.exit_code
+        error, code, result = str(exc), exc.exit_code, exc.result
     except KeyboardInterrupt:
         error, code = f"{label}: interrupted; what was saved in {out} is kept, {RESUME_HINT}", 1
     except ArkgraphUsageError as exc:

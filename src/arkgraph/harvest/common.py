@@ -20,6 +20,10 @@ class HarvestStopped(ArkgraphError):
 
     exit_code = 1
 
+    def __init__(self, message: str, result: Result | None = None):
+        super().__init__(message)
+        self.result = result
+
 
 @dataclass
 class Result:

@@ -315,7 +315,7 @@ def harvest_arks(fetcher: Fetcher, out: Path, names: Sequence[str], *, services:
     result.failures = [f"ark:/{NAAN}/{n}: {m}" for n, m in failed.items()]
     if failed:
         result.position = f"{len(done)} of {len(names)} documents saved in {out}, {len(failed)} failed"
-        raise HarvestStopped(f"Gallica harvest incomplete: {result.position}; {RESUME_HINT} and retry the failed ones")
+        raise HarvestStopped(f"Gallica harvest incomplete: {result.position}; {RESUME_HINT} and retry the failed ones", result)
     cp.state["complete"] = True
     saver.now()
     result.complete = True
@@ -402,7 +402,7 @@ def _paged(fetcher: Fetcher, out: Path, *, identity: dict, label: str, services:
             response, root = fetch(g, st)
         except FetchError as exc:
             where = f"{describe(st)}, {st['records']} records saved in {out}"
-            raise HarvestStopped(f"Gallica {label} stopped at {where}: {exc}; {RESUME_HINT}") from None
+            raise HarvestStopped(f"Gallica {label} stopped at {where}: {exc}; {RESUME_HINT}", result) from None
         n = count(root)
         if n:  # an empty page (no hits, OAI noRecordsMatch) holds nothing to convert
             atomic_write(file_for(cp.id, st), response.content)
@@ -422,7 +422,7 @@ def _paged(fetcher: Fetcher, out: Path, *, identity: dict, label: str, services:
     result.failures = [f"ark:/{NAAN}/{n}: {m}" for n, m in failed.items()]
     if failed:
         result.position = f"{st['records']} records saved in {out}; {len(failed)} documents failed"
-        raise HarvestStopped(f"Gallica {label} incomplete: {result.position}; {RESUME_HINT} and retry them")
+        raise HarvestStopped(f"Gallica {label} incomplete: {result.position}; {RESUME_HINT} and retry them", result)
     result.complete = True
     result.position = f"all {st['records']} records saved in {out}"
     return result

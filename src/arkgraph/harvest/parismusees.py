@@ -257,7 +257,7 @@ def harvest(fetcher: Fetcher, out: Path, *, query: str, endpoint: str = DEFAULT_
         try:
             response, page = fetcher.post(endpoint, json=body, check=check_page)
         except FetchError as exc:
-            raise HarvestStopped(f"Paris Musées harvest stopped at {position()}: {exc}; {RESUME_HINT}") from None
+            raise HarvestStopped(f"Paris Musées harvest stopped at {position()}: {exc}; {RESUME_HINT}", result) from None
         atomic_write(out / f"nodequery-{cp.id}-{offset:08d}.json", response.content)
         result.files += 1
         result.records += page.records

@@ -1,0 +1,219 @@
+"""Gallica harvest against a real loopback server replaying real Gallica responses."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from lxml import etree
+
+from harvest_server import (  # noqa: F401  (fixtures)
+    FAST,
+    FIXTURES,
+    SETS,
+    harvest_data,
+    harvest_server,
+    run_harvest,
+)
+
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+SRW = "{http://www.loc.gov/zing/srw/}"
+ARKS = ["bpt6k1914256x", "bpt6k5603637g", "bpt6k5785971m", "bpt6k58017546", "bpt6k58040250", "bpt6k5805671m",
+        "btv1b10870266z"]
+
+
+def gallica(server, out: Path, *extra: str):
+    return run_harvest("gallica", "--endpoint", server.url, "--out", str(out), *FAST, *extra)
+
+
+def oai_ids(out: Path) -> Counter[str]:
+    seen: Counter[str] = Counter()
+    for path in sorted((out / "oaipmh").glob("listrecords-*.xml")):
+        for ident in etree.parse(str(path)).getroot().iter(f"{OAI}identifier"):
+            seen[ident.text] += 1
+    return seen
+
+
+def sru_arks(out: Path) -> Counter[str]:
+    seen: Counter[str] = Counter()
+    for path in sorted((out / "sru").glob("sru-*.xml")):
+        for record in etree.parse(str(path)).getroot().iter(f"{SRW}record"):
+            seen[re.search(r"ark:/12148/\w+", " ".join(record.itertext())).group(0)] += 1
+    return seen
+
+
+def with_param(path: str, **params: str):
+    return lambda r: r.path == path and all(r.params.get(k) == v for k, v in params.items())
+
+
+def test_one_ark_with_every_service(harvest_server, tmp_path):
+    result = gallica(harvest_server, tmp_path, "--ark", "ark:/12148/bpt6k5603637g", "--with", "pagination,toc,iiif,issues")
+    assert result.exit_code == 0, result.stderr
+    fx = FIXTURES / "gallica"
+    # saved as received, byte for byte
+    assert (tmp_path / "oairecord/bpt6k5603637g.xml").read_bytes() == (fx / "oairecord/bpt6k5603637g-fascicule.xml").read_bytes()
+    assert (tmp_path / "pagination/bpt6k5603637g.xml").read_bytes() == (fx / "pagination/pagination-bpt6k5603637g.xml").read_bytes()
+    assert (tmp_path / "toc/bpt6k5603637g.xml").read_bytes() == (fx / "toc/toc-item-seg.xml").read_bytes()
+    assert (tmp_path / "iiif/bpt6k5603637g.json").read_bytes() == (fx / "iiif/manifest-bpt6k9604118j.json").read_bytes()
+    # issues: the periodical (found in the record's dc:relation), its years, then each year
+    assert (tmp_path / "issues/years-cb328261098.xml").read_bytes() == (fx / "issues/years-cb328261098.xml").read_bytes()
+    years = sorted(p.name for p in (tmp_path / "issues").glob("18*-cb328261098.xml"))
+    assert years == [f"{y}-cb328261098.xml" for y in range(1879, 1886)]
+    issue_requests = harvest_server.requests("/services/Issues")
+    assert issue_requests[0].params == {"ark": "ark:/12148/cb328261098/date"}
+    assert [r.params.get("date") for r in issue_requests[1:]] == [str(y) for y in range(1879, 1886)]
+    assert harvest_server.requests("/services/OAIRecord")[0].params == {"ark": "bpt6k5603637g"}
+    assert harvest_server.requests()[0].headers["user-agent"].startswith("arkgraph/")
+    assert "1 records" in result.stderr.splitlines()[-1]
+    again = gallica(harvest_server, tmp_path, "--ark", "bpt6k5603637g", "--with", "pagination,toc,iiif,issues")
+    assert again.exit_code == 0 and "already complete" in again.stderr
+    assert len(harvest_server.requests()) == 12
+
+
+def test_ark_list_concurrent_through_faults(harvest_server, tmp_path):
+    s = harvest_server
+    s.fault(with_param("/services/OAIRecord", ark="bpt6k5785971m"), "status", status=500)
+    s.fault(with_param("/services/OAIRecord", ark="bpt6k58040250"), "truncated")
+    s.fault(with_param("/services/OAIRecord", ark="bpt6k1914256x"), "reset")
+    s.fault(with_param("/services/OAIRecord", ark="btv1b10870266z"), "html")
+    s.fault(with_param("/services/Toc", ark="bpt6k5805671m"), "status", status=429, retry_after="0")
+    s.fault(with_param("/iiif/ark:/12148/bpt6k58017546/manifest.json"), "slow", delay=3.0)
+    arks = tmp_path / "arks.txt"
+    arks.write_text("# a list\n" + "\n".join(f"https://gallica.bnf.fr/ark:/12148/{a}" for a in ARKS) + "\nbpt6k5603637g\n\n")
+    out = tmp_path / "out"
+    result = gallica(s, out, "--arks", str(arks), "--with", "toc,iiif", "--concurrency", "3", "--timeout", "0.5")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.stem for p in (out / "oairecord").iterdir()) == sorted(ARKS)
+    assert sorted(p.stem for p in (out / "toc").iterdir()) == sorted(ARKS)
+    assert sorted(p.stem for p in (out / "iiif").iterdir()) == sorted(ARKS)
+    for ark in ARKS:  # every record file is complete, well-formed XML
+        etree.parse(str(out / "oairecord" / f"{ark}.xml"))
+    assert (out / "toc/bpt6k5805671m.xml").read_bytes().find(b"xhtml") > 0  # the XHTML Toc variant is kept
+    last = result.stderr.splitlines()[-1]
+    assert "7 records" in last and "6 retries" in last and "0 failures" in last
+
+
+def test_failed_ark_reported_then_retried_alone(harvest_server, tmp_path):
+    s = harvest_server
+    s.fault(with_param("/services/OAIRecord", ark="bpt6k58017546"), "status", status=503, times=None)
+    args = ["--ark", "bpt6k5603637g", "--ark", "bpt6k58017546", "--ark", "btv1b10870266z", "--max-retries", "1"]
+    first = gallica(s, tmp_path, *args)
+    assert first.exit_code == 1
+    error = [line for line in first.stderr.splitlines() if line.startswith("Error:")]
+    assert error == ["Error: Gallica harvest incomplete: 2 of 3 documents saved in "
+                     f"{tmp_path}, 1 failed; re-run the same command to resume and retry the failed ones"]
+    assert "failed: ark:/12148/bpt6k58017546: HTTP 503" in first.stderr
+    s.clear_faults()
+    before = len(s.requests())
+    second = gallica(s, tmp_path, *args)
+    assert second.exit_code == 0, second.stderr
+    assert [r.params["ark"] for r in s.requests()[before:]] == ["bpt6k58017546"]
+
+
+def test_unknown_ark_is_a_failure_not_a_file(harvest_server, tmp_path):
+    result = gallica(harvest_server, tmp_path, "--ark", "bpt6k0000000")
+    assert result.exit_code == 1 and "no record (countResults='0')" in result.stderr
+    assert not (tmp_path / "oairecord").exists() or not list((tmp_path / "oairecord").iterdir())
+
+
+def test_oai_pmh_pages_exactly_once_through_faults(harvest_server, tmp_path):
+    s = harvest_server
+    s.fault(with_param("/services/OAIRepository", resumptionToken="rt-4"), "truncated")
+    s.fault(with_param("/services/OAIRepository", resumptionToken="rt-8"), "status", status=429, retry_after="0")
+    s.fault(with_param("/services/OAIRepository", resumptionToken="rt-12"), "reset")
+    s.fault(with_param("/services/OAIRepository", resumptionToken="rt-16"), "status", status=502)
+    result = gallica(s, tmp_path, "--oai-set", "gallica:typedoc:periodiques", "--from", "2024-01-01", "--until", "2024-12-31")
+    assert result.exit_code == 0, result.stderr
+    first = s.requests("/services/OAIRepository")[0].params
+    assert first == {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "gallica:typedoc:periodiques",
+                     "from": "2024-01-01", "until": "2024-12-31"}
+    seen = oai_ids(tmp_path)
+    assert len(seen) == 27 and set(seen.values()) == {1}
+    assert len(list((tmp_path / "oaipmh").glob("listrecords-*.xml"))) == 7
+    assert "27 records" in result.stderr.splitlines()[-1]
+
+
+def test_oai_pmh_interrupted_resumes_from_token(harvest_server, tmp_path):
+    s = harvest_server
+    s.fault(with_param("/services/OAIRepository", resumptionToken="rt-12"), "status", status=503, times=None)
+    first = gallica(s, tmp_path, "--oai-set", "gallica:typedoc:periodiques", "--max-retries", "1")
+    assert first.exit_code == 1
+    assert "stopped at page 4 (resumption token saved), 12 records saved" in first.stderr
+    s.clear_faults()
+    before = len(s.requests())
+    second = gallica(s, tmp_path, "--oai-set", "gallica:typedoc:periodiques")
+    assert second.exit_code == 0, second.stderr
+    tokens = [r.params.get("resumptionToken") for r in s.requests()[before:]]
+    assert tokens == ["rt-12", "rt-16", "rt-20", "rt-24"]  # no restart from the first page
+    seen = oai_ids(tmp_path)
+    assert len(seen) == 27 and set(seen.values()) == {1}
+
+
+def test_oai_pmh_no_records_match_is_an_empty_success(harvest_server, tmp_path):
+    result = gallica(harvest_server, tmp_path, "--oai-set", "gallica:empty")
+    assert result.exit_code == 0, result.stderr
+    assert "0 records" in result.stderr.splitlines()[-1]
+    assert not list(tmp_path.glob("oaipmh/*.xml"))
+
+
+def test_oai_pmh_with_services_fans_out_per_record(harvest_server, tmp_path):
+    s = harvest_server
+    s.fault(with_param("/services/Pagination", ark="bpt6k58017546"), "status", status=503, times=None)
+    first = gallica(s, tmp_path, "--oai-set", "x", "--with", "pagination", "--max-retries", "0")
+    assert first.exit_code == 1 and "1 documents failed" in first.stderr
+    s.clear_faults()
+    before = len(s.requests())
+    second = gallica(s, tmp_path, "--oai-set", "x", "--with", "pagination")
+    assert second.exit_code == 0, second.stderr
+    assert [(r.path, r.params) for r in s.requests()[before:]] == [("/services/Pagination", {"ark": "bpt6k58017546"})]
+    assert len(list((tmp_path / "pagination").iterdir())) == 27
+    assert not (tmp_path / "oairecord").exists()  # the records came in the OAI-PMH pages
+
+
+def test_sru_pages(harvest_server, tmp_path):
+    s = harvest_server
+    s.fault(with_param("/SRU", startRecord="13"), "truncated")
+    s.fault(with_param("/SRU", startRecord="25"), "status", status=500)
+    result = gallica(s, tmp_path, "--sru", 'dc.creator all "Verne"', "--limit", "12")
+    assert result.exit_code == 0, result.stderr
+    params = s.requests("/SRU")[0].params
+    assert params == {"operation": "searchRetrieve", "version": "1.2", "query": 'dc.creator all "Verne"',
+                      "startRecord": "1", "maximumRecords": "12"}
+    seen = sru_arks(tmp_path)
+    assert len(seen) == 50 and set(seen.values()) == {1}
+    assert [r.params["startRecord"] for r in s.requests("/SRU")] == ["1", "13", "13", "25", "25", "37", "49"]
+
+
+def test_list_sets(harvest_server, tmp_path):
+    result = gallica(harvest_server, tmp_path, "--list-sets")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [f"{spec}\t{name}" for spec, name in SETS]
+    assert len(list((tmp_path / "oaipmh").glob("listsets-*.xml"))) == 2
+
+
+def test_entity_declarations_refused(harvest_server, tmp_path):
+    bomb = (b'<?xml version="1.0"?>\n<!DOCTYPE results [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">'
+            b'<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<results countResults="1"><notice>&b;&x;</notice></results>')
+    harvest_server.overrides["/services/OAIRecord"] = bomb
+    result = gallica(harvest_server, tmp_path, "--ark", "bpt6k58017546")
+    assert result.exit_code == 1 and "refusing XML that declares entities" in result.stderr
+    assert len(harvest_server.requests()) == 1  # not retried
+    assert not (tmp_path / "oairecord").exists()
+
+
+def test_usage_errors_exit_2(harvest_server, tmp_path):
+    cases = [
+        ([], "choose exactly one"),
+        (["--ark", "bpt6k58017546", "--sru", "x"], "choose exactly one"),
+        (["--ark", "bpt6k58017546", "--with", "pagination,ocr"], "unknown service ocr"),
+        (["--sru", "x", "--from", "2024-01-01"], "--from/--until go with --oai-set"),
+        (["--ark", "not an ark!"], "not a Gallica ARK"),
+        (["--list-sets", "--with", "toc"], "--list-sets takes"),
+    ]
+    for args, message in cases:
+        result = gallica(harvest_server, tmp_path, *args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert harvest_server.requests() == []

@@ -1,0 +1,202 @@
+"""Paris Musées harvest against a real loopback server replaying the real nodeQuery response."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+from harvest_server import (  # noqa: F401  (fixtures)
+    FAST,
+    TOKEN,
+    all_bytes_under,
+    child_env,
+    harvest_data,
+    harvest_server,
+    run_harvest,
+    subprocess_cmd,
+)
+
+EXPECTED = 249  # 250 real entities, one of them null
+
+
+def uuids(out: Path) -> Counter[str]:
+    seen: Counter[str] = Counter()
+    for path in sorted(out.glob("nodequery-*.json")):
+        for entity in json.loads(path.read_bytes())["data"]["nodeQuery"]["entities"]:
+            if entity is not None:
+                seen[entity["entityUuid"]] += 1
+    return seen
+
+
+def pm(server, out: Path, *extra: str):
+    return run_harvest("parismusees", "--endpoint", server.url + "/graphql", "--out", str(out), "--limit", "40",
+                       *FAST, *extra)
+
+
+def offsets(server) -> list[int]:
+    return [r.body["variables"]["offset"] for r in server.requests("/graphql")]
+
+
+def assert_no_token(out: Path, *texts: str) -> None:
+    assert TOKEN.encode() not in all_bytes_under(out)
+    for text in texts:
+        assert TOKEN not in text
+
+
+def at(offset: int):
+    return lambda r: r.path == "/graphql" and r.body["variables"]["offset"] == offset
+
+
+def test_complete_harvest_through_every_fault(harvest_server, tmp_path):
+    s = harvest_server
+    s.fault(at(0), "status", status=429, retry_after="0")
+    s.fault(at(40), "status", status=500)
+    s.fault(at(40), "status", status=502)
+    s.fault(at(80), "status", status=503)
+    s.fault(at(120), "html")
+    s.fault(at(160), "reset")
+    s.fault(at(200), "truncated")
+    s.fault(at(240), "slow", delay=3.0)
+    result = pm(s, tmp_path, "--timeout", "0.5")
+    assert result.exit_code == 0, result.stderr
+    seen = uuids(tmp_path)
+    assert len(seen) == EXPECTED and set(seen.values()) == {1}
+    # saved as received: the page files are the server's bytes
+    files = sorted(tmp_path.glob("nodequery-*.json"))
+    assert len(files) == 7
+    first = json.loads(files[0].read_bytes())
+    assert first["data"]["nodeQuery"]["entities"][0] is None and first["data"]["nodeQuery"]["count"] == 250
+    summary = result.stderr.strip().splitlines()[-1]
+    assert "249 records" in summary and "8 retries" in summary and "0 failures" in summary
+    assert "requests/day per token" in summary
+    assert_no_token(tmp_path, result.stderr, result.stdout)
+    # the token travelled in the auth-token header, on every request
+    assert all(r.headers.get("auth-token") == TOKEN for r in s.requests("/graphql"))
+
+
+def test_graphql_errors_stop_then_resume_without_refetching(harvest_server, tmp_path):
+    s = harvest_server
+    s.fault(at(80), "gqlerrors")
+    first = pm(s, tmp_path)
+    assert first.exit_code == 1
+    message = [line for line in first.stderr.splitlines() if line.startswith("Error:")]
+    assert len(message) == 1
+    assert "GraphQL errors: Syntax Error" in message[0] and "offset 80 of 250" in message[0]
+    assert "re-run the same command to resume" in message[0]
+    assert offsets(s) == [0, 40, 80]  # errors are not retried: they would only burn the budget
+    second = pm(s, tmp_path)
+    assert second.exit_code == 0, second.stderr
+    assert offsets(s) == [0, 40, 80, 80, 120, 160, 200, 240]
+    seen = uuids(tmp_path)
+    assert len(seen) == EXPECTED and set(seen.values()) == {1}
+    third = pm(s, tmp_path)
+    assert third.exit_code == 0 and "already complete" in third.stderr
+    assert len(offsets(s)) == 8
+    assert_no_token(tmp_path, first.stderr, second.stderr, third.stderr)
+
+
+def test_server_down_for_a_page_then_recovers(harvest_server, tmp_path):
+    s = harvest_server
+    s.fault(at(120), "status", status=503, times=None)
+    first = pm(s, tmp_path, "--max-retries", "2")
+    assert first.exit_code == 1
+    assert "HTTP 503" in first.stderr and "gave up after 3 attempts" in first.stderr
+    assert "offset 120" in first.stderr
+    assert len(list(tmp_path.glob("nodequery-*.json"))) == 3
+    s.clear_faults()
+    second = pm(s, tmp_path)
+    assert second.exit_code == 0, second.stderr
+    assert "resuming at offset 120" in second.stderr
+    seen = uuids(tmp_path)
+    assert len(seen) == EXPECTED and set(seen.values()) == {1}
+
+
+def test_killed_mid_harvest_resumes_to_completion(harvest_server, tmp_path):
+    """A real SIGKILL while a page is in flight: no partial file, and the re-run completes."""
+    s = harvest_server
+    s.fault(at(120), "hang")
+    args = ["parismusees", "--endpoint", s.url + "/graphql", "--out", str(tmp_path), "--limit", "40", *FAST, "-q"]
+    child = subprocess.Popen(subprocess_cmd(*args), env=child_env(), stderr=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        for _ in range(600):  # bounded wait for the child to reach the hanging page
+            if 120 in offsets(s):
+                break
+            if child.poll() is not None:
+                break
+            s.release.wait(0.05)
+        assert 120 in offsets(s), child.communicate(timeout=10)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
+    s.clear_faults()
+    s.release.set()
+    result = pm(s, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert offsets(s)[-4:] == [120, 160, 200, 240] and offsets(s).count(0) == 1
+    seen = uuids(tmp_path)
+    assert len(seen) == EXPECTED and set(seen.values()) == {1}
+
+
+def test_filters_and_bearer_header(harvest_server, tmp_path):
+    s = harvest_server
+    result = pm(s, tmp_path, "--museum", "petit-palais", "--object-type", "167902", "--modified-since", "2024-01-01",
+                "--token-header", "bearer", "--limit", "250")
+    assert result.exit_code == 0, result.stderr
+    request = s.requests("/graphql")[0]
+    query = request.body["query"]
+    assert '{field: "field_musee", value: ["20"]}' in query
+    assert '{field: "field_oeuvre_types_objet.entity.tid", value: "167902"}' in query
+    assert '{field: "changed", value: "1704067200", operator: GREATER_THAN_OR_EQUAL}' in query
+    assert '{field: "type", value: "oeuvre"}' in query and "fieldVisuels" in query
+    assert request.headers["authorization"] == f"Bearer {TOKEN}" and "auth-token" not in request.headers
+    assert request.headers["user-agent"].startswith("arkgraph/")
+    assert "Paris Musées: 250 records" in result.stderr and "1000 requests per day" in result.stderr
+    assert_no_token(tmp_path, result.stderr)
+
+
+def test_user_query_file(harvest_server, tmp_path):
+    query = tmp_path / "q.graphql"
+    query.write_text('query ($limit: Int!, $offset: Int!) { nodeQuery(filter: {conditions: [{field: "type", value: "oeuvre"}]}'
+                     " limit: $limit offset: $offset) { count entities { entityUuid } } }")
+    out = tmp_path / "out"
+    result = pm(harvest_server, out, "--query", str(query), "--museum", "13")
+    assert result.exit_code == 0, result.stderr
+    assert 'value: ["13"]' in harvest_server.requests("/graphql")[0].body["query"]
+    assert len(uuids(out)) == EXPECTED
+
+
+def test_usage_errors_exit_2(harvest_server, tmp_path):
+    no_token = run_harvest("parismusees", "--out", str(tmp_path), "--token-env", "ARKGRAPH_NO_SUCH_VAR")
+    assert no_token.exit_code == 2 and "ARKGRAPH_NO_SUCH_VAR" in no_token.stderr
+    museum = pm(harvest_server, tmp_path, "--museum", "louvre")
+    assert museum.exit_code == 2 and "unknown museum" in museum.stderr
+    bad = tmp_path / "bad.graphql"
+    bad.write_text("{ nodeQuery(limit: 10) { entities { entityUuid } } }")
+    query = pm(harvest_server, tmp_path, "--query", str(bad))
+    assert query.exit_code == 2 and "$limit and $offset" in query.stderr
+    convert_opts = pm(harvest_server, tmp_path, "-o", "x.nq")
+    assert convert_opts.exit_code == 2 and "--then-convert" in convert_opts.stderr
+    assert harvest_server.requests() == []
+    assert "Traceback" not in no_token.stderr + museum.stderr + query.stderr
+
+
+def test_forbidden_is_final_and_token_redacted(harvest_server, tmp_path):
+    # a 403 HTML page (key rejected) is not retried; the message names status and URL, never the token
+    harvest_server.fault(lambda r: True, "status", status=403, times=None)
+    result = pm(harvest_server, tmp_path)
+    assert result.exit_code == 1
+    assert "HTTP 403" in result.stderr and len(harvest_server.requests()) == 1
+    assert_no_token(tmp_path, result.stderr, result.stdout)
+
+
+def test_token_in_error_text_is_redacted(harvest_server, tmp_path):
+    # even if a server echoes the token back in its error, it never reaches the terminal or disk
+    harvest_server.fault(lambda r: True, "status", status=403, times=None)
+    result = run_harvest("parismusees", "--endpoint", f"{harvest_server.url}/graphql?echo={TOKEN}", "--out",
+                         str(tmp_path), *FAST)
+    assert result.exit_code == 1 and "***" in result.stderr
+    assert_no_token(tmp_path, result.stderr, result.stdout)
