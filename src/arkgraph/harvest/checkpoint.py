@@ -32,7 +32,8 @@ class Checkpoint:
     def __init__(self, out: Path, source: str, identity: dict[str, Any]):
         self.identity = identity
         self.id = job_id({"source": source, **identity})
-        self.path = out / CHECKPOINT_DIR / f"{source}-{self.id}.json"
+        # not *.json: `convert DIR` must never mistake a checkpoint for a response
+        self.path = out / CHECKPOINT_DIR / f"{source}-{self.id}.checkpoint"
         self.state: dict[str, Any] = {}
         self.resumed = False
         if self.path.exists():
