@@ -27,6 +27,8 @@ _CONTEXT_FILES = {
 # classes whose nodes are embedded wherever they are used (vocabulary terms)
 _TERM_CLASSES = {CRM + c for c in ("E55_Type", "E57_Material", "E58_Measurement_Unit", "E56_Language")}
 _OWN_DOCUMENT_SUFFIXES = ("/visual",)
+# JSON numbers: exact for xsd:integer, and for xsd:double in its canonical form (terms.dbl)
+_NUMERIC = {"http://www.w3.org/2001/XMLSchema#integer", "http://www.w3.org/2001/XMLSchema#double"}
 
 
 @cache
@@ -49,6 +51,9 @@ def _term_json(term: Any) -> dict[str, Any]:
         return {"@id": term.value}
     if isinstance(term, ox.BlankNode):
         return {"@id": f"_:{term.value}"}
+    dtype = term.datatype.value if not term.language else None
+    if dtype in _NUMERIC:
+        return {"@value": int(term.value) if dtype.endswith("integer") else float(term.value)}
     out: dict[str, Any] = {"@value": term.value}
     if term.language:
         out["@language"] = term.language
@@ -122,13 +127,110 @@ def build_documents(root: str, triples: Iterable[Triple], *, linked_art: bool) -
     return docs
 
 
-def compact(doc: dict[str, Any], context_url: str) -> dict[str, Any]:
-    out = jsonld.compact(doc, context_url, options={"documentLoader": document_loader})
-    # PyLD leaves the URL string in place, which is what the Linked Art schemas require
-    return out
+def compact_pyld(doc: dict[str, Any], context_url: str) -> dict[str, Any]:
+    """The reference compaction (PyLD). Correct but slow on Linked Art's scoped contexts (~0.3 s/record)."""
+    return jsonld.compact(doc, context_url, options={"documentLoader": document_loader})
+
+
+class Compactor:
+    """Compaction for the trees arkgraph builds, driven by a bundled context's term definitions.
+
+    It handles what those trees contain (node references, embedded nodes, plain, language-tagged,
+    typed and numeric literals, @set containers, type-scoped contexts) and nothing more; a test
+    checks that its output expands back to the same triples through PyLD.
+    """
+
+    def __init__(self, context_url: str):
+        self.url = context_url
+        ctx = document_loader(context_url)["document"]["@context"]
+        self.prefixes = {k: v for k, v in ctx.items() if isinstance(v, str) and v.endswith(("/", "#"))}
+        self.vocab = ctx.get("@vocab")
+        self.aliases = {v: k for k, v in ctx.items() if v in ("@id", "@type")}
+        self.top = self._terms(ctx)
+        self.scoped = {self._expand(v["@id"]): self._terms(v["@context"]) for v in ctx.values()
+                       if isinstance(v, dict) and isinstance(v.get("@context"), dict) and "@id" in v}
+        self.classes = {}
+        for k, v in ctx.items():
+            iri = self._expand(v if isinstance(v, str) else v.get("@id", "")) if isinstance(v, (str, dict)) else ""
+            if iri and not k.startswith("@") and k not in self.prefixes:
+                self.classes.setdefault(iri, k)
+
+    def _expand(self, value: str) -> str:
+        if ":" in value and not value.startswith(("http://", "https://")):
+            p, local = value.split(":", 1)
+            if p in self.prefixes:
+                return self.prefixes[p] + local
+        elif self.vocab and value and ":" not in value and not value.startswith("@"):
+            return self.vocab + value
+        return value
+
+    def _terms(self, ctx: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+        out: dict[str, tuple[str, dict[str, Any]]] = {}
+        for term, d in ctx.items():
+            if term.startswith("@") or not isinstance(d, dict) or "@id" not in d or "@reverse" in d:
+                continue
+            iri = self._expand(d["@id"])
+            defn = {"type": self._expand(d["@type"]) if isinstance(d.get("@type"), str) and d["@type"] != "@id" else d.get("@type"),
+                    "set": d.get("@container") == "@set"}
+            out.setdefault(iri, (term, defn))
+        return out
+
+    def _iri(self, iri: str) -> str:
+        """An IRI as a vocabulary term or compact IRI where the context allows it."""
+        if self.vocab and iri.startswith(self.vocab) and "/" not in iri[len(self.vocab):]:
+            return iri[len(self.vocab):]
+        for p, ns in self.prefixes.items():
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{p}:{iri[len(ns):]}"
+        return iri
+
+    def _prop(self, pred: str, types: list[str]) -> tuple[str, dict[str, Any]]:
+        for t in types:
+            scoped = self.scoped.get(t)
+            if scoped and pred in scoped:
+                return scoped[pred]
+        if pred in self.top:
+            return self.top[pred]
+        return self._iri(pred), {"type": None, "set": False}
+
+    def _value(self, v: dict[str, Any], defn: dict[str, Any]) -> Any:
+        if "@id" in v:
+            if len(v) == 1:
+                return v["@id"] if defn["type"] == "@id" else {self.aliases.get("@id", "@id"): v["@id"]}
+            return self.node(v)
+        val = v["@value"]
+        if "@language" in v:
+            return {"@language": v["@language"], "@value": val}
+        dt = v.get("@type")
+        if dt is None or dt == defn["type"] or isinstance(val, (int, float)):
+            return val
+        return {"@type": self._iri(dt), "@value": val}
+
+    def node(self, n: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {self.aliases.get("@id", "@id"): n["@id"]}
+        types = n.get("@type", [])
+        if types:
+            names = [self.classes.get(t) or self._iri(t) for t in types]
+            out[self.aliases.get("@type", "@type")] = names[0] if len(names) == 1 else names
+        for pred, vals in n.items():
+            if pred.startswith("@"):
+                continue
+            term, defn = self._prop(pred, types)
+            items = [self._value(v, defn) for v in vals]
+            out[term] = items if (defn["set"] or len(items) > 1) else items[0]
+        return out
+
+    def compact(self, doc: dict[str, Any]) -> dict[str, Any]:
+        body = self.node(doc)
+        return {"@context": self.url, **body}
+
+
+@cache
+def compactor(context_url: str) -> Compactor:
+    return Compactor(context_url)
 
 
 def record_documents(root: str, triples: Iterable[Triple], profile: str) -> list[dict[str, Any]]:
     la = profile == "linkedart"
-    ctx = LINKED_ART_CONTEXT if la else SCHEMA_CONTEXT
-    return [compact(d, ctx) for d in build_documents(root, triples, linked_art=la)]
+    c = compactor(LINKED_ART_CONTEXT if la else SCHEMA_CONTEXT)
+    return [c.compact(d) for d in build_documents(root, triples, linked_art=la)]

@@ -68,11 +68,13 @@ def T(value: str, datatype: str) -> str:
     return f'"{_esc(value)}"^^<{datatype}>'
 
 
-def dec(value: float) -> str:
-    s = repr(float(value))
-    if "e" in s or "E" in s:
-        s = format(value, "f")
-    return T(s, XSD + "decimal")
+def dbl(value: float) -> str:
+    """xsd:double in the canonical form JSON-LD uses, so a JSON number maps back to the same literal."""
+    mantissa, exp = f"{float(value):.15E}".split("E")
+    mantissa = mantissa.rstrip("0")
+    if mantissa.endswith("."):
+        mantissa += "0"
+    return T(f"{mantissa}E{int(exp)}", XSD + "double")
 
 
 def integer(value: int) -> str:

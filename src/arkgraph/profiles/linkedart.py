@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
-from ..terms import AAT, CRM, DC, DCTERMS, DIG, LA, RDFS, A, I, L, LABEL, Triple, dec, dt
+from ..terms import AAT, CRM, DC, DCTERMS, DIG, LA, RDFS, A, I, L, LABEL, Triple, dbl, dt
 
 C = {k: I(CRM + k) for k in (
     "E22_Human-Made_Object E33_E41_Linguistic_Appellation E42_Identifier E55_Type E57_Material E58_Measurement_Unit "
@@ -231,7 +231,7 @@ def triples(rec: Record) -> Iterator[Triple]:
     for n, d in enumerate(rec.dimensions, 1):
         node = I(f"{base}/dimension{n}")
         out += [(w, C["P43_has_dimension"], node), (node, A, C["E54_Dimension"]),
-                (node, C["P90_has_value"], dec(d.value))]
+                (node, C["P90_has_value"], dbl(d.value))]
         _type(node, d.kind.iri, d.kind.label, out)
         u = I(d.unit.iri)
         out += [(node, C["P91_has_unit"], u), (u, A, C["E58_Measurement_Unit"]), (u, LABEL, L(d.unit.label))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
-from ..terms import A, SCHEMA, XSD, I, L, T, Triple, dec, safe_iri
+from ..terms import A, SCHEMA, XSD, I, L, T, Triple, dbl, safe_iri
 
 S = {k: I(SCHEMA + k) for k in (
     "name alternateName alternativeHeadline identifier PropertyValue propertyID value url sameAs creator contributor Role "
@@ -145,7 +145,7 @@ def triples(rec: Record) -> Iterator[Triple]:
     for n, d in enumerate(rec.dimensions, 1):
         q = I(f"{sub}/dimension{n}")
         prop = _dimension_prop(d.kind)
-        out += [(w, S[prop], q), (q, A, S["QuantitativeValue"]), (q, S["value"], dec(d.value)),
+        out += [(w, S[prop], q), (q, A, S["QuantitativeValue"]), (q, S["value"], dbl(d.value)),
                 (q, S["name"], L(d.kind.label, "fr")), (q, S["unitText"], L(d.unit.label))]
         if d.unit.code:
             out.append((q, S["unitCode"], L(d.unit.code)))

@@ -72,9 +72,10 @@ class Node:
             head, rest = key.split(".", 1)
             n = self.node(head)
             return n.node(rest) if n else None
-        if isinstance(cur, list):  # a multi-valued field read as single: take the first
-            cur = cur[0] if cur else None
-        return Node(cur, self._p(key), self.used) if isinstance(cur, dict) else None
+        path = self._p(key)
+        if isinstance(cur, list):  # queryFieldX gives a list even for one value: take the first
+            cur, path = (cur[0] if cur else None), path + "[]"
+        return Node(cur, path, self.used) if isinstance(cur, dict) else None
 
     def nodes(self, key: str) -> list["Node"]:
         cur = self.data.get(key)

@@ -1,0 +1,159 @@
+"""The command line: a thin layer over the library. Every command ends with a one-line summary on stderr."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+import click
+
+from . import __version__, ark
+from .errors import ArkgraphError
+from .pipeline import Options, Summary, convert as run_convert, parse_profiles
+
+
+def fail(exc: ArkgraphError) -> click.ClickException:
+    err = click.ClickException(str(exc))
+    err.exit_code = exc.exit_code
+    return err
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | None) -> Iterator[IO[bytes]]:
+    """stdout for '-' or None; otherwise a temp file renamed into place only on success."""
+    if not path or path == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            if path.endswith(".gz"):
+                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+                    yield gz  # type: ignore[misc]
+            else:
+                yield raw
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class _Progress:
+    """A one-line progress display on a TTY; silent when piped or --quiet."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.shown = False
+
+    def __call__(self, s: Summary, file: str) -> None:
+        if not self.enabled:
+            return
+        rate = s.read / s.seconds if s.seconds else 0.0
+        click.echo(f"\r  {s.read} read, {s.converted} converted, {s.rejected} rejected, {rate:,.0f} records/s  {Path(file).name[:40]}",
+                   err=True, nl=False)
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="arkgraph")
+def main() -> None:
+    """arkgraph turns French cultural-heritage records into linked data keyed by ARKs.
+
+    Sources: Paris Musées collections API (GraphQL JSON) and Gallica (BnF) XML.
+    Profiles: Schema.org and CIDOC-CRM in the Linked Art 1.0 patterns.
+    """
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--source", type=click.Choice(["auto", "parismusees", "gallica"]), default="auto", show_default=True,
+              help="Source format; 'auto' sniffs each file's content.")
+@click.option("--profile", "profile", default="all", show_default=True,
+              help="schemaorg, linkedart, all, or a comma list.")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Output file; the format follows the extension (.ttl .nt .nq .trig .jsonld, optionally .gz). '-' is stdout.")
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld"]),
+              help="Output format, overriding the extension (stdout defaults to nq).")
+@click.option("--rejects", type=click.Path(dir_okay=False, writable=True),
+              help="JSON Lines file, one line per record that could not be converted, with the reason.")
+@click.option("--coverage", type=click.Path(dir_okay=False, writable=True),
+              help="JSON report of source fields mapped, deliberately ignored, or unhandled, and values missing from the tables.")
+@click.option("--naan", default=ark.DEFAULT_NAAN, show_default=True, envvar="ARKGRAPH_NAAN",
+              help="NAAN under which arkgraph mints ARKs for sources that have none (Paris Musées). 99999 is the ARK test NAAN: set your own.")
+@click.option("--ark-base", default=ark.DEFAULT_BASE, show_default=True, envvar="ARKGRAPH_ARK_BASE",
+              help="Resolver prefix that turns an ARK into an IRI: <ark-base>ark:NAAN/name.")
+@click.option("--mappings", "mappings_dir", type=click.Path(file_okay=False, exists=True),
+              envvar="ARKGRAPH_MAPPINGS", help="Directory of crosswalk CSV tables that extend or override the bundled ones.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary line.")
+@click.option("-v", "--verbose", is_flag=True, help="Also print each rejected record on stderr.")
+def convert(inputs: tuple[str, ...], source: str, profile: str, output: str, fmt: str | None, rejects: str | None,
+            coverage: str | None, naan: str, ark_base: str, mappings_dir: str | None, quiet: bool, verbose: bool,
+            **extra: Any) -> None:
+    """Convert records to RDF.
+
+    INPUT is a file, a directory (walked), or '-' for stdin; .gz files are read transparently.
+    Exit status: 0 all converted, 1 some rejected (the rest is written), 2 usage or unreadable input.
+
+    Example:
+
+    \b
+        arkgraph convert works.json --profile linkedart -o works.ttl
+        arkgraph convert dumps/ -o out.nt --rejects rejects.jsonl --coverage coverage.json
+        cat page.json | arkgraph convert - --source parismusees -o - --format jsonld
+    """
+    try:
+        base = ark_base if ark_base.endswith(("/", "#", "=")) else ark_base + "/"
+        opts = Options(list(inputs), source, parse_profiles(profile), output, fmt, rejects, ark.check_naan(naan),
+                       base, mappings_dir, coverage)
+        from .serialize import format_for
+        format_for(output, fmt)  # usage errors before any work
+        progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+        with contextlib.ExitStack() as stack:
+            rej = stack.enter_context(open(rejects, "w", encoding="utf-8")) if rejects else None
+            rej = _Tee(rej, verbose) if verbose else rej
+            out = stack.enter_context(atomic_output(output))
+            summary, _ = run_convert(opts, out, rejects=rej, progress=progress)
+        progress.done()
+    except ArkgraphError as exc:
+        raise fail(exc) from None
+    click.echo(summary.line(), err=True)
+    if summary.rejected:
+        sys.exit(1)
+
+
+class _Tee:
+    """Rejects to the file and, with --verbose, one line each on stderr."""
+
+    def __init__(self, fh: IO[str] | None, verbose: bool):
+        self.fh, self.verbose = fh, verbose
+
+    def write(self, line: str) -> None:
+        if self.fh:
+            self.fh.write(line)
+        if self.verbose:
+            click.echo(f"rejected: {line.strip()}", err=True)
+
+
+def _register() -> None:
+    """Commands from the other modules; each is optional so a partial install still runs."""
+
+
+from .cli_harvest import harvest  # noqa: E402
+main.add_command(harvest)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
