@@ -8,13 +8,19 @@ from pathlib import Path
 
 from lxml import etree
 
+import signal
+import subprocess
+
 from harvest_server import (  # noqa: F401  (fixtures)
     FAST,
     FIXTURES,
     SETS,
+    _oai_error,
+    child_env,
     harvest_data,
     harvest_server,
     run_harvest,
+    subprocess_cmd,
 )
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -210,6 +216,8 @@ def test_usage_errors_exit_2(harvest_server, tmp_path):
         (["--sru", "x", "--from", "2024-01-01"], "--from/--until go with --oai-set"),
         (["--ark", "not an ark!"], "not a Gallica ARK"),
         (["--list-sets", "--with", "toc"], "--list-sets takes"),
+        (["--oai-set", "x", "--from", "01/02/2024"], "not YYYY-MM-DD"),
+        (["--sru", "x", "--endpoint", "gallica.bnf.fr"], "not an http:// or https:// URL"),
     ]
     for args, message in cases:
         result = gallica(harvest_server, tmp_path, *args)
@@ -217,3 +225,45 @@ def test_usage_errors_exit_2(harvest_server, tmp_path):
         assert message in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
     assert harvest_server.requests() == []
+
+
+def test_ctrl_c_stops_cleanly_and_resumes(harvest_server, tmp_path):
+    """SIGINT (Ctrl-C) in a real child process while a page is in flight."""
+    s = harvest_server
+    s.fault(with_param("/services/OAIRepository", resumptionToken="rt-8"), "hang")
+    args = ["gallica", "--endpoint", s.url, "--out", str(tmp_path), "--oai-set", "x", *FAST]
+    child = subprocess.Popen(subprocess_cmd(*args), env=child_env(), stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        for _ in range(600):  # bounded wait for the child to reach the hanging page
+            if any(r.params.get("resumptionToken") == "rt-8" for r in s.requests()) or child.poll() is not None:
+                break
+            s.release.wait(0.05)
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == 1, stderr
+    error = [line for line in stderr.splitlines() if line.startswith("Error:")]
+    assert error and "interrupted at page 3 (resumption token saved), 8 records saved" in error[0]
+    assert "re-run the same command to resume" in error[0]
+    assert "Traceback" not in stderr and "8 records" in stderr.splitlines()[-1]
+    s.clear_faults()
+    s.release.set()
+    result = gallica(s, tmp_path, "--oai-set", "x")
+    assert result.exit_code == 0, result.stderr
+    seen = oai_ids(tmp_path)
+    assert len(seen) == 27 and set(seen.values()) == {1}
+
+
+def test_expired_resumption_token_says_how_to_start_over(harvest_server, tmp_path):
+    s = harvest_server
+    s.fault(with_param("/services/OAIRepository", resumptionToken="rt-8"), "status", status=503, times=None)
+    assert gallica(s, tmp_path, "--oai-set", "x", "--max-retries", "0").exit_code == 1
+    s.clear_faults()
+    s.fault(with_param("/services/OAIRepository", resumptionToken="rt-8"), "body",
+            body=_oai_error("badResumptionToken", "The value of the resumptionToken argument is invalid or expired."))
+    result = gallica(s, tmp_path, "--oai-set", "x")
+    assert result.exit_code == 1
+    assert "no longer accepts the saved resumption token; delete" in result.stderr

@@ -7,6 +7,7 @@ Thin: options → ``HttpPolicy`` + one harvest function → summary line and exi
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -24,12 +25,19 @@ from .harvest.progress import StderrReporter
 from .http import Fetcher, HttpPolicy, make_client
 
 
+def _check_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{value!r} is not an http:// or https:// URL")
+    return value
+
+
 def _network_options(default_rate: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Options every harvest subcommand shares: output, politeness, retries, convert after."""
     options = [
         click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
                      help="Directory for the raw responses (created). Re-running into it resumes."),
-        click.option("--endpoint", metavar="URL", help="Override the API base URL (mirror, proxy, test server)."),
+        click.option("--endpoint", metavar="URL", callback=_check_url,
+                     help="Override the API base URL (mirror, proxy, test server)."),
         click.option("--rate", type=click.FloatRange(min=0), default=default_rate, show_default=True,
                      help="Polite limit in requests per second across all workers; 0 = no limit."),
         click.option("--max-retries", type=click.IntRange(min=0), default=5, show_default=True,
@@ -39,7 +47,8 @@ def _network_options(default_rate: float) -> Callable[[Callable[..., Any]], Call
         click.option("--timeout", type=click.FloatRange(min=0.001), default=60.0, show_default=True,
                      help="Seconds to wait to connect and between bytes of a response."),
         click.option("--concurrency", type=click.IntRange(min=1, max=16), default=1, show_default=True,
-                     help="Parallel requests for per-document fetches (the rate limit still applies)."),
+                     help="Parallel documents for Gallica --ark/--arks/--with fetches (the rate limit still "
+                          "applies); pages of one list are always fetched in order."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes; errors and the summary only."),
         click.option("--then-convert", is_flag=True, help="Run `arkgraph convert` on --out when the harvest is complete."),
         click.option("--profile", help="Passed to convert with --then-convert."),
@@ -192,6 +201,9 @@ def parismusees_cmd(token_env: str, token_header: str, museum: str | None, objec
 
 # ---------------------------------------------------------------- gallica
 
+OAI_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?")  # OAI-PMH datestamp granularities
+
+
 def _services(value: str | None) -> list[str]:
     if not value:
         return []
@@ -244,6 +256,9 @@ def gallica_cmd(arks: tuple[str, ...], arks_file: Path | None, with_: str | None
                                + (f" (got {', '.join(modes)})" if modes else ""))
     if (from_ or until) and not oai_set:
         raise click.UsageError("--from/--until go with --oai-set")
+    for flag, value in (("--from", from_), ("--until", until)):
+        if value and not OAI_DATE.fullmatch(value):
+            raise click.BadParameter(f"{value!r} is not YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ", param_hint=flag)
     if list_sets and (services or opts["then_convert"]):
         raise click.UsageError("--list-sets takes neither --with nor --then-convert")
     endpoint = opts["endpoint"] or gallica.DEFAULT_ENDPOINT

@@ -40,8 +40,12 @@ REDACTED = "***"
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 # Transport failures worth another try: refused/reset connections, timeouts, bodies cut short.
+# (Not UnsupportedProtocol or LocalProtocolError: those are our mistakes and would fail again.)
 RETRY_EXCEPTIONS: tuple[type[Exception], ...] = (
-    httpx.TransportError,  # ConnectError, ReadError, timeouts, RemoteProtocolError ...
+    httpx.TimeoutException,  # connect, read, write, pool
+    httpx.NetworkError,  # ConnectError (refused), ReadError (reset), WriteError, CloseError
+    httpx.RemoteProtocolError,  # the peer closed mid-body
+    httpx.ProxyError,
     httpx.DecodingError,
 )
 
@@ -209,6 +213,9 @@ class Fetcher:
             wait: float | None = None
             try:
                 response = self.client.request(method, url, **kwargs)
+            except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
+                self.stats.add(failures=1)
+                raise self._error(f"{type(exc).__name__}: {exc}", url, None, attempt + 1) from None
             except RETRY_EXCEPTIONS as exc:
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             else:

@@ -310,6 +310,9 @@ def harvest_arks(fetcher: Fetcher, out: Path, names: Sequence[str], *, services:
     try:
         _run_documents(g, ((n, None) for n in todo), wanted, concurrency=concurrency, reporter=reporter,
                        on_done=on_done, on_fail=on_fail, count_records=True)
+    except KeyboardInterrupt:
+        raise HarvestStopped(f"Gallica harvest interrupted: {len(done)} of {len(names)} documents saved in {out}; "
+                             f"{RESUME_HINT}", result) from None
     finally:
         saver.now()
     result.failures = [f"ark:/{NAAN}/{n}: {m}" for n, m in failed.items()]
@@ -396,29 +399,38 @@ def _paged(fetcher: Fetcher, out: Path, *, identity: dict, label: str, services:
             st["pending"] = [list(p) for p in pending if p[0] not in finished]
             cp.save()
 
-    run_pending()  # documents left over by an interrupted run
-    while not st.get("complete"):
-        try:
-            response, root = fetch(g, st)
-        except FetchError as exc:
-            where = f"{describe(st)}, {st['records']} records saved in {out}"
-            raise HarvestStopped(f"Gallica {label} stopped at {where}: {exc}; {RESUME_HINT}", result) from None
-        n = count(root)
-        if n:  # an empty page (no hits, OAI noRecordsMatch) holds nothing to convert
-            atomic_write(file_for(cp.id, st), response.content)
-            result.files += 1
-        result.records += n
-        st["records"] += n
-        tot = total(root)
-        if tot is not None:
-            st["total"] = result.total = tot
-            reporter.total(tot)
-        if services:
-            st["pending"].extend([list(a) for a in arks(root)])
-        next_page(st, root)
-        cp.save()
-        reporter.advance(n)
-        run_pending()
+    try:
+        run_pending()  # documents left over by an interrupted run
+        while not st.get("complete"):
+            try:
+                response, root = fetch(g, st)
+            except FetchError as exc:
+                where = f"{describe(st)}, {st['records']} records saved in {out}"
+                if "badResumptionToken" in str(exc):  # tokens expire: say how to start over instead
+                    raise HarvestStopped(
+                        f"Gallica {label} stopped at {where}: the server no longer accepts the saved resumption "
+                        f"token; delete {cp.path} and {out / 'oaipmh'}/listrecords-{cp.id}-*.xml to start this "
+                        "list over (or narrow it with --from)", result) from None
+                raise HarvestStopped(f"Gallica {label} stopped at {where}: {exc}; {RESUME_HINT}", result) from None
+            n = count(root)
+            if n:  # an empty page (no hits, OAI noRecordsMatch) holds nothing to convert
+                atomic_write(file_for(cp.id, st), response.content)
+                result.files += 1
+            result.records += n
+            st["records"] += n
+            tot = total(root)
+            if tot is not None:
+                st["total"] = result.total = tot
+                reporter.total(tot)
+            if services:
+                st["pending"].extend([list(a) for a in arks(root)])
+            next_page(st, root)
+            cp.save()
+            reporter.advance(n)
+            run_pending()
+    except KeyboardInterrupt:
+        where = f"{describe(st)}, {st['records']} records saved in {out}"
+        raise HarvestStopped(f"Gallica {label} interrupted at {where}; {RESUME_HINT}", result) from None
     result.failures = [f"ark:/{NAAN}/{n}: {m}" for n, m in failed.items()]
     if failed:
         result.position = f"{st['records']} records saved in {out}; {len(failed)} documents failed"

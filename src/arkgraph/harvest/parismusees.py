@@ -249,37 +249,40 @@ def harvest(fetcher: Fetcher, out: Path, *, query: str, endpoint: str = DEFAULT_
         return f"offset {st['offset']}{total}, {st['records']} records saved in {out}"
 
     budget_shown = False
-    while True:
-        if st["total"] is not None and st["offset"] >= st["total"]:
-            break
-        offset = st["offset"]
-        body = {"query": query, "variables": {"limit": limit, "offset": offset}}
-        try:
-            response, page = fetcher.post(endpoint, json=body, check=check_page)
-        except FetchError as exc:
-            raise HarvestStopped(f"Paris Musées harvest stopped at {position()}: {exc}; {RESUME_HINT}", result) from None
-        atomic_write(out / f"nodequery-{cp.id}-{offset:08d}.json", response.content)
-        result.files += 1
-        result.records += page.records
-        for warning in page.warnings:
-            reporter.note(warning)
-        st["offset"] = offset + limit
-        st["records"] += page.records
-        if page.count is not None:
-            st["total"] = result.total = page.count
-            reporter.total(page.count)
-        # without a count, a short page is the last one; with one, an empty page ends a shrunk set
-        if page.entities == 0 or (page.count is None and page.entities < limit):
-            st["complete"] = True
-        cp.save()
-        reporter.advance(page.records)
-        if not budget_shown and st["total"] is not None:
-            budget_shown = True
-            needed = max(0, -(-(st["total"] - st["offset"]) // limit))
-            reporter.note(f"Paris Musées: {st['total']} records, about {needed} more requests at --limit {limit}; "
-                          f"the API allows about {DAILY_BUDGET} requests per day per token")
-        if st.get("complete"):
-            break
+    try:
+        while True:
+            if st["total"] is not None and st["offset"] >= st["total"]:
+                break
+            offset = st["offset"]
+            body = {"query": query, "variables": {"limit": limit, "offset": offset}}
+            try:
+                response, page = fetcher.post(endpoint, json=body, check=check_page)
+            except FetchError as exc:
+                raise HarvestStopped(f"Paris Musées harvest stopped at {position()}: {exc}; {RESUME_HINT}", result) from None
+            atomic_write(out / f"nodequery-{cp.id}-{offset:08d}.json", response.content)
+            result.files += 1
+            result.records += page.records
+            for warning in page.warnings:
+                reporter.note(warning)
+            st["offset"] = offset + limit
+            st["records"] += page.records
+            if page.count is not None:
+                st["total"] = result.total = page.count
+                reporter.total(page.count)
+            # without a count, a short page is the last one; with one, an empty page ends a shrunk set
+            if page.entities == 0 or (page.count is None and page.entities < limit):
+                st["complete"] = True
+            cp.save()
+            reporter.advance(page.records)
+            if not budget_shown and st["total"] is not None:
+                budget_shown = True
+                needed = max(0, -(-(st["total"] - st["offset"]) // limit))
+                reporter.note(f"Paris Musées: {st['total']} records, about {needed} more requests at --limit {limit}; "
+                              f"the API allows about {DAILY_BUDGET} requests per day per token")
+            if st.get("complete"):
+                break
+    except KeyboardInterrupt:
+        raise HarvestStopped(f"Paris Musées harvest interrupted at {position()}; {RESUME_HINT}", result) from None
     st["complete"] = True
     cp.save()
     result.complete = True
