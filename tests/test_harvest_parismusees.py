@@ -200,3 +200,15 @@ def test_token_in_error_text_is_redacted(harvest_server, tmp_path):
                          str(tmp_path), *FAST)
     assert result.exit_code == 1 and "***" in result.stderr
     assert_no_token(tmp_path, result.stderr, result.stdout)
+
+
+def test_errors_alongside_data_keep_the_page(harvest_server, tmp_path):
+    # GraphQL may report field errors next to usable data: the page is kept as received, with a note
+    body = json.dumps({"errors": [{"message": "Access denied to fieldHdVisuel"}],
+                       "data": {"nodeQuery": {"count": 2, "entities": [None, {"entityUuid": "u-1"}]}}}).encode()
+    harvest_server.fault(at(0), "body", body=body)
+    result = pm(harvest_server, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "GraphQL errors alongside data (page kept): Access denied" in result.stderr
+    assert "1 records" in result.stderr.splitlines()[-1]
+    assert list(tmp_path.glob("nodequery-*.json"))[0].read_bytes() == body
