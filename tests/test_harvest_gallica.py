@@ -77,6 +77,15 @@ def test_one_ark_with_every_service(harvest_server, tmp_path):
     assert len(harvest_server.requests()) == 12
 
 
+def test_periodical_title_issues(harvest_server, tmp_path):
+    result = gallica(harvest_server, tmp_path, "--ark", "ark:/12148/cb328261098/date", "--with", "issues,pagination")
+    assert result.exit_code == 0, result.stderr
+    assert len(list((tmp_path / "issues").glob("*-cb328261098.xml"))) == 8
+    assert not (tmp_path / "pagination").exists()  # a title has no pages of its own
+    assert harvest_server.requests("/services/OAIRecord")[0].params == {"ark": "cb328261098/date"}
+    assert "0 failures" in result.stderr.splitlines()[-1]
+
+
 def test_ark_list_concurrent_through_faults(harvest_server, tmp_path):
     s = harvest_server
     s.fault(with_param("/services/OAIRecord", ark="bpt6k5785971m"), "status", status=500)

@@ -232,7 +232,7 @@ class Fetcher:
                     except BodyError as exc:
                         if not exc.retryable:
                             self.stats.add(failures=1)
-                            raise self._error(str(exc), url, status, attempt + 1) from None
+                            raise self._error(str(exc), url, status, attempt + 1) from exc  # callers may look at the cause
                         last = str(exc)
             if attempt + 1 < attempts:
                 delay = self._backoff(attempt) if wait is None else min(wait, self.policy.retry_after_max)

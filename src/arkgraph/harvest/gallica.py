@@ -86,10 +86,14 @@ def _expect_root(*names: str, allow_html: bool = False) -> Callable[[httpx.Respo
     return check
 
 
+class NoRecord(BodyError):
+    """OAIRecord answered, but with no record for the ARK."""
+
+
 def check_oairecord(response: httpx.Response) -> etree._Element:
     root = _expect_root("results")(response)
     if root.find("notice") is None:
-        raise BodyError(f"no record (countResults={root.get('countResults')!r})", retryable=False)
+        raise NoRecord(f"no record (countResults={root.get('countResults')!r})", retryable=False)
     return root
 
 
@@ -194,8 +198,16 @@ class Gallica:
             if name.startswith("cb") and service in ("pagination", "toc", "iiif"):
                 continue  # a periodical title has no pages of its own
             path = self.doc_path(service, name)
-            if not path.exists():
+            if path.exists():
+                continue
+            try:
                 self.fetch_to(self.doc_url(service, name), path, CHECKS[service])
+            except FetchError as exc:
+                # a periodical title (cb…/date) may have no OAIRecord of its own: its Issues still count
+                if not (name.startswith("cb") and "issues" in services and isinstance(exc.__cause__, NoRecord)):
+                    raise
+                self.fetcher.stats.add(failures=-1)  # tolerated: not a failure of the harvest
+            else:
                 written += 1
         if "issues" in services:
             cb = name.removesuffix("/date") if name.startswith("cb") else periodical or self._periodical_of(name)

@@ -159,12 +159,14 @@ def check_query(query: str) -> None:
 
 
 def default_query_path() -> Path:
-    """``mappings/`` beside the source tree (a checkout), else the copy packaged in the wheel."""
-    here = Path(__file__).resolve().parents[3] / "mappings" / QUERY_FILE
-    if here.is_file():
-        return here
-    packaged = resources.files("arkgraph").joinpath("data", "mappings", QUERY_FILE)
-    return Path(str(packaged))
+    """The query shipped in the package (``arkgraph._mappings`` is ``mappings/``), else the checkout's."""
+    try:
+        packaged = Path(str(resources.files("arkgraph._mappings").joinpath(QUERY_FILE)))
+    except ModuleNotFoundError:  # running from src/ without an install
+        packaged = None
+    if packaged is not None and packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "mappings" / QUERY_FILE
 
 
 def load_query(path: Path | None = None) -> str:
