@@ -66,7 +66,11 @@ def _agent(a: Agent, out: list[Triple]) -> str:
     return s
 
 
-def _image(w: str, d: DigitalObject, out: list[Triple]) -> None:
+# licences under which an image may be reused without asking: no "acquire licence" page for these
+_FREE_LICENSES = ("https://creativecommons.org/publicdomain/", "http://creativecommons.org/publicdomain/")
+
+
+def _image(w: str, d: DigitalObject, out: list[Triple], licence_page: str | None = None) -> None:
     s = I(d.iri)
     out.append((w, S["image"], s))
     out.append((s, A, S["ImageObject"]))
@@ -84,6 +88,9 @@ def _image(w: str, d: DigitalObject, out: list[Triple]) -> None:
         out.append((s, S["creditText"], L(d.credit)))
     if d.copyright:
         out.append((s, S["copyrightNotice"], L(d.copyright)))
+    if licence_page and d.license and not d.license.startswith(_FREE_LICENSES):
+        # Google's image-licence metadata: where to ask for reuse of a non-free image (the record's page)
+        out.append((s, S["acquireLicensePage"], I(licence_page)))
     if d.conforms_to:
         out.append((s, S["additionalType"], I(d.conforms_to)))
 
@@ -191,7 +198,7 @@ def triples(rec: Record) -> Iterator[Triple]:
             out.append((w, S["locationCreated"], _place(pub.place, out)))
     for d in rec.digital:
         if d.kind == "image":
-            _image(w, d, out)
+            _image(w, d, out, rec.page_url)
         elif d.kind == "webpage":
             if not rec.page_url:
                 out.append((w, S["url"], I(d.access_point or d.iri)))
