@@ -93,7 +93,10 @@ def build_documents(root: str, triples: Iterable[Triple], *, linked_art: bool) -
 
     def expand(iri: str, doc_root: str, ancestors: tuple[str, ...]) -> dict[str, Any]:
         node = nodes.get(iri, {})
-        out: dict[str, Any] = {"@id": iri}
+        # Linked Art's API forbids ids on embedded structures (names, identifiers, production…):
+        # they keep their IRIs in every RDF serialization, and become blank nodes in this JSON-LD.
+        hide = linked_art and iri.startswith(doc_root + "/")
+        out: dict[str, Any] = {"@id": None if hide else iri}
         for pred, objs in node.items():
             if pred == RDF + "type":
                 out["@type"] = [o["@id"] for o in objs]
@@ -207,7 +210,7 @@ class Compactor:
         return {"@type": self._iri(dt), "@value": val}
 
     def node(self, n: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {self.aliases.get("@id", "@id"): n["@id"]}
+        out: dict[str, Any] = {self.aliases.get("@id", "@id"): n["@id"]} if n["@id"] is not None else {}
         types = n.get("@type", [])
         if types:
             names = [self.classes.get(t) or self._iri(t) for t in types]

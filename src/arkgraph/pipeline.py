@@ -145,16 +145,22 @@ class Progress(Protocol):
     def __call__(self, summary: Summary, file: str) -> None: ...
 
 
-def _sniff(fh: IO[bytes], name: str, source: str) -> ModuleType:
+def _sniff(fh: IO[bytes], name: str, source: str) -> ModuleType | Reject:
+    """The source module for a stream, or a Reject saying why the file is not a record file."""
     if source != "auto":
         return sources.load(source)
     head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""
     for mod in sources.available():
         if mod.sniff(head):
             return mod
-    if head.lstrip()[:1] == b"<":
-        raise InputError(f"{name}: looks like XML (Gallica?), but the gallica source is not supported yet")
-    raise InputError(f"{name}: cannot tell the source from the content: use --source")
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        return Reject(name, None, None, "not a record file: an HTML page (an API error page?)")
+    if start.startswith(b"<"):
+        return Reject(name, None, None, "XML that is not a known Gallica response")
+    if not start:
+        return Reject(name, None, None, "empty file")
+    return Reject(name, None, None, "not a record file: neither JSON nor XML")
 
 
 def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleType, RawRecord | Reject]]:
@@ -181,6 +187,9 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
         fh = open_binary(name)
         try:
             mod = _sniff(fh, name, opts.source)
+            if isinstance(mod, Reject):
+                yield sources.load("parismusees"), mod
+                continue
             for item in mod.read(fh, name):
                 yield mod, item
         finally:

@@ -97,9 +97,10 @@ def _name(s: str, node: str, text: str, out: list[Triple], kind: str = "primary_
 def _timespan(s: str, node: str, ts: TimeSpan, out: list[Triple]) -> None:
     t = I(node)
     out += [(s, C["P4_has_time-span"], t), (t, A, C["E52_Time-Span"])]
-    if ts.begin:
+    # BCE bounds are valid xsd:dateTime but not RFC 3339, which Linked Art requires: the label keeps them
+    if ts.begin and not ts.begin.startswith("-"):
         out.append((t, C["P82a_begin_of_the_begin"], dt(ts.begin)))
-    if ts.end:
+    if ts.end and not ts.end.startswith("-"):
         out.append((t, C["P82b_end_of_the_end"], dt(ts.end)))
     label = ts.label or (f"{ts.qualifier} " if ts.qualifier else "") + (ts.begin or "")[:4]
     if label:
@@ -190,8 +191,8 @@ def triples(rec: Record) -> Iterator[Triple]:
     for n, (text, lang, kind) in enumerate(rec.titles, 1):
         _name(w, f"{base}/name{n}", text, out, "primary_name" if kind == "primary" else "alternate_name", lang)
     for n, ident in enumerate(rec.identifiers, 1):
-        if ident.kind == "url":
-            out.append((w, LAX["equivalent"], I(ident.value)))
+        if ident.kind == "url":  # another web page about the object (equivalent is for same-class resources)
+            _digital(w, base, DigitalObject(f"{rec.iri}/page{n}", "webpage", ident.value, "text/html", label=ident.label), out)
             continue
         node = I(f"{base}/identifier{n}")
         out += [(w, C["P1_is_identified_by"], node), (node, A, C["E42_Identifier"]),

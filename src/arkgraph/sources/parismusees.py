@@ -27,6 +27,8 @@ UNKNOWN_AGENTS = {"inconnu", "anonyme"}
 
 def _text(v: Any) -> str | None:
     """Formatted text {value, format, processed} or a plain string → plain text (HTML stripped)."""
+    if isinstance(v, (list, bool)):
+        raise RecordError(f"expected text, got a JSON {type(v).__name__}: {str(v)[:60]}")
     if isinstance(v, dict):
         v = v.get("value") if v.get("value") not in (None, "") else v.get("processed")
     if v is None:
@@ -93,7 +95,7 @@ class Mapper:
         name = name or f"#{tid}"
         if name.casefold() in UNKNOWN_AGENTS:
             # not a real person: scoped to this work so 289 works don't share one "Inconnu"
-            return Agent(f"{record_iri}/agent{idx}", name, kind="Group", flags=("unknown",))
+            return Agent(self._iri("pmg", f"{record_iri}\x1f{idx}\x1f{name}"), name, kind="Group", flags=("unknown",))
         iri = self._iri("pmp", tid) if tid else self._iri("pmp", name)
         family = given = None
         qualifier = None

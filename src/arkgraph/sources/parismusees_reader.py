@@ -122,6 +122,9 @@ def read(fh: IO[bytes], name: str) -> Iterator[Item]:
                     yield Reject(name, pos, None, "null entity in response (the API returned null for this node)", SOURCE)
                 elif top == "data":
                     yield Reject(name, None, None, f"query {prefix.rsplit('.', 1)[-1]!r} returned null", SOURCE)
+            elif event in ("string", "number", "boolean") and top in ("entities", "root_array"):
+                pos += 1
+                yield Reject(name, pos, None, f"entity is a JSON {event}, not an object: {str(value)[:60]!r}", SOURCE)
     except ijson.common.IncompleteJSONError as exc:
         yield Reject(name, pos + 1, None, f"truncated or malformed JSON after record {pos}: {_first_line(exc)}", SOURCE)
     except ijson.common.JSONError as exc:
