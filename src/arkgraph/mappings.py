@@ -20,6 +20,9 @@ from .terms import AAT, RELATOR
 # table name -> (key column, required columns)
 # the column that gives a concept its code (relator, unit code, schema.org property…)
 CODE_COLUMNS = {"roles": "relator", "units": "uncefact", "dimension_types": "schema_property", "materials": "kind"}
+CODE_COLUMNS.update({"languages": "bcp47", "dc_types": "priority"})
+# tables whose IRI column holds a full URI rather than an AAT id
+IRI_COLUMNS = {"rights": "uri"}
 
 SCHEMAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "roles": ("label", ("relator",)),
@@ -29,6 +32,11 @@ SCHEMAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "acquisition_modes": ("label", ("aat", "gift")),
     "materials": ("label", ("aat", "kind")),
     "parismusees-ignored": ("path", ("reason",)),
+    "dc_types": ("label", ("schema_type", "aat")),
+    "typedoc": ("label", ("schema_type", "aat")),
+    "languages": ("label", ("bcp47", "aat")),
+    "rights": ("label", ("uri",)),
+    "gallica-ignored": ("path", ("reason",)),
 }
 
 
@@ -73,6 +81,7 @@ class Tables:
     naan: str = arks.DEFAULT_NAAN
     base: str = arks.DEFAULT_BASE
     sources: tuple[str, ...] = field(default=())
+    _cache: dict[tuple[str, str], Concept] = field(default_factory=dict, compare=False, repr=False)
 
     def row(self, table: str, label: str) -> Mapping[str, str] | None:
         return self.tables.get(table, {}).get(key(label))
@@ -84,8 +93,17 @@ class Tables:
         return arks.mint(self.naan, "t", f"{table}\x1f{key(label)}").iri(self.base)
 
     def concept(self, table: str, label: str) -> Concept:
-        """Resolve a source label; unknown labels become local concepts (never dropped)."""
-        iri_column = "relator" if table == "roles" else "aat"
+        """Resolve a source label; unknown labels become local concepts (never dropped). Memoized."""
+        k = (table, label)
+        hit = self._cache.get(k)
+        if hit is None:
+            if len(self._cache) > 200_000:  # bounded: a pathological run can't grow it forever
+                self._cache.clear()
+            hit = self._cache[k] = self._concept(table, label)
+        return hit
+
+    def _concept(self, table: str, label: str) -> Concept:
+        iri_column = "relator" if table == "roles" else IRI_COLUMNS.get(table, "aat")
         label = re.sub(r"\s+", " ", label).strip()
         row = self.row(table, label)
         if row is None:
@@ -95,7 +113,7 @@ class Tables:
         code = row.get(CODE_COLUMNS.get(table, ""), "") or None
         if not ident:
             return Concept(self.local_iri(table, label), label, local=False, schema_type=schema_type, code=code)
-        ns = RELATOR if table == "roles" else AAT
+        ns = RELATOR if table == "roles" else "" if table in IRI_COLUMNS else AAT
         return Concept(ns + ident, label, schema_type=schema_type, code=code)
 
 
