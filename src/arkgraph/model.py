@@ -18,6 +18,7 @@ class Concept:
     local: bool = False          # not in any table: a curator may want to map it
     schema_type: str | None = None  # schema.org class, where the table gives one
     code: str | None = None       # relator code, BCP 47 tag, unit code…
+    table: str | None = None      # the crosswalk it came from, for the coverage report (None: by field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,7 @@ class Record:
     owner: Agent | None = None
     acquisition: Acquisition | None = None
     publication: Publication | None = None
+    publications: list[Publication] = field(default_factory=list)  # further imprints (Gallica repeats dc:publisher)
     languages: list[Concept] = field(default_factory=list)
     rights: list[Concept] = field(default_factory=list)            # rights / licence URIs for the work
     digital: list[DigitalObject] = field(default_factory=list)

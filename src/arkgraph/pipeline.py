@@ -78,7 +78,8 @@ class Coverage:
 
     def report(self, tables: Tables) -> dict[str, Any]:
         out: dict[str, Any] = {"sources": {}, "unmapped_values": {}}
-        reasons = {row["path"]: row["reason"] for row in tables.tables.get("parismusees-ignored", {}).values()}
+        reasons = {row["path"]: row["reason"] for name in ("parismusees-ignored", "gallica-ignored")
+                   for row in tables.tables.get(name, {}).values()}
         for src in sorted(self.leaves):
             total = self.leaves[src]
             handled = self.mapped[src] + sum(self.ignored[src].values())
@@ -105,7 +106,7 @@ def _reason(path: str, reasons: dict[str, str]) -> str:
 
 def _concepts(rec: Any) -> Iterator[tuple[str, Any]]:
     for c in rec.classifications + rec.genres:
-        yield "object_types", c
+        yield c.table or "object_types", c
     for c in rec.materials:
         yield "materials", c
     for c in rec.periods:
