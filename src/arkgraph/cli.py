@@ -153,6 +153,8 @@ def _register() -> None:
 
 from .cli_harvest import harvest  # noqa: E402
 main.add_command(harvest)
+from .cli_embed import embed  # noqa: E402
+main.add_command(embed)
 
 
 if __name__ == "__main__":  # pragma: no cover

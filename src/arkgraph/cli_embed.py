@@ -1,0 +1,112 @@
+"""``arkgraph embed``: JSON-LD for web pages, from an RDF file that ``arkgraph convert`` wrote.
+
+Thin: options → one of :func:`arkgraph.embed.write_snippets`, :func:`~arkgraph.embed.inject`,
+:func:`~arkgraph.embed.write_pages` → one summary line on stderr. Exit 0 done, 1 some records or
+pages had problems (the rest is written), 2 usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import embed as lib
+from .errors import ArkgraphError
+
+
+def _progress(enabled: bool) -> tuple[lib.Progress | None, list[bool]]:
+    shown: list[bool] = []
+    if not enabled:
+        return None, shown
+
+    def show(s: lib.Summary) -> None:
+        rate = s.records / s.seconds if s.seconds else 0.0
+        click.echo(f"\r  {s.records} records, {rate:,.0f} records/s", err=True, nl=False)
+        shown[:] = [True]
+    return show, shown
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write one <script type=\"application/ld+json\"> snippet per record into this directory "
+                   "(ark-NAAN-name.html).")
+@click.option("--inject", "inject_dir", type=click.Path(file_okay=False, exists=True),
+              help="Insert or replace the JSON-LD block in the existing *.html/*.htm pages under this directory; "
+                   "the rest of each page is kept byte for byte.")
+@click.option("--pages", "pages_dir", type=click.Path(file_okay=False),
+              help="Write a readable static page per record, with its JSON-LD, plus index.html.")
+@click.option("--match-by", type=click.Choice(lib.MATCH_BY), default="url", show_default=True,
+              help="With --inject: match a page to a record by URL (the page's <link rel=canonical>, --base-url or "
+                   "--url-map, against the record's schema:url, sameAs or ARK IRI) or by its data-ark attribute.")
+@click.option("--base-url", metavar="URL",
+              help="With --inject --match-by url: the URL the --inject directory is published at; a page's URL is "
+                   "this plus its path (also without .html or index.html).")
+@click.option("--url-map", type=click.Path(dir_okay=False, exists=True),
+              help="With --inject --match-by url: CSV of path,url rows giving each page file's URL.")
+@click.option("--profile", type=click.Choice(["schemaorg", "linkedart", "both"]), default="schemaorg",
+              show_default=True, help="JSON-LD to embed: Schema.org, Linked Art, or both as two blocks.")
+@click.option("--pretty/--compact", default=None,
+              help="Indent the JSON (default: compact for --out and --inject, indented for --pages).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary line.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list each record or page that had a problem.")
+def embed(file: str, out_dir: str | None, inject_dir: str | None, pages_dir: str | None, match_by: str,
+          base_url: str | None, url_map: str | None, profile: str, pretty: bool | None, quiet: bool,
+          verbose: bool) -> None:
+    """Embed JSON-LD in web pages: snippets, injection into existing pages, or static record pages.
+
+    FILE is RDF written by `arkgraph convert`: .nq (best: read record by record), .trig, .nt, .ttl
+    or .jsonld, optionally .gz. Give exactly one of --out, --inject, --pages.
+
+    The JSON-LD is one tree per record rooted at the work (creators, images, identifiers nested),
+    compacted with the schema.org context, inside <script type="application/ld+json" data-arkgraph>.
+    Characters that could end the script element (<, >, &, U+2028, U+2029) are written as \\uXXXX.
+
+    Exit status: 0 done, 1 some records or pages had problems (the rest is written), 2 usage or
+    unreadable input.
+
+    Example:
+
+    \b
+        arkgraph convert dumps/ -o out.nq
+        arkgraph embed out.nq --out site/snippets/
+        arkgraph embed out.nq --inject site/pages/ --match-by url
+        arkgraph embed out.nq --inject site/pages/ --match-by ark --profile both
+        arkgraph embed out.nq --pages site/records/
+    """
+    chosen = [o for o in (out_dir, inject_dir, pages_dir) if o]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --out DIR, --inject DIR, --pages DIR")
+    if (base_url or url_map) and not (inject_dir and match_by == "url"):
+        raise click.UsageError("--base-url and --url-map go with --inject and --match-by url")
+    profiles = lib.PROFILES if profile == "both" else (profile,)
+    progress, shown = _progress(not quiet and sys.stderr.isatty())
+    try:
+        lib._format(file)  # usage errors before any work
+        records = lib.read_records(file)
+        if out_dir:
+            summary = lib.write_snippets(records, out_dir, profiles, indent=2 if pretty else None, progress=progress)
+        elif inject_dir:
+            mapping = lib.load_url_map(url_map) if url_map else None
+            summary = lib.inject(records, inject_dir, profiles, match_by, base_url=base_url, url_map=mapping,
+                                 indent=2 if pretty else None, progress=progress)
+        else:
+            summary = lib.write_pages(records, pages_dir or "", profiles, indent=None if pretty is False else 2,
+                                      progress=progress)
+    except ArkgraphError as exc:
+        if shown:
+            click.echo("", err=True)
+        err = click.ClickException(str(exc))
+        err.exit_code = exc.exit_code
+        raise err from None
+    if shown:
+        click.echo("", err=True)
+    if verbose:
+        for p in summary.problems:
+            click.echo(f"problem: {p}", err=True)
+    elif summary.problems and not quiet:
+        click.echo(f"{len(summary.problems)} problems (use -v to list them)", err=True)
+    click.echo(summary.line(), err=True)
+    if summary.failed:
+        sys.exit(1)

@@ -1,0 +1,765 @@
+"""JSON-LD for web pages: snippets, injection into existing pages, and static record pages.
+
+Input is an RDF file that ``arkgraph convert`` wrote. N-Quads (and TriG) hold one named graph per
+record, named by the record's IRI, and are read as a stream, record by record. N-Triples, Turtle and
+JSON-LD have no graphs: the whole file is read and each record is the part of the graph reachable
+from a record root (a subject typed as a schema.org creative work or a CIDOC-CRM object), without
+crossing into another root.
+
+Each record becomes one JSON-LD tree per profile, built by :mod:`arkgraph.jsonld`: the schemaorg
+tree is compacted with ``https://schema.org`` and rooted at the work, with creators, images and
+identifiers nested. In a page it is written inside ``<script type="application/ld+json"
+data-arkgraph="PROFILE">``; the JSON text has ``<``, ``>``, ``&``, U+2028 and U+2029 escaped as
+``\\uXXXX`` so that no value from the data can end the script element, open a comment, or break a
+JavaScript consumer: it is still the same JSON.
+
+Injection edits pages by splicing at exact character offsets: every byte outside the arkgraph
+blocks is kept as it was (encoding, line ends, whitespace, markup quirks included).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import IO, Any, Callable, Iterable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pyoxigraph as ox
+
+from . import ark as arks
+from . import jsonld
+from .errors import InputError, UsageError
+from .terms import AG, CRM, RDF, SCHEMA, Triple
+
+PROFILES = ("schemaorg", "linkedart")
+MATCH_BY = ("url", "ark")
+
+_A = f"<{RDF}type>"
+_SCHEMA_PREFIX = f"<{SCHEMA}"
+_URL = f"<{SCHEMA}url>"
+_SAME_AS = f"<{SCHEMA}sameAs>"
+DELETIONS_GRAPH = f"{AG}deletions"
+
+# Types that make a subject a record root when the input has no named graphs.
+RECORD_TYPES = frozenset(
+    [f"<{SCHEMA}{t}>" for t in (
+        "CreativeWork VisualArtwork Painting Drawing Sculpture Photograph Book Map Manuscript Periodical "
+        "PublicationIssue PublicationVolume Newspaper Collection ArchiveComponent MusicComposition SheetMusic "
+        "Thesis Poster Article Chapter Atlas Statue DigitalDocument Dataset Audiobook Movie MusicRecording").split()]
+    + [f"<{CRM}E22_Human-Made_Object>", f"<{CRM}E22_Man-Made_Object>"])
+# Edges from a work to something that belongs to its record (a part, a manifest), not to another record.
+_STRUCTURAL = frozenset(f"<{p}>" for p in (
+    SCHEMA + "hasPart", SCHEMA + "subjectOf", SCHEMA + "associatedMedia", SCHEMA + "workExample",
+    CRM + "P46_is_composed_of", CRM + "P129i_is_subject_of", CRM + "P67i_is_referred_to_by",
+    CRM + "P138i_has_representation", CRM + "P65_shows_visual_item"))
+
+_FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG, ".nt": ox.RdfFormat.N_TRIPLES,
+            ".ttl": ox.RdfFormat.TURTLE, ".jsonld": None, ".json": None}
+
+
+# --------------------------------------------------------------------------- reading records
+
+def _format(path: str) -> tuple[str, ox.RdfFormat | None]:
+    low = path.lower()
+    if low.endswith(".gz"):
+        low = low[:-3]
+    for ext, fmt in _FORMATS.items():
+        if low.endswith(ext):
+            return ext, fmt
+    raise UsageError(f"cannot tell the format of {path!r}: arkgraph embed reads .nq, .trig, .nt, .ttl or .jsonld "
+                     "(optionally .gz) as written by arkgraph convert")
+
+
+def _open(path: str) -> IO[bytes]:
+    try:
+        fh: IO[bytes] = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    return gzip.GzipFile(fileobj=fh, mode="rb") if path.lower().endswith(".gz") else fh  # type: ignore[return-value]
+
+
+def read_records(path: str) -> Iterator[tuple[str, list[Triple]]]:
+    """``(record IRI, triples)`` for each record in an RDF file written by arkgraph.
+
+    Triples are N-Triples term strings, as :func:`arkgraph.jsonld.record_documents` takes them.
+    Deletion markers are skipped.
+    """
+    ext, fmt = _format(path)
+    with _open(path) as fh:
+        try:
+            if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+                yield from _stream_graphs(ox.parse(fh, format=fmt), path)
+                return
+            if fmt is None:
+                triples = _jsonld_triples(fh, path)
+            else:
+                triples = [(str(t.subject), str(t.predicate), str(t.object)) for t in ox.parse(fh, format=fmt)]
+        except SyntaxError as exc:
+            raise InputError(f"{path}: not valid RDF: {exc}") from None
+    yield from group_by_root(triples)
+
+
+def _stream_graphs(quads: Iterable[Any], path: str) -> Iterator[tuple[str, list[Triple]]]:
+    """Consecutive quads of one named graph form a record; the default graph is grouped by root."""
+    current: str | None = None
+    buf: list[Triple] = []
+    finished: set[str] = set()
+    default: list[Triple] = []
+    for q in quads:
+        g = q.graph_name
+        if isinstance(g, ox.DefaultGraph):
+            default.append((str(q.subject), str(q.predicate), str(q.object)))
+            continue
+        name = g.value
+        if name != current:
+            if current is not None and current != DELETIONS_GRAPH:
+                finished.add(current)
+                yield current, buf
+            if name in finished:
+                raise InputError(f"{path}: the quads of graph <{name}> are not contiguous; arkgraph embed streams "
+                                 "one record graph at a time (write the file with arkgraph convert, or sort it by graph)")
+            current, buf = name, []
+        buf.append((str(q.subject), str(q.predicate), str(q.object)))
+    if current is not None and current != DELETIONS_GRAPH:
+        yield current, buf
+    if default:
+        yield from group_by_root(default)
+
+
+def _jsonld_triples(fh: IO[bytes], path: str) -> list[Triple]:
+    from pyld import jsonld as pyld
+
+    try:
+        data = json.load(fh)
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid JSON: {exc}") from None
+    try:
+        nq = pyld.to_rdf(data, {"format": "application/n-quads", "documentLoader": jsonld.document_loader})
+    except pyld.JsonLdError as exc:
+        raise InputError(f"{path}: cannot read the JSON-LD: {exc}") from None
+    deleted = f"<{AG}deleted>"
+    out = [(str(q.subject), str(q.predicate), str(q.object))
+           for q in ox.parse(nq.encode("utf-8"), format=ox.RdfFormat.N_QUADS)]
+    return [t for t in out if t[1] != deleted]
+
+
+def group_by_root(triples: list[Triple]) -> Iterator[tuple[str, list[Triple]]]:
+    """Split a graph into records: each root's reachable triples, not crossing into another root."""
+    by_subject: dict[str, list[Triple]] = defaultdict(list)
+    for t in dict.fromkeys(triples):
+        by_subject[t[0]].append(t)
+    candidates = [s for s, ts in by_subject.items()
+                  if s.startswith("<") and any(p == _A and o in RECORD_TYPES for _, p, o in ts)]
+    cand = set(candidates)
+    owned = {o for s in candidates for _, p, o in by_subject[s] if p in _STRUCTURAL and o != s}
+    roots = [s for s in candidates if s not in owned
+             and not any(s.startswith(r[:-1] + "/") for r in _prefixes_of(s) if r in cand)]
+    root_set = set(roots)
+    for root in roots:
+        seen = {root}
+        stack = [root]
+        out: list[Triple] = []
+        while stack:
+            s = stack.pop()
+            for t in by_subject.get(s, ()):
+                out.append(t)
+                o = t[2]
+                if o not in seen and o in by_subject and o not in root_set:
+                    seen.add(o)
+                    stack.append(o)
+        yield root[1:-1], out
+
+
+def _prefixes_of(term: str) -> Iterator[str]:
+    """``<a/b/c>`` → ``<a/b>``, ``<a>``: the IRIs a sub-resource IRI may hang under."""
+    iri = term[1:-1]
+    while "/" in iri:
+        iri = iri.rsplit("/", 1)[0]
+        if iri.endswith("/") or iri.endswith(":"):
+            break
+        yield f"<{iri}>"
+
+
+# --------------------------------------------------------------------------- JSON-LD for pages
+
+def profile_triples(triples: Iterable[Triple], profile: str) -> list[Triple]:
+    """A record's triples for one profile: schema.org terms, or everything else (Linked Art)."""
+    def is_schema(t: Triple) -> bool:
+        return t[1].startswith(_SCHEMA_PREFIX) or (t[1] == _A and t[2].startswith(_SCHEMA_PREFIX))
+    if profile == "schemaorg":
+        return [t for t in triples if is_schema(t)]
+    return [t for t in triples if not is_schema(t)]
+
+
+def _keywords(v: Any) -> Any:
+    """Spell the schema.org context's ``id``/``type`` aliases as ``@id``/``@type``: the same JSON-LD,
+    in the form search engines' documentation and validators expect."""
+    if isinstance(v, list):
+        return [_keywords(x) for x in v]
+    if isinstance(v, dict):
+        return {{"id": "@id", "type": "@type"}.get(k, k): _keywords(x) for k, x in v.items()}
+    return v
+
+
+def documents(root: str, triples: Iterable[Triple], profile: str) -> list[dict[str, Any]]:
+    """The record's JSON-LD for one profile (the first document is the tree rooted at the work)."""
+    ts = profile_triples(triples, profile)
+    if not ts:
+        return []
+    docs = jsonld.record_documents(root, ts, profile)
+    return [_keywords(d) for d in docs] if profile == "schemaorg" else docs
+
+
+_SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                   0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def script_json(data: Any, *, ascii_only: bool = False, indent: int | None = None) -> str:
+    """JSON text that is safe inside an HTML ``<script>`` element and still the same JSON.
+
+    ``<``, ``>`` and ``&`` can only occur inside JSON strings, where ``\\u003c`` etc. mean the same
+    characters; so no ``</script``, ``<!--`` or character reference can appear in the element.
+    """
+    text = json.dumps(data, ensure_ascii=ascii_only, indent=indent,
+                      separators=(",", ": ") if indent is not None else (",", ":"))
+    return text.translate(_SCRIPT_ESCAPES)
+
+
+def script_block(docs: list[dict[str, Any]], profile: str, *, ascii_only: bool = False,
+                 indent: int | None = None) -> str:
+    data: Any = docs[0] if len(docs) == 1 else docs
+    return (f'<script type="application/ld+json" data-arkgraph="{profile}">'
+            f"{script_json(data, ascii_only=ascii_only, indent=indent)}</script>")
+
+
+def record_blocks(root: str, triples: list[Triple], profiles: Iterable[str], **kw: Any) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
+    docs = {p: documents(root, triples, p) for p in profiles}
+    return [script_block(d, p, **kw) for p, d in docs.items() if d], docs
+
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9.~*+@$=-]")
+
+
+def file_stem(root: str) -> str:
+    """A safe, deterministic, injective file name stem for a record IRI.
+
+    ``https://n2t.net/ark:99999/pm216702`` → ``ark-99999-pm216702``; characters outside a safe set
+    (``/`` of qualifiers, ``_``, ``%``…) become ``_XX`` (hex), so distinct ARKs never share a name.
+    Non-ARK IRIs get ``rec-`` and a hash.
+    """
+    a = arks.try_parse(root)
+    if a is None:
+        return "rec-" + hashlib.sha256(root.encode("utf-8")).hexdigest()[:24]
+    tail = _SAFE_NAME.sub(lambda m: "".join(f"_{b:02X}" for b in m.group(0).encode("utf-8")),
+                          a.name + a.qualifier)
+    stem = f"ark-{a.naan}-{tail}"
+    if stem.startswith(".") or len(stem) > 180:
+        stem = stem[:150] + "_" + hashlib.sha256(stem.encode("utf-8")).hexdigest()[:24]
+    return stem
+
+
+def record_ark(root: str) -> str | None:
+    a = arks.try_parse(root)
+    return str(a) if a else None
+
+
+# --------------------------------------------------------------------------- summary
+
+@dataclass
+class Summary:
+    mode: str
+    records: int = 0
+    written: int = 0
+    skipped: int = 0
+    pages_scanned: int = 0
+    pages_updated: int = 0
+    pages_unchanged: int = 0
+    pages_unmatched: int = 0
+    records_unmatched: int = 0
+    conflicts: int = 0
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.skipped or self.conflicts)
+
+    def line(self) -> str:
+        rate = self.records / self.seconds if self.seconds else 0.0
+        head = f"arkgraph: {self.records} records read"
+        if self.mode == "inject":
+            body = (f", {self.pages_scanned} pages scanned, {self.pages_updated} updated, "
+                    f"{self.pages_unchanged} already up to date, {self.pages_unmatched} without a record, "
+                    f"{self.records_unmatched} records without a page")
+            if self.conflicts:
+                body += f", {self.conflicts} pages matched by several records (first kept)"
+        else:
+            what = "snippets" if self.mode == "snippets" else "pages"
+            body = f", {self.written} {what} written"
+        if self.skipped:
+            body += f", {self.skipped} records skipped (no data for the profile)"
+        return f"{head}{body} in {self.seconds:.2f}s ({rate:,.0f} records/s)"
+
+
+Progress = Callable[[Summary], None]
+
+
+# --------------------------------------------------------------------------- snippets
+
+def write_snippets(records: Iterable[tuple[str, list[Triple]]], out_dir: str | Path, profiles: tuple[str, ...],
+                   *, indent: int | None = None, progress: Progress | None = None) -> Summary:
+    """One ``<script type="application/ld+json">`` file per record: ``OUT/ark-NAAN-name.html``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    s = Summary("snippets")
+    started = time.perf_counter()
+    for root, triples in records:
+        s.records += 1
+        blocks, _ = record_blocks(root, triples, profiles, indent=indent)
+        if not blocks:
+            s.skipped += 1
+            s.problems.append(f"{root}: no {'/'.join(profiles)} data")
+        else:
+            with open(out / f"{file_stem(root)}.html", "w", encoding="utf-8", newline="\n") as fh:
+                fh.write("\n".join(blocks) + "\n")
+            s.written += 1
+        if progress and s.records % 1000 == 0:
+            s.seconds = time.perf_counter() - started
+            progress(s)
+    s.seconds = time.perf_counter() - started
+    return s
+
+
+# --------------------------------------------------------------------------- injection
+
+class _Scanner(HTMLParser):
+    """Finds, with exact character offsets, what injection needs: the canonical link, a data-ark
+    attribute, the arkgraph blocks, and the end of <head> / start of <body>."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=False)
+        self.text = text
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.canonical: str | None = None
+        self.data_ark: str | None = None
+        self.blocks: list[tuple[int, int]] = []
+        self.head_end: int | None = None
+        self.body_start: int | None = None
+        self.body_end: int | None = None
+        self._open: int | None = None
+        self.feed(text)
+        self.close()
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self.line_starts[line - 1] + col
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        if tag == "link" and self.canonical is None and "canonical" in a.get("rel", "").lower().split():
+            self.canonical = html.unescape(a.get("href", "")).strip() or None
+        if self.data_ark is None and a.get("data-ark"):
+            self.data_ark = html.unescape(a["data-ark"]).strip()
+        if tag == "script" and "data-arkgraph" in a:
+            self._open = self._offset()
+        elif tag == "body" and self.body_start is None:
+            self.body_start = self._offset()
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "script":
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._open is not None:
+            start = self._offset()
+            end = self.text.find(">", start)
+            self.blocks.append((self._open, end + 1 if end >= 0 else len(self.text)))
+            self._open = None
+        elif tag == "head" and self.head_end is None:
+            self.head_end = self._offset()
+        elif tag == "body":
+            self.body_end = self._offset()
+
+
+def _decode(data: bytes) -> tuple[str, str, bool]:
+    """Text, codec and whether the JSON must be ASCII: byte-exact round trip for any page."""
+    try:
+        return data.decode("utf-8"), "utf-8", False
+    except UnicodeDecodeError:
+        # not UTF-8: every byte maps to one character and back; ASCII-only JSON fits any ASCII-based charset
+        return data.decode("latin-1"), "latin-1", True
+
+
+def splice(text: str, blocks: list[str]) -> str:
+    """The page with arkgraph's blocks replaced (in place) or inserted (before </head>); nothing else changes."""
+    sc = _Scanner(text)
+    nl = "\r\n" if "\r\n" in text else "\n"
+    new = nl.join(blocks)
+    if sc.blocks:
+        first, *rest = sc.blocks
+        out, pos = [text[:first[0]], new], first[1]
+        for a, b in rest:
+            out.append(text[pos:a])
+            pos = b
+        out.append(text[pos:])
+        return "".join(out)
+    at = next((x for x in (sc.head_end, sc.body_start, sc.body_end) if x is not None), len(text))
+    return text[:at] + new + nl + text[at:]
+
+
+def norm_url(url: str) -> str:
+    """A comparable form of a URL: https, lower-case host, no fragment, default port or trailing slash."""
+    try:
+        p = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
+    scheme = p.scheme.lower()
+    if scheme == "http":
+        scheme = "https"
+    host = (p.hostname or "").lower()
+    if p.port and not ((p.scheme == "http" and p.port == 80) or (p.scheme == "https" and p.port == 443)):
+        host = f"{host}:{p.port}"
+    path = p.path.rstrip("/") or "/"
+    return urlunsplit((scheme, host, path, p.query, ""))
+
+
+def _page_urls(rel: str, base_url: str | None, url_map: dict[str, str]) -> list[str]:
+    out = []
+    if rel in url_map:
+        out.append(url_map[rel])
+    if base_url:
+        base = base_url if base_url.endswith("/") else base_url + "/"
+        out.append(base + rel)
+        for suffix in ("/index.html", "index.html", ".html", ".htm"):
+            if rel.endswith(suffix):
+                out.append(base + rel[: -len(suffix)])
+                break
+    return out
+
+
+def load_url_map(path: str) -> dict[str, str]:
+    """A CSV of ``path,url`` rows (a header row is allowed): page file (relative to --inject) → page URL."""
+    out: dict[str, str] = {}
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                if len(row) >= 2 and row[0].strip() and row[0].strip().lower() != "path":
+                    out[row[0].strip().lstrip("./")] = row[1].strip()
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    return out
+
+
+def _record_keys(root: str, triples: list[Triple], match_by: str) -> list[str]:
+    if match_by == "ark":
+        a = record_ark(root)
+        return [a] if a else []
+    r = f"<{root}>"
+    urls = [root] + [o[1:-1] for s, p, o in triples if s == r and p in (_URL, _SAME_AS) and o.startswith("<")]
+    return list(dict.fromkeys(norm_url(u) for u in urls))
+
+
+def _page_keys(sc: _Scanner, match_by: str, extra_urls: list[str]) -> list[str]:
+    if match_by == "ark":
+        a = arks.try_parse(sc.data_ark) if sc.data_ark else None
+        return [str(a)] if a else []
+    urls = ([sc.canonical] if sc.canonical else []) + extra_urls
+    return list(dict.fromkeys(norm_url(u) for u in urls))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def inject(records: Iterable[tuple[str, list[Triple]]], pages_dir: str | Path, profiles: tuple[str, ...],
+           match_by: str = "url", *, base_url: str | None = None, url_map: dict[str, str] | None = None,
+           indent: int | None = None, progress: Progress | None = None) -> Summary:
+    """Insert or replace the arkgraph JSON-LD blocks in the *.html / *.htm pages under ``pages_dir``."""
+    if match_by not in MATCH_BY:
+        raise UsageError(f"--match-by must be url or ark, not {match_by!r}")
+    root_dir = Path(pages_dir)
+    if not root_dir.is_dir():
+        raise InputError(f"{pages_dir}: not a directory")
+    s = Summary("inject")
+    started = time.perf_counter()
+    url_map = url_map or {}
+    index: dict[str, list[Path]] = defaultdict(list)
+    pages = sorted(p for p in root_dir.rglob("*") if p.suffix.lower() in (".html", ".htm") and p.is_file())
+    for page in pages:
+        s.pages_scanned += 1
+        text, _, _ = _decode(page.read_bytes())
+        rel = page.relative_to(root_dir).as_posix()
+        for key in _page_keys(_Scanner(text), match_by, _page_urls(rel, base_url, url_map)):
+            index[key].append(page)
+    done: set[Path] = set()
+    for root, triples in records:
+        s.records += 1
+        targets = list(dict.fromkeys(p for k in _record_keys(root, triples, match_by) for p in index.get(k, ())))
+        if not targets:
+            s.records_unmatched += 1
+        else:
+            blocks_utf8, _ = record_blocks(root, triples, profiles, indent=indent)
+            if not blocks_utf8:
+                s.skipped += 1
+                s.problems.append(f"{root}: no {'/'.join(profiles)} data")
+            for page in targets if blocks_utf8 else ():
+                if page in done:
+                    s.conflicts += 1
+                    s.problems.append(f"{page}: also matches {root}; kept the first record's JSON-LD")
+                    continue
+                done.add(page)
+                data = page.read_bytes()
+                text, codec, ascii_only = _decode(data)
+                blocks = blocks_utf8
+                if ascii_only:
+                    blocks, _ = record_blocks(root, triples, profiles, indent=indent, ascii_only=True)
+                new = splice(text, blocks).encode(codec, errors="strict")
+                if new == data:
+                    s.pages_unchanged += 1
+                else:
+                    _write_atomic(page, new)
+                    s.pages_updated += 1
+        if progress and s.records % 1000 == 0:
+            s.seconds = time.perf_counter() - started
+            progress(s)
+    s.pages_unmatched = len([p for p in pages if p not in done])
+    s.seconds = time.perf_counter() - started
+    return s
+
+
+# --------------------------------------------------------------------------- static pages
+
+def _list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else [] if v is None else [v]
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, dict):
+        v = v.get("@value", v.get("name", ""))
+        return _text(v)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return "" if v is None else str(v)
+
+
+def _texts(node: dict[str, Any], key: str) -> list[str]:
+    return [t for t in (_text(v) for v in _list(node.get(key))) if t]
+
+
+def _names(node: dict[str, Any], key: str) -> list[str]:
+    out = []
+    for v in _list(node.get(key)):
+        if isinstance(v, dict):
+            out += _texts(v, "name")
+        elif isinstance(v, str):
+            out.append(v)
+    return out
+
+
+def _href(url: Any) -> str | None:
+    """Only http(s) links from data become hrefs (no javascript: or data: URLs)."""
+    u = _text(url)
+    return u if u.lower().startswith(("http://", "https://")) else None
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _link(url: Any, label: str | None = None) -> str:
+    u = _href(url)
+    if u is None:
+        return _e(_text(url))
+    return f'<a href="{_e(u)}">{_e(label or u)}</a>'
+
+
+@dataclass
+class PageInfo:
+    stem: str
+    title: str
+    creators: str
+    date: str
+
+
+_STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;"
+          "background:#fff;line-height:1.45}h1{font-size:1.7rem;margin-bottom:.3rem}.alt{color:#555;margin-top:0}"
+          "figure{margin:1rem 0}figure img{max-width:320px;max-height:320px;border:1px solid #ccc;background:#f3f3f3}"
+          "figcaption{font-size:.85rem;color:#555}dl{display:grid;grid-template-columns:11rem 1fr;gap:.35rem 1rem}"
+          "dt{font-weight:600;color:#333}dd{margin:0}footer{margin-top:2rem;border-top:1px solid #ddd;"
+          "padding-top:.6rem;font-size:.9rem}table{border-collapse:collapse;width:100%}"
+          "td,th{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eee;vertical-align:top}")
+
+
+def _record_view(root: str, docs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """What a page shows, from the schemaorg tree (or the Linked Art one when that is all there is)."""
+    so = (docs.get("schemaorg") or [{}])[0]
+    la = (docs.get("linkedart") or [{}])[0]
+    title = next(iter(_texts(so, "name")), "") or _text(la.get("_label")) or root
+    creators = []
+    for key in ("creator", "contributor"):
+        for role in _list(so.get(key)):
+            if not isinstance(role, dict):
+                continue
+            names = _names(role, key) or _texts(role, "name")
+            roles = _texts(role, "roleName")
+            for n in names:
+                creators.append((n, ", ".join(roles)))
+    images = []
+    for img in _list(so.get("image")):
+        if isinstance(img, dict):
+            images.append(img)
+    idents = []
+    for pv in _list(so.get("identifier")):
+        if isinstance(pv, dict):
+            label = next(iter(_texts(pv, "name") or _texts(pv, "propertyID")), "")
+            idents.append((label, " ".join(_texts(pv, "value"))))
+        elif pv:
+            idents.append(("", _text(pv)))
+    return {
+        "title": title, "alt": _texts(so, "alternateName"), "creators": creators,
+        "dates": _texts(so, "dateCreated") + [t for t in _texts(so, "temporalCoverage")],
+        "genres": _names(so, "genre"), "media": _texts(so, "artMedium"),
+        "provider": _names(so, "provider"), "descriptions": _texts(so, "description"),
+        "images": images, "identifiers": idents, "urls": [u for u in _list(so.get("url"))],
+        "ark": record_ark(root),
+    }
+
+
+def record_page(root: str, blocks: list[str], docs: dict[str, list[dict[str, Any]]]) -> tuple[str, PageInfo]:
+    v = _record_view(root, docs)
+    stem = file_stem(root)
+    rows: list[str] = []
+
+    def row(label: str, values: list[str]) -> None:
+        if values:
+            rows.append(f"<dt>{_e(label)}</dt><dd>{'<br>'.join(values)}</dd>")
+
+    row("Creators", [_e(n) + (f" <small>({_e(r)})</small>" if r else "") for n, r in v["creators"]])
+    row("Date", [_e(d) for d in dict.fromkeys(v["dates"])])
+    row("Type", [_e(g) for g in v["genres"]])
+    row("Materials", [_e(m) for m in v["media"]])
+    row("Held by", [_e(p) for p in v["provider"]])
+    row("Identifiers", [(f"{_e(k)}: " if k else "") + f"<code>{_e(val)}</code>" for k, val in v["identifiers"]])
+    figures = []
+    for img in v["images"][:4]:
+        src = _href(img.get("thumbnailUrl")) or _href(img.get("contentUrl"))
+        full = _href(img.get("contentUrl"))
+        alt = next(iter(_texts(img, "name")), "") or v["title"]
+        caption = [_e(c) for c in _texts(img, "creditText") + _texts(img, "copyrightNotice")]
+        if img.get("license"):
+            caption.append(_link(img["license"], "Licence"))
+        pic = f'<img src="{_e(src)}" alt="{_e(alt)}" loading="lazy">' if src else ""
+        if full and pic:
+            pic = f'<a href="{_e(full)}">{pic}</a>'
+        figures.append(f"<figure>{pic}<figcaption>{' · '.join(caption)}</figcaption></figure>")
+    links = []
+    if v["ark"]:
+        links.append(f"ARK: {_link(root, v['ark'])}")
+    for u in v["urls"]:
+        links.append(_link(u, "Source page"))
+    ark_attr = f' data-ark="{_e(v["ark"])}"' if v["ark"] else ""
+    nl = "\n"
+    page = f"""<!DOCTYPE html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(v['title'])}</title>
+<style>{_STYLE}</style>
+{nl.join(blocks)}
+</head>
+<body{ark_attr}>
+<main>
+<h1>{_e(v['title'])}</h1>
+{''.join(f'<p class="alt">{_e(a)}</p>' for a in v['alt'])}
+{''.join(figures)}
+<dl>
+{nl.join(rows)}
+</dl>
+{''.join(f'<p>{_e(d)}</p>' for d in v['descriptions'])}
+<footer><p>{' · '.join(links)}</p><p><a href="index.html">All records</a></p></footer>
+</main>
+</body>
+</html>
+"""
+    info = PageInfo(stem, v["title"], "; ".join(n for n, _ in v["creators"]), " ".join(dict.fromkeys(v["dates"])))
+    return page, info
+
+
+def index_page(infos: list[PageInfo]) -> str:
+    rows = "\n".join(f'<tr><td><a href="{_e(i.stem)}.html">{_e(i.title)}</a></td><td>{_e(i.creators)}</td>'
+                     f"<td>{_e(i.date)}</td></tr>" for i in infos)
+    return f"""<!DOCTYPE html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Records ({len(infos)})</title>
+<style>{_STYLE}</style>
+</head>
+<body>
+<main>
+<h1>Records ({len(infos)})</h1>
+<table>
+<thead><tr><th>Title</th><th>Creators</th><th>Date</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</main>
+</body>
+</html>
+"""
+
+
+def write_pages(records: Iterable[tuple[str, list[Triple]]], out_dir: str | Path, profiles: tuple[str, ...],
+                *, indent: int | None = 2, progress: Progress | None = None) -> Summary:
+    """A readable static page per record (JSON-LD embedded) and an index.html listing them."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    s = Summary("pages")
+    started = time.perf_counter()
+    infos: list[PageInfo] = []
+    for root, triples in records:
+        s.records += 1
+        blocks, docs = record_blocks(root, triples, profiles, indent=indent)
+        if not blocks:
+            s.skipped += 1
+            s.problems.append(f"{root}: no {'/'.join(profiles)} data")
+        else:
+            if "schemaorg" not in docs:  # the page text still comes from the schema.org view when present
+                docs["schemaorg"] = documents(root, triples, "schemaorg")
+            page, info = record_page(root, blocks, docs)
+            with open(out / f"{info.stem}.html", "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(page)
+            infos.append(info)
+            s.written += 1
+        if progress and s.records % 1000 == 0:
+            s.seconds = time.perf_counter() - started
+            progress(s)
+    (out / "index.html").write_text(index_page(infos), encoding="utf-8")
+    s.seconds = time.perf_counter() - started
+    return s
