@@ -26,7 +26,7 @@ _CONTEXT_FILES = {
 }
 # classes whose nodes are embedded wherever they are used (vocabulary terms)
 _TERM_CLASSES = {CRM + c for c in ("E55_Type", "E57_Material", "E58_Measurement_Unit", "E56_Language")}
-_OWN_DOCUMENT_SUFFIXES = ("/visual",)
+_OWN_DOCUMENT_SUFFIXES = ("/visual", "/la/content")  # the work a document carries (linkedart_documents)
 # JSON numbers: exact for xsd:integer, and for xsd:double in its canonical form (terms.dbl)
 _NUMERIC = {"http://www.w3.org/2001/XMLSchema#integer", "http://www.w3.org/2001/XMLSchema#double"}
 

@@ -202,7 +202,8 @@ def triples(rec: Record) -> Iterator[Triple]:
             out.append((node, LABEL, L(ident.label)))
 
     # production (or creation of the carried text, for documents)
-    if rec.contributions or rec.production_time or rec.production_places or rec.materials or rec.periods:
+    if rec.kind != "document" and (rec.contributions or rec.production_time or rec.production_places
+                                   or rec.materials or rec.periods):  # documents: linkedart_documents
         prod = I(f"{base}/production")
         out += [(w, C["P108i_was_produced_by"], prod), (prod, A, C["E12_Production"])]
         if rec.production_time:
@@ -243,7 +244,7 @@ def triples(rec: Record) -> Iterator[Triple]:
         _statement(w, f"{base}/statement{n}", st.kind, st.text, st.lang, out, st.label)
 
     # what the object shows: a VisualItem of its own
-    if rec.subjects or rec.depicted_places or rec.depicted_agents or rec.styles:
+    if rec.kind != "document" and (rec.subjects or rec.depicted_places or rec.depicted_agents or rec.styles):
         vi = I(rec.iri + "/visual")
         out += [(w, C["P65_shows_visual_item"], vi), (vi, A, C["E36_Visual_Item"]),
                 (vi, LABEL, L(f"Contenu visuel de « {label} »"))]
@@ -280,8 +281,13 @@ def triples(rec: Record) -> Iterator[Triple]:
         _statement(w, f"{base}/rights", "rights", r.label, None, out)
     for d in rec.digital:
         _digital(w, base, d, out)
+    if rec.kind == "document":
+        _documents.document(rec, out)
     yield from out
 
 
 def _is_technique(c: Concept) -> bool:
     return c.code == "technique"
+
+
+from . import linkedart_documents as _documents  # noqa: E402  (document emission; imports this module)

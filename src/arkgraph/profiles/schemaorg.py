@@ -229,9 +229,14 @@ def triples(rec: Record) -> Iterator[Triple]:
             out.append((p, S["position"], T(str(part.order), XSD + "integer")))
         if part.image and part.image.access_point:
             out.append((p, S["image"], I(part.image.access_point)))
+    if rec.kind == "document":
+        _documents.document(rec, out)
     yield from out
 
 
 def _dimension_prop(kind: Concept) -> str:
     # the crosswalk says which schema.org property a dimension type fills; others go to size
     return kind.code if kind.code in ("height", "width", "depth") else "size"
+
+
+from . import schemaorg_documents as _documents  # noqa: E402  (document emission; imports this module)

@@ -1,0 +1,343 @@
+"""Pure parsers for the strings inside Gallica Dublin Core: names with roles, dates, publishers,
+sources (holding + shelfmark), relations, formats. No I/O, no tables: the mapper resolves labels.
+
+Every form handled here was seen in real Gallica responses (shared/reference/gallica-formats.md §4).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .. import dates
+from ..model import TimeSpan
+
+NAAN = "12148"
+GALLICA = "https://gallica.bnf.fr/"
+
+# --- ARKs ---------------------------------------------------------------------------------
+_ARK_IN = re.compile(r"ark:/?12148/([0-9a-z]+)((?:/date(?:\d{4})?)?)", re.I)
+_BARE = re.compile(r"^(?:bpt6k|btv1b|bd6t|bc6p|cb)[0-9a-z]+(?:/date)?$")
+
+
+def gallica_ark(text: str | None) -> str | None:
+    """A BnF ARK found anywhere in ``text`` (URL, OAI id, ``ark:/12148/x``, bare ``bpt6k…``), normalized
+    to ``ark:12148/<name>[/date]``; page, variant and other qualifiers are dropped."""
+    if not text:
+        return None
+    s = text.strip()
+    m = _ARK_IN.search(s)
+    if m:
+        return f"ark:{NAAN}/{m.group(1)}{m.group(2).lower()[:5] if m.group(2) else ''}"
+    s = s.rstrip("/")
+    if _BARE.match(s):
+        return f"ark:{NAAN}/{s}"
+    return None
+
+
+def ark_name(ark: str) -> str:
+    """``ark:12148/bpt6k1/date`` → ``bpt6k1/date``."""
+    return ark.split("/", 1)[1]
+
+
+# --- names and roles ---------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ParsedName:
+    name: str                    # display name without role, e.g. "Verne, Jules (1828-1905)"
+    base: str                    # without the parenthesis: "Verne, Jules"
+    kind: str                    # Person | Group
+    family: str | None = None
+    given: str | None = None
+    qualifier: str | None = None  # "Dr", "Abbé", "famille ; graveurs"
+    birth: TimeSpan | None = None
+    death: TimeSpan | None = None
+    roles: tuple[str, ...] = ()   # role labels as written, outermost last
+
+
+_YEAR = r"\d[\d.?]{2}[\d.?]\??"
+_LIFE = re.compile(rf"^(?P<b>{_YEAR})?\s*-\s*(?P<d>{_YEAR}|\.{{4}}|\?{{4}})?$")
+_PAREN_END = re.compile(r"^(?P<base>.*?)\s*\((?P<inner>[^()]*)\)\s*$")
+_ROLE_CANDIDATE = re.compile(r"^[A-ZÉÈÀÂÎÔÛÇ][a-zà-ÿ'\-]+(?: [a-zà-ÿ'\-]+){0,4}$")
+
+
+def _role_split(text: str, known: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """Peel ``. Role`` suffixes off the end (stacked roles allowed). Known roles come from the
+    roles table; an unknown one is accepted only where the name before it is clearly complete."""
+    roles: list[str] = []
+    s = text.strip()
+    while True:
+        i = s.rfind(". ")
+        if i <= 0:
+            break
+        cand = s[i + 2:].strip()
+        head = s[:i]  # "Chardon, F.. Role": the first dot is the initial's, kept
+        if cand.casefold() in known:
+            roles.append(cand)
+            s = head.strip()
+            continue
+        # an unknown role: only after "Surname, Forenames", a parenthesis or an initial
+        if not roles and _ROLE_CANDIDATE.match(cand) and (", " in head or head.endswith((")", "."))) \
+                and ". " not in head.split(", ", 1)[0]:
+            roles.append(cand)
+            s = head.strip()
+            continue
+        break
+    return s, tuple(reversed(roles))
+
+
+def life_span(text: str, *, upper: bool = False) -> TimeSpan | None:
+    """One life date ``1828``, ``1766?``, ``16..``, ``17..?`` as a TimeSpan covering its uncertainty."""
+    t = text.strip()
+    if not t or set(t) <= {".", "?"}:
+        return None
+    core = t.rstrip("?")
+    if "." in core or "?" in core:
+        digits = core.replace("?", ".")
+        n = len(digits) - len(digits.rstrip("."))
+        lo = int(digits[: len(digits) - n]) * 10 ** n
+        ts = dates.span(lo, lo + 10 ** n - 1, label=t)
+        return TimeSpan(label=t, begin=ts.begin, end=ts.end, schema_date=None)
+    y = int(core)
+    ts = dates.span(y, label=t)
+    return ts if not t.endswith("?") else TimeSpan(label=t, begin=ts.begin, end=ts.end, schema_date=None)
+
+
+@lru_cache(maxsize=65536)
+def parse_name(text: str, known_roles: frozenset[str] = frozenset()) -> ParsedName:
+    """``Verne, Jules (1828-1905). Auteur du texte`` → name parts, life dates and roles.
+
+    Corporate names keep their inner ". " (``France. Cour d'appel (Paris). Chambre …``): only
+    suffixes that are role labels are split off."""
+    s = re.sub(r"\s+", " ", text).strip()
+    s, roles = _role_split(s, known_roles)
+    name = s.rstrip(" ,")
+    base, qualifier, birth, death = name, None, None, None
+    m = _PAREN_END.match(name)
+    if m:
+        base = m.group("base").strip()
+        quals = []
+        for piece in (p.strip() for p in m.group("inner").split(";")):
+            lm = _LIFE.match(piece.replace(" ", "")) if piece else None
+            if lm and (lm.group("b") or lm.group("d")):
+                birth = life_span(lm.group("b") or "")
+                death = life_span(lm.group("d") or "", upper=True)
+            elif piece:
+                quals.append(piece)
+        qualifier = " ; ".join(quals) or None
+    family = given = None
+    first = base.split(", ", 1)[0]
+    is_person = (", " in base and ". " not in first) or (
+        birth is not None or death is not None) and ". " not in base
+    if is_person and ", " in base:
+        family, given = (x.strip() for x in base.split(", ", 1))
+    elif is_person:
+        family = base
+    if qualifier and not is_person:
+        pass  # "(Paris)" in a corporate name is part of its name, kept in `name`
+    return ParsedName(name=name, base=base, kind="Person" if is_person else "Group", family=family,
+                      given=given or None, qualifier=qualifier, birth=birth, death=death, roles=roles)
+
+
+def partner_role(text: str) -> tuple[str, str] | None:
+    """SALT partner form ``Directeur-Propriétaire: D. A. Bellis`` → (role, name); None otherwise."""
+    if text.count(":") != 1:
+        return None
+    role, name = (x.strip() for x in text.split(":", 1))
+    if role and name and len(role.split()) <= 4 and not any(c.isdigit() for c in role):
+        return role, name
+    return None
+
+
+# --- dates --------------------------------------------------------------------------------
+_D_FULL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+_D_RANGE = re.compile(r"^([\d.?]{4})\s*-\s*([\d.?]{4})$")
+_D_FUZZY = re.compile(r"^\d{1,3}[.?]{1,3}$|^\d{4}$")
+
+
+def _bounds(token: str) -> tuple[int, int] | None:
+    """``1860`` → (1860, 1860); ``186.`` → (1860, 1869); ``19??`` → (1900, 1999); ``????`` → None."""
+    if len(token) != 4 or not _D_FUZZY.match(token):
+        return None
+    n = len(token) - len(token.rstrip(".?"))
+    if n == 4:
+        return None
+    lo = int(token[: 4 - n]) * 10 ** n
+    return lo, lo + 10 ** n - 1
+
+
+@lru_cache(maxsize=65536)
+def parse_date(text: str) -> TimeSpan | None:
+    """A dc:date → TimeSpan with inclusive bounds and the original string as label; None when
+    the string cannot be read without guessing (the caller keeps it and flags it)."""
+    s = text.strip()
+    if not s:
+        return None
+    m = _D_FULL.match(s)
+    if m:
+        y = int(m.group(1))
+        mo = int(m.group(2)) if m.group(2) else None
+        d = int(m.group(3)) if m.group(3) else None
+        if mo == 0:  # SALT "1908-00-00", "1898-03-00": zero means unknown
+            mo, d = None, None
+        if d == 0:
+            d = None
+        if (mo is not None and not 1 <= mo <= 12) or (d is not None and not 1 <= d <= calendar.monthrange(y, mo or 1)[1]):
+            return None
+        return dates.span(y, m1=mo, d1=d, label=s)
+    m = _D_RANGE.match(s)
+    if m:
+        a, b = _bounds(m.group(1)), m.group(2)
+        if a is None:
+            return None
+        if set(b) <= {"?", "."}:  # "1913-????": open end
+            ts = dates.span(a[0], label=s)
+            return TimeSpan(label=s, begin=ts.begin, end=None, schema_date=dates.schema_date(a[0]) if a[0] == a[1] else None)
+        bb = _bounds(b)
+        if bb is None or bb[1] < a[0]:
+            return None
+        ts = dates.span(a[0], bb[1], label=s)
+        exact = a[0] == a[1] and bb[0] == bb[1]
+        return TimeSpan(label=s, begin=ts.begin, end=ts.end,
+                        schema_date=dates.schema_date(a[0]) if exact and a[0] == bb[1] else None)
+    b = _bounds(s)
+    if b is not None:  # "18..", "19??"
+        ts = dates.span(b[0], b[1], label=s)
+        return TimeSpan(label=s, begin=ts.begin, end=ts.end, schema_date=None)
+    return None
+
+
+# --- publisher ------------------------------------------------------------------------------
+_JUNK_NAMES = {"[s.n.]", "s.n.", "[s. n.]", "[د.ن.]"}
+_NO_PLACE = {"s. l.", "s.l.", "[s.l.]", "[s. l.]", ""}
+
+
+def undouble(text: str) -> str:
+    """``[s.n.][s.n.]`` → ``[s.n.]``; ``DIPIDIPI`` → ``DIPI`` (Gallica concatenates repeated names)."""
+    s = text.strip()
+    n = len(s)
+    if n >= 2 and n % 2 == 0 and s[: n // 2] == s[n // 2:]:
+        return s[: n // 2].strip()
+    return s
+
+
+@lru_cache(maxsize=65536)
+def parse_publisher(text: str) -> tuple[str | None, str | None]:
+    """``M. Dreyfous (Paris)`` → ("M. Dreyfous", "Paris"); ``[s.n.][s.n.] (Pau)`` → (None, "Pau");
+    ``chez X (A Paris)`` → ("chez X", "Paris"). Old imprints without a final (Place) → (None, None):
+    the caller keeps the whole string as the publication label."""
+    s = re.sub(r"\s+", " ", text).strip()
+    m = _PAREN_END.match(s)
+    if not m:
+        once = undouble(s)  # "DIPIDIPI": a doubled name without place; an old imprint otherwise
+        return (once, None) if once != s else (None, None)
+    name = undouble(m.group("base"))
+    place = m.group("inner").strip()
+    place = re.sub(r"^(?:A|À|Á)\s+", "", place)
+    if place.casefold() in _NO_PLACE:
+        place = ""
+    if name.casefold() in _JUNK_NAMES or not name:
+        name = ""
+    return name or None, place or None
+
+
+# --- source (holding and shelfmark) --------------------------------------------------------
+BNF = "Bibliothèque nationale de France"
+# departments whose names contain commas: matched whole so the shelfmark split is right
+_DEPTS_WITH_COMMAS = ("Droit, économie, politique", "Philosophie, histoire, sciences de l'homme")
+
+
+@lru_cache(maxsize=16384)
+def parse_source(text: str) -> tuple[str, str | None, str | None]:
+    """``Bibliothèque nationale de France, département Littérature et art, YE-2163-2164, 2778``
+    → (institution, department, shelfmark). The shelfmark is everything after the department:
+    shelfmarks contain commas, so nothing is split on the last comma."""
+    s = re.sub(r"\s+", " ", text).strip()
+    inst, sep, rest = s.partition(", ")
+    if not sep:
+        return s, None, None
+    dept = None
+    if rest.startswith("département "):
+        body = rest[len("département "):]
+        for d in _DEPTS_WITH_COMMAS:
+            if body.startswith(d):
+                dept, rest = d, body[len(d):].lstrip(", ")
+                break
+        else:
+            dept, _, rest = body.partition(", ")
+    return inst, dept, rest.strip() or None
+
+
+# --- relations --------------------------------------------------------------------------------
+_LABELLED_URL = re.compile(r"^(?P<label>[^:]{2,80}?)\s*:\s*(?P<url>https?://\S+)\s*$")
+_URL_IN_PARENS = re.compile(r"\((https?://[^)\s]+)\)")
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    kind: str                    # catalogue | ensemble | other_catalogue | periodical | reproduction | url | text
+    label: str | None
+    url: str | None
+    catalogue_ark: str | None = None  # cb… for BnF catalogue links
+
+
+@lru_cache(maxsize=16384)
+def parse_relation(text: str) -> Relation:
+    s = re.sub(r"\s+", " ", text).strip()
+    m = _LABELLED_URL.match(s)
+    if m:
+        label, url = m.group("label").strip(), m.group("url")
+        cb = gallica_ark(url) if "catalogue.bnf.fr" in url else None
+        low = label.casefold()
+        if low.startswith("notice du catalogue"):
+            return Relation("catalogue", label, url, cb)
+        if low.startswith(("notice d'ensemble", "notice de recueil")):
+            return Relation("ensemble", label, url, cb)
+        if low.startswith("notice dans un autre catalogue"):
+            return Relation("other_catalogue", label, url)
+        return Relation("url", label, url)
+    if re.match(r"^https?://\S+$", s):
+        ark = gallica_ark(s)
+        if ark and ark.endswith("/date"):
+            return Relation("periodical", None, s)
+        return Relation("url", None, s)
+    m2 = _URL_IN_PARENS.search(s)
+    if m2 and s.casefold().startswith("a pour reproduction"):
+        return Relation("reproduction", s, m2.group(1))
+    return Relation("text", s, None)
+
+
+# --- formats ------------------------------------------------------------------------------------
+_VIEWS = re.compile(r"^Nombre total de vues\s*:\s*(\d+)\s*$", re.I)
+_MIME = re.compile(r"^[a-z]+/[a-z0-9.+\-]+$")
+
+
+def parse_format(text: str) -> tuple[str, str | int]:
+    """("views", 395) | ("mime", "image/jpeg") | ("extent", "1 vol. (346 p.) : fig. ; In-18")."""
+    s = re.sub(r"\s+", " ", text).strip()
+    m = _VIEWS.match(s)
+    if m:
+        return "views", int(m.group(1))
+    if _MIME.match(s):
+        return "mime", s
+    return "extent", s
+
+
+_LABELLED_NOTE = re.compile(r"^(Échelle\(s\)|Periodicité|Périodicité|Etat de collection|État de collection|Collection|"
+                            r"Comprend|Présentation musicale|Note)\s*:\s*(.+)$", re.I)
+_ENSEMBLE = re.compile(r"^Appartient [àa] l['’]ensemble documentaire\s*:\s*(\S+)\s*$")
+
+
+def parse_description(text: str) -> tuple[str, str | None, str]:
+    """(kind, label, text): ``Échelle(s) : 1:7 500 000`` → ("scale", "Échelle(s)", "1:7 500 000");
+    ``Appartient à l’ensemble documentaire : PACA1`` → ("collection", None, "PACA1"); else description."""
+    s = re.sub(r"\s+", " ", text).strip()
+    m = _ENSEMBLE.match(s)
+    if m:
+        return "collection", None, m.group(1)
+    m = _LABELLED_NOTE.match(s)
+    if m:
+        label = m.group(1)
+        return ("scale" if label.lower().startswith("échelle") else "note"), label, m.group(2).strip()
+    return "description", None, s

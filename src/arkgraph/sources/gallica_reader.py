@@ -1,0 +1,536 @@
+"""Stream Gallica XML (SRU, OAI-PMH, OAIRecord, bare oai_dc) into plain-Python payloads, and read the
+per-document enrichment files (Pagination, Issues, Toc, IIIF manifest).
+
+Memory stays bounded: records are extracted to tuples as soon as their end tag is read, then the
+element and its already-processed siblings are freed. Entities are never expanded: a document that
+declares any (<!ENTITY>) is refused, which stops both expansion bombs and external entities.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+from lxml import etree
+
+from .common import RawRecord, Reject
+from .gallica_dc import gallica_ark
+
+SOURCE = "gallica"
+SRW = "http://www.loc.gov/zing/srw/"
+OAI = "http://www.openarchives.org/OAI/2.0/"
+OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
+DC = "http://purl.org/dc/elements/1.1/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_DC_PREFIX = "{" + DC + "}"
+_PARSER_OPTS: dict[str, Any] = dict(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+ENTITY_REFUSAL = ("the document declares XML entities (<!ENTITY>); arkgraph never expands them "
+                  "(entity-expansion bombs, external entities): file refused")
+
+
+def _head_kind(head: bytes) -> str | None:
+    """Which response this is, from its first bytes (before any parsing)."""
+    h = head[:4096]
+    if b"searchRetrieveResponse" in h or b"srw:records" in h or b"zing/srw" in h:
+        return "sru"
+    if b"<OAI-PMH" in h:
+        return "oai-pmh"
+    if re.search(rb"<results\b", h) and (b"OAIRecord" in h or b"<notice" in h):
+        return "oairecord"
+    if re.search(rb"<oai_dc:dc\b", h) and not re.search(rb"<(?:results|[A-Za-z:]*record)\b", h):
+        return "dc"
+    return None
+
+
+def _declares_entities(el: Any) -> bool:
+    dtd = el.getroottree().docinfo.internalDTD
+    return dtd is not None and any(True for _ in dtd.iterentities())
+
+
+def _text(el: Any) -> str:
+    t = el.text
+    if len(el):  # mixed content is rare in DC; keep all of it
+        t = "".join(el.itertext())
+    return t or ""
+
+
+def _dc(dc_el: Any) -> list[tuple[str, str, str | None]]:
+    out = []
+    for child in dc_el:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        name = tag[len(_DC_PREFIX):] if tag.startswith(_DC_PREFIX) else etree.QName(tag).localname
+        out.append((name, _text(child), child.get(XML_LANG)))
+    return out
+
+
+def _header(h: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"identifier": None, "datestamp": None, "setSpec": [], "status": h.get("status")}
+    for child in h:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child).localname
+        if name == "setSpec":
+            out["setSpec"].append((child.text or "").strip())
+        elif name in ("identifier", "datestamp"):
+            out[name] = (child.text or "").strip() or None
+    return out
+
+
+def _extras(parent: Any, skip: tuple[str, ...] = ()) -> list[tuple[str, str, dict[str, str]]]:
+    out = []
+    for child in parent:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child).localname
+        if name in skip:
+            continue
+        if len(child):
+            for sub in child:  # listBibVirt/label
+                if isinstance(sub.tag, str):
+                    out.append((f"{name}.{etree.QName(sub).localname}", _text(sub), dict(sub.attrib)))
+        else:
+            out.append((name, _text(child), dict(child.attrib)))
+    return out
+
+
+def _free(el: Any) -> None:
+    """Drop a processed record and every earlier sibling, so a 2 GB file needs no more memory than one record."""
+    el.clear(keep_tail=False)
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
+def read(fh: IO[bytes], name: str) -> Iterator[RawRecord | Reject]:
+    head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""
+    kind = _head_kind(head)
+    if kind is None:
+        yield Reject(name, None, None, "not a Gallica record response (expected SRU searchRetrieveResponse, "
+                     "OAI-PMH, OAIRecord <results> or oai_dc:dc)", SOURCE)
+        return
+    if b"<!ENTITY" in head:
+        yield Reject(name, 1, None, ENTITY_REFUSAL, SOURCE)
+        return
+    if kind == "sru":
+        tags: Any = ("{%s}record" % SRW,)
+    elif kind == "oai-pmh":
+        tags = ("{%s}record" % OAI, "{%s}error" % OAI)
+    else:
+        tags = None  # small single-record documents: handled when the root ends
+    n = 0
+    checked = False
+    context = etree.iterparse(fh, events=("end",), tag=tags, **_PARSER_OPTS)
+    try:
+        for _event, el in context:
+            if not checked:
+                checked = True
+                if _declares_entities(el):
+                    yield Reject(name, el.sourceline, None, ENTITY_REFUSAL, SOURCE)
+                    return
+            if kind == "sru":
+                n += 1
+                payload = _sru_record(el)
+                yield RawRecord(SOURCE, name, n, payload, payload["id"])
+                _free(el)
+            elif kind == "oai-pmh":
+                if el.tag.endswith("}error"):
+                    code = el.get("code") or ""
+                    if code != "noRecordsMatch":
+                        yield Reject(name, None, None, f"OAI-PMH error {code}: {_text(el).strip()}", SOURCE)
+                    continue
+                n += 1
+                payload = _oai_record(el)
+                yield RawRecord(SOURCE, name, n, payload, payload["id"])
+                _free(el)
+            elif el.getparent() is None:
+                if kind == "oairecord":
+                    for rec_el in el.iter("record"):
+                        n += 1
+                        payload = _oairecord(el, rec_el)
+                        yield RawRecord(SOURCE, name, n, payload, payload["id"])
+                elif kind == "dc":
+                    n += 1
+                    payload = {"format": "dc", "header": {"identifier": None, "datestamp": None, "setSpec": [],
+                                                          "status": None}, "dc": _dc(el), "extra": [], "line": el.sourceline}
+                    payload["id"] = _first_ark(payload)
+                    yield RawRecord(SOURCE, name, n, payload, payload["id"])
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position if exc.position else (None, None)
+        yield Reject(name, n + 1, None,
+                     f"damaged XML at line {line}, column {col}: {exc.msg}; the {n} record(s) before it were read, "
+                     "the rest of the file is lost", SOURCE)
+    finally:
+        del context
+
+
+def _first_ark(payload: dict[str, Any]) -> str | None:
+    ark = gallica_ark(payload["header"].get("identifier"))
+    if ark:
+        return ark
+    for tag, text, _lang in payload["dc"]:
+        if tag == "identifier" and "ark:" in text:
+            return gallica_ark(text)
+    return None
+
+
+def _sru_record(el: Any) -> dict[str, Any]:
+    dc: list[tuple[str, str, str | None]] = []
+    extra: list[tuple[str, str, dict[str, str]]] = []
+    for child in el:
+        tag = child.tag
+        if tag == "{%s}recordData" % SRW:
+            for d in child:
+                if isinstance(d.tag, str):
+                    dc = _dc(d)
+                    break
+        elif tag == "{%s}extraRecordData" % SRW:
+            extra = _extras(child)
+    payload = {"format": "sru", "header": {"identifier": None, "datestamp": None, "setSpec": [], "status": None},
+               "dc": dc, "extra": extra, "line": el.sourceline}
+    payload["id"] = _first_ark(payload)
+    return payload
+
+
+def _oai_record(el: Any) -> dict[str, Any]:
+    header: dict[str, Any] = {"identifier": None, "datestamp": None, "setSpec": [], "status": None}
+    dc: list[tuple[str, str, str | None]] = []
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child).localname
+        if name == "header":
+            header = _header(child)
+        elif name == "metadata":
+            for d in child:
+                if isinstance(d.tag, str):
+                    dc = _dc(d)
+                    break
+    payload = {"format": "oai-pmh", "header": header, "dc": dc, "extra": [], "line": el.sourceline}
+    payload["id"] = _first_ark(payload)
+    return payload
+
+
+def _oairecord(root: Any, rec_el: Any) -> dict[str, Any]:
+    p = _oai_record(rec_el)
+    p["format"] = "oairecord"
+    p["extra"] = _extras(root, skip=("notice",))
+    for k, v in root.attrib.items():
+        p["extra"].append((f"@{k}", v, {}))
+    return p
+
+
+# --- enrichments ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Page:
+    numero: str            # printed page label, "NP" when none
+    ordre: int             # 1-based view number
+    pagination_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    ark: str
+    pages: tuple[Page, ...]
+    has_toc: bool = False
+    first_page: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueYears:
+    parent: str                 # periodical ARK, ark:12148/cb…/date
+    years: tuple[str, ...]
+    total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueList:
+    parent: str
+    year: str | None
+    issues: tuple[tuple[str, str, int | None], ...]  # (issue ARK, label, dayOfYear)
+
+
+@dataclass(frozen=True, slots=True)
+class IssueOf:
+    """Keyed by an issue's ARK: its periodical and its label in the Issues list."""
+    parent: str
+    label: str
+    year: str | None = None
+    day_of_year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TocEntry:
+    title: str
+    level: int
+    page: str | None = None     # printed page number
+    view: int | None = None     # view number (…/f<view>)
+    heading: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Toc:
+    entries: tuple[TocEntry, ...]
+    variant: str                # tei | xhtml
+
+
+@dataclass(frozen=True, slots=True)
+class Canvas:
+    n: int
+    label: str | None
+    width: int | None
+    height: int | None
+    image: str | None
+    service: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    ark: str
+    url: str
+    label: str | None           # the shelfmark in Gallica manifests, not the title
+    description: str | None
+    license: str | None
+    attribution: str | None
+    thumbnail: str | None
+    related: str | None
+    canvases: tuple[Canvas, ...]
+    metadata: tuple[tuple[str, str], ...]
+
+
+def enrichment_kind(head: bytes) -> str | None:
+    h = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
+    if h[:1] in (b"{", b"["):
+        # Gallica writes @context last, so the manifest @id (…/iiif/…/manifest.json) is the early clue
+        if b"iiif.io/api/presentation" in h or b"sc:Manifest" in h or re.search(rb'"@id"\s*:\s*"[^"]*/iiif/[^"]*manifest', h):
+            return "iiif"
+        return None
+    if re.search(rb"<livre\b", h) and b"<structure" in h:
+        return "pagination"
+    if re.search(rb"<issues\b", h):
+        return "issues"
+    if re.search(rb"<tei\.2\b", h, re.I) or b"tdmNum" in h:
+        return "toc"
+    if re.search(rb"<html\b", h, re.I) and b"<results" not in h:
+        return "toc"  # the older XHTML Toc
+    if re.search(rb"<results\b", h) and b"<items" in h and b"OAIRecord" not in h:
+        return "contentsearch"
+    return None
+
+
+def read_enrichment(fh: IO[bytes], name: str) -> Iterator[tuple[str, object] | Reject]:
+    head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""
+    kind = enrichment_kind(head)
+    try:
+        if kind == "iiif":
+            yield from _manifest(fh, name)
+            return
+        if kind == "contentsearch":
+            yield Reject(name, None, None, "a Gallica ContentSearch response (full-text hits) is not converted", SOURCE)
+            return
+        if b"<!ENTITY" in head:
+            yield Reject(name, 1, None, ENTITY_REFUSAL, SOURCE)
+            return
+        parser = etree.XMLParser(**_PARSER_OPTS)
+        root = etree.parse(fh, parser).getroot()
+        if _declares_entities(root):
+            yield Reject(name, 1, None, ENTITY_REFUSAL, SOURCE)
+            return
+        if kind == "pagination":
+            yield from _pagination(root, name)
+        elif kind == "issues":
+            yield from _issues(root, name)
+        elif kind == "toc":
+            yield from _toc(root, name)
+        else:
+            yield Reject(name, None, None, "not a Gallica enrichment response", SOURCE)
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position if exc.position else (None, None)
+        yield Reject(name, line, None, f"damaged XML at line {line}, column {col}: {exc.msg}; file not used", SOURCE)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        yield Reject(name, None, None, f"unexpected {kind or 'enrichment'} content: {exc}", SOURCE)
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(str(text).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _child(el: Any, name: str) -> str | None:
+    c = el.find(name)
+    return (c.text or "").strip() if c is not None and c.text else None
+
+
+def _pagination(root: Any, name: str) -> Iterator[tuple[str, object] | Reject]:
+    st = root.find("structure")
+    ark = gallica_ark(_child(st, "idUPN") if st is not None else None) or _ark_from_name(name)
+    if not ark:
+        yield Reject(name, None, None, "Pagination without idUPN: cannot tell which document it belongs to", SOURCE)
+        return
+    pages = []
+    for p in root.iter("page"):
+        ordre = _int(_child(p, "ordre"))
+        if ordre is None:
+            continue
+        pages.append(Page(_child(p, "numero") or "NP", ordre, _child(p, "pagination_type"),
+                          _int(_child(p, "image_width")), _int(_child(p, "image_height"))))
+    has_toc = (_child(st, "hasToc") or "").lower() == "true" if st is not None else False
+    first = _int(_child(st, "firstDisplayedPage")) if st is not None else None
+    yield ark, Pagination(ark, tuple(pages), has_toc, first)
+
+
+def _issues(root: Any, name: str) -> Iterator[tuple[str, object] | Reject]:
+    parent_raw = root.get("parentArk") or ""
+    parent = gallica_ark(parent_raw if "/date" in parent_raw else parent_raw + "/date")
+    if not parent:
+        yield Reject(name, None, None, f"Issues without a usable parentArk ({parent_raw!r})", SOURCE)
+        return
+    if root.get("listType") == "years":
+        years = tuple((y.text or "").strip() for y in root.iter("year") if (y.text or "").strip())
+        yield parent, IssueYears(parent, years, _int(root.get("totalIssues")))
+        return
+    year = root.get("date")
+    issues = []
+    for i in root.iter("issue"):
+        ark = gallica_ark(i.get("ark"))
+        if not ark:
+            continue
+        label = re.sub(r"\s+", " ", i.text or "").strip()
+        day = _int(i.get("dayOfYear"))
+        issues.append((ark, label, day))
+        yield ark, IssueOf(parent, label, year, day)
+    yield parent, IssueList(parent, year, tuple(issues))
+
+
+_NAME_ARK = re.compile(r"(?:bpt6k|btv1b|bd6t|bc6p)[0-9a-z]+")
+_VIEW_FROM = re.compile(r"/0*(\d+)\.\w+\)?\s*$")
+_VIEW_JS = re.compile(r"allerA\('[^']*',\s*'(\d+)'\)")
+
+
+def _ark_from_name(name: str) -> str | None:
+    m = _NAME_ARK.search(Path(name).stem)
+    return f"ark:12148/{m.group(0)}" if m else None
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _toc(root: Any, name: str) -> Iterator[tuple[str, object] | Reject]:
+    ark = _ark_from_name(name)
+    tag = root.tag if isinstance(root.tag, str) else ""
+    xhtml = etree.QName(tag).localname.lower() == "html"
+    if not xhtml and etree.QName(tag).localname.lower() != "tei.2":
+        yield Reject(name, None, None, f"unexpected Toc root <{etree.QName(tag).localname}>", SOURCE)
+        return
+    entries = _toc_xhtml(root) if xhtml else _toc_tei(root)
+    mangled = tag == "tei.2"  # lower-cased by an HTML parser somewhere before us
+    if not ark:
+        yield Reject(name, None, None, "a Toc response does not name its document: save it as toc/<ark name>.xml "
+                     f"(e.g. bpt6k5603637g.xml) so it can be joined{'; this copy was also lower-cased by an HTML parser' if mangled else ''}",
+                     SOURCE)
+        return
+    if not entries:
+        yield Reject(name, None, ark, "Toc has no entries", SOURCE)
+        return
+    yield ark, Toc(tuple(entries), "xhtml" if xhtml else "tei")
+
+
+def _local(el: Any) -> str:
+    return etree.QName(el).localname.lower() if isinstance(el.tag, str) else ""
+
+
+def _toc_tei(root: Any) -> list[TocEntry]:
+    out: list[TocEntry] = []
+    for el in root.iter():
+        name = _local(el)
+        if name == "head":
+            level = sum(1 for a in el.iterancestors() if _local(a).startswith("div"))
+            text = _clean("".join(el.itertext()))
+            if text:
+                out.append(TocEntry(text, level, heading=True))
+        elif name in ("item", "row"):
+            segs = [_clean("".join(s.itertext())) for s in el.iter() if _local(s) == "seg"]
+            xrefs = [x for x in el.iter() if _local(x) == "xref"]
+            title = ". ".join(dict.fromkeys(s for s in segs if s))
+            if not title:
+                continue
+            page = ", ".join(_clean("".join(x.itertext())) for x in xrefs) or None
+            view = None
+            if xrefs:
+                m = _VIEW_FROM.search(xrefs[0].get("from") or "")
+                view = int(m.group(1)) if m else None
+            level = sum(1 for a in el.iterancestors() if _local(a).startswith("div"))
+            out.append(TocEntry(title, level, page, view))
+    return out
+
+
+def _toc_xhtml(root: Any) -> list[TocEntry]:
+    out: list[TocEntry] = []
+    for tr in root.iter():
+        if _local(tr) != "tr":
+            continue
+        cells = [c for c in tr if _local(c) == "td"]
+        texts = [_clean("".join(c.itertext())) for c in cells]
+        page = None
+        view = None
+        if texts and re.fullmatch(r"[0-9IVXLCDMivxlcdm]+", texts[-1] or ""):
+            page = texts[-1]
+            m = _VIEW_JS.search(etree.tostring(cells[-1], encoding="unicode"))
+            view = int(m.group(1)) if m else None
+            texts = texts[:-1]
+        title = ". ".join(t for t in texts if t)
+        if title:
+            out.append(TocEntry(title, 1, page, view, heading=page is None))
+    return out
+
+
+def _manifest(fh: IO[bytes], name: str) -> Iterator[tuple[str, object] | Reject]:
+    try:
+        data = json.load(fh)
+    except (ValueError, UnicodeDecodeError) as exc:
+        yield Reject(name, None, None, f"damaged IIIF manifest JSON: {exc}", SOURCE)
+        return
+    if not isinstance(data, dict):
+        yield Reject(name, None, None, "IIIF manifest is not a JSON object", SOURCE)
+        return
+    url = str(data.get("@id") or "")
+    ark = gallica_ark(url) or gallica_ark(str(data.get("related") or "")) or _ark_from_name(name)
+    if not ark:
+        yield Reject(name, None, None, "IIIF manifest without a Gallica ARK in @id or related", SOURCE)
+        return
+    canvases = []
+    for seq in data.get("sequences") or []:
+        for i, c in enumerate(seq.get("canvases") or [], 1):
+            m = re.search(r"/f(\d+)$", str(c.get("@id") or ""))
+            image = service = None
+            for img in c.get("images") or []:
+                res = img.get("resource") or {}
+                image = res.get("@id")
+                svc = res.get("service") or {}
+                service = svc.get("@id") if isinstance(svc, dict) else None
+                break
+            canvases.append(Canvas(int(m.group(1)) if m else i, _s(c.get("label")), _int(c.get("width")),
+                                   _int(c.get("height")), image, service))
+    thumb = data.get("thumbnail")
+    meta = tuple((_s(m.get("label")) or "", _s(m.get("value")) or "") for m in data.get("metadata") or []
+                 if isinstance(m, dict))
+    yield ark, Manifest(ark, url, _s(data.get("label")), _s(data.get("description")), _s(data.get("license")),
+                        _s(data.get("attribution")), _s(thumb.get("@id")) if isinstance(thumb, dict) else _s(thumb),
+                        _s(data.get("related")), tuple(canvases), meta)
+
+
+def _s(v: Any) -> str | None:
+    if v is None or isinstance(v, (dict, list)):
+        return None
+    s = _clean(str(v))
+    return s or None
