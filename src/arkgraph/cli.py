@@ -115,6 +115,10 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, output: str, fmt
         cat page.json | arkgraph convert - --source parismusees -o - --format jsonld
     """
     try:
+        ark.check_naan(naan)
+    except ArkgraphError as exc:
+        raise click.BadParameter(str(exc), param_hint="--naan") from None
+    try:
         base = ark_base if ark_base.endswith(("/", "#", "=")) else ark_base + "/"
         opts = Options(list(inputs), source, parse_profiles(profile), output, fmt, rejects, ark.check_naan(naan),
                        base, mappings_dir, coverage)

@@ -6,7 +6,6 @@ import csv
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -121,7 +120,6 @@ def load(user_dir: str | Path | None = None, *, naan: str = arks.DEFAULT_NAAN, b
     return _load(str(user_dir) if user_dir else None, arks.check_naan(naan), base)
 
 
-@cache
 def _load(user_dir: str | None, naan: str, base: str) -> Tables:
     dirs = [bundled_dir()]
     if user_dir:

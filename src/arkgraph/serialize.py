@@ -68,7 +68,8 @@ def unique(by_profile: dict[str, list[Triple]]) -> list[Triple]:
 class NTriplesWriter(Writer):
     def record(self, iri: str, by_profile: dict[str, list[Triple]]) -> int:
         ts = unique(by_profile)
-        self.out.write("".join(f"{s} {p} {o} .\n" for s, p, o in ts).encode("utf-8"))
+        if ts:
+            self.out.write((" .\n".join(map(" ".join, ts)) + " .\n").encode("utf-8"))
         self.triples += len(ts)
         return len(ts)
 

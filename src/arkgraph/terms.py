@@ -56,7 +56,9 @@ _NEEDS_ESC = re.compile(r'[\\"\n\r]')
 
 
 def _esc(text: str) -> str:
-    return _NEEDS_ESC.sub(lambda m: _ESC[m.group(0)], text)
+    if "\\" in text or '"' in text or "\n" in text or "\r" in text:
+        return _NEEDS_ESC.sub(lambda m: _ESC[m.group(0)], text)
+    return text
 
 
 def L(text: str, lang: str | None = None) -> str:

@@ -7,6 +7,7 @@ places, groups, concepts, the shown VisualItem) is a reference to a resource of 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator
 
 from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
@@ -70,6 +71,13 @@ def _type(s: str, iri: str, label: str | None, out: list[Triple], meta: str | No
 
 def _describe_type(iri: str, label: str | None, out: list[Triple], meta: str | None = None,
                    klass: str = "E55_Type") -> None:
+    out.extend(_type_triples(iri, label, meta, klass))
+
+
+@lru_cache(maxsize=65536)
+def _type_triples(iri: str, label: str | None, meta: str | None, klass: str) -> tuple[Triple, ...]:
+    """A concept's own triples: the same for every record that uses it, so built once."""
+    out: list[Triple] = []
     t = I(iri)
     out.append((t, A, C[klass]))
     if label:
@@ -78,6 +86,7 @@ def _describe_type(iri: str, label: str | None, out: list[Triple], meta: str | N
         out.append((t, C["P2_has_type"], I(aat(meta))))
         out.append((I(aat(meta)), A, C["E55_Type"]))
         out.append((I(aat(meta)), LABEL, L(AAT_LABELS.get(meta, meta))))
+    return tuple(out)
 
 
 def _aat_type(s: str, key: str, out: list[Triple], meta: str | None = None) -> None:
@@ -114,12 +123,28 @@ def _ref(iri: str, klass: str, label: str, out: list[Triple]) -> str:
 
 
 def _place(p: Place, out: list[Triple]) -> str:
+    out.extend(_place_triples(p))
+    return I(p.iri)
+
+
+@lru_cache(maxsize=65536)
+def _place_triples(p: Place) -> tuple[Triple, ...]:
+    """Built once per distinct place: shared by every record that mentions it."""
+    out: list[Triple] = []
     s = _ref(p.iri, "E53_Place", p.label, out)
     _name(s, p.iri + "/la/name", p.label, out, lang=None)
-    return s
+    return tuple(out)
 
 
 def _agent(a: Agent, out: list[Triple]) -> str:
+    out.extend(_agent_triples(a))
+    return I(a.iri)
+
+
+@lru_cache(maxsize=65536)
+def _agent_triples(a: Agent) -> tuple[Triple, ...]:
+    """Built once per distinct agent: shared by every record that mentions it."""
+    out: list[Triple] = []
     s = _ref(a.iri, "E21_Person" if a.kind == "Person" else "E74_Group", a.name, out)
     _name(s, a.iri + "/la/name", a.name, out, lang=None)
     if a.kind == "Person":
@@ -132,7 +157,7 @@ def _agent(a: Agent, out: list[Triple]) -> str:
                     _timespan(ev, f"{a.iri}/la/{key}/timespan", ts, out)
                 if place:
                     out.append((ev, C["P7_took_place_at"], _place(place, out)))
-    return s
+    return tuple(out)
 
 
 def _statement(s: str, node: str, kind: str, text: str, lang: str | None, out: list[Triple],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator
 
 from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
@@ -40,13 +41,29 @@ def _term(subject: str, pred: str, c: Concept, out: list[Triple], *, as_text: bo
 
 
 def _place(p: Place, out: list[Triple]) -> str:
+    out.extend(_place_triples(p))
+    return I(p.iri)
+
+
+@lru_cache(maxsize=65536)
+def _place_triples(p: Place) -> tuple[Triple, ...]:
+    """Built once per distinct place: shared by every record that mentions it."""
+    out: list[Triple] = []
     s = I(p.iri)
     out.append((s, A, S["Place"]))
     out.append((s, S["name"], L(p.label)))
-    return s
+    return tuple(out)
 
 
 def _agent(a: Agent, out: list[Triple]) -> str:
+    out.extend(_agent_triples(a))
+    return I(a.iri)
+
+
+@lru_cache(maxsize=65536)
+def _agent_triples(a: Agent) -> tuple[Triple, ...]:
+    """Built once per distinct agent: shared by every record that mentions it."""
+    out: list[Triple] = []
     s = I(a.iri)
     out.append((s, A, S["Person"] if a.kind == "Person" else S["Organization"]))
     out.append((s, S["name"], L(a.name)))
@@ -63,7 +80,7 @@ def _agent(a: Agent, out: list[Triple]) -> str:
         for pl, prop in ((a.birth_place, "birthPlace"), (a.death_place, "deathPlace")):
             if pl:
                 out.append((s, S[prop], _place(pl, out)))
-    return s
+    return tuple(out)
 
 
 # licences under which an image may be reused without asking: no "acquire licence" page for these
@@ -96,8 +113,13 @@ def _image(w: str, d: DigitalObject, out: list[Triple], licence_page: str | None
 
 
 def _timespan_temporal(ts: TimeSpan) -> str | None:
+    """An ISO 8601 interval at the precision the bounds have: 1701/1800, 1765-06/1766-12…"""
     if ts.begin and ts.end:
         b, e = ts.begin[:-10], ts.end[:-10]  # drop THH:MM:SSZ
+        if b.endswith("-01-01") and e.endswith("-12-31"):
+            b, e = b[:-6], e[:-6]
+        elif b.endswith("-01") and e[-2:] in ("28", "29", "30", "31"):
+            b, e = b[:-3], e[:-3]
         return b if b == e else f"{b}/{e}"
     return None
 

@@ -79,10 +79,18 @@ class Mapper:
         self.t = tables
         ignored = tables.tables.get("parismusees-ignored", {})
         self.ignore_patterns = [(row["path"], row["reason"]) for row in ignored.values()]
+        self._iris: dict[tuple[str, str | int], str] = {}
+        self._ignored_paths: dict[str, bool] = {}
 
     # -- IRIs -------------------------------------------------------------------------
     def _iri(self, shoulder: str, local: str | int) -> str:
-        return arks.mint(self.t.naan, shoulder, local).iri(self.t.base)
+        key = (shoulder, local)
+        iri = self._iris.get(key)
+        if iri is None:
+            if len(self._iris) > 200_000:  # bounded memory on huge runs
+                self._iris.clear()
+            iri = self._iris[key] = arks.mint(self.t.naan, shoulder, local).iri(self.t.base)
+        return iri
 
     def place(self, label: str) -> Place:
         return Place(self._iri("pmz", label.casefold()), label)
@@ -322,12 +330,10 @@ class Mapper:
             if path in used:
                 out.mapped += 1
                 continue
-            for pattern, _reason in self.ignore_patterns:
-                if fnmatch.fnmatchcase(path, pattern):
-                    out.ignored.append(path)
-                    break
-            else:
-                out.unhandled.append(path)
+            ignored = self._ignored_paths.get(path)
+            if ignored is None:
+                ignored = self._ignored_paths[path] = any(fnmatch.fnmatchcase(path, p) for p, _ in self.ignore_patterns)
+            (out.ignored if ignored else out.unhandled).append(path)
         return out
 
 

@@ -51,6 +51,36 @@ def read(fh: IO[bytes], name: str) -> Iterator[Item]:
     if not stripped:
         yield Reject(name, None, None, "empty file", SOURCE)
         return
+    m = _SINGLE_QUERY.match(stripped)
+    if m:
+        yield from _read_entities(fh, name, f"data.{m.group(1).decode()}.entities.item")
+        return
+    yield from _read_events(fh, name)
+
+
+# The common case: one query whose entities array comes first; ijson's C backend builds each entity.
+_SINGLE_QUERY = re.compile(rb'\{\s*"data"\s*:\s*\{\s*"(\w+)"\s*:\s*\{\s*(?:"count"\s*:\s*\d+\s*,\s*)?"entities"\s*:\s*\[')
+
+
+def _read_entities(fh: IO[bytes], name: str, prefix: str) -> Iterator[Item]:
+    pos = 0
+    try:
+        for ent in ijson.items(fh, prefix, use_float=True):
+            pos += 1
+            if ent is None:
+                yield Reject(name, pos, None, "null entity in response (the API returned null for this node)", SOURCE)
+            elif not isinstance(ent, dict):
+                yield Reject(name, pos, None, f"entity is a JSON {type(ent).__name__}, not an object: {str(ent)[:60]!r}", SOURCE)
+            else:
+                yield from _entity_item(ent, name, pos)
+    except ijson.common.IncompleteJSONError as exc:
+        yield Reject(name, pos + 1, None, f"truncated or malformed JSON after record {pos}: {_first_line(exc)}", SOURCE)
+    except ijson.common.JSONError as exc:
+        yield Reject(name, pos + 1, None, f"malformed JSON after record {pos}: {_first_line(exc)}", SOURCE)
+
+
+def _read_events(fh: IO[bytes], name: str) -> Iterator[Item]:
+    """The general walker: any mix of envelopes, aliases, JSON Lines and error bodies."""
     pos = 0
     events = ijson.parse(fh, multiple_values=True, use_float=True)
     stack: list[str] = []        # the role of each open container

@@ -61,9 +61,13 @@ class Node:
             if not isinstance(cur, dict):
                 return None
             cur = cur.get(part)
-        if cur is not None:
+        if cur is None:
+            return None
+        if isinstance(cur, (dict, list)):
             for p, _ in leaves(cur, self._p(key)):
                 self.used.add(p)
+        elif cur != "":
+            self.used.add(f"{self.path}.{key}" if self.path else key)
         return cur
 
     def node(self, key: str) -> "Node | None":

@@ -1,0 +1,43 @@
+"""Benchmark: N generated Paris Musées records → both profiles → N-Triples, single process.
+
+    python bench/bench_convert.py 100000
+
+Prints records/s, triples/s and peak RSS. Targets (issue 2): ≥ 2,000 records/s, peak RSS < 300 MB.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import generate  # noqa: E402
+
+from arkgraph.pipeline import Options, convert  # noqa: E402
+
+
+def main(n: int, fmt: str = "nt") -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "works.json"
+        t0 = time.perf_counter()
+        generate.write(src, n)
+        gen = time.perf_counter() - t0
+        size = src.stat().st_size
+        out_path = Path(tmp) / f"out.{fmt}"
+        opts = Options([str(src)], output=str(out_path), fmt=fmt)
+        with open(out_path, "wb") as out:
+            summary, _ = convert(opts, out)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"input: {n} records, {size / 1e6:.1f} MB JSON (generated in {gen:.1f}s)")
+        print(f"converted {summary.converted} records, {summary.triples} triples, format {fmt}, in {summary.seconds:.2f}s")
+        print(f"records/s: {summary.converted / summary.seconds:,.0f}")
+        print(f"triples/s: {summary.triples / summary.seconds:,.0f}")
+        print(f"peak RSS: {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20000, sys.argv[2] if len(sys.argv) > 2 else "nt")
