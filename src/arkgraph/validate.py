@@ -1,0 +1,1142 @@
+"""Fast SHACL Core validation of arkgraph records, in agreement with pySHACL.
+
+Shapes (Turtle) are loaded once and compiled into plain Python objects; each record's triples
+(N-Triples term strings, as the profiles emit them) are indexed in dicts and checked shape by
+shape. Nothing here touches rdflib: pySHACL is the reference, used by the agreement test.
+
+Where rdflib's value semantics decide what pySHACL reports (ill-typed literals, comparisons
+of literals of different datatypes, naive vs timezone-aware dateTimes), they are mirrored here,
+so the two report the same (focus node, path, constraint component) on the same data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time as dtime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import pyoxigraph as ox
+
+from .errors import UsageError
+from .terms import RDF, RDFS, XSD, Triple
+
+SH = "http://www.w3.org/ns/shacl#"
+AG = "https://w3id.org/arkgraph/ns#"
+OWL = "http://www.w3.org/2002/07/owl#"
+
+
+def _i(iri: str) -> str:
+    return f"<{iri}>"
+
+
+TYPE = _i(RDF + "type")
+SUBCLASS = _i(RDFS + "subClassOf")
+FIRST, REST, NIL = _i(RDF + "first"), _i(RDF + "rest"), _i(RDF + "nil")
+XSD_STRING, LANGSTRING = XSD + "string", RDF + "langString"
+NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long", "short", "byte",
+                             "nonNegativeInteger", "positiveInteger", "negativeInteger", "nonPositiveInteger",
+                             "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
+VIOLATION, WARNING, INFO = _i(SH + "Violation"), _i(SH + "Warning"), _i(SH + "Info")
+
+
+def sh(name: str) -> str:
+    return f"<{SH}{name}>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Terms
+
+_UNESC = re.compile(r'\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)')
+_ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(m: re.Match[str]) -> str:
+    c = m.group(1)
+    if c[0] in "uU" and len(c) > 1:
+        return chr(int(c[1:], 16))
+    return _ESCAPES.get(c, c)
+
+
+@lru_cache(maxsize=200_000)
+def literal_parts(term: str) -> tuple[str, str | None, str | None]:
+    """``"lex"@lang`` / ``"lex"^^<dt>`` / ``"lex"`` → (lexical form, lang, datatype IRI or None)."""
+    end = term.rfind('"')
+    lex = term[1:end]
+    if "\\" in lex:
+        lex = _UNESC.sub(_unescape, lex)
+    rest = term[end + 1:]
+    if rest.startswith("@"):
+        return lex, rest[1:].lower(), None
+    if rest.startswith("^^<"):
+        dt = rest[3:-1]
+        return lex, None, dt
+    return lex, None, None
+
+
+def is_literal(term: str) -> bool:
+    return term[:1] == '"'
+
+
+def is_iri(term: str) -> bool:
+    return term[:1] == "<"
+
+
+def is_bnode(term: str) -> bool:
+    return term[:2] == "_:"
+
+
+_MISSING = object()
+
+
+def _parse_value(lex: str, dt: str) -> Any:
+    """rdflib's lexical-to-value conversion for the datatypes it knows; _MISSING when it has none."""
+    try:
+        if dt == XSD + "dateTime":
+            return datetime.fromisoformat(lex)
+        if dt == XSD + "date":
+            neg = lex.startswith("-")
+            if neg:
+                raise ValueError
+            return date.fromisoformat(lex[:10]) if len(lex) > 10 and lex[10] in "Z+-" else date.fromisoformat(lex)
+        if dt == XSD + "time":
+            return dtime.fromisoformat(lex)
+        if dt in (XSD + "double", XSD + "float"):
+            return float(lex)
+        if dt == XSD + "decimal":
+            return Decimal(lex)
+        if dt in NUMERIC:
+            return int(lex)
+        if dt == XSD + "boolean":
+            return lex.strip().lower() in ("true", "1")
+        if dt in (XSD_STRING, XSD + "normalizedString", XSD + "token", XSD + "anyURI"):
+            return lex
+    except (ValueError, InvalidOperation, ArithmeticError):
+        return None  # ill-typed
+    return _MISSING
+
+
+@dataclass(frozen=True, slots=True)
+class Lit:
+    lex: str
+    lang: str | None
+    dt: str | None          # None for plain and language-tagged literals
+    value: Any              # python value, None when ill-typed, _MISSING for unknown datatypes
+
+    @property
+    def ill_typed(self) -> bool:
+        return self.value is None
+
+    @property
+    def is_string(self) -> bool:
+        return isinstance(self.value, str)
+
+
+@lru_cache(maxsize=200_000)
+def lit(term: str) -> Lit:
+    lex, lang, dt = literal_parts(term)
+    if dt is None or dt == XSD_STRING or dt == LANGSTRING:
+        return Lit(lex, lang, None if dt == XSD_STRING and False else dt, lex)
+    return Lit(lex, lang, dt, _parse_value(lex, dt))
+
+
+def _rdflib_str(term: str) -> str:
+    """What str() gives on the rdflib term (IRIs without brackets, literals' lexical form)."""
+    if is_iri(term):
+        return term[1:-1]
+    if is_bnode(term):
+        return term[2:]
+    return lit(term).lex
+
+
+def _dt_or_string(x: Lit) -> str:
+    return x.dt or XSD_STRING
+
+
+def _val(x: Lit) -> Any:
+    return None if x.value is _MISSING else x.value
+
+
+def _ill(x: Lit) -> bool:
+    return x.value is None  # a converter failed (unknown datatypes have _MISSING, not ill-typed)
+
+
+# Exact mirrors of rdflib 7's Literal ordering and value equality (term.py), which pySHACL uses.
+_NI = NotImplemented
+
+
+def _gt(a: Lit, b: Lit) -> bool:
+    va, vb = _val(a), _val(b)
+    if a.dt in NUMERIC and b.dt in NUMERIC and not _ill(a) and not _ill(b) and va is not None and vb is not None:
+        return bool(va > vb)
+    da, db = _dt_or_string(a), _dt_or_string(b)
+    if da != db:
+        return da > db
+    if a.lang != b.lang:
+        if not a.lang:
+            return False
+        if not b.lang:
+            return True
+        return a.lang > b.lang
+    if va is not None and vb is not None:
+        if type(va) in (datetime, dtime):
+            ka = (va.tzinfo is not None and va.utcoffset() is not None, va)
+            kb = (vb.tzinfo is not None and vb.utcoffset() is not None, vb)
+            return ka > kb  # may raise TypeError, as rdflib does
+        try:
+            return bool(va > vb)
+        except TypeError:
+            pass
+    if a.lex != b.lex:
+        return a.lex > b.lex
+    if a.dt != b.dt:
+        if a.dt is None:
+            return False
+        if b.dt is None:
+            return True
+        return a.dt > b.dt
+    return False
+
+
+def _eq(a: Lit, b: Lit) -> bool:
+    va, vb = _val(a), _val(b)
+    if a.dt in NUMERIC and b.dt in NUMERIC and not _ill(a) and not _ill(b) and va is not None and vb is not None:
+        return bool(va == vb)
+    if (a.lang or "") != (b.lang or ""):
+        return False
+    da, db = _dt_or_string(a), _dt_or_string(b)
+    if da == XSD_STRING and db == XSD_STRING:
+        return a.lex == b.lex
+    if da != db:
+        return False
+    if va is not None and vb is not None:
+        return bool(va == vb)
+    if a.lex == b.lex:
+        return True
+    if a.dt == XSD_STRING:
+        return False
+    raise TypeError("incomparable literals")
+
+
+def _lt(a: Lit, b: Lit) -> Any:
+    try:
+        return (not _gt(a, b)) and (not _eq(a, b))
+    except TypeError:
+        return _NI
+
+
+def _le_m(a: Lit, b: Lit) -> Any:
+    if _lt(a, b):  # NotImplemented is truthy, as in rdflib
+        return True
+    try:
+        return _eq(a, b)
+    except TypeError:
+        return _NI
+
+
+def _ge_m(a: Lit, b: Lit) -> Any:
+    if _gt(a, b):
+        return True
+    try:
+        return _eq(a, b)
+    except TypeError:
+        return _NI
+
+
+def _op_le(a: Lit, b: Lit) -> bool:
+    """Python's ``a <= b`` on two rdflib Literals (TypeError when neither side can answer)."""
+    r = _le_m(a, b)
+    if r is _NI:
+        r = _ge_m(b, a)
+        if r is _NI:
+            raise TypeError("'<=' not supported")
+    return bool(r)
+
+
+def _op_lt(a: Lit, b: Lit) -> bool:
+    r = _lt(a, b)
+    if r is _NI:
+        return _gt(b, a)
+    return bool(r)
+
+
+def _compare_bound(v: str, bound: Lit) -> int | None:
+    """pySHACL's compare_literal(v, bound): -1/0/1, or None where it raises (a failure)."""
+    a = lit(v)
+    try:
+        if _eq(a, bound):
+            return 0
+        va = _val(a)
+        if type(va) in (datetime, dtime):
+            vb = _val(bound)
+            if va == vb:
+                return 0
+            if va > vb:
+                return 1
+            return -1
+        if _gt(a, bound):
+            return 1
+        return -1
+    except TypeError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    focus: str                     # N-Triples terms throughout
+    path: str | None               # a predicate IRI term, or a path rendered as text (e.g. "^<p>")
+    component: str                 # local name, e.g. "MinCountConstraintComponent"
+    shape: str
+    value: str | None
+    message: str
+    severity: str = "Violation"    # Violation | Warning | Info
+
+    def key(self) -> tuple[str, str | None, str]:
+        return (self.focus, self.path, self.component)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"focus": self.focus, "path": self.path, "component": self.component, "shape": self.shape,
+                "value": self.value, "message": self.message, "severity": self.severity}
+
+
+# ---------------------------------------------------------------------------------------------
+# Shapes graph and compilation
+
+
+class _Graph:
+    """A tiny triple index over N-Triples term strings (for the shapes graph)."""
+
+    def __init__(self, triples: Iterable[Triple]):
+        self.spo: dict[str, dict[str, list[str]]] = {}
+        for s, p, o in triples:
+            self.spo.setdefault(s, {}).setdefault(p, []).append(o)
+
+    def objs(self, s: str, p: str) -> list[str]:
+        return self.spo.get(s, {}).get(p, [])
+
+    def one(self, s: str, p: str) -> str | None:
+        v = self.objs(s, p)
+        return v[0] if v else None
+
+    def subjects(self, p: str, o: str | None = None) -> list[str]:
+        return [s for s, po in self.spo.items() if p in po and (o is None or o in po[p])]
+
+    def items(self, head: str) -> list[str]:
+        out = []
+        while head and head != NIL:
+            out.append(self.one(head, FIRST) or "")
+            head = self.one(head, REST) or NIL
+        return out
+
+
+@dataclass
+class Path_:
+    kind: str                      # pred | inv | seq | alt | star | plus | opt
+    pred: str | None = None
+    parts: list["Path_"] = field(default_factory=list)
+
+    def render(self) -> str:
+        if self.kind == "pred":
+            return self.pred or ""
+        if self.kind == "inv":
+            return "^" + self.parts[0].render()
+        if self.kind == "seq":
+            return "/".join(p.render() for p in self.parts)
+        if self.kind == "alt":
+            return "(" + "|".join(p.render() for p in self.parts) + ")"
+        return self.parts[0].render() + {"star": "*", "plus": "+", "opt": "?"}[self.kind]
+
+
+@dataclass
+class Shape:
+    iri: str
+    path: Path_ | None = None
+    severity: str = "Violation"
+    messages: list[str] = field(default_factory=list)
+    deactivated: bool = False
+    target_nodes: list[str] = field(default_factory=list)
+    target_classes: list[str] = field(default_factory=list)
+    target_subjects_of: list[str] = field(default_factory=list)
+    target_objects_of: list[str] = field(default_factory=list)
+    # constraints: (component, parameter) in declaration order
+    constraints: list[tuple[str, Any]] = field(default_factory=list)
+    record_root: bool = False
+
+    @property
+    def has_targets(self) -> bool:
+        return bool(self.target_nodes or self.target_classes or self.target_subjects_of or self.target_objects_of)
+
+
+_COMPONENT_NAMES = {
+    "class": "ClassConstraintComponent", "datatype": "DatatypeConstraintComponent",
+    "nodeKind": "NodeKindConstraintComponent", "minCount": "MinCountConstraintComponent",
+    "maxCount": "MaxCountConstraintComponent", "minExclusive": "MinExclusiveConstraintComponent",
+    "minInclusive": "MinInclusiveConstraintComponent", "maxExclusive": "MaxExclusiveConstraintComponent",
+    "maxInclusive": "MaxInclusiveConstraintComponent", "minLength": "MinLengthConstraintComponent",
+    "maxLength": "MaxLengthConstraintComponent", "pattern": "PatternConstraintComponent",
+    "languageIn": "LanguageInConstraintComponent", "uniqueLang": "UniqueLangConstraintComponent",
+    "equals": "EqualsConstraintComponent", "disjoint": "DisjointConstraintComponent",
+    "lessThan": "LessThanConstraintComponent", "lessThanOrEquals": "LessThanOrEqualsConstraintComponent",
+    "not": "NotConstraintComponent", "and": "AndConstraintComponent", "or": "OrConstraintComponent",
+    "xone": "XoneConstraintComponent", "node": "NodeConstraintComponent", "property": "PropertyConstraintComponent",
+    "qualifiedMinCount": "QualifiedMinCountConstraintComponent",
+    "qualifiedMaxCount": "QualifiedMaxCountConstraintComponent", "closed": "ClosedConstraintComponent",
+    "hasValue": "HasValueConstraintComponent", "in": "InConstraintComponent",
+}
+_SUPPORTED = set(_COMPONENT_NAMES) | {"qualifiedValueShape", "qualifiedValueShapesDisjoint", "ignoredProperties",
+                                      "flags", "path", "targetClass", "targetNode", "targetSubjectsOf",
+                                      "targetObjectsOf", "severity", "message", "deactivated", "name",
+                                      "description", "order", "group", "defaultValue"}
+_NODE_KINDS = {"IRI", "BlankNode", "Literal", "BlankNodeOrIRI", "BlankNodeOrLiteral", "IRIOrLiteral"}
+
+
+class ShapesError(UsageError):
+    pass
+
+
+class CompiledShapes:
+    """Shapes compiled once; ``validate(triples)`` checks one record."""
+
+    def __init__(self, triples: Iterable[Triple], source: str = "shapes"):
+        g = _Graph(triples)
+        self.g = g
+        self.source = source
+        self.shapes: dict[str, Shape] = {}
+        shape_nodes: set[str] = set(g.subjects(TYPE, sh("NodeShape"))) | set(g.subjects(TYPE, sh("PropertyShape")))
+        for p in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "path"):
+            shape_nodes |= set(g.subjects(sh(p)))
+        # shapes reachable through shape-valued parameters
+        todo = list(shape_nodes)
+        while todo:
+            s = todo.pop()
+            refs = g.objs(s, sh("node")) + g.objs(s, sh("property")) + g.objs(s, sh("not")) + \
+                g.objs(s, sh("qualifiedValueShape"))
+            for lst in ("and", "or", "xone"):
+                for head in g.objs(s, sh(lst)):
+                    refs += g.items(head)
+            for r in refs:
+                if r not in shape_nodes:
+                    shape_nodes.add(r)
+                    todo.append(r)
+        for s in shape_nodes:
+            self.shapes[s] = self._compile(s)
+        self.targeted = [sh_ for sh_ in self.shapes.values() if sh_.has_targets and not sh_.deactivated]
+        # implicit class targets: a shape that is also an rdfs:Class
+        for s, shape in self.shapes.items():
+            types = g.objs(s, TYPE)
+            if (_i(RDFS + "Class") in types or _i(OWL + "Class") in types) and s not in shape.target_classes:
+                shape.target_classes.append(s)
+                if shape not in self.targeted and not shape.deactivated:
+                    self.targeted.append(shape)
+        self.target_preds_s = {p for sh_ in self.targeted for p in sh_.target_subjects_of}
+        self.target_preds_o = {p for sh_ in self.targeted for p in sh_.target_objects_of}
+        self.root_classes = {c for sh_ in self.shapes.values() if sh_.record_root for c in sh_.target_classes}
+        self.needs_inverse = any(self._uses_inverse(s.path) for s in self.shapes.values() if s.path)
+
+    def _uses_inverse(self, p: Path_) -> bool:
+        return p.kind == "inv" or any(self._uses_inverse(x) for x in p.parts)
+
+    # -- compilation -------------------------------------------------------------------------
+    def _path(self, node: str) -> Path_:
+        g = self.g
+        if is_iri(node) and node != NIL and not g.spo.get(node):
+            return Path_("pred", node)
+        if g.objs(node, FIRST):
+            return Path_("seq", parts=[self._path(x) for x in g.items(node)])
+        for key, kind in (("inversePath", "inv"), ("zeroOrMorePath", "star"), ("oneOrMorePath", "plus"),
+                          ("zeroOrOnePath", "opt")):
+            v = g.one(node, sh(key))
+            if v:
+                return Path_(kind, parts=[self._path(v)])
+        alt = g.one(node, sh("alternativePath"))
+        if alt:
+            return Path_("alt", parts=[self._path(x) for x in g.items(alt)])
+        if is_iri(node):
+            return Path_("pred", node)
+        raise ShapesError(f"{self.source}: unsupported property path at {node}")
+
+    def _compile(self, s: str) -> Shape:
+        g = self.g
+        shape = Shape(s)
+        po = g.spo.get(s, {})
+        sev = g.one(s, sh("severity"))
+        shape.severity = {VIOLATION: "Violation", WARNING: "Warning", INFO: "Info"}.get(sev or VIOLATION, "Violation")
+        shape.messages = [literal_parts(m)[0] for m in g.objs(s, sh("message")) if is_literal(m)]
+        shape.deactivated = any(literal_parts(d)[0] == "true" for d in g.objs(s, sh("deactivated")))
+        shape.record_root = any(literal_parts(d)[0] == "true" for d in g.objs(s, _i(AG + "recordRoot")))
+        shape.target_nodes = g.objs(s, sh("targetNode"))
+        shape.target_classes = list(g.objs(s, sh("targetClass")))
+        shape.target_subjects_of = g.objs(s, sh("targetSubjectsOf"))
+        shape.target_objects_of = g.objs(s, sh("targetObjectsOf"))
+        p = g.one(s, sh("path"))
+        if p:
+            shape.path = self._path(p)
+        for pred in po:
+            if pred.startswith("<" + SH):
+                name = pred[len(SH) + 1:-1]
+                if name not in _SUPPORTED:
+                    raise ShapesError(f"{self.source}: {s} uses sh:{name}, which is not SHACL Core or not supported")
+        c = shape.constraints
+        for name in ("class",):
+            for v in g.objs(s, sh(name)):
+                c.append((name, v))
+        for v in g.objs(s, sh("datatype")):
+            c.append(("datatype", v[1:-1]))
+        for v in g.objs(s, sh("nodeKind")):
+            kind = v[len(SH) + 1:-1]
+            if kind not in _NODE_KINDS:
+                raise ShapesError(f"{self.source}: bad sh:nodeKind {v}")
+            c.append(("nodeKind", kind))
+        if shape.path is not None:
+            for name in ("minCount", "maxCount"):
+                for v in g.objs(s, sh(name)):
+                    c.append((name, int(literal_parts(v)[0])))
+        for name in ("minExclusive", "minInclusive", "maxExclusive", "maxInclusive"):
+            for v in g.objs(s, sh(name)):
+                c.append((name, lit(v)))
+        for name in ("minLength", "maxLength"):
+            for v in g.objs(s, sh(name)):
+                c.append((name, int(literal_parts(v)[0])))
+        flags = "".join(literal_parts(f)[0] for f in g.objs(s, sh("flags")))
+        for v in g.objs(s, sh("pattern")):
+            reflags = 0
+            for ch, fl in (("i", re.I), ("m", re.M), ("s", re.S), ("x", re.X)):
+                if ch in flags:
+                    reflags |= fl
+            c.append(("pattern", re.compile(literal_parts(v)[0], reflags)))
+        for v in g.objs(s, sh("languageIn")):
+            c.append(("languageIn", [literal_parts(x)[0].lower() for x in g.items(v)]))
+        if shape.path is not None:
+            for v in g.objs(s, sh("uniqueLang")):
+                if literal_parts(v)[0] == "true":
+                    c.append(("uniqueLang", True))
+            for name in ("equals", "disjoint", "lessThan", "lessThanOrEquals"):
+                for v in g.objs(s, sh(name)):
+                    c.append((name, v))
+        for v in g.objs(s, sh("not")):
+            c.append(("not", v))
+        for name in ("and", "or", "xone"):
+            for v in g.objs(s, sh(name)):
+                c.append((name, g.items(v)))
+        for v in g.objs(s, sh("node")):
+            c.append(("node", v))
+        for v in g.objs(s, sh("property")):
+            c.append(("property", v))
+        if shape.path is not None:
+            for q in g.objs(s, sh("qualifiedValueShape")):
+                disjoint = any(literal_parts(d)[0] == "true" for d in g.objs(s, sh("qualifiedValueShapesDisjoint")))
+                for name in ("qualifiedMinCount", "qualifiedMaxCount"):
+                    for v in g.objs(s, sh(name)):
+                        c.append((name, (q, int(literal_parts(v)[0]), disjoint)))
+        for v in g.objs(s, sh("closed")):
+            if literal_parts(v)[0] == "true":
+                ignored = set()
+                for head in g.objs(s, sh("ignoredProperties")):
+                    ignored |= set(g.items(head))
+                allowed = {self._path(pp).pred for pp in
+                           (g.one(ps, sh("path")) or "" for ps in g.objs(s, sh("property")))
+                           if pp and is_iri(pp)}
+                c.append(("closed", (allowed | ignored) - {None}))
+        for v in g.objs(s, sh("hasValue")):
+            c.append(("hasValue", v))
+        for v in g.objs(s, sh("in")):
+            c.append(("in", frozenset(self._in_key(x) for x in g.items(v))))
+        return shape
+
+    @staticmethod
+    def _in_key(term: str) -> str:
+        return term
+
+    # -- validation --------------------------------------------------------------------------
+    def validate(self, triples: Iterable[Triple]) -> list[Result]:
+        """Validate one record's triples; results deduplicated, in a stable order."""
+        data = _Data(triples, self)
+        seen: dict[tuple, Result] = {}
+        for shape in self.targeted:
+            for f in data.focus_nodes(shape):
+                for r in _Eval(self, data).shape(shape, f):
+                    seen.setdefault((r.focus, r.path, r.component, r.shape, r.value), r)
+        return list(seen.values())
+
+
+class _Data:
+    __slots__ = ("out", "inv", "by_type", "subj_of", "obj_of", "subclass", "_shapes")
+
+    def __init__(self, triples: Iterable[Triple], shapes: CompiledShapes):
+        out: dict[str, dict[str, list[str]]] = {}
+        by_type: dict[str, list[str]] = {}
+        subj_of: dict[str, list[str]] = {}
+        obj_of: dict[str, list[str]] = {}
+        tps, tpo = shapes.target_preds_s, shapes.target_preds_o
+        subclass: dict[str, list[str]] | None = None
+        for s, p, o in triples:
+            d = out.get(s)
+            if d is None:
+                d = out[s] = {}
+            lst = d.get(p)
+            if lst is None:
+                d[p] = [o]
+            elif o in lst:
+                continue
+            else:
+                lst.append(o)
+            if p == TYPE:
+                by_type.setdefault(o, []).append(s)
+            elif p == SUBCLASS:
+                if subclass is None:
+                    subclass = {}
+                subclass.setdefault(s, []).append(o)
+            if p in tps:
+                subj_of.setdefault(p, []).append(s)
+            if p in tpo:
+                obj_of.setdefault(p, []).append(o)
+        self.out, self.by_type, self.subj_of, self.obj_of = out, by_type, subj_of, obj_of
+        self.subclass = subclass
+        self.inv: dict[str, dict[str, list[str]]] | None = None
+        self._shapes = shapes
+
+    def objects(self, s: str, p: str) -> list[str]:
+        d = self.out.get(s)
+        if d is None:
+            return []
+        return d.get(p) or []
+
+    def subjects_of(self, o: str, p: str) -> list[str]:
+        if self.inv is None:
+            inv: dict[str, dict[str, list[str]]] = {}
+            for s, po in self.out.items():
+                for pp, objs in po.items():
+                    for oo in objs:
+                        inv.setdefault(oo, {}).setdefault(pp, []).append(s)
+            self.inv = inv
+        return self.inv.get(o, {}).get(p, [])
+
+    def superclasses(self, c: str) -> set[str]:
+        out = {c}
+        if self.subclass:
+            todo = [c]
+            while todo:
+                for sup in self.subclass.get(todo.pop(), []):
+                    if sup not in out:
+                        out.add(sup)
+                        todo.append(sup)
+        return out
+
+    def instance_of(self, node: str, cls: str) -> bool:
+        types = self.objects(node, TYPE)
+        if cls in types:
+            return True
+        if self.subclass:
+            return any(cls in self.superclasses(t) for t in types)
+        return False
+
+    def instances(self, cls: str) -> list[str]:
+        if not self.subclass:
+            return self.by_type.get(cls, [])
+        out: list[str] = []
+        for t, subjects in self.by_type.items():
+            if cls in self.superclasses(t):
+                out.extend(subjects)
+        return out
+
+    def focus_nodes(self, shape: Shape) -> list[str]:
+        if (not shape.target_nodes and not shape.target_subjects_of and not shape.target_objects_of
+                and len(shape.target_classes) == 1):
+            return self.instances(shape.target_classes[0])
+        nodes: dict[str, None] = {}
+        for n in shape.target_nodes:
+            nodes[n] = None
+        for c in shape.target_classes:
+            nodes.update(dict.fromkeys(self.instances(c)))
+        for p in shape.target_subjects_of:
+            nodes.update(dict.fromkeys(self.subj_of.get(p, [])))
+        for p in shape.target_objects_of:
+            nodes.update(dict.fromkeys(self.obj_of.get(p, [])))
+        return list(nodes)
+
+    def values(self, f: str, path: Path_) -> list[str]:
+        k = path.kind
+        if k == "pred":
+            return self.objects(f, path.pred or "")
+        if k == "inv":
+            inner = path.parts[0]
+            if inner.kind == "pred":
+                return self.subjects_of(f, inner.pred or "")
+            return [s for s in self.out if f in self.values(s, inner)]
+        if k == "seq":
+            cur = [f]
+            for part in path.parts:
+                nxt: dict[str, None] = {}
+                for n in cur:
+                    nxt.update(dict.fromkeys(self.values(n, part)))
+                cur = list(nxt)
+            return cur
+        if k == "alt":
+            alt: dict[str, None] = {}
+            for part in path.parts:
+                alt.update(dict.fromkeys(self.values(f, part)))
+            return list(alt)
+        if k == "opt":
+            return list(dict.fromkeys([f] + self.values(f, path.parts[0])))
+        # star / plus
+        seen: dict[str, None] = {f: None} if k == "star" else {}
+        todo = [f]
+        while todo:
+            n = todo.pop()
+            for v in self.values(n, path.parts[0]):
+                if v not in seen:
+                    seen[v] = None
+                    todo.append(v)
+        return list(seen)
+
+
+class _Eval:
+    __slots__ = ("cs", "data")
+
+    def __init__(self, cs: CompiledShapes, data: _Data):
+        self.cs, self.data = cs, data
+
+    def conforms(self, shape_iri: str, node: str) -> bool:
+        shape = self.cs.shapes[shape_iri]
+        if shape.deactivated:
+            return True
+        return not self.shape(shape, node)
+
+    def shape(self, shape: Shape, f: str) -> list[Result]:
+        if shape.deactivated:
+            return []
+        if shape.path is not None:
+            values = self.data.values(f, shape.path)
+            path = shape.path.render() if shape.path.kind != "pred" else shape.path.pred
+        else:
+            values = [f]
+            path = None
+        results: list[Result] = []
+        for comp, param in shape.constraints:
+            self._check(shape, comp, param, f, path, values, results)
+        return results
+
+    def _res(self, shape: Shape, comp: str, f: str, path: str | None, value: str | None, msg: str) -> Result:
+        return Result(f, path, _COMPONENT_NAMES[comp], shape.iri, value,
+                      shape.messages[0] if shape.messages else msg, shape.severity)
+
+    def _check(self, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str],
+               out: list[Result]) -> None:
+        d = self.data
+        if comp == "class":
+            for v in values:
+                if is_literal(v) or not d.instance_of(v, param):
+                    out.append(self._res(shape, comp, f, path, v, f"value is not an instance of {param}"))
+        elif comp == "datatype":
+            for v in values:
+                if not _datatype_ok(v, param):
+                    out.append(self._res(shape, comp, f, path, v, f"value does not have datatype <{param}>"))
+        elif comp == "nodeKind":
+            for v in values:
+                kind = "IRI" if is_iri(v) else "Literal" if is_literal(v) else "BlankNode"
+                if kind not in param:
+                    out.append(self._res(shape, comp, f, path, v, f"value is not a sh:{param}"))
+        elif comp == "minCount":
+            if len(values) < param:
+                out.append(self._res(shape, comp, f, path, None, f"fewer than {param} values"))
+        elif comp == "maxCount":
+            if len(values) > param:
+                out.append(self._res(shape, comp, f, path, None, f"more than {param} values"))
+        elif comp in ("minExclusive", "minInclusive", "maxExclusive", "maxInclusive"):
+            for v in values:
+                if not _range_ok(comp, v, param):
+                    out.append(self._res(shape, comp, f, path, v, f"value is not within {comp} {param.lex}"))
+        elif comp in ("minLength", "maxLength"):
+            for v in values:
+                if is_bnode(v):
+                    ok = False
+                else:
+                    n = len(_rdflib_str(v))
+                    ok = n >= param if comp == "minLength" else n <= param
+                if not ok:
+                    out.append(self._res(shape, comp, f, path, v, f"value length violates {comp} {param}"))
+        elif comp == "pattern":
+            for v in values:
+                if is_bnode(v) or not param.search(_rdflib_str(v)):
+                    out.append(self._res(shape, comp, f, path, v, f"value does not match pattern {param.pattern!r}"))
+        elif comp == "languageIn":
+            for v in values:
+                lang = lit(v).lang if is_literal(v) else None
+                if not lang or not any(lang == t or lang.startswith(t + "-") or t == "*" for t in param):
+                    out.append(self._res(shape, comp, f, path, v, "language not allowed"))
+        elif comp == "uniqueLang":
+            counts: dict[str, int] = {}
+            for v in values:
+                if is_literal(v):
+                    lang = lit(v).lang
+                    if lang:
+                        counts[lang] = counts.get(lang, 0) + 1
+            for lang, n in counts.items():
+                if n > 1:
+                    out.append(self._res(shape, comp, f, path, None, f"language {lang} used more than once"))
+        elif comp in ("equals", "disjoint"):
+            others = d.objects(f, param)
+            if comp == "equals":
+                for v in values:
+                    if v not in others:
+                        out.append(self._res(shape, comp, f, path, v, "values differ"))
+                for o in others:
+                    if o not in values:
+                        out.append(self._res(shape, comp, f, path, o, "values differ"))
+            else:
+                for v in values:
+                    if v in others:
+                        out.append(self._res(shape, comp, f, path, v, "value shared with a disjoint property"))
+        elif comp in ("lessThan", "lessThanOrEquals"):
+            others = d.objects(f, param)
+            for v in values:
+                for o in others:
+                    if not _less(v, o, comp == "lessThanOrEquals"):
+                        out.append(self._res(shape, comp, f, path, v, f"value is not {'<=' if comp == 'lessThanOrEquals' else '<'} {o}"))
+        elif comp == "not":
+            for v in values:
+                if self.conforms(param, v):
+                    out.append(self._res(shape, comp, f, path, v, f"value conforms to {param}"))
+        elif comp in ("and", "or", "xone"):
+            for v in values:
+                ok = [self.conforms(s, v) for s in param]
+                good = all(ok) if comp == "and" else any(ok) if comp == "or" else ok.count(True) == 1
+                if not good:
+                    out.append(self._res(shape, comp, f, path, v, f"value fails sh:{comp}"))
+        elif comp == "node":
+            for v in values:
+                if not self.conforms(param, v):
+                    out.append(self._res(shape, comp, f, path, v, f"value does not conform to {param}"))
+        elif comp == "property":
+            pshape = self.cs.shapes[param]
+            for v in values:
+                out.extend(self.shape(pshape, v))
+        elif comp in ("qualifiedMinCount", "qualifiedMaxCount"):
+            qshape, n, disjoint = param
+            siblings: list[str] = []
+            if disjoint:
+                siblings = self._siblings(shape, qshape)
+            count = sum(1 for v in values if self.conforms(qshape, v)
+                        and not any(self.conforms(s, v) for s in siblings))
+            if (comp == "qualifiedMinCount" and count < n) or (comp == "qualifiedMaxCount" and count > n):
+                out.append(self._res(shape, comp, f, path, None,
+                                     f"{count} values conform to the qualified shape, {'fewer' if comp == 'qualifiedMinCount' else 'more'} than {n}"))
+        elif comp == "closed":
+            for p, objs in d.out.get(f, {}).items():
+                if p not in param:
+                    for o in objs:
+                        out.append(Result(f, p, _COMPONENT_NAMES[comp], shape.iri, o,
+                                          shape.messages[0] if shape.messages else "property not allowed (closed shape)",
+                                          shape.severity))
+        elif comp == "hasValue":
+            if param not in values:
+                out.append(self._res(shape, comp, f, path, None, f"missing value {param}"))
+        elif comp == "in":
+            for v in values:
+                if v not in param and _in_norm(v) not in param:
+                    out.append(self._res(shape, comp, f, path, v, "value is not in the allowed list"))
+
+    def _siblings(self, shape: Shape, qshape: str) -> list[str]:
+        g = self.cs.g
+        out = []
+        for parent in g.subjects(sh("property"), shape.iri):
+            for ps in g.objs(parent, sh("property")):
+                for q in g.objs(ps, sh("qualifiedValueShape")):
+                    if q != qshape:
+                        out.append(q)
+        return out
+
+
+def _in_norm(v: str) -> str:
+    # "x"^^xsd:string and "x" are the same term for rdflib's sh:in
+    if v.endswith(f"^^<{XSD_STRING}>"):
+        return v[: -len(f"^^<{XSD_STRING}>")]
+    return v
+
+
+def _datatype_ok(v: str, rule: str) -> bool:
+    if not is_literal(v):
+        return False
+    x = lit(v)
+    dt = x.dt
+    if dt == rule:
+        if x.value is None:
+            return False
+        val = x.value
+        if rule == XSD_STRING or rule == LANGSTRING:
+            return isinstance(val, str)
+        if rule == XSD + "integer":
+            return isinstance(val, int)
+        if rule == XSD + "float":
+            return isinstance(val, float)
+        if rule == XSD + "decimal":
+            return isinstance(val, Decimal)
+        if rule == XSD + "boolean":
+            return isinstance(val, bool)
+        if rule == XSD + "date":
+            return isinstance(val, date)
+        if rule == XSD + "time":
+            return isinstance(val, dtime)
+        if rule == XSD + "dateTime":
+            return isinstance(val, datetime)
+        return True
+    if rule == RDFS + "Literal":
+        return True
+    if rule == RDFS + "Datatype" and dt:
+        return True
+    if dt is None and x.lang is None and rule == XSD_STRING:
+        return True
+    if rule == LANGSTRING and x.lang:
+        return True
+    return False
+
+
+def _range_ok(comp: str, v: str, bound: Lit) -> bool:
+    if not is_literal(v):
+        return False
+    x = lit(v)
+    if bound.is_string != x.is_string:
+        return False
+    cmp = _compare_bound(v, bound)
+    if cmp is None:
+        return False
+    return {"minExclusive": cmp > 0, "minInclusive": cmp >= 0, "maxExclusive": cmp < 0,
+            "maxInclusive": cmp <= 0}[comp]
+
+
+def _less(v: str, o: str, or_equal: bool) -> bool:
+    """pySHACL's sh:lessThan / sh:lessThanOrEquals on one pair (a TypeError there is an error; a failure here)."""
+    if is_bnode(v) or is_bnode(o):
+        return False
+    vs = is_iri(v) or lit(v).is_string
+    os_ = is_iri(o) or lit(o).is_string
+    if vs != os_:
+        return False
+    if vs:
+        a, b = _rdflib_str(v), _rdflib_str(o)
+        return a <= b if or_equal else a < b
+    try:
+        return _op_le(lit(v), lit(o)) if or_equal else _op_lt(lit(v), lit(o))
+    except TypeError:
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+def _shape_files(shapes_dir: str | Path | None) -> list[tuple[str, bytes]]:
+    if shapes_dir is None:
+        folder = resources.files("arkgraph._shapes")
+        entries = [e for e in folder.iterdir() if e.name.endswith(".ttl")]
+        return [(e.name, e.read_bytes()) for e in sorted(entries, key=lambda e: e.name)]
+    p = Path(shapes_dir)
+    if p.is_file():
+        return [(p.name, p.read_bytes())]
+    if not p.is_dir():
+        raise UsageError(f"--shapes {shapes_dir}: no such file or directory")
+    files = sorted(p.glob("*.ttl"))
+    if not files:
+        raise UsageError(f"--shapes {shapes_dir}: no .ttl files")
+    return [(f.name, f.read_bytes()) for f in files]
+
+
+def shapes_triples(shapes_dir: str | Path | None = None) -> list[Triple]:
+    out: list[Triple] = []
+    for name, data in _shape_files(shapes_dir):
+        try:
+            for t in ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=f"file:///{name}"):
+                out.append((str(t.subject), str(t.predicate), str(t.object)))
+        except SyntaxError as exc:
+            raise ShapesError(f"shapes file {name}: {exc}") from None
+    return out
+
+
+def shapes_turtle(shapes_dir: str | Path | None = None) -> str:
+    """All shapes as one N-Triples text (for pySHACL or for inspection)."""
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in shapes_triples(shapes_dir))
+
+
+_CACHE: dict[str, CompiledShapes] = {}
+
+
+def load(shapes_dir: str | Path | None = None) -> CompiledShapes:
+    key = str(Path(shapes_dir).resolve()) if shapes_dir else ""
+    if key not in _CACHE:
+        _CACHE[key] = CompiledShapes(shapes_triples(shapes_dir), str(shapes_dir or "bundled shapes"))
+    return _CACHE[key]
+
+
+def validate(triples: Iterable[Triple], shapes: CompiledShapes | None = None) -> list[Result]:
+    return (shapes or load()).validate(triples)
+
+
+def violations(results: Sequence[Result]) -> list[Result]:
+    return [r for r in results if r.severity == "Violation"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+
+
+class Report:
+    """Accumulates results over a run (bounded: counts, first examples, optional full sink)."""
+
+    def __init__(self, examples: int = 3, keep_all: bool = False):
+        self.examples = examples
+        self.records = 0
+        self.invalid_records = 0
+        self.counts: dict[tuple[str, str, str], int] = {}
+        self.first: dict[tuple[str, str, str], list[Result]] = {}
+        self.keep_all = keep_all
+        self.all: list[Result] = []
+
+    def add(self, record: str, results: Sequence[Result]) -> None:
+        self.records += 1
+        if any(r.severity == "Violation" for r in results):
+            self.invalid_records += 1
+        for r in results:
+            k = (r.severity, r.shape, r.component)
+            self.counts[k] = self.counts.get(k, 0) + 1
+            ex = self.first.setdefault(k, [])
+            if len(ex) < self.examples:
+                ex.append(r)
+        if self.keep_all:
+            self.all.extend(results)
+
+    @property
+    def violations(self) -> int:
+        return sum(n for (sev, _, _), n in self.counts.items() if sev == "Violation")
+
+    @property
+    def warnings(self) -> int:
+        return sum(n for (sev, _, _), n in self.counts.items() if sev != "Violation")
+
+    def summary(self) -> str:
+        lines = [f"validation: {self.records} records, {self.invalid_records} with violations; "
+                 f"{self.violations} violations, {self.warnings} warnings"]
+        for (sev, shape, comp), n in sorted(self.counts.items(), key=lambda kv: (kv[0][0] != "Violation", -kv[1], kv[0])):
+            lines.append(f"  {n:>7}  {sev:<9} {_short(shape)}  {comp.replace('ConstraintComponent', '')}")
+            for r in self.first[(sev, shape, comp)]:
+                lines.append(f"           e.g. {_short(r.focus)} {_short(r.path or '')}: {r.message}"
+                             + (f" (value {_clip(r.value)})" if r.value else ""))
+        return "\n".join(lines)
+
+
+def _short(term: str) -> str:
+    for ns, p in ((SH, "sh:"), ("https://w3id.org/arkgraph/shapes#", "ags:"), ("http://schema.org/", "schema:"),
+                  ("http://www.cidoc-crm.org/cidoc-crm/", "crm:"), ("https://linked.art/ns/terms/", "la:"),
+                  (RDF, "rdf:"), (RDFS, "rdfs:")):
+        term = term.replace(f"<{ns}", p)
+    return re.sub(r"(\b\w+:[\w\-.%]+)>", r"\1", term)
+
+
+def _clip(v: str | None, n: int = 80) -> str:
+    v = v or ""
+    return v if len(v) <= n else v[: n - 1] + "…"
+
+
+def report_triples(results: Iterable[Result], conforms: bool) -> Iterator[Triple]:
+    """A W3C sh:ValidationReport as triples (blank nodes per result)."""
+    rep = "_:report"
+    yield (rep, TYPE, sh("ValidationReport"))
+    yield (rep, sh("conforms"), f'"{"true" if conforms else "false"}"^^<{XSD}boolean>')
+    for n, r in enumerate(results):
+        b = f"_:r{n}"
+        yield (rep, sh("result"), b)
+        yield (b, TYPE, sh("ValidationResult"))
+        yield (b, sh("focusNode"), r.focus)
+        if r.path:
+            yield (b, sh("resultPath"), r.path if is_iri(r.path) else _literal(r.path))
+        if r.value is not None:
+            yield (b, sh("value"), r.value)
+        yield (b, sh("sourceConstraintComponent"), sh(r.component))
+        yield (b, sh("sourceShape"), r.shape)
+        yield (b, sh("resultSeverity"), sh(r.severity))
+        yield (b, sh("resultMessage"), _literal(r.message))
+
+
+def _literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+
+
+def write_report(path: str, results: Sequence[Result], conforms: bool, fmt: str | None = None) -> None:
+    fmt = fmt or ("jsonld" if path.endswith((".jsonld", ".json")) else "nt" if path.endswith(".nt") else "ttl")
+    triples = list(report_triples(results, conforms))
+    if fmt == "jsonld":
+        Path(path).write_text(json.dumps(report_jsonld(results, conforms), ensure_ascii=False, indent=1) + "\n",
+                              encoding="utf-8")
+        return
+    text = "".join(f"{s} {p} {o} .\n" for s, p, o in triples).encode("utf-8")
+    with open(path, "wb") as fh:
+        if fmt == "nt":
+            fh.write(text)
+        else:
+            ox.serialize(ox.parse(text, format=ox.RdfFormat.N_TRIPLES), fh, format=ox.RdfFormat.TURTLE,
+                         prefixes={"sh": SH, "ags": "https://w3id.org/arkgraph/shapes#", "xsd": XSD,
+                                   "schema": "http://schema.org/", "crm": "http://www.cidoc-crm.org/cidoc-crm/",
+                                   "la": "https://linked.art/ns/terms/", "rdf": RDF, "rdfs": RDFS})
+
+
+def _jsonld_term(term: str) -> Any:
+    if is_iri(term):
+        return {"@id": term[1:-1]}
+    if is_bnode(term):
+        return {"@id": term}
+    x = lit(term)
+    if x.lang:
+        return {"@value": x.lex, "@language": x.lang}
+    if x.dt:
+        return {"@value": x.lex, "@type": x.dt}
+    return {"@value": x.lex}
+
+
+def report_jsonld(results: Sequence[Result], conforms: bool) -> dict[str, Any]:
+    items = []
+    for r in results:
+        item: dict[str, Any] = {"@type": "sh:ValidationResult", "sh:focusNode": _jsonld_term(r.focus),
+                                "sh:sourceConstraintComponent": {"@id": "sh:" + r.component},
+                                "sh:sourceShape": _jsonld_term(r.shape),
+                                "sh:resultSeverity": {"@id": "sh:" + r.severity},
+                                "sh:resultMessage": r.message}
+        if r.path:
+            item["sh:resultPath"] = _jsonld_term(r.path) if is_iri(r.path) else r.path
+        if r.value is not None:
+            item["sh:value"] = _jsonld_term(r.value)
+        items.append(item)
+    return {"@context": {"sh": SH, "xsd": XSD}, "@type": "sh:ValidationReport",
+            "sh:conforms": conforms, "sh:result": items}
+
+
+# ---------------------------------------------------------------------------------------------
+# The convert hook
+
+
+class RecordValidator:
+    """``validator(record_iri, triples) -> list[Result]``, accumulating a :class:`Report`."""
+
+    def __init__(self, shapes_dir: str | None = None, keep_all: bool = False):
+        self.shapes = load(shapes_dir)
+        self.report = Report(keep_all=keep_all)
+
+    def __call__(self, record_iri: str, triples: Sequence[Triple]) -> list[Result]:
+        results = self.shapes.validate(triples)
+        self.report.add(record_iri, results)
+        return results
+
+
+def reason(results: Sequence[Result], limit: int = 5) -> str:
+    """One line for a rejects file: the first violations."""
+    vs = violations(results)
+    parts = [f"{_short(r.focus)} {_short(r.path or '')} {r.component.replace('ConstraintComponent', '')}: {r.message}"
+             for r in vs[:limit]]
+    more = f" (+{len(vs) - limit} more)" if len(vs) > limit else ""
+    return "SHACL violations: " + "; ".join(parts) + more
