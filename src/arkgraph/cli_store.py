@@ -1,0 +1,219 @@
+"""``arkgraph load`` and ``arkgraph query``: the command line over :mod:`arkgraph.store`.
+
+Exit codes: 0 done, 1 failure (the endpoint kept failing: ``--resume`` continues), 2 usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from .errors import ArkgraphError
+from .sparql_client import RetryPolicy, parse_auth
+from .store import PROTOCOLS, QUERY_FORMATS, Table, load_files, run_query
+
+DEFAULT_STORE = "output/store"
+
+
+def _fail(exc: ArkgraphError) -> click.ClickException:
+    err = click.ClickException(str(exc))
+    err.exit_code = exc.exit_code
+    return err
+
+
+def _note(quiet: bool) -> Callable[[str], None]:
+    return (lambda _m: None) if quiet else (lambda m: click.echo(m, err=True))
+
+
+def _endpoint_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options for talking to a remote endpoint, shared by load and query."""
+    options = [
+        click.option("--auth", metavar="basic:USER:PASS|bearer:TOKEN",
+                     help="Credentials for an http(s) endpoint. Prefer --auth-env: a command line shows in `ps`."),
+        click.option("--auth-env", metavar="VAR",
+                     help="Read the --auth value from environment variable VAR (e.g. ARKGRAPH_AUTH=bearer:…)."),
+        click.option("--query-url", metavar="URL", help="SPARQL query service (default: STORE/query)."),
+        click.option("--max-retries", type=click.IntRange(min=0), default=5, show_default=True,
+                     help="Retries per request on refused connections, timeouts, 429 and 5xx, then stop."),
+        click.option("--backoff", type=click.FloatRange(min=0), default=0.5, show_default=True,
+                     help="First retry delay in seconds; doubles each time, with jitter (Retry-After wins)."),
+        click.option("--timeout", type=click.FloatRange(min=0.001), default=60.0, show_default=True,
+                     help="Seconds to wait for the endpoint to answer a request."),
+        click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary line."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _policy(max_retries: int, backoff: float, timeout: float) -> RetryPolicy:
+    return RetryPolicy(retries=max_retries, backoff=backoff, max_delay=max(30.0, backoff), timeout=timeout)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...",
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--store", "target", default=DEFAULT_STORE, show_default=True, metavar="PATH|URL",
+              help="An embedded Oxigraph store directory (created if missing) or an http(s) SPARQL endpoint.")
+@click.option("--format", "fmt", type=click.Choice(["nq", "nt", "ttl", "trig"]),
+              help="Input format (default: from each file's extension).")
+@click.option("--graph", metavar="IRI",
+              help="Load triple files (.nt, .ttl) into this graph, replacing it. Without it they are added "
+                   "to the default graph.")
+@click.option("--default-graph", is_flag=True,
+              help="Put every record in the default graph instead of one named graph per record. A record's "
+                   "old triples (about its IRI or IRI#…) are still replaced; slower on big stores.")
+@click.option("--profile", "profiles", multiple=True, metavar="NAME",
+              help="Profile name(s) recorded in each graph's provenance (repeatable).")
+@click.option("--protocol", type=click.Choice(list(PROTOCOLS)), default="update", show_default=True,
+              help="Remote writes: 'update' = SPARQL 1.1 Update, one request per batch of records; "
+                   "'gsp' = Graph Store Protocol, PUT per record.")
+@click.option("--update-url", metavar="URL", help="SPARQL update service (default: STORE/update).")
+@click.option("--gsp-url", metavar="URL", help="Graph Store service (default: STORE/store).")
+@click.option("--resume", is_flag=True, help="Skip records that a previous, interrupted run of this load committed.")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), metavar="PATH",
+              help="Checkpoint file (default: next to the store, or in the working directory for a URL).")
+@click.option("--batch", "batch_records", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Records per transaction/request.")
+@click.option("--no-bulk", is_flag=True,
+              help="Embedded store: load N-Quads record by record instead of with the bulk loader.")
+@click.option("--strict", is_flag=True,
+              help="Bulk loader: validate every IRI and language tag (slower). Otherwise the bulk path trusts the "
+                   "line layout arkgraph writes and skips Oxigraph's IRI re-validation.")
+@_endpoint_options
+def load(files: tuple[Path, ...], target: str, fmt: str | None, graph: str | None, default_graph: bool,
+         profiles: tuple[str, ...], protocol: str, update_url: str | None, gsp_url: str | None, resume: bool,
+         checkpoint: str | None, batch_records: int, no_bulk: bool, strict: bool, auth: str | None,
+         auth_env: str | None, query_url: str | None, max_retries: int, backoff: float, timeout: float,
+         quiet: bool) -> None:
+    """Load RDF files into a SPARQL store, one named graph per record.
+
+    Each record's graph is replaced, so loading the same file twice, or a newer version of some records,
+    leaves exactly one current version. OAI-PMH deletion markers drop the record's graph. Each graph gets
+    provenance: prov:wasDerivedFrom the file, prov:generatedAtTime, ag:arkgraphVersion, ag:profile.
+
+    If the endpoint keeps failing, the load stops, says how far it got, and `--resume` continues.
+
+    Exit status: 0 loaded, 1 failed (resumable), 2 usage or unreadable input.
+
+    Example:
+
+    \b
+        arkgraph load out.nq                                   # into output/store
+        arkgraph load out.nq --store http://localhost:7878 --auth-env ARKGRAPH_AUTH
+        arkgraph load out.nq --store https://host/ds --protocol gsp --resume
+        arkgraph load extra.ttl --graph https://example.org/extra
+    """
+    log = _note(quiet)
+    started = time.perf_counter()
+    try:
+        creds = parse_auth(auth, auth_env)
+        counts = load_files(list(files), target, fmt=fmt, graph=graph, auth=creds, protocol=protocol,
+                            default_graph=default_graph, resume=resume, checkpoint=checkpoint,
+                            profiles=profiles, bulk=False if no_bulk else None, lenient=not strict,
+                            query_url=query_url, update_url=update_url, gsp_url=gsp_url,
+                            policy=_policy(max_retries, backoff, timeout), log=log,
+                            batch_records=batch_records)
+    except ArkgraphError as exc:
+        raise _fail(exc) from None
+    secs = time.perf_counter() - started
+    rate = counts["triples"] / secs if secs > 0 else 0.0
+    skipped = f", {counts['skipped']:,} already done" if counts["skipped"] else ""
+    click.echo(f"loaded {counts['graphs']:,} graphs ({counts['triples']:,} triples), {counts['deleted']:,} deleted"
+               f"{skipped}, {counts['retries']:,} retries in {secs:.1f}s ({rate:,.0f} triples/s)", err=True)
+
+
+@click.command()
+@click.argument("sparql", metavar="SPARQL")
+@click.option("--store", "target", default=DEFAULT_STORE, show_default=True, metavar="PATH|URL",
+              help="An embedded store directory or an http(s) SPARQL endpoint.")
+@click.option("--format", "fmt", type=click.Choice(list(QUERY_FORMATS)),
+              help="Result format (default: table on a terminal, csv otherwise). CONSTRUCT/DESCRIBE give N-Triples.")
+@_endpoint_options
+def query(sparql: str, target: str, fmt: str | None, auth: str | None, auth_env: str | None,
+          query_url: str | None, max_retries: int, backoff: float, timeout: float, quiet: bool) -> None:
+    """Run a SPARQL query on the embedded store or an endpoint.
+
+    SPARQL is the query text, or @FILE to read it from a file ('-' reads stdin).
+
+    Exit status: 0 ok, 1 the store or endpoint failed, 2 usage (including a SPARQL syntax error).
+
+    Example:
+
+    \b
+        arkgraph query 'SELECT ?w ?t WHERE { GRAPH ?g { ?w <http://schema.org/name> ?t } } LIMIT 5'
+        arkgraph query --store http://localhost:7878 --format json 'ASK { ?s ?p ?o }'
+        arkgraph query --format csv @queries/titles.rq > titles.csv
+    """
+    fmt = fmt or ("table" if sys.stdout.isatty() else "csv")
+    started = time.perf_counter()
+    try:
+        text = _read_query(sparql)
+        creds = parse_auth(auth, auth_env)
+        out = sys.stdout.buffer
+        table = run_query(target, text, fmt=fmt, out=out, auth=creds, query_url=query_url,
+                          policy=_policy(max_retries, backoff, timeout), log=_note(quiet))
+        out.flush()
+    except ArkgraphError as exc:
+        raise _fail(exc) from None
+    secs = time.perf_counter() - started
+    if table is not None:
+        click.echo(render_table(table))
+        if not quiet:
+            click.echo(f"{len(table.rows):,} rows in {secs:.2f}s", err=True)
+
+
+def _read_query(arg: str) -> str:
+    from .errors import InputError
+
+    if arg == "-":
+        return sys.stdin.read()
+    if arg.startswith("@"):
+        try:
+            return Path(arg[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{arg[1:]}: cannot read ({exc.strerror})") from None
+    return arg
+
+
+# --------------------------------------------------------------------------- table drawing
+
+MAX_CELL = 60
+
+
+def cell(term: dict | None) -> str:
+    """A compact, readable form of a SPARQL-JSON term: IRIs in <>, literals with @lang or ^^type."""
+    if term is None:
+        return ""
+    kind, value = term.get("type"), str(term.get("value", ""))
+    if kind == "uri":
+        return f"<{value}>"
+    if kind == "bnode":
+        return f"_:{value}"
+    value = value.replace("\n", "\\n")
+    if "xml:lang" in term:
+        return f'"{value}"@{term["xml:lang"]}'
+    dt = term.get("datatype")
+    if dt and not dt.startswith("http://www.w3.org/2001/XMLSchema#"):
+        return f'"{value}"^^<{dt}>'
+    return value
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render_table(table: Table) -> str:
+    headers = table.variables
+    rows = [[_fit(cell(t), MAX_CELL) for t in row] for row in table.rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+
+    def fmt(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+
+    return "\n".join([line, fmt(headers), line, *(fmt(r) for r in rows), line])
