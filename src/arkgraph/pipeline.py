@@ -199,7 +199,10 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
 
 
 def convert(opts: Options, out: IO[bytes] | None, *, sink: Sink | None = None,
-            rejects: IO[str] | None = None, progress: Progress | None = None) -> tuple[Summary, Coverage]:
+            rejects: IO[str] | None = None, progress: Progress | None = None,
+            validator: Callable[[str, list[Triple]], str | None] | None = None) -> tuple[Summary, Coverage]:
+    """``validator(record_iri, triples)`` (optional) returns a reason to reject the record, or None to
+    write it; it may raise an ArkgraphError to stop the run (see ``arkgraph.validate.RecordValidator``)."""
     tables = mappings.load(opts.mappings_dir, naan=opts.naan, base=opts.ark_base)
     fmt = serialize.format_for(opts.output, opts.fmt)
     writer = serialize.writer(fmt, out) if out is not None else None
@@ -243,6 +246,11 @@ def convert(opts: Options, out: IO[bytes] | None, *, sink: Sink | None = None,
                     sink.delete(rec.iri, source=item.file)
                 continue
             by_profile = {name: list(emit(rec)) for name, emit in emitters}
+            if validator is not None:
+                problem = validator(rec.iri, serialize.unique(by_profile))
+                if problem:
+                    reject(Reject(item.file, item.position, item.record_id, problem, mod.SOURCE))
+                    continue
             if writer:
                 summary.triples += writer.record(rec.iri, by_profile)
             if sink:
