@@ -1,0 +1,100 @@
+"""Gallica reading: damaged files, OAI-PMH (deletions), refused entities, sniffing and the CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from arkgraph import mappings
+from arkgraph.cli import main
+from arkgraph.sources import gallica
+from arkgraph.sources.common import RawRecord, Reject
+
+FIX = Path(__file__).parent / "fixtures" / "gallica"
+
+
+def read(path: Path) -> list:
+    with path.open("rb") as fh:
+        return list(gallica.read(io.BufferedReader(fh), str(path)))
+
+
+def test_damaged_sru_keeps_records_before_the_damage():
+    items = read(FIX / "damaged" / "sru-junk-after-root.xml")
+    recs = [i for i in items if isinstance(i, RawRecord)]
+    [rej] = [i for i in items if isinstance(i, Reject)]
+    assert len(recs) == 50 and recs[-1].record_id == "ark:12148/bpt6k4360912g"
+    assert rej.position == 51 and "line 2133" in rej.reason and rej.file.endswith("sru-junk-after-root.xml")
+    mapper = gallica.Mapper(mappings.load())
+    assert all(mapper.map(r, {}).record.title for r in recs)
+
+
+def test_mangled_toc_is_rejected_not_fatal():
+    path = FIX / "damaged" / "toc-html-mangled.xml"
+    with path.open("rb") as fh:
+        assert gallica.is_enrichment(fh.peek(4096))
+        items = list(gallica.read_enrichment(io.BufferedReader(fh), str(path)))
+    assert len(items) == 1 and isinstance(items[0], Reject) and "lower-cased" in items[0].reason
+
+
+def test_oai_pmh_list_records_with_deletion():
+    items = read(FIX / "oaipmh" / "listrecords-page1.xml")
+    assert [i.record_id for i in items] == ["ark:12148/bpt6k58017546", "ark:12148/btv1b10870266z",
+                                            "ark:12148/bpt6k5805671m"]
+    mapper = gallica.Mapper(mappings.load())
+    recs = [mapper.map(i, {}).record for i in items]
+    assert recs[0].title.startswith("L'aventure de Port-Breton") and not recs[0].deleted
+    assert recs[2].deleted and recs[2].iri == "https://n2t.net/ark:12148/bpt6k5805671m"
+    [one] = read(FIX / "oaipmh" / "getrecord-bpt6k5603637g.xml")
+    assert mapper.map(one, {}).record.schema_types == ["PublicationIssue"]
+
+
+def test_entity_bomb_and_external_entity_are_refused():
+    for name in ("entity-bomb.xml", "external-entity.xml"):
+        [item] = read(FIX / "attacks" / name)
+        assert isinstance(item, Reject) and "<!ENTITY>" in item.reason
+
+
+def test_entities_declared_beyond_the_sniffed_head_are_refused():
+    pad = "<!-- " + "x" * 5000 + " -->\n"
+    doc = ('<?xml version="1.0"?>\n<!DOCTYPE r [\n' + pad + '<!ENTITY e "boom">]>\n'
+           '<srw:searchRetrieveResponse xmlns:srw="http://www.loc.gov/zing/srw/"><srw:records><srw:record>'
+           '<srw:recordData><dc xmlns="http://purl.org/dc/elements/1.1/"><title>&e;</title></dc></srw:recordData>'
+           '</srw:record></srw:records></srw:searchRetrieveResponse>').encode()
+    # the sniffed head must still see the SRU root: put the marker early
+    doc = doc.replace(b"<!DOCTYPE r [", b"<!-- searchRetrieveResponse -->\n<!DOCTYPE r [")
+    [item] = list(gallica.read(io.BufferedReader(io.BytesIO(doc)), "late-entity.xml"))
+    assert isinstance(item, Reject) and "<!ENTITY>" in item.reason
+
+
+def test_sniffing():
+    heads = {p.name: p.read_bytes()[:4096] for p in (FIX / "sru").glob("*.xml")}
+    assert all(gallica.sniff(h) for h in heads.values())
+    assert gallica.sniff((FIX / "oairecord" / "bpt6k58017546-monographie.xml").read_bytes())
+    assert gallica.sniff((FIX / "oaipmh" / "listrecords-page1.xml").read_bytes())
+    for p in ("pagination/pagination-bpt6k5603637g.xml", "issues/years-cb328261098.xml", "toc/toc-cell-seg.xml",
+              "toc/toc-tr-xhtml.xml", "iiif/manifest-bpt6k9604118j.json"):
+        data = (FIX / p).read_bytes()
+        assert gallica.is_enrichment(data[:4096]) and not gallica.sniff(data[:4096]), p
+
+
+def test_cli_convert_gallica(tmp_path):
+    out, rej, cov = tmp_path / "o.nt", tmp_path / "rej.jsonl", tmp_path / "cov.json"
+    res = CliRunner().invoke(main, ["convert", "--source", "gallica", str(FIX / "oairecord"), str(FIX / "sru"),
+                                    "-o", str(out), "--rejects", str(rej), "--coverage", str(cov), "-q"])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert "<https://n2t.net/ark:12148/bpt6k58017546> <http://schema.org/publisher>" in text
+    assert json.loads(cov.read_text())["sources"]["gallica"]["unhandled"] == 0
+
+
+def test_cli_auto_with_damage_exits_1(tmp_path):
+    out, rej = tmp_path / "o.ttl", tmp_path / "rej.jsonl"
+    res = CliRunner().invoke(main, ["convert", str(FIX / "damaged" / "sru-junk-after-root.xml"),
+                                    str(FIX / "pagination"), "-o", str(out), "--rejects", str(rej), "-q"])
+    assert res.exit_code == 1
+    assert "converted 50, rejected 1" in res.output
+    [line] = rej.read_text().splitlines()
+    assert json.loads(line)["position"] == 51
