@@ -205,11 +205,20 @@ def profile_triples(triples: Iterable[Triple], profile: str) -> list[Triple]:
 
 def _keywords(v: Any) -> Any:
     """Spell the schema.org context's ``id``/``type`` aliases as ``@id``/``@type``: the same JSON-LD,
-    in the form search engines' documentation and validators expect."""
+    in the form search engines' documentation and validators expect.
+
+    Also keeps whole-number xsd:double values doubles: JSON cannot tell 24.0 from 24, and JSON-LD
+    reads a bare whole number as xsd:integer, so such a value is written ``{"@type": "xsd:double",
+    "@value": 24.0}`` (other numbers stay bare: 11.5 is read back as the same xsd:double).
+    """
     if isinstance(v, list):
         return [_keywords(x) for x in v]
     if isinstance(v, dict):
+        if "@value" in v:
+            return v
         return {{"id": "@id", "type": "@type"}.get(k, k): _keywords(x) for k, x in v.items()}
+    if isinstance(v, float) and v.is_integer():
+        return {"@type": "xsd:double", "@value": v}
     return v
 
 
@@ -410,9 +419,9 @@ def splice(text: str, blocks: list[str]) -> str:
     if sc.blocks:
         first, *rest = sc.blocks
         out, pos = [text[:first[0]], new], first[1]
-        for a, b in rest:
+        for a, b in rest:  # blocks no longer wanted (e.g. a profile dropped) go, with the line end we added
             out.append(text[pos:a])
-            pos = b
+            pos = b + (2 if text.startswith("\r\n", b) else 1 if text.startswith("\n", b) else 0)
         out.append(text[pos:])
         return "".join(out)
     at = next((x for x in (sc.head_end, sc.body_start, sc.body_end) if x is not None), len(text))
