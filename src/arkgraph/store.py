@@ -18,6 +18,7 @@ Two paths, each where it fits:
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import hashlib
 import json
 import os
@@ -407,7 +408,8 @@ class EmbeddedSink(BatchingSink):
 
     def _release(self) -> None:
         self.store.flush()
-        del self.store
+        del self.store  # closes it: the lock goes with the last reference
+        gc.collect()
 
 
 # --------------------------------------------------------------------------- remote endpoints
@@ -846,9 +848,18 @@ def load_files(paths: list[Path], target: str, *, fmt: str | None = None, graph:
         for p, f in zip(paths, formats):
             _load_one(sink, p, f, graph=graph, bulk=bulk, lenient=lenient, log=log)
         return sink.close()
+    except ArkgraphError as exc:
+        sink.abort()
+        raise detached(exc) from None
     except BaseException:
         sink.abort()
         raise
+
+
+def detached(exc: BaseException) -> BaseException:
+    """The error without its traceback and context: their frames would keep the store's lock alive."""
+    exc.__context__ = exc.__cause__ = None
+    return exc.with_traceback(None)
 
 
 def _load_one(sink: BatchingSink, path: Path, fmt: str, *, graph: str | None, bulk: bool | None,
@@ -967,26 +978,38 @@ def run_query(target: str, sparql: str, *, fmt: str, out, auth: str | Auth | Non
 
 
 def _query_embedded(path: str, sparql: str, *, fmt: str, out) -> Table | None:
+    store = open_store(path, must_exist=True)
+    try:
+        table, error = _answer(store, sparql, fmt=fmt, out=out)
+    finally:
+        del store  # closes the store now: another command may want its lock
+        gc.collect()
+    if error is not None:
+        raise error
+    return table
+
+
+def _answer(store, sparql: str, *, fmt: str, out) -> tuple[Table | None, ArkgraphError | None]:
+    """Errors are returned, not raised: a traceback would keep the store (and its lock) alive."""
     import pyoxigraph as ox
 
-    store = open_store(path, must_exist=True)
     try:
         result = store.query(sparql)
     except SyntaxError as exc:
-        raise UsageError(f"SPARQL syntax error: {exc}") from None
+        return None, UsageError(f"SPARQL syntax error: {exc}")
     except (OSError, RuntimeError, ValueError) as exc:
-        raise ArkgraphError(f"query failed: {exc}") from None
+        return None, ArkgraphError(f"query failed: {exc}")
     if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
         if fmt == "table":
             if isinstance(result, ox.QueryBoolean):
-                return Table(["ask"], [[{"type": "literal", "value": str(bool(result)).lower()}]])
+                return Table(["ask"], [[{"type": "literal", "value": str(bool(result)).lower()}]]), None
             names = [v.value for v in result.variables]
-            return Table(names, [[_term_json(sol[i]) for i in range(len(names))] for sol in result])
+            return Table(names, [[_term_json(sol[i]) for i in range(len(names))] for sol in result]), None
         result.serialize(out, {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
                                "json": ox.QueryResultsFormat.JSON}[fmt])
-        return None
+        return None, None
     result.serialize(out, ox.RdfFormat.N_TRIPLES)
-    return None
+    return None, None
 
 
 def _query_remote(url: str, sparql: str, *, fmt: str, out, auth: str | Auth | None, query_url: str | None,
