@@ -116,6 +116,7 @@ class FaultProxy:
     Actions: ``"pass"``; ``("status", code, headers, body)``; ``"hang"`` (no answer until the client gives
     up, bounded by ``hang_seconds``); ``"drop"`` (close without answering); ``"pass_then_drop"`` (forward,
     so the server commits, then close without answering: the client must retry something already done);
+    ``("pass_then", hook)`` (forward, run ``hook()``, close unanswered);
     or a callable ``f(proxy, n)`` run first, whose return value is then used as the action.
     """
 
@@ -169,6 +170,15 @@ class FaultProxy:
                         pass
                     return
                 if action == "drop":
+                    self.close_connection = True
+                    return
+                if isinstance(action, tuple) and action[0] == "pass_then":
+                    try:  # forward (the server may commit), then run the hook, then hang up unanswered
+                        proxy._http.request(self.command, proxy.upstream + self.path, content=body,
+                                            headers={k: v for k, v in self.headers.items() if k.lower() not in _HOP})
+                    except httpx.TransportError:
+                        pass
+                    action[1]()
                     self.close_connection = True
                     return
                 if isinstance(action, tuple):
