@@ -71,7 +71,12 @@ def T(value: str, datatype: str) -> str:
 
 
 def dbl(value: float) -> str:
-    """xsd:double in the canonical form JSON-LD uses, so a JSON number maps back to the same literal."""
+    """A number as JSON-LD maps JSON numbers: xsd:integer when integral, else canonical xsd:double.
+
+    So the JSON-LD output reads back to exactly the literal the other serializations carry.
+    """
+    if float(value).is_integer() and abs(value) < 1e21:
+        return integer(int(value))
     mantissa, exp = f"{float(value):.15E}".split("E")
     mantissa = mantissa.rstrip("0")
     if mantissa.endswith("."):
