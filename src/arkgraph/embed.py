@@ -329,19 +329,20 @@ Progress = Callable[[Summary], None]
 
 def write_snippets(records: Iterable[tuple[str, list[Triple]]], out_dir: str | Path, profiles: tuple[str, ...],
                    *, indent: int | None = None, progress: Progress | None = None) -> Summary:
-    """One ``<script type="application/ld+json">`` file per record: ``OUT/ark-NAAN-name.html``."""
+    """One ``<script type="application/ld+json">`` file per record: ``OUT/ark-NAAN-name.html``, in ASCII."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     s = Summary("snippets")
     started = time.perf_counter()
     for root, triples in records:
         s.records += 1
-        blocks, _ = record_blocks(root, triples, profiles, indent=indent)
+        # ASCII-only JSON (\uXXXX for the rest): right whatever the charset of the page it is included in
+        blocks, _ = record_blocks(root, triples, profiles, indent=indent, ascii_only=True)
         if not blocks:
             s.skipped += 1
             s.problems.append(f"{root}: no {'/'.join(profiles)} data")
         else:
-            with open(out / f"{file_stem(root)}.html", "w", encoding="utf-8", newline="\n") as fh:
+            with open(out / f"{file_stem(root)}.html", "w", encoding="ascii", newline="\n") as fh:
                 fh.write("\n".join(blocks) + "\n")
             s.written += 1
         if progress and s.records % 1000 == 0:
