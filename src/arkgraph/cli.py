@@ -33,6 +33,9 @@ def atomic_output(path: str | None) -> Iterator[IO[bytes]]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
     try:
         with os.fdopen(fd, "wb") as raw:
             if path.endswith(".gz"):
@@ -83,8 +86,9 @@ def main() -> None:
               help="Source format; 'auto' sniffs each file's content.")
 @click.option("--profile", "profile", default="all", show_default=True,
               help="schemaorg, linkedart, all, or a comma list.")
-@click.option("-o", "--output", default="-", show_default=True,
-              help="Output file; the format follows the extension (.ttl .nt .nq .trig .jsonld, optionally .gz). '-' is stdout.")
+@click.option("-o", "--output", "outputs", multiple=True, default=["-"], show_default=True,
+              help="Output file; the format follows the extension (.ttl .nt .nq .trig .jsonld, optionally .gz). "
+                   "'-' is stdout. Repeat to write several formats in one pass.")
 @click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld"]),
               help="Output format, overriding the extension (stdout defaults to nq).")
 @click.option("--rejects", type=click.Path(dir_okay=False, writable=True),
@@ -99,7 +103,13 @@ def main() -> None:
               envvar="ARKGRAPH_MAPPINGS", help="Directory of crosswalk CSV tables that extend or override the bundled ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary line.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print each rejected record on stderr.")
-def convert(inputs: tuple[str, ...], source: str, profile: str, output: str, fmt: str | None, rejects: str | None,
+@click.option("--validate", "validate_", is_flag=True, help="Check every record against the SHACL shapes as it is converted.")
+@click.option("--on-invalid", type=click.Choice(["keep", "reject", "fail"]), default="keep", show_default=True,
+              help="With --validate: write invalid records anyway, send them to --rejects with their violations, or stop.")
+@click.option("--shapes", "shapes_dir", type=click.Path(exists=True), help="With --validate: shapes instead of the bundled ones.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True),
+              help="With --validate: write the full sh:ValidationReport (.ttl, .nt or .jsonld).")
+def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[str, ...], fmt: str | None, rejects: str | None,
             coverage: str | None, naan: str, ark_base: str, mappings_dir: str | None, quiet: bool, verbose: bool,
             **extra: Any) -> None:
     """Convert records to RDF.
@@ -112,6 +122,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, output: str, fmt
     \b
         arkgraph convert works.json --profile linkedart -o works.ttl
         arkgraph convert dumps/ -o out.nt --rejects rejects.jsonl --coverage coverage.json
+        arkgraph convert dumps/ -o site.jsonld -o dump.nq.gz
         cat page.json | arkgraph convert - --source parismusees -o - --format jsonld
     """
     try:
@@ -120,19 +131,33 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, output: str, fmt
         raise click.BadParameter(str(exc), param_hint="--naan") from None
     try:
         base = ark_base if ark_base.endswith(("/", "#", "=")) else ark_base + "/"
-        opts = Options(list(inputs), source, parse_profiles(profile), output, fmt, rejects, ark.check_naan(naan),
-                       base, mappings_dir, coverage)
         from .serialize import format_for
-        format_for(output, fmt)  # usage errors before any work
+        if fmt and len(outputs) > 1:
+            raise click.UsageError("--format applies to a single -o; with several, each extension gives its format")
+        if sum(1 for o in outputs if o == "-") > 1:
+            raise click.UsageError("only one -o can be '-' (stdout)")
+        formats = [format_for(o, fmt) for o in outputs]  # usage errors before any work
+        opts = Options(list(inputs), source, parse_profiles(profile), outputs[0], fmt, rejects, ark.check_naan(naan),
+                       base, mappings_dir, coverage)
         progress = _Progress(enabled=not quiet and sys.stderr.isatty())
         with contextlib.ExitStack() as stack:
             rej = stack.enter_context(open(rejects, "w", encoding="utf-8")) if rejects else None
             rej = _Tee(rej, verbose) if verbose else rej
-            out = stack.enter_context(atomic_output(output))
-            summary, _ = run_convert(opts, out, rejects=rej, progress=progress)
+            outs = [(f, stack.enter_context(atomic_output(o))) for f, o in zip(formats, outputs)]
+            validator = None
+            if extra.get("validate_") or extra.get("report_path") or extra.get("shapes_dir"):
+                from .validate import RecordValidator
+                validator = RecordValidator(extra.get("shapes_dir"), extra.get("on_invalid") or "keep",
+                                            keep_all=bool(extra.get("report_path")))
+            summary, _ = run_convert(opts, outs, rejects=rej, progress=progress, validator=validator)
         progress.done()
     except ArkgraphError as exc:
         raise fail(exc) from None
+    if validator is not None:
+        if extra.get("report_path"):
+            from .validate import write_report
+            write_report(extra["report_path"], validator.report.all, conforms=validator.report.violations == 0)
+        click.echo(validator.report.summary() if not quiet else validator.report.summary().splitlines()[0], err=True)
     click.echo(summary.line(), err=True)
     if summary.rejected:
         sys.exit(1)
@@ -157,8 +182,14 @@ def _register() -> None:
 
 from .cli_harvest import harvest  # noqa: E402
 main.add_command(harvest)
+from .cli_validate import validate  # noqa: E402
+main.add_command(validate)
 from .cli_embed import embed  # noqa: E402
 main.add_command(embed)
+
+from .cli_store import load, query  # noqa: E402
+main.add_command(load)
+main.add_command(query)
 
 
 if __name__ == "__main__":  # pragma: no cover

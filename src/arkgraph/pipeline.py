@@ -198,14 +198,19 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
                 fh.close()
 
 
-def convert(opts: Options, out: IO[bytes] | None, *, sink: Sink | None = None,
+def convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, *, sink: Sink | None = None,
             rejects: IO[str] | None = None, progress: Progress | None = None,
             validator: Callable[[str, list[Triple]], str | None] | None = None) -> tuple[Summary, Coverage]:
     """``validator(record_iri, triples)`` (optional) returns a reason to reject the record, or None to
-    write it; it may raise an ArkgraphError to stop the run (see ``arkgraph.validate.RecordValidator``)."""
+    write it; it may raise an ArkgraphError to stop the run (see ``arkgraph.validate.RecordValidator``).
+
+    ``out`` is one stream (format from ``opts.output``/``opts.fmt``) or a list of ``(format, stream)``:
+    one pass over the input can write several serializations."""
     tables = mappings.load(opts.mappings_dir, naan=opts.naan, base=opts.ark_base)
-    fmt = serialize.format_for(opts.output, opts.fmt)
-    writer = serialize.writer(fmt, out) if out is not None else None
+    if isinstance(out, list):
+        writers = [serialize.writer(f, o) for f, o in out]
+    else:
+        writers = [serialize.writer(serialize.format_for(opts.output, opts.fmt), out)] if out is not None else []
     summary, coverage = Summary(), Coverage()
     mappers: dict[str, Any] = {}
     context: dict[str, Any] = {}
@@ -240,30 +245,29 @@ def convert(opts: Options, out: IO[bytes] | None, *, sink: Sink | None = None,
             if rec.deleted:
                 summary.deleted += 1
                 summary.converted += 1
-                if writer:
+                for writer in writers:
                     writer.deletion(rec.iri)
                 if sink:
                     sink.delete(rec.iri, source=item.file)
                 continue
             by_profile = {name: list(emit(rec)) for name, emit in emitters}
+            ts = serialize.unique(by_profile)
             if validator is not None:
-                problem = validator(rec.iri, serialize.unique(by_profile))
+                problem = validator(rec.iri, ts)
                 if problem:
                     reject(Reject(item.file, item.position, item.record_id, problem, mod.SOURCE))
                     continue
-            if writer:
-                summary.triples += writer.record(rec.iri, by_profile)
+            for writer in writers:
+                writer.record(rec.iri, by_profile, ts)
             if sink:
-                ts = serialize.unique(by_profile)
                 sink.write(rec.iri, ts, source=item.file)
-                if not writer:
-                    summary.triples += len(ts)
+            summary.triples += len(ts)
             summary.converted += 1
             if progress and summary.read % 500 == 0:
                 summary.seconds = time.perf_counter() - started
                 progress(summary, last_file)
     finally:
-        if writer:
+        for writer in writers:
             writer.close()
         summary.seconds = time.perf_counter() - started
     if opts.coverage:

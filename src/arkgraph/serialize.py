@@ -47,7 +47,8 @@ class Writer:
         self.out = out
         self.triples = 0
 
-    def record(self, iri: str, by_profile: dict[str, list[Triple]]) -> int:
+    def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
+        """Write one record; ``triples`` is ``unique(by_profile)`` when the caller has it already."""
         raise NotImplementedError
 
     def deletion(self, iri: str) -> None:
@@ -66,8 +67,8 @@ def unique(by_profile: dict[str, list[Triple]]) -> list[Triple]:
 
 
 class NTriplesWriter(Writer):
-    def record(self, iri: str, by_profile: dict[str, list[Triple]]) -> int:
-        ts = unique(by_profile)
+    def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
+        ts = unique(by_profile) if triples is None else triples
         if ts:
             self.out.write((" .\n".join(map(" ".join, ts)) + " .\n").encode("utf-8"))
         self.triples += len(ts)
@@ -80,8 +81,8 @@ class NTriplesWriter(Writer):
 class NQuadsWriter(Writer):
     """One named graph per record, named by the record's IRI."""
 
-    def record(self, iri: str, by_profile: dict[str, list[Triple]]) -> int:
-        ts = unique(by_profile)
+    def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
+        ts = unique(by_profile) if triples is None else triples
         g = f"<{iri}>"
         self.out.write("".join(f"{s} {p} {o} {g} .\n" for s, p, o in ts).encode("utf-8"))
         self.triples += len(ts)
@@ -118,8 +119,8 @@ class _OxigraphWriter(Writer):
             while self._q.get() is not None:  # drain so producers never block
                 pass
 
-    def record(self, iri: str, by_profile: dict[str, list[Triple]]) -> int:
-        ts = unique(by_profile)
+    def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
+        ts = unique(by_profile) if triples is None else triples
         g = f" <{iri}>" if self.quads else ""
         self._q.put("".join(f"{s} {p} {o}{g} .\n" for s, p, o in ts).encode("utf-8"))
         self.triples += len(ts)
@@ -159,13 +160,12 @@ class JsonLdWriter(Writer):
         self._first = False
         self.out.write(json.dumps(doc, ensure_ascii=False, sort_keys=False).encode("utf-8"))
 
-    def record(self, iri: str, by_profile: dict[str, list[Triple]]) -> int:
-        n = 0
+    def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         for profile, triples in by_profile.items():
             uniq = list(dict.fromkeys(triples))
             for doc in jsonld.record_documents(iri, uniq, profile):
                 self._emit(doc)
-        n = len(unique(by_profile))
+        n = len(unique(by_profile) if triples is None else triples)
         self.triples += n
         return n
 

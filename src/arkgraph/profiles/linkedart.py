@@ -55,6 +55,10 @@ AAT_LABELS = {"artwork": "Artwork", "type_of_work": "Type of Work", "brief_text"
               "pagination": "Pagination Statement", "rights": "Rights Statement", "isbn": "ISBN", "issn": "ISSN",
               "local": "Local Number", "publishing": "Publishing", "production": "Production Statement",
               "provenance": "Provenance Statement", "museum": "Museum"}
+LICENSE_LABELS = {"https://creativecommons.org/publicdomain/zero/1.0/": "CC0 1.0",
+                  "https://creativecommons.org/publicdomain/mark/1.0/": "Public Domain Mark 1.0",
+                  "http://rightsstatements.org/vocab/InC/1.0/": "In Copyright",
+                  "http://rightsstatements.org/vocab/NoC-NC/1.0/": "No Copyright - Non-Commercial Use Only"}
 IDENT_KIND = {"ark": "system", "accession": "accession", "system": "system", "uuid": "system", "call": "call",
               "isbn": "isbn", "issn": "issn", "other": "local"}
 
@@ -190,9 +194,8 @@ def _digital(w: str, base: str, d: DigitalObject, out: list[Triple]) -> None:
                 (vi, LAX["digitally_shown_by"], do)]
         _aat_type(do, "digital_image", out)
         if d.license:
-            r = I(f"{base}/representation{d.iri.rsplit('/image', 1)[-1]}/right")
-            out += [(vi, C["P104_is_subject_to"], r), (r, A, C["E30_Right"])]
-            _type(r, d.license, None, out)
+            # embedded digital objects take no subject_to in the Linked Art API: the licence classifies the file
+            _type(do, d.license, LICENSE_LABELS.get(d.license), out)
         if d.credit:
             _statement(vi, f"{base}/representation{d.iri.rsplit('/image', 1)[-1]}/credit", "credit", d.credit, None, out)
     elif d.kind in ("webpage", "manifest", "thumbnail"):

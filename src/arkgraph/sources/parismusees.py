@@ -184,6 +184,10 @@ class Mapper:
             for label in root.labels(field_name):
                 c = self.t.concept(table_key, label)
                 (rec.classifications if field_name == "fieldDenominations" else rec.genres).append(c)
+        # two source labels may map to one AAT term ("Tableau", "Peinture"): one classification, first label
+        seen_c: set[str] = set()
+        rec.classifications = [c for c in rec.classifications if not (c.iri in seen_c or seen_c.add(c.iri))]
+        rec.genres = [c for c in rec.genres if not (c.iri in seen_c or seen_c.add(c.iri))]
         types = {c.schema_type for c in rec.classifications + rec.genres if c.schema_type and c.schema_type != "VisualArtwork"}
         rec.schema_types = sorted(types) or ["VisualArtwork"]
 
