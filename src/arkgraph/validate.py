@@ -23,7 +23,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 
-from .errors import UsageError
+from .errors import ArkgraphError, UsageError
 from .terms import RDF, RDFS, XSD, Triple
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -440,7 +440,27 @@ class CompiledShapes:
         self.target_preds_s = {p for sh_ in self.targeted for p in sh_.target_subjects_of}
         self.target_preds_o = {p for sh_ in self.targeted for p in sh_.target_objects_of}
         self.root_classes = {c for sh_ in self.shapes.values() if sh_.record_root for c in sh_.target_classes}
+        self.names: dict[str, str] = {}
+        for s_ in self.shapes:
+            self.names[s_] = self._display(s_, 0)
         self.needs_inverse = any(self._uses_inverse(s.path) for s in self.shapes.values() if s.path)
+
+    def _display(self, s: str, depth: int) -> str:
+        """A readable name: the shape's IRI, or its parent's name and its path for blank property shapes."""
+        if not is_bnode(s) or depth > 5:
+            return _short(s)
+        shape = self.shapes.get(s)
+        path = _short(shape.path.render()) if shape and shape.path else ""
+        for p in ("property", "node", "qualifiedValueShape", "not"):
+            parents = self.g.subjects(sh(p), s)
+            if parents:
+                return f"{self._display(parents[0], depth + 1)} {path}".rstrip()
+        for p in ("or", "and", "xone"):
+            for parent, po in self.g.spo.items():
+                for head in po.get(sh(p), []):
+                    if s in self.g.items(head):
+                        return f"{self._display(parent, depth + 1)} sh:{p} {path}".rstrip()
+        return path or s
 
     def _uses_inverse(self, p: Path_) -> bool:
         return p.kind == "inv" or any(self._uses_inverse(x) for x in p.parts)
@@ -990,7 +1010,8 @@ def violations(results: Sequence[Result]) -> list[Result]:
 class Report:
     """Accumulates results over a run (bounded: counts, first examples, optional full sink)."""
 
-    def __init__(self, examples: int = 3, keep_all: bool = False):
+    def __init__(self, examples: int = 3, keep_all: bool = False, shapes: "CompiledShapes | None" = None):
+        self.shapes = shapes
         self.examples = examples
         self.records = 0
         self.invalid_records = 0
@@ -1024,7 +1045,8 @@ class Report:
         lines = [f"validation: {self.records} records, {self.invalid_records} with violations; "
                  f"{self.violations} violations, {self.warnings} warnings"]
         for (sev, shape, comp), n in sorted(self.counts.items(), key=lambda kv: (kv[0][0] != "Violation", -kv[1], kv[0])):
-            lines.append(f"  {n:>7}  {sev:<9} {_short(shape)}  {comp.replace('ConstraintComponent', '')}")
+            name = self.shapes.names.get(shape, _short(shape)) if self.shapes else _short(shape)
+            lines.append(f"  {n:>7}  {sev:<9} {name}  {comp.replace('ConstraintComponent', '')}")
             for r in self.first[(sev, shape, comp)]:
                 lines.append(f"           e.g. {_short(r.focus)} {_short(r.path or '')}: {r.message}"
                              + (f" (value {_clip(r.value)})" if r.value else ""))
@@ -1120,17 +1142,33 @@ def report_jsonld(results: Sequence[Result], conforms: bool) -> dict[str, Any]:
 # The convert hook
 
 
+class ValidationFailed(ArkgraphError):
+    exit_code = 1
+
+
 class RecordValidator:
-    """``validator(record_iri, triples) -> list[Result]``, accumulating a :class:`Report`."""
+    """The ``convert --validate`` hook: ``validator(record_iri, triples)`` → reject reason or None.
 
-    def __init__(self, shapes_dir: str | None = None, keep_all: bool = False):
+    ``on_invalid``: ``keep`` (report, write anyway), ``reject`` (to the rejects file with the
+    violations), ``fail`` (stop the run). Warnings never reject. Results accumulate in ``report``.
+    """
+
+    def __init__(self, shapes_dir: str | None = None, on_invalid: str = "keep", keep_all: bool = False):
+        if on_invalid not in ("keep", "reject", "fail"):
+            raise UsageError(f"--on-invalid {on_invalid!r}: choose keep, reject or fail")
         self.shapes = load(shapes_dir)
-        self.report = Report(keep_all=keep_all)
+        self.on_invalid = on_invalid
+        self.report = Report(keep_all=keep_all, shapes=self.shapes)
 
-    def __call__(self, record_iri: str, triples: Sequence[Triple]) -> list[Result]:
+    def __call__(self, record_iri: str, triples: Sequence[Triple]) -> str | None:
         results = self.shapes.validate(triples)
         self.report.add(record_iri, results)
-        return results
+        if self.on_invalid == "keep" or not any(r.severity == "Violation" for r in results):
+            return None
+        if self.on_invalid == "fail":
+            raise ValidationFailed(f"record <{record_iri}> does not conform to the shapes (--on-invalid fail): "
+                                   + reason(results)[len("SHACL violations: "):])
+        return reason(results)
 
 
 def reason(results: Sequence[Result], limit: int = 5) -> str:
