@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from .. import ark as arks
@@ -56,11 +57,23 @@ class Mapper:
         self._places: dict[str, Place] = {}
         self._concepts: dict[tuple[str, str], Concept] = {}
         self._ignore_cache: dict[str, bool] = {}
+        self._iris: dict[str, str] = {}
+        self._orgs: dict[str, Agent] = {}
         self.n2t_same = tables.base.rstrip("/") != N2T.rstrip("/")
 
     # -- helpers ---------------------------------------------------------------------------------
     def _iri(self, key: str) -> str:
-        return arks.mint(self.t.naan, "g", key).iri(self.t.base)
+        iri = self._iris.get(key)
+        if iri is None:  # minting hashes the key: done once per distinct agent / place per run
+            iri = self._iris[key] = arks.mint(self.t.naan, "g", key).iri(self.t.base)
+        return iri
+
+    def local(self, table: str, label: str) -> str:
+        k = table + "\x1f" + label
+        iri = self._iris.get(k)
+        if iri is None:
+            iri = self._iris[k] = self.t.local_iri(table, label)
+        return iri
 
     def concept(self, table: str, label: str) -> Concept:
         k = (table, label)
@@ -78,7 +91,10 @@ class Mapper:
         return p
 
     def org(self, name: str) -> Agent:
-        return Agent(self._iri("agent\x1f" + name), name, kind="Group")
+        a = self._orgs.get(name)
+        if a is None:
+            a = self._orgs[name] = Agent(self._iri("agent\x1f" + name), name, kind="Group")
+        return a
 
     def agent(self, text: str) -> tuple[Agent, tuple[str, ...]]:
         """An agent and its role labels from a dc:creator / dc:contributor string."""
@@ -115,6 +131,9 @@ class Mapper:
 
     # -- the record -------------------------------------------------------------------------------
     def map(self, raw: RawRecord, context: dict[str, Any] | None = None) -> Mapped:
+        if len(self._iris) > 100_000 or len(self._agents) > 100_000:  # keep memory flat on endless input
+            for cache in (self._iris, self._agents, self._orgs, self._places, self._concepts):
+                cache.clear()
         p = raw.payload
         header = p["header"]
         fields: dict[str, list[tuple[str, str | None]]] = {}
@@ -153,7 +172,7 @@ class Mapper:
             return Mapped(rec, mapped=1)
 
         if ark_text:
-            a = arks.parse(ark_text)
+            a = _ark(ark_text)
             rec = Record(iri=a.iri(self.t.base), ark=str(a), source=SOURCE, local_id=dc.ark_name(str(a)),
                          kind="document", minted=False)
         else:
@@ -188,7 +207,7 @@ class Mapper:
         if rec.minted and extras.get("link", "").startswith("http"):
             rec.page_url = safe_iri(extras["link"])
         if not rec.minted and self.n2t_same:
-            rec.identifiers.append(Identifier(arks.parse(rec.ark).iri(N2T), "url", "n2t.net"))
+            rec.identifiers.append(Identifier(_ark(rec.ark).iri(N2T), "url", "n2t.net"))
 
         # types: typedoc (API) wins, then the most specific dc:type
         typedocs = [extras["typedoc"]] if "typedoc" in extras else []
@@ -248,13 +267,13 @@ class Mapper:
 
         # aboutness and notes
         for v, _ in fields.get("subject", []):
-            rec.subjects.append(Concept(self.t.local_iri("subjects", v), v, table="subjects"))
+            rec.subjects.append(Concept(self.local("subjects", v), v, table="subjects"))
         for v, _ in fields.get("coverage", []):
             rec.statements.append(Statement("note", v, None, label="Couverture"))
         for v in _distinct(x for x, _ in fields.get("description", [])):
             kind, label, text = dc.parse_description(v)
             if kind == "collection":
-                c = Concept(self.t.local_iri("gallica_sets", text), f"Ensemble documentaire Gallica {text}",
+                c = Concept(self.local("gallica_sets", text), f"Ensemble documentaire Gallica {text}",
                             table="gallica_sets")
                 if c.iri not in seen:
                     seen.add(c.iri)
@@ -341,10 +360,10 @@ class Mapper:
             elif r.kind == "periodical":
                 parent = dc.gallica_ark(r.url)
                 if parent and parent != rec.ark:
-                    link(arks.parse(parent).iri(self.t.base), "part_of", "Périodique")
+                    link(_ark(parent).iri(self.t.base), "part_of", "Périodique")
             elif r.kind == "reproduction":
                 target = dc.gallica_ark(r.url)
-                link(arks.parse(target).iri(self.t.base) if target else safe_iri(r.url or ""), "reproduction", r.label)
+                link(_ark(target).iri(self.t.base) if target else safe_iri(r.url or ""), "reproduction", r.label)
             elif r.url:
                 link(safe_iri(r.url), "related", r.label)
             else:
@@ -379,7 +398,7 @@ class Mapper:
             if len(parts) >= 3 and parts[1] == "theme":
                 deweys.append(parts[-1])
             elif len(parts) >= 3 and parts[1] == "corpus":
-                c = Concept(self.t.local_iri("gallica_sets", parts[2]), f"Ensemble documentaire Gallica {parts[2]}",
+                c = Concept(self.local("gallica_sets", parts[2]), f"Ensemble documentaire Gallica {parts[2]}",
                             table="gallica_sets")
                 if c.iri not in have:
                     have.add(c.iri)
@@ -452,6 +471,14 @@ class Mapper:
 _WS = re.compile(r"\s+")
 
 
+def _ark(text: str) -> arks.Ark:
+    """gallica_ark's output is already normalized: no need for the general ARK parser."""
+    naan, _, rest = text[4:].partition("/")
+    name, slash, qual = rest.partition("/")
+    return arks.Ark(naan, name, slash + qual)
+
+
+@lru_cache(maxsize=8192)
 def dc_clean(text: str | None) -> str | None:
     if not text:
         return None

@@ -313,6 +313,7 @@ _VIEWS = re.compile(r"^Nombre total de vues\s*:\s*(\d+)\s*$", re.I)
 _MIME = re.compile(r"^[a-z]+/[a-z0-9.+\-]+$")
 
 
+@lru_cache(maxsize=16384)
 def parse_format(text: str) -> tuple[str, str | int]:
     """("views", 395) | ("mime", "image/jpeg") | ("extent", "1 vol. (346 p.) : fig. ; In-18")."""
     s = re.sub(r"\s+", " ", text).strip()
@@ -329,6 +330,7 @@ _LABELLED_NOTE = re.compile(r"^(Échelle\(s\)|Periodicité|Périodicité|Etat de
 _ENSEMBLE = re.compile(r"^Appartient [àa] l['’]ensemble documentaire\s*:\s*(\S+)\s*$")
 
 
+@lru_cache(maxsize=65536)
 def parse_description(text: str) -> tuple[str, str | None, str]:
     """(kind, label, text): ``Échelle(s) : 1:7 500 000`` → ("scale", "Échelle(s)", "1:7 500 000");
     ``Appartient à l’ensemble documentaire : PACA1`` → ("collection", None, "PACA1"); else description."""

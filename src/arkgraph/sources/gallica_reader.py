@@ -63,8 +63,9 @@ def _dc(dc_el: Any) -> list[tuple[str, str, str | None]]:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        name = tag[len(_DC_PREFIX):] if tag.startswith(_DC_PREFIX) else etree.QName(tag).localname
-        out.append((name, _text(child), child.get(XML_LANG)))
+        name = tag[len(_DC_PREFIX):] if tag.startswith(_DC_PREFIX) else tag.rpartition("}")[2]
+        t = child.text
+        out.append((name, t if not len(child) else _text(child), child.get(XML_LANG) if child.attrib else None))
     return out
 
 
@@ -86,15 +87,15 @@ def _extras(parent: Any, skip: tuple[str, ...] = ()) -> list[tuple[str, str, dic
     for child in parent:
         if not isinstance(child.tag, str):
             continue
-        name = etree.QName(child).localname
+        name = child.tag.rpartition("}")[2]
         if name in skip:
             continue
         if len(child):
             for sub in child:  # listBibVirt/label
                 if isinstance(sub.tag, str):
-                    out.append((f"{name}.{etree.QName(sub).localname}", _text(sub), dict(sub.attrib)))
-        else:
-            out.append((name, _text(child), dict(child.attrib)))
+                    out.append((f"{name}.{sub.tag.rpartition('}')[2]}", _text(sub), dict(sub.attrib)))
+        elif child.text:  # empty elements (<epubFile/>) carry nothing
+            out.append((name, child.text, dict(child.attrib) if child.attrib else {}))
     return out
 
 
@@ -318,8 +319,8 @@ def enrichment_kind(head: bytes) -> str | None:
         return "issues"
     if re.search(rb"<tei\.2\b", h, re.I) or b"tdmNum" in h:
         return "toc"
-    if re.search(rb"<html\b", h, re.I) and b"<results" not in h:
-        return "toc"  # the older XHTML Toc
+    if re.search(rb"<html\b", h, re.I) and re.search(rb"tdm|TABLE DES MATI", h, re.I):
+        return "toc"  # the older XHTML Toc (its stylesheet and script are styleTdm…, scriptTdm…); other HTML is not ours
     if re.search(rb"<results\b", h) and b"<items" in h and b"OAIRecord" not in h:
         return "contentsearch"
     return None
