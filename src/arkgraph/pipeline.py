@@ -69,7 +69,7 @@ class Coverage:
 
     def add(self, source: str, m: Mapped, tables: Tables) -> None:
         self.mapped[source] += m.mapped
-        self.leaves[source] += m.mapped + len(m.ignored) + len(m.unhandled)
+        self.leaves[source] += m.mapped + _size(m.ignored) + _size(m.unhandled)
         self.ignored.setdefault(source, Counter()).update(m.ignored)
         self.unhandled.setdefault(source, Counter()).update(m.unhandled)
         for table, concept in _concepts(m.record):
@@ -94,6 +94,11 @@ class Coverage:
         for table, labels in sorted(self.unmapped.items()):
             out["unmapped_values"][table] = dict(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0])))
         return out
+
+
+def _size(paths: Any) -> int:
+    """Leaf counts come as a list of paths or a Counter of them."""
+    return sum(paths.values()) if isinstance(paths, Counter) else len(paths)
 
 
 def _reason(path: str, reasons: dict[str, str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections import Counter
 import io
 import re
 import sys
@@ -49,8 +50,8 @@ class Mapped:
     """A mapped record plus what the coverage report needs to know about it."""
 
     record: "Record"
-    unhandled: list[str] = field(default_factory=list)  # non-empty source leaves nobody read
-    ignored: list[str] = field(default_factory=list)    # leaves deliberately not mapped (mappings/*-ignored.csv)
+    unhandled: list[str] | Counter[str] = field(default_factory=list)  # non-empty source leaves nobody read
+    ignored: list[str] | Counter[str] = field(default_factory=list)    # leaves deliberately not mapped (*-ignored.csv)
     mapped: int = 0                                     # non-empty source leaves used
 
 

@@ -15,7 +15,9 @@ from ..model import (Acquisition, Link, Agent, Concept, Contribution, DigitalObj
                      Place, Record, Statement, TimeSpan)
 from ..terms import safe_iri
 from .common import Mapped, RawRecord
-from .tracked import Node, leaves, normalize
+from collections import Counter
+
+from .tracked import Node, normalize_with_leaves
 
 SOURCE = "parismusees"
 PORTAL = "https://www.parismuseescollections.paris.fr/"
@@ -124,7 +126,7 @@ class Mapper:
 
     # -- the record -------------------------------------------------------------------
     def map(self, raw: RawRecord, context: dict[str, Any] | None = None) -> Mapped:
-        data = normalize(raw.payload)
+        data, leaf_paths = normalize_with_leaves(raw.payload)
         root = Node(data)
         nid = _int(root.get("nid")) or _int(root.get("entityId"))
         abs_path = root.get("absolutePath")
@@ -326,18 +328,18 @@ class Mapper:
                 if tid is not None:
                     rec.links.append(Link(self._iri("pm", tid), kind, n.label()))
 
-        return self._coverage(rec, data, root.used)
+        return self._coverage(rec, leaf_paths, root.used)
 
-    def _coverage(self, rec: Record, data: dict[str, Any], used: set[str]) -> Mapped:
-        out = Mapped(rec)
-        for path, _ in leaves(data):
+    def _coverage(self, rec: Record, leaf_paths: list[str], used: set[str]) -> Mapped:
+        out = Mapped(rec, unhandled=Counter(), ignored=Counter())
+        for path, n in Counter(leaf_paths).items():
             if path in used:
-                out.mapped += 1
+                out.mapped += n
                 continue
             ignored = self._ignored_paths.get(path)
             if ignored is None:
                 ignored = self._ignored_paths[path] = any(fnmatch.fnmatchcase(path, p) for p, _ in self.ignore_patterns)
-            (out.ignored if ignored else out.unhandled).append(path)
+            (out.ignored if ignored else out.unhandled)[path] += n  # type: ignore[index]
         return out
 
 

@@ -29,6 +29,36 @@ def normalize(v: Any) -> Any:
     return v
 
 
+def normalize_with_leaves(v: Any) -> tuple[Any, list[str]]:
+    """``normalize`` and the paths of its non-empty leaves (as ``leaves`` names them), in one pass."""
+    acc: list[str] = []
+    return _norm(v, "", acc), acc
+
+
+def _norm(v: Any, path: str, acc: list[str]) -> Any:
+    if type(v) is dict:
+        if len(v) == 1 and "entity" in v:
+            return _norm(v["entity"], path, acc)
+        if "entities" in v and len(v) <= 2 and set(v) <= {"entities", "count"}:
+            p = path + "[]"
+            return [x for x in (_norm(e, p, acc) for e in (v["entities"] or [])) if x is not None]
+        out: dict[str, Any] = {}
+        prefix = path + "." if path else ""
+        for k, x in v.items():
+            if k.startswith("queryField"):
+                k = "field" + k[10:]
+            elif k == "entityLabel" and "name" not in v:
+                k = "name"
+            out[k] = _norm(x, prefix + k, acc)
+        return out
+    if type(v) is list:
+        p = path + "[]"
+        return [x for x in (_norm(e, p, acc) for e in v) if x is not None]
+    if v is not None and v != "":
+        acc.append(path)
+    return v
+
+
 def leaves(v: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     """Non-empty leaf values with list indices folded into ``[]``."""
     if isinstance(v, dict):
