@@ -795,10 +795,14 @@ def bulk_load_file(sink: EmbeddedSink, path: Path, *, lenient: bool = True, thre
         return False
     store = sink.store
     # Old versions go first: bulk loading adds, it doesn't replace.
-    for g in (*scan.graphs, *scan.deletions):
-        node = ox.NamedNode(g)
-        if store.contains_named_graph(node):
-            store.remove_graph(node)
+    existing = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    replaced = existing.intersection(scan.graphs) | existing.intersection(scan.deletions)
+    default_empty = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+    if replaced and replaced == existing and default_empty:
+        store.clear()  # the file replaces everything: dropping it all at once is near-instant
+    else:
+        for g in replaced:  # per graph: ~1 ms each
+            store.remove_graph(ox.NamedNode(g))
     prov = "".join(line for g in scan.graphs
                    for line in _nq_lines(g, provenance(g, source=str(path), when=sink.when,
                                                        profiles=sink.profiles)))

@@ -1,0 +1,202 @@
+"""Benchmark loading: embedded bulk load, and record-by-record upserts to a real local Oxigraph server.
+
+    python bench/bench_store.py                   # ~1.1M triples bulk, ~200k triples upserted
+    python bench/bench_store.py --records 50000 --upsert-records 10000
+
+Targets (issue 5): bulk ≥ 150,000 triples/s; remote upserts ≥ 20,000 triples/s.
+Data are SYNTHETIC records shaped like `arkgraph convert -o out.nq` output for Paris Musées works
+(both profiles: Schema.org + Linked Art patterns, ~44 triples per record, per-record named graphs).
+Counts are input triples; provenance (3 triples per graph) is loaded on top and not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from arkgraph.sparql_client import RetryPolicy  # noqa: E402
+from arkgraph.store import load_files  # noqa: E402
+
+S = "http://schema.org/"
+C = "http://www.cidoc-crm.org/cidoc-crm/"
+X = "http://www.w3.org/2001/XMLSchema#"
+R = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RS = "http://www.w3.org/2000/01/rdf-schema#"
+AAT = "http://vocab.getty.edu/aat/"
+
+
+def record(i: int, rnd: random.Random, version: int = 1) -> list[tuple[str, str, str]]:
+    r = f"https://n2t.net/ark:99999/pm{i:07d}"
+    a = f"<https://n2t.net/ark:99999/pmagent{rnd.randrange(20000)}>"
+    y = 1700 + rnd.randrange(300)
+    t = [
+        (f"<{r}>", f"<{R}type>", f"<{S}VisualArtwork>"),
+        (f"<{r}>", f"<{R}type>", f"<{C}E22_Human-Made_Object>"),
+        (f"<{r}>", f"<{S}name>", f'"Vase à décor de fleurs n°{i} (v{version})"@fr'),
+        (f"<{r}>", f"<{RS}label>", f'"Vase à décor de fleurs n°{i}"@fr'),
+        (f"<{r}>", f"<{S}identifier>", f'"OA {i:05d}"'),
+        (f"<{r}>", f"<{S}url>", f"<https://www.parismusees.paris.fr/fr/oeuvre/vase-{i}>"),
+        (f"<{r}>", f"<{S}dateCreated>", f'"{y}"^^<{X}gYear>'),
+        (f"<{r}>", f"<{S}creator>", a),
+        (a, f"<{R}type>", f"<{S}Person>"),
+        (a, f"<{S}name>", f'"Artiste {i % 20000}"'),
+        (f"<{r}>", f"<{S}description>", f'"Une description \\"assez longue\\" de l\'œuvre numéro {i}, '
+                                          f'avec le contexte de sa production et de son acquisition."@fr'),
+        (f"<{r}>", f"<{S}material>", f'"porcelaine dure"@fr'),
+        (f"<{r}>", f"<{C}P1_is_identified_by>", f"<{r}#id-accession>"),
+        (f"<{r}#id-accession>", f"<{R}type>", f"<{C}E42_Identifier>"),
+        (f"<{r}#id-accession>", f"<{C}P190_has_symbolic_content>", f'"OA {i:05d}"'),
+        (f"<{r}#id-accession>", f"<{C}P2_has_type>", f"<{AAT}300312355>"),
+        (f"<{r}>", f"<{C}P1_is_identified_by>", f"<{r}#name-1>"),
+        (f"<{r}#name-1>", f"<{R}type>", f"<{C}E33_E41_Linguistic_Appellation>"),
+        (f"<{r}#name-1>", f"<{C}P190_has_symbolic_content>", f'"Vase à décor de fleurs n°{i}"@fr'),
+        (f"<{r}>", f"<{C}P108i_was_produced_by>", f"<{r}#production>"),
+        (f"<{r}#production>", f"<{R}type>", f"<{C}E12_Production>"),
+        (f"<{r}#production>", f"<{C}P14_carried_out_by>", a),
+        (f"<{r}#production>", f"<{C}P4_has_time-span>", f"<{r}#production-ts>"),
+        (f"<{r}#production-ts>", f"<{R}type>", f"<{C}E52_Time-Span>"),
+        (f"<{r}#production-ts>", f"<{C}P82a_begin_of_the_begin>", f'"{y}-01-01T00:00:00Z"^^<{X}dateTime>'),
+        (f"<{r}#production-ts>", f"<{C}P82b_end_of_the_end>", f'"{y}-12-31T23:59:59Z"^^<{X}dateTime>'),
+        (f"<{r}#production-ts>", f"<{RS}label>", f'"Vers {y}"@fr'),
+        (f"<{r}>", f"<{C}P45_consists_of>", f"<{AAT}300010662>"),
+        (f"<{r}>", f"<{C}P2_has_type>", f"<{AAT}300132254>"),
+    ]
+    for d, kind in enumerate(("300055644", "300055647", "300072633")):
+        n = f"<{r}#dim-{d}>"
+        t += [(f"<{r}>", f"<{C}P43_has_dimension>", n),
+              (n, f"<{R}type>", f"<{C}E54_Dimension>"),
+              (n, f"<{C}P90_has_value>", f'"{rnd.random() * 100:.1f}"^^<{X}decimal>'),
+              (n, f"<{C}P2_has_type>", f"<{AAT}{kind}>"),
+              (n, f"<{C}P91_has_unit>", f"<{AAT}300379098>")]
+    return t
+
+
+def generate(path: Path, records: int, seed: int = 1) -> int:
+    rnd = random.Random(seed)
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(records):
+            g = f" <https://n2t.net/ark:99999/pm{i:07d}> .\n"
+            triples = record(i, rnd)
+            fh.write("".join(f"{s} {p} {o}{g}" for s, p, o in triples))
+            n += len(triples)
+    return n
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def report(name: str, triples: int, secs: float, cpu: float | None = None) -> float:
+    rate = triples / secs
+    extra = f", cpu {cpu:.1f}s" if cpu is not None else ""
+    print(f"{name:<44} {triples:>10,} triples in {secs:6.2f}s = {rate:>9,.0f} triples/s"
+          f"  (peak RSS {rss_mb():,.0f} MB{extra})", flush=True)
+    return rate
+
+
+def cpu_now() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def bench_bulk(tmp: Path, nq: Path, triples: int, repeat: int, strict: bool) -> None:
+    best = 0.0
+    for k in range(repeat):
+        store = tmp / f"store-{k}"
+        t0, c0 = time.perf_counter(), cpu_now()
+        counts = load_files([nq], str(store), checkpoint="", lenient=not strict)
+        assert counts["triples"] == triples, counts
+        best = max(best, report(f"embedded bulk load, fresh store{' (strict)' if strict else ''} #{k + 1}",
+                                triples, time.perf_counter() - t0, cpu_now() - c0))
+        if k == repeat - 1:
+            t0, c0 = time.perf_counter(), cpu_now()
+            load_files([nq], str(store), checkpoint="", lenient=not strict)
+            report("embedded bulk re-load (replaces every graph)", triples, time.perf_counter() - t0,
+                   cpu_now() - c0)
+        shutil.rmtree(store, ignore_errors=True)
+    print(f"  best bulk: {best:,.0f} triples/s (target 150,000)")
+
+
+def bench_upsert(tmp: Path, records: int, batch: int) -> None:
+    part = tmp / "upsert.nq"
+    triples = generate(part, records, seed=2)
+    port = free_port()
+    log = open(tmp / "oxigraph.log", "wb")
+    proc = subprocess.Popen(["oxigraph", "serve", "--location", str(tmp / "server-db"),
+                             "--bind", f"127.0.0.1:{port}"], stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(url + "/", timeout=1, trust_env=False)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        policy = RetryPolicy(retries=5, backoff=0.2)
+        for label in ("new graphs", "replacing every graph"):
+            for protocol in ("update",):
+                t0 = time.perf_counter()
+                counts = load_files([part], url, checkpoint="", protocol=protocol, policy=policy,
+                                    batch_records=batch)
+                assert counts["triples"] == triples
+                report(f"remote upserts ({protocol}, batch {batch}), {label}", triples, time.perf_counter() - t0)
+        small = tmp / "upsert-small.nq"
+        small_triples = generate(small, max(records // 10, 100), seed=3)
+        t0 = time.perf_counter()
+        load_files([small], url, checkpoint="", protocol="gsp", policy=policy)
+        report("remote upserts (gsp, PUT per record)", small_triples, time.perf_counter() - t0)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        server_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"  oxigraph server peak RSS {server_rss:,.0f} MB (target 20,000 triples/s)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--records", type=int, default=25_000, help="records in the bulk file (~44 triples each)")
+    ap.add_argument("--upsert-records", type=int, default=5_000, help="records upserted to the server")
+    ap.add_argument("--batch", type=int, default=500, help="records per upsert request")
+    ap.add_argument("--repeat", type=int, default=2, help="bulk runs (the machine may be shared: best is shown)")
+    ap.add_argument("--strict", action="store_true", help="also run the bulk load with full IRI validation")
+    ap.add_argument("--skip-upsert", action="store_true")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="arkgraph-bench-", dir=Path.cwd() / "output"
+                                if (Path.cwd() / "output").is_dir() else None))
+    try:
+        nq = tmp / "big.nq"
+        t0 = time.perf_counter()
+        triples = generate(nq, args.records)
+        print(f"generated {triples:,} triples in {args.records:,} graphs ({nq.stat().st_size / 1e6:,.0f} MB) "
+              f"in {time.perf_counter() - t0:.1f}s", flush=True)
+        bench_bulk(tmp, nq, triples, args.repeat, strict=False)
+        if args.strict:
+            bench_bulk(tmp, nq, triples, 1, strict=True)
+        nq.unlink()
+        if not args.skip_upsert:
+            bench_upsert(tmp, args.upsert_records, args.batch)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
