@@ -103,6 +103,15 @@ def main() -> None:
               envvar="ARKGRAPH_MAPPINGS", help="Directory of crosswalk CSV tables that extend or override the bundled ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary line.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print each rejected record on stderr.")
+@click.option("--store", "store_target", metavar="PATH|URL",
+              help="Also load each record into a store: an embedded Oxigraph directory (e.g. output/store) "
+                   "or a SPARQL 1.1 endpoint URL. One named graph per record, replaced on re-load.")
+@click.option("--store-auth-env", metavar="VAR",
+              help="With an endpoint --store: read basic:USER:PASS or bearer:TOKEN from environment variable VAR.")
+@click.option("--store-protocol", type=click.Choice(["update", "gsp"]), default="update", show_default=True,
+              help="With an endpoint --store: SPARQL 1.1 Update or the Graph Store Protocol.")
+@click.option("--default-graph", is_flag=True, help="With --store: put everything in the default graph.")
+@click.option("--resume", is_flag=True, help="With --store: skip records an interrupted run already loaded.")
 @click.option("--validate", "validate_", is_flag=True, help="Check every record against the SHACL shapes as it is converted.")
 @click.option("--on-invalid", type=click.Choice(["keep", "reject", "fail"]), default="keep", show_default=True,
               help="With --validate: write invalid records anyway, send them to --rejects with their violations, or stop.")
@@ -123,6 +132,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         arkgraph convert works.json --profile linkedart -o works.ttl
         arkgraph convert dumps/ -o out.nt --rejects rejects.jsonl --coverage coverage.json
         arkgraph convert dumps/ -o site.jsonld -o dump.nq.gz
+        arkgraph convert dumps/ -o out.nq --store output/store
         cat page.json | arkgraph convert - --source parismusees -o - --format jsonld
     """
     try:
@@ -144,12 +154,20 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
             rej = stack.enter_context(open(rejects, "w", encoding="utf-8")) if rejects else None
             rej = _Tee(rej, verbose) if verbose else rej
             outs = [(f, stack.enter_context(atomic_output(o))) for f, o in zip(formats, outputs)]
+            sink = None
+            if extra.get("store_target"):
+                from .sparql_client import parse_auth
+                from .store import open_sink
+                sink = open_sink(extra["store_target"], auth=parse_auth(None, extra.get("store_auth_env")),
+                                 protocol=extra["store_protocol"], default_graph=extra["default_graph"],
+                                 resume=extra["resume"], profiles=opts.profiles, inputs=list(inputs))
+                stack.enter_context(sink)  # commits on success, keeps the checkpoint on failure
             validator = None
             if extra.get("validate_") or extra.get("report_path") or extra.get("shapes_dir"):
                 from .validate import RecordValidator
                 validator = RecordValidator(extra.get("shapes_dir"), extra.get("on_invalid") or "keep",
                                             keep_all=bool(extra.get("report_path")))
-            summary, _ = run_convert(opts, outs, rejects=rej, progress=progress, validator=validator)
+            summary, _ = run_convert(opts, outs, rejects=rej, progress=progress, validator=validator, sink=sink)
         progress.done()
     except ArkgraphError as exc:
         raise fail(exc) from None

@@ -18,7 +18,7 @@ from .profiles import linkedart, schemaorg
 from .sources.common import Mapped, RawRecord, Reject, open_binary, walk_inputs
 from .terms import Triple
 
-PROFILES: dict[str, Callable[..., Iterator[Triple]]] = {"schemaorg": schemaorg.triples, "linkedart": linkedart.triples}
+PROFILES: dict[str, Callable[..., list[Triple]]] = {"schemaorg": schemaorg.triples, "linkedart": linkedart.triples}
 
 
 def parse_profiles(text: str) -> tuple[str, ...]:
@@ -255,7 +255,7 @@ def convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, 
                 if sink:
                     sink.delete(rec.iri, source=item.file)
                 continue
-            by_profile = {name: list(emit(rec)) for name, emit in emitters}
+            by_profile = {name: emit(rec) for name, emit in emitters}
             ts = serialize.unique(by_profile)
             if validator is not None:
                 problem = validator(rec.iri, ts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+from itertools import chain
 from typing import IO, Any, Iterator
 
 import pyoxigraph as ox
@@ -60,10 +61,9 @@ class Writer:
 
 def unique(by_profile: dict[str, list[Triple]]) -> list[Triple]:
     """All profiles' triples for one record, duplicates removed, first-seen order kept (deterministic)."""
-    seen: dict[Triple, None] = {}
-    for triples in by_profile.values():
-        seen.update(dict.fromkeys(triples))
-    return list(seen)
+    if len(by_profile) == 1:
+        return list(dict.fromkeys(next(iter(by_profile.values()))))
+    return list(dict.fromkeys(chain.from_iterable(by_profile.values())))
 
 
 class NTriplesWriter(Writer):

@@ -998,7 +998,7 @@ def _answer(store, sparql: str, *, fmt: str, out) -> tuple[Table | None, Arkgrap
     import pyoxigraph as ox
 
     try:
-        result = store.query(sparql)
+        result = store.query(sparql, use_default_graph_as_union=True)  # records live in named graphs
     except SyntaxError as exc:
         return None, UsageError(f"SPARQL syntax error: {exc}")
     except (OSError, RuntimeError, ValueError) as exc:

@@ -206,7 +206,7 @@ def _digital(w: str, base: str, d: DigitalObject, out: list[Triple]) -> None:
             _aat_type(do, "web_page", out)
 
 
-def triples(rec: Record) -> Iterator[Triple]:
+def triples(rec: Record) -> list[Triple]:
     out: list[Triple] = []
     w = I(rec.iri)
     base = rec.iri + "/la"
@@ -311,7 +311,7 @@ def triples(rec: Record) -> Iterator[Triple]:
         _digital(w, base, d, out)
     if rec.kind == "document":
         _documents.document(rec, out)
-    yield from out
+    return out
 
 
 def _is_technique(c: Concept) -> bool:

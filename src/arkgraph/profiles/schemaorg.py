@@ -124,7 +124,7 @@ def _timespan_temporal(ts: TimeSpan) -> str | None:
     return None
 
 
-def triples(rec: Record) -> Iterator[Triple]:
+def triples(rec: Record) -> list[Triple]:
     out: list[Triple] = []
     w = I(rec.iri)
     sub = rec.iri + "/sdo"
@@ -253,7 +253,7 @@ def triples(rec: Record) -> Iterator[Triple]:
             out.append((p, S["image"], I(part.image.access_point)))
     if rec.kind == "document":
         _documents.document(rec, out)
-    yield from out
+    return out
 
 
 def _dimension_prop(kind: Concept) -> str:

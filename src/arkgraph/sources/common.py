@@ -99,7 +99,8 @@ def walk_inputs(inputs: list[str]) -> Iterator[str]:
         p = Path(inp)
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in {".json", ".jsonl", ".ndjson", ".xml", ".gz"}:
+                hidden = any(part.startswith(".") for part in f.relative_to(p).parts)  # e.g. harvest checkpoints
+                if f.is_file() and not hidden and f.suffix.lower() in {".json", ".jsonl", ".ndjson", ".xml", ".gz"}:
                     yield str(f)
         elif p.exists():
             yield str(p)

@@ -86,14 +86,17 @@ class Node:
 
     def get(self, key: str) -> Any:
         """A scalar (or raw) value at a dotted key; marks all leaves under it as used."""
-        cur: Any = self.data
-        for part in key.split("."):
-            if not isinstance(cur, dict):
-                return None
-            cur = cur.get(part)
+        if "." in key:
+            cur: Any = self.data
+            for part in key.split("."):
+                if type(cur) is not dict:
+                    return None
+                cur = cur.get(part)
+        else:
+            cur = self.data.get(key)
         if cur is None:
             return None
-        if isinstance(cur, (dict, list)):
+        if type(cur) is dict or type(cur) is list:
             for p, _ in leaves(cur, self._p(key)):
                 self.used.add(p)
         elif cur != "":
@@ -101,35 +104,53 @@ class Node:
         return cur
 
     def node(self, key: str) -> "Node | None":
-        cur = self.data.get(key) if "." not in key else None
         if "." in key:
             head, rest = key.split(".", 1)
             n = self.node(head)
             return n.node(rest) if n else None
-        path = self._p(key)
-        if isinstance(cur, list):  # queryFieldX gives a list even for one value: take the first
+        cur = self.data.get(key)
+        path = f"{self.path}.{key}" if self.path else key
+        if type(cur) is list:  # queryFieldX gives a list even for one value: take the first
             cur, path = (cur[0] if cur else None), path + "[]"
-        return Node(cur, path, self.used) if isinstance(cur, dict) else None
+        return Node(cur, path, self.used) if type(cur) is dict else None
 
     def nodes(self, key: str) -> list["Node"]:
         cur = self.data.get(key)
-        if isinstance(cur, dict):
-            cur = [cur]
-        if not isinstance(cur, list):
+        path = f"{self.path}.{key}" if self.path else key
+        if type(cur) is dict:
+            return [Node(cur, path, self.used)]
+        if type(cur) is not list:
             return []
-        return [Node(x, f"{self._p(key)}[]", self.used) for x in cur if isinstance(x, dict)]
+        path += "[]"
+        return [Node(x, path, self.used) for x in cur if type(x) is dict]
 
     def label(self, key: str | None = None) -> str | None:
         n = self.node(key) if key else self
         if n is None:
             return None
-        v = n.get("name")
-        return str(v).strip() or None if v is not None else None
+        v = n.data.get("name")
+        if v is None or v == "":
+            return None
+        self.used.add(f"{n.path}.name" if n.path else "name")
+        return str(v).strip() or None
 
     def labels(self, key: str) -> list[str]:
+        """The ``name`` of each item of a multi-valued term field."""
+        cur = self.data.get(key)
+        path = f"{self.path}.{key}" if self.path else key
+        if type(cur) is dict:
+            cur = [cur]
+        elif type(cur) is list:
+            path += "[]"
+        else:
+            return []
         out = []
-        for n in self.nodes(key):
-            v = n.label()
-            if v:
-                out.append(v)
+        for x in cur:
+            v = x.get("name") if type(x) is dict else None
+            if v is not None and v != "":
+                s = str(v).strip()
+                if s:
+                    out.append(s)
+        if out or any(type(x) is dict and x.get("name") not in (None, "") for x in cur):
+            self.used.add(path + ".name")
         return out
