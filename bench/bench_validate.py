@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import generate  # noqa: E402
+import generate
 
-from arkgraph import validate as V  # noqa: E402
-from arkgraph.pipeline import Options, convert  # noqa: E402
+from arkgraph import validate as V
+from arkgraph.pipeline import Options, convert
 
 
 def rss_mb() -> float:
@@ -59,7 +59,6 @@ class TimedValidator:
                 self.warnings += 1
         if len(self.kept) < self.keep:
             self.kept.append(triples)
-        return None
 
 
 def run_pyshacl(chunks: list[list[list[tuple[str, str, str]]]]) -> tuple[float, int]:
@@ -100,7 +99,7 @@ def main() -> None:
         keep = n if args.pyshacl_all else args.subset
         tv = TimedValidator(keep=min(keep, n))
         with open(out_path, "wb") as out:
-            both, _ = convert(opts, out, validator=tv)
+            convert(opts, out, validator=tv)
         print(f"arkgraph validate: {tv.records} records, {tv.triples} triples in {tv.seconds:.2f}s "
               f"({tv.records / tv.seconds:,.0f} records/s, {tv.triples / tv.seconds:,.0f} triples/s); "
               f"{tv.violations} violations, {tv.warnings} warnings")

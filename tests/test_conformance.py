@@ -8,9 +8,16 @@ from functools import cache
 
 import pyoxigraph as ox
 import pytest
+from validate_helpers import (
+    FIXTURES,
+    HAS_GALLICA,
+    PM_REAL,
+    PM_SYNTHETIC,
+    convert,
+    gallica_record_files,
+)
 
 from arkgraph import validate as V
-from validate_helpers import FIXTURES, HAS_GALLICA, PM_REAL, PM_SYNTHETIC, convert, gallica_record_files
 
 VOCAB = FIXTURES / "vocab"
 RDF, RDFS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#"
@@ -197,7 +204,7 @@ def _domain_range_problems(source: str) -> set[tuple]:
             if voc is None or p == TYPE:
                 continue
             ns = SCHEMA if p.startswith(f"<{SCHEMA}") else None
-            same_ns = lambda cs: {c for c in cs if (c.startswith(f"<{SCHEMA}") == bool(ns))}  # noqa: E731
+            same_ns = lambda cs, ns=ns: {c for c in cs if (c.startswith(f"<{SCHEMA}") == bool(ns))}  # noqa: E731
             dom = voc["dom"].get(p)
             s_types = same_ns(types.get(s, set()))
             if ns and f"<{SCHEMA}Role>" in s_types | same_ns(types.get(o, set())):

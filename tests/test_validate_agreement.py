@@ -9,12 +9,12 @@ equal. Each fault must also be caught by the component it targets.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
+from validate_helpers import PM_REAL, PM_SYNTHETIC, convert
 
 from arkgraph import validate as V
-from validate_helpers import PM_REAL, PM_SYNTHETIC, convert
 
 rdflib = pytest.importorskip("rdflib")
 pyshacl = pytest.importorskip("pyshacl")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from validate_helpers import FIXTURES, PM_REAL
 
 from arkgraph import validate as V
 from arkgraph.cli import main
-from validate_helpers import FIXTURES, PM_REAL
 
 SAMPLE = str(FIXTURES / "parismusees" / "nodebyid-226737-docs-example.json")
 QUERY = str(PM_REAL[0])

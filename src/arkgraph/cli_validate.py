@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gzip
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 import click
 import pyoxigraph as ox
@@ -20,7 +21,7 @@ DELETIONS_GRAPH = "<https://w3id.org/arkgraph/ns#deletions>"
 
 
 def _format(path: str) -> object:
-    name = path.lower()[:-3] if path.lower().endswith(".gz") else path.lower()
+    name = path.lower().removesuffix(".gz")
     for ext, fmt in _FORMATS.items():
         if name.endswith(ext):
             return fmt
@@ -93,7 +94,7 @@ def _jsonld_records(fh: IO[bytes], root_classes: set[str], name: str) -> Iterato
             ndoc += 1
             pre = f"_:d{ndoc}"  # blank node labels are per document: keep them apart
 
-            def term(t: object) -> str:
+            def term(t: object, pre: str = pre) -> str:
                 return pre + str(t)[2:] if isinstance(t, ox.BlankNode) else str(t)
             ts = [(term(q.subject), str(q.predicate), term(q.object))
                   for q in ox.parse(nq.encode("utf-8"), format=ox.RdfFormat.N_QUADS)]

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime
+from datetime import date, datetime
+from datetime import time as dtime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -141,7 +143,7 @@ class Lit:
 def lit(term: str) -> Lit:
     lex, lang, dt = literal_parts(term)
     if dt is None or dt == XSD_STRING or dt == LANGSTRING:
-        return Lit(lex, lang, None if dt == XSD_STRING and False else dt, lex)
+        return Lit(lex, lang, dt, lex)
     return Lit(lex, lang, dt, _parse_value(lex, dt))
 
 
@@ -342,7 +344,7 @@ class _Graph:
 class Path_:
     kind: str                      # pred | inv | seq | alt | star | plus | opt
     pred: str | None = None
-    parts: list["Path_"] = field(default_factory=list)
+    parts: list[Path_] = field(default_factory=list)
 
     def render(self) -> str:
         if self.kind == "pred":
@@ -370,6 +372,7 @@ class Shape:
     # constraints: (component, parameter) in declaration order
     constraints: list[tuple[str, Any]] = field(default_factory=list)
     record_root: bool = False
+    compiled: list[tuple[Any, str, Any]] = field(default_factory=list)
 
     @property
     def has_targets(self) -> bool:
@@ -429,6 +432,8 @@ class CompiledShapes:
                     todo.append(r)
         for s in shape_nodes:
             self.shapes[s] = self._compile(s)
+        for shape in self.shapes.values():
+            shape.compiled = [(_DISPATCH[comp], comp, param) for comp, param in shape.constraints]
         self.targeted = [sh_ for sh_ in self.shapes.values() if sh_.has_targets and not sh_.deactivated]
         # implicit class targets: a shape that is also an rdfs:Class
         for s, shape in self.shapes.items():
@@ -529,7 +534,7 @@ class CompiledShapes:
         flags = "".join(literal_parts(f)[0] for f in g.objs(s, sh("flags")))
         for v in g.objs(s, sh("pattern")):
             reflags = 0
-            for ch, fl in (("i", re.I), ("m", re.M), ("s", re.S), ("x", re.X)):
+            for ch, fl in (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL), ("x", re.VERBOSE)):
                 if ch in flags:
                     reflags |= fl
             c.append(("pattern", re.compile(literal_parts(v)[0], reflags)))
@@ -589,7 +594,7 @@ class CompiledShapes:
 
 
 class _Data:
-    __slots__ = ("out", "inv", "by_type", "subj_of", "obj_of", "subclass", "_shapes")
+    __slots__ = ("_shapes", "by_type", "inv", "obj_of", "out", "subclass", "subj_of")
 
     def __init__(self, triples: Iterable[Triple], shapes: CompiledShapes):
         out: dict[str, dict[str, list[str]]] = {}
@@ -729,20 +734,28 @@ class _Eval:
         shape = self.cs.shapes[shape_iri]
         if shape.deactivated:
             return True
-        return not self.shape(shape, node)
+        return not self.shape(shape, node, first=True)
 
-    def shape(self, shape: Shape, f: str) -> list[Result]:
+    def shape(self, shape: Shape, f: str, first: bool = False) -> list[Result]:
+        """Results of ``shape`` on focus ``f``; with ``first``, stop at the first failing constraint."""
         if shape.deactivated:
             return []
-        if shape.path is not None:
-            values = self.data.values(f, shape.path)
-            path = shape.path.render() if shape.path.kind != "pred" else shape.path.pred
-        else:
+        path_ = shape.path
+        if path_ is None:
             values = [f]
             path = None
+        elif path_.kind == "pred":
+            path = path_.pred
+            po = self.data.out.get(f)
+            values = (po.get(path) or []) if po else []  # type: ignore[arg-type]
+        else:
+            values = self.data.values(f, path_)
+            path = path_.render()
         results: list[Result] = []
-        for comp, param in shape.constraints:
-            self._check(shape, comp, param, f, path, values, results)
+        for check, comp, param in shape.compiled:
+            check(self, shape, comp, param, f, path, values, results)
+            if first and results:
+                return results
         return results
 
     def _res(self, shape: Shape, comp: str, f: str, path: str | None, value: str | None, msg: str) -> Result:
@@ -751,119 +764,7 @@ class _Eval:
 
     def _check(self, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str],
                out: list[Result]) -> None:
-        d = self.data
-        if comp == "class":
-            for v in values:
-                if is_literal(v) or not d.instance_of(v, param):
-                    out.append(self._res(shape, comp, f, path, v, f"value is not an instance of {param}"))
-        elif comp == "datatype":
-            for v in values:
-                if not _datatype_ok(v, param):
-                    out.append(self._res(shape, comp, f, path, v, f"value does not have datatype <{param}>"))
-        elif comp == "nodeKind":
-            for v in values:
-                kind = "IRI" if is_iri(v) else "Literal" if is_literal(v) else "BlankNode"
-                if kind not in param:
-                    out.append(self._res(shape, comp, f, path, v, f"value is not a sh:{param}"))
-        elif comp == "minCount":
-            if len(values) < param:
-                out.append(self._res(shape, comp, f, path, None, f"fewer than {param} values"))
-        elif comp == "maxCount":
-            if len(values) > param:
-                out.append(self._res(shape, comp, f, path, None, f"more than {param} values"))
-        elif comp in ("minExclusive", "minInclusive", "maxExclusive", "maxInclusive"):
-            for v in values:
-                if not _range_ok(comp, v, param):
-                    out.append(self._res(shape, comp, f, path, v, f"value is not within {comp} {param.lex}"))
-        elif comp in ("minLength", "maxLength"):
-            for v in values:
-                if is_bnode(v):
-                    ok = False
-                else:
-                    n = len(_rdflib_str(v))
-                    ok = n >= param if comp == "minLength" else n <= param
-                if not ok:
-                    out.append(self._res(shape, comp, f, path, v, f"value length violates {comp} {param}"))
-        elif comp == "pattern":
-            for v in values:
-                if is_bnode(v) or not param.search(_rdflib_str(v)):
-                    out.append(self._res(shape, comp, f, path, v, f"value does not match pattern {param.pattern!r}"))
-        elif comp == "languageIn":
-            for v in values:
-                lang = lit(v).lang if is_literal(v) else None
-                if not lang or not any(lang == t or lang.startswith(t + "-") or t == "*" for t in param):
-                    out.append(self._res(shape, comp, f, path, v, "language not allowed"))
-        elif comp == "uniqueLang":
-            counts: dict[str, int] = {}
-            for v in values:
-                if is_literal(v):
-                    lang = lit(v).lang
-                    if lang:
-                        counts[lang] = counts.get(lang, 0) + 1
-            for lang, n in counts.items():
-                if n > 1:
-                    out.append(self._res(shape, comp, f, path, None, f"language {lang} used more than once"))
-        elif comp in ("equals", "disjoint"):
-            others = d.objects(f, param)
-            if comp == "equals":
-                for v in values:
-                    if v not in others:
-                        out.append(self._res(shape, comp, f, path, v, "values differ"))
-                for o in others:
-                    if o not in values:
-                        out.append(self._res(shape, comp, f, path, o, "values differ"))
-            else:
-                for v in values:
-                    if v in others:
-                        out.append(self._res(shape, comp, f, path, v, "value shared with a disjoint property"))
-        elif comp in ("lessThan", "lessThanOrEquals"):
-            others = d.objects(f, param)
-            for v in values:
-                for o in others:
-                    if not _less(v, o, comp == "lessThanOrEquals"):
-                        out.append(self._res(shape, comp, f, path, v, f"value is not {'<=' if comp == 'lessThanOrEquals' else '<'} {o}"))
-        elif comp == "not":
-            for v in values:
-                if self.conforms(param, v):
-                    out.append(self._res(shape, comp, f, path, v, f"value conforms to {param}"))
-        elif comp in ("and", "or", "xone"):
-            for v in values:
-                ok = [self.conforms(s, v) for s in param]
-                good = all(ok) if comp == "and" else any(ok) if comp == "or" else ok.count(True) == 1
-                if not good:
-                    out.append(self._res(shape, comp, f, path, v, f"value fails sh:{comp}"))
-        elif comp == "node":
-            for v in values:
-                if not self.conforms(param, v):
-                    out.append(self._res(shape, comp, f, path, v, f"value does not conform to {param}"))
-        elif comp == "property":
-            pshape = self.cs.shapes[param]
-            for v in values:
-                out.extend(self.shape(pshape, v))
-        elif comp in ("qualifiedMinCount", "qualifiedMaxCount"):
-            qshape, n, disjoint = param
-            siblings: list[str] = []
-            if disjoint:
-                siblings = self._siblings(shape, qshape)
-            count = sum(1 for v in values if self.conforms(qshape, v)
-                        and not any(self.conforms(s, v) for s in siblings))
-            if (comp == "qualifiedMinCount" and count < n) or (comp == "qualifiedMaxCount" and count > n):
-                out.append(self._res(shape, comp, f, path, None,
-                                     f"{count} values conform to the qualified shape, {'fewer' if comp == 'qualifiedMinCount' else 'more'} than {n}"))
-        elif comp == "closed":
-            for p, objs in d.out.get(f, {}).items():
-                if p not in param:
-                    for o in objs:
-                        out.append(Result(f, p, _COMPONENT_NAMES[comp], shape.iri, o,
-                                          shape.messages[0] if shape.messages else "property not allowed (closed shape)",
-                                          shape.severity))
-        elif comp == "hasValue":
-            if param not in values:
-                out.append(self._res(shape, comp, f, path, None, f"missing value {param}"))
-        elif comp == "in":
-            for v in values:
-                if v not in param and _in_norm(v) not in param:
-                    out.append(self._res(shape, comp, f, path, v, "value is not in the allowed list"))
+        _DISPATCH[comp](self, shape, comp, param, f, path, values, out)
 
     def _siblings(self, shape: Shape, qshape: str) -> list[str]:
         g = self.cs.g
@@ -874,6 +775,197 @@ class _Eval:
                     if q != qshape:
                         out.append(q)
         return out
+
+
+
+
+# One function per constraint component (bound at compile time).
+
+def _check_class(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self, d = ev, ev.data
+    for v in values:
+        if is_literal(v) or not d.instance_of(v, param):
+            out.append(self._res(shape, comp, f, path, v, f"value is not an instance of {param}"))
+
+def _check_datatype(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    for v in values:
+        if not _datatype_ok(v, param):
+            out.append(self._res(shape, comp, f, path, v, f"value does not have datatype <{param}>"))
+
+def _check_nodeKind(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    for v in values:
+        kind = "IRI" if is_iri(v) else "Literal" if is_literal(v) else "BlankNode"
+        if kind not in param:
+            out.append(self._res(shape, comp, f, path, v, f"value is not a sh:{param}"))
+
+def _check_minCount(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    if len(values) < param:
+        out.append(self._res(shape, comp, f, path, None, f"fewer than {param} values"))
+
+def _check_maxCount(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    if len(values) > param:
+        out.append(self._res(shape, comp, f, path, None, f"more than {param} values"))
+
+def _check_minExclusive(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    for v in values:
+        if not _range_ok(comp, v, param):
+            out.append(self._res(shape, comp, f, path, v, f"value is not within {comp} {param.lex}"))
+
+def _check_minLength(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    for v in values:
+        if is_bnode(v):
+            ok = False
+        else:
+            n = len(_rdflib_str(v))
+            ok = n >= param if comp == "minLength" else n <= param
+        if not ok:
+            out.append(self._res(shape, comp, f, path, v, f"value length violates {comp} {param}"))
+
+def _check_pattern(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    for v in values:
+        if is_bnode(v) or not param.search(_rdflib_str(v)):
+            out.append(self._res(shape, comp, f, path, v, f"value does not match pattern {param.pattern!r}"))
+
+def _check_languageIn(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    for v in values:
+        lang = lit(v).lang if is_literal(v) else None
+        if not lang or not any(lang == t or lang.startswith(t + "-") or t == "*" for t in param):
+            out.append(self._res(shape, comp, f, path, v, "language not allowed"))
+
+def _check_uniqueLang(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    counts: dict[str, int] = {}
+    for v in values:
+        if is_literal(v):
+            lang = lit(v).lang
+            if lang:
+                counts[lang] = counts.get(lang, 0) + 1
+    for lang, n in counts.items():
+        if n > 1:
+            out.append(self._res(shape, comp, f, path, None, f"language {lang} used more than once"))
+
+def _check_equals(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self, d = ev, ev.data
+    others = d.objects(f, param)
+    if comp == "equals":
+        for v in values:
+            if v not in others:
+                out.append(self._res(shape, comp, f, path, v, "values differ"))
+        for o in others:
+            if o not in values:
+                out.append(self._res(shape, comp, f, path, o, "values differ"))
+    else:
+        for v in values:
+            if v in others:
+                out.append(self._res(shape, comp, f, path, v, "value shared with a disjoint property"))
+
+def _check_lessThan(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self, d = ev, ev.data
+    others = d.objects(f, param)
+    for v in values:
+        for o in others:
+            if not _less(v, o, comp == "lessThanOrEquals"):
+                out.append(self._res(shape, comp, f, path, v, f"value is not {'<=' if comp == 'lessThanOrEquals' else '<'} {o}"))
+
+def _check_not(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    for v in values:
+        if self.conforms(param, v):
+            out.append(self._res(shape, comp, f, path, v, f"value conforms to {param}"))
+
+def _check_and(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    for v in values:
+        ok = [self.conforms(s, v) for s in param]
+        good = all(ok) if comp == "and" else any(ok) if comp == "or" else ok.count(True) == 1
+        if not good:
+            out.append(self._res(shape, comp, f, path, v, f"value fails sh:{comp}"))
+
+def _check_node(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    for v in values:
+        if not self.conforms(param, v):
+            out.append(self._res(shape, comp, f, path, v, f"value does not conform to {param}"))
+
+def _check_property(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    pshape = self.cs.shapes[param]
+    for v in values:
+        out.extend(self.shape(pshape, v))
+
+def _check_qualifiedMinCount(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    qshape, n, disjoint = param
+    siblings: list[str] = []
+    if disjoint:
+        siblings = self._siblings(shape, qshape)
+    count = sum(1 for v in values if self.conforms(qshape, v)
+                and not any(self.conforms(s, v) for s in siblings))
+    if (comp == "qualifiedMinCount" and count < n) or (comp == "qualifiedMaxCount" and count > n):
+        out.append(self._res(shape, comp, f, path, None,
+                             f"{count} values conform to the qualified shape, {'fewer' if comp == 'qualifiedMinCount' else 'more'} than {n}"))
+
+def _check_closed(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    d = ev.data
+    for p, objs in d.out.get(f, {}).items():
+        if p not in param:
+            for o in objs:
+                out.append(Result(f, p, _COMPONENT_NAMES[comp], shape.iri, o,
+                                  shape.messages[0] if shape.messages else "property not allowed (closed shape)",
+                                  shape.severity))
+
+def _check_hasValue(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    if param not in values:
+        out.append(self._res(shape, comp, f, path, None, f"missing value {param}"))
+
+def _check_in(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
+    self = ev
+    for v in values:
+        if v not in param and _in_norm(v) not in param:
+            out.append(self._res(shape, comp, f, path, v, "value is not in the allowed list"))
+
+
+
+_DISPATCH: dict[str, Any] = {
+    "class": _check_class,
+    "datatype": _check_datatype,
+    "nodeKind": _check_nodeKind,
+    "minCount": _check_minCount,
+    "maxCount": _check_maxCount,
+    'minExclusive': _check_minExclusive,
+    'minInclusive': _check_minExclusive,
+    'maxExclusive': _check_minExclusive,
+    'maxInclusive': _check_minExclusive,
+    'minLength': _check_minLength,
+    'maxLength': _check_minLength,
+    "pattern": _check_pattern,
+    "languageIn": _check_languageIn,
+    "uniqueLang": _check_uniqueLang,
+    'equals': _check_equals,
+    'disjoint': _check_equals,
+    'lessThan': _check_lessThan,
+    'lessThanOrEquals': _check_lessThan,
+    "not": _check_not,
+    'and': _check_and,
+    'or': _check_and,
+    'xone': _check_and,
+    "node": _check_node,
+    "property": _check_property,
+    'qualifiedMinCount': _check_qualifiedMinCount,
+    'qualifiedMaxCount': _check_qualifiedMinCount,
+    "closed": _check_closed,
+    "hasValue": _check_hasValue,
+    "in": _check_in,
+}
 
 
 def _in_norm(v: str) -> str:
@@ -915,9 +1007,7 @@ def _datatype_ok(v: str, rule: str) -> bool:
         return True
     if dt is None and x.lang is None and rule == XSD_STRING:
         return True
-    if rule == LANGSTRING and x.lang:
-        return True
-    return False
+    return bool(rule == LANGSTRING and x.lang)
 
 
 def _range_ok(comp: str, v: str, bound: Lit) -> bool:
@@ -1010,7 +1100,7 @@ def violations(results: Sequence[Result]) -> list[Result]:
 class Report:
     """Accumulates results over a run (bounded: counts, first examples, optional full sink)."""
 
-    def __init__(self, examples: int = 3, keep_all: bool = False, shapes: "CompiledShapes | None" = None):
+    def __init__(self, examples: int = 3, keep_all: bool = False, shapes: CompiledShapes | None = None):
         self.shapes = shapes
         self.examples = examples
         self.records = 0
@@ -1042,8 +1132,8 @@ class Report:
         return sum(n for (sev, _, _), n in self.counts.items() if sev != "Violation")
 
     def summary(self) -> str:
-        lines = [f"validation: {self.records} records, {self.invalid_records} with violations; "
-                 f"{self.violations} violations, {self.warnings} warnings"]
+        lines = [(f"validation: {self.records} records, {self.invalid_records} with violations; "
+                  f"{self.violations} violations, {self.warnings} warnings")]
         for (sev, shape, comp), n in sorted(self.counts.items(), key=lambda kv: (kv[0][0] != "Violation", -kv[1], kv[0])):
             name = self.shapes.names.get(shape, _short(shape)) if self.shapes else _short(shape)
             lines.append(f"  {n:>7}  {sev:<9} {name}  {comp.replace('ConstraintComponent', '')}")
