@@ -97,14 +97,31 @@ def _aat_type(s: str, key: str, out: list[Triple], meta: str | None = None) -> N
     _type(s, aat(key), AAT_LABELS.get(key), out, meta)
 
 
-def _name(s: str, node: str, text: str, out: list[Triple], kind: str = "primary_name", lang: str | None = "fr") -> None:
+def _name(s: str, node: str, text: str, out: list[Triple], kind: str = "primary_name", lang: str | None = "fr",
+          languages: tuple[Concept, ...] = ()) -> None:
     n = I(node)
     out += [(s, C["P1_is_identified_by"], n), (n, A, C["E33_E41_Linguistic_Appellation"]),
             (n, C["P190_has_symbolic_content"], L(text))]  # plain: LA puts the language in P72
     _aat_type(n, kind, out)
-    if lang == "fr":
-        out.append((n, C["P72_has_language"], I(aat("french"))))
-        out += [(I(aat("french")), A, C["E56_Language"]), (I(aat("french")), LABEL, L("French"))]
+    if lang:
+        iri, label = _language(lang, languages)
+        out.append((n, C["P72_has_language"], I(iri)))
+        out.extend(_type_triples(iri, label, None, "E56_Language"))
+
+
+# BCP 47 → AAT languages; others (and "und", undetermined) fall back to the ISO 639 IRIs of the LoC
+LANGUAGE_AAT = {"fr": ("french", "French"), "en": ("300388277", "English"), "la": ("300388693", "Latin")}
+
+
+def _language(code: str, languages: tuple[Concept, ...]) -> tuple[str, str]:
+    for c in languages:  # the record's own language concept for that code, when it has one
+        if c.code == code:
+            return c.iri, c.label
+    if code in LANGUAGE_AAT:
+        key, label = LANGUAGE_AAT[code]
+        return (aat(key) if key in AATS else AAT + key), label
+    scheme = "iso639-1" if len(code) == 2 else "iso639-2"
+    return f"http://id.loc.gov/vocabulary/{scheme}/{code}", code
 
 
 def _timespan(s: str, node: str, ts: TimeSpan, out: list[Triple]) -> None:
@@ -217,7 +234,8 @@ def triples(rec: Record) -> list[Triple]:
     for c in rec.classifications + rec.genres:
         _type(w, c.iri, c.label, out, meta="type_of_work")
     for n, (text, lang, kind) in enumerate(rec.titles, 1):
-        _name(w, f"{base}/name{n}", text, out, "primary_name" if kind == "primary" else "alternate_name", lang)
+        _name(w, f"{base}/name{n}", text, out, "primary_name" if kind == "primary" else "alternate_name", lang,
+              tuple(rec.languages))
     for n, ident in enumerate(rec.identifiers, 1):
         if ident.kind == "url":  # another web page about the object (equivalent is for same-class resources)
             _digital(w, base, DigitalObject(f"{rec.iri}/page{n}", "webpage", ident.value, "text/html", label=ident.label), out)

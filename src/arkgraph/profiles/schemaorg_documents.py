@@ -7,6 +7,8 @@ data.bnf.fr / IIIF links as proper nodes.
 
 from __future__ import annotations
 
+from ..ark import try_parse as ark_of
+
 from ..model import Record
 from ..terms import SCHEMA, A, I, L, Triple
 from . import schemaorg as so
@@ -39,3 +41,12 @@ def document(rec: Record, out: list[Triple]) -> None:
             out.append((p, I(SCHEMA + "pagination"), L(part.ref)))
         if part.kind in ("issue", "year"):
             out.append((p, S["isPartOf"], w))
+        if part.kind == "issue":
+            # an issue is a record of its own (its ARK, a French date label from the Issues service)
+            issue_ark = ark_of(part.iri)
+            if issue_ark:
+                pv = I(f"{rec.iri}/sdo/issue/{issue_ark.name}")
+                out += [(p, S["identifier"], pv), (pv, A, S["PropertyValue"]), (pv, S["propertyID"], L("ark")),
+                        (pv, S["value"], L(str(issue_ark))), (pv, S["name"], L("ARK"))]
+            if part.label:
+                out.append((p, S["name"], L(part.label, "fr")))

@@ -303,9 +303,9 @@ class Mapper:
                 lang_seen.add(c.code or c.iri)
                 rec.languages.append(c)
         codes = {c.code for c in rec.languages if c.code}
-        if len(codes) == 1:
-            lang = next(iter(codes))
-            rec.titles = [(t, lang, k) for t, _, k in rec.titles]
+        # one language: the titles are in it; none or several: "und" (undetermined), never a guess
+        lang = next(iter(codes)) if len(codes) == 1 else "und"
+        rec.titles = [(t, lang, k) for t, _, k in rec.titles]
 
         # rights: one rights concept for the record, other values as statements
         groups: dict[str, list[Concept]] = {}

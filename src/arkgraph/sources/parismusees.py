@@ -191,7 +191,9 @@ class Mapper:
         rec.classifications = [c for c in rec.classifications if not (c.iri in seen_c or seen_c.add(c.iri))]
         rec.genres = [c for c in rec.genres if not (c.iri in seen_c or seen_c.add(c.iri))]
         types = {c.schema_type for c in rec.classifications + rec.genres if c.schema_type and c.schema_type != "VisualArtwork"}
-        rec.schema_types = sorted(types) or ["VisualArtwork"]
+        # Painting, Sculpture… are not VisualArtwork subclasses in schema.org, whose artMedium, height…
+        # have VisualArtwork as their domain: keep both
+        rec.schema_types = ["VisualArtwork", *sorted(types)]
 
         # authors
         for i, a in enumerate(root.nodes("fieldOeuvreAuteurs"), 1):
