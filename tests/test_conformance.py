@@ -168,27 +168,11 @@ _SCHEMA_LITERAL_TYPES = {f"<{SCHEMA}{t}>" for t in ("Text", "URL", "Date", "Date
                                                      "Float", "Boolean", "Time", "DataType")}
 
 
-# Known, reported: a museum object typed only schema:Painting / Sculpture / Photograph… (not
-# VisualArtwork subclasses in schema.org) still carries VisualArtwork properties. The fix (keep
-# VisualArtwork beside the specific type) changes output other tests pin; left to the lead.
-_VISUAL_ARTWORK_PROPS = {f"<{SCHEMA}{p}>" for p in ("artMedium", "artform", "artworkSurface", "height", "width", "depth")}
-
-
-def _known(problem: tuple) -> bool:
-    return problem[0] == "domain" and problem[1] in _VISUAL_ARTWORK_PROPS
-
-
 @pytest.mark.parametrize("source", ["parismusees", "gallica"])
 def test_domains_and_ranges(source: str) -> None:
     _need(source)
-    problems = {p for p in _domain_range_problems(source) if not _known(p)}
+    problems = _domain_range_problems(source)
     assert not problems, sorted(problems)
-
-
-@pytest.mark.xfail(reason="schema:Painting/Sculpture records lack schema:VisualArtwork, the domain of artMedium/"
-                          "height/width/depth (reported; profile fix pending)", strict=False)
-def test_visual_artwork_properties_on_visual_artworks() -> None:
-    assert not {p for p in _domain_range_problems("parismusees") if _known(p)}
 
 
 def _domain_range_problems(source: str) -> set[tuple]:
@@ -204,7 +188,7 @@ def _domain_range_problems(source: str) -> set[tuple]:
             if voc is None or p == TYPE:
                 continue
             ns = SCHEMA if p.startswith(f"<{SCHEMA}") else None
-            same_ns = lambda cs, ns=ns: {c for c in cs if (c.startswith(f"<{SCHEMA}") == bool(ns))}  # noqa: E731
+            same_ns = lambda cs, ns=ns: {c for c in cs if (c.startswith(f"<{SCHEMA}") == bool(ns))}
             dom = voc["dom"].get(p)
             s_types = same_ns(types.get(s, set()))
             if ns and f"<{SCHEMA}Role>" in s_types | same_ns(types.get(o, set())):

@@ -373,6 +373,7 @@ class Shape:
     constraints: list[tuple[str, Any]] = field(default_factory=list)
     record_root: bool = False
     compiled: list[tuple[Any, str, Any]] = field(default_factory=list)
+    needs_values: bool = True      # some constraint can fail when the path has no values
 
     @property
     def has_targets(self) -> bool:
@@ -434,6 +435,9 @@ class CompiledShapes:
             self.shapes[s] = self._compile(s)
         for shape in self.shapes.values():
             shape.compiled = [(_DISPATCH[comp], comp, param) for comp, param in shape.constraints]
+            shape.needs_values = any(
+                comp in ("hasValue", "equals", "closed") or (comp == "minCount" and param > 0)
+                or (comp == "qualifiedMinCount" and param[1] > 0) for comp, param in shape.constraints)
         self.targeted = [sh_ for sh_ in self.shapes.values() if sh_.has_targets and not sh_.deactivated]
         # implicit class targets: a shape that is also an rdfs:Class
         for s, shape in self.shapes.items():
@@ -586,9 +590,10 @@ class CompiledShapes:
         """Validate one record's triples; results deduplicated, in a stable order."""
         data = _Data(triples, self)
         seen: dict[tuple, Result] = {}
+        ev = _Eval(self, data)
         for shape in self.targeted:
             for f in data.focus_nodes(shape):
-                for r in _Eval(self, data).shape(shape, f):
+                for r in ev.shape(shape, f):
                     seen.setdefault((r.focus, r.path, r.component, r.shape, r.value), r)
         return list(seen.values())
 
@@ -598,33 +603,38 @@ class _Data:
 
     def __init__(self, triples: Iterable[Triple], shapes: CompiledShapes):
         out: dict[str, dict[str, list[str]]] = {}
-        by_type: dict[str, list[str]] = {}
-        subj_of: dict[str, list[str]] = {}
-        obj_of: dict[str, list[str]] = {}
-        tps, tpo = shapes.target_preds_s, shapes.target_preds_o
-        subclass: dict[str, list[str]] | None = None
-        for s, p, o in triples:
+        for s, p, o in dict.fromkeys(triples):  # RDF graphs are sets
             d = out.get(s)
             if d is None:
-                d = out[s] = {}
+                out[s] = {p: [o]}
+                continue
             lst = d.get(p)
             if lst is None:
                 d[p] = [o]
-            elif o in lst:
-                continue
             else:
                 lst.append(o)
-            if p == TYPE:
-                by_type.setdefault(o, []).append(s)
-            elif p == SUBCLASS:
-                if subclass is None:
-                    subclass = {}
-                subclass.setdefault(s, []).append(o)
-            if p in tps:
-                subj_of.setdefault(p, []).append(s)
-            if p in tpo:
-                obj_of.setdefault(p, []).append(o)
-        self.out, self.by_type, self.subj_of, self.obj_of = out, by_type, subj_of, obj_of
+        by_type: dict[str, list[str]] = {}
+        subclass: dict[str, list[str]] | None = None
+        for s, po in out.items():
+            types = po.get(TYPE)
+            if types:
+                for t in types:
+                    lst = by_type.get(t)
+                    if lst is None:
+                        by_type[t] = [s]
+                    else:
+                        lst.append(s)
+            if SUBCLASS in po:
+                subclass = subclass or {}
+                subclass[s] = list(po[SUBCLASS])
+        tps = shapes.target_preds_s
+        subj_of: dict[str, list[str]] = {p: [] for p in tps}
+        for s, po in out.items():
+            for p in tps.intersection(po):
+                subj_of[p].append(s)
+        self.subj_of = subj_of
+        self.obj_of = {p: [o for po in out.values() for o in po.get(p, ())] for p in shapes.target_preds_o}
+        self.out, self.by_type = out, by_type
         self.subclass = subclass
         self.inv: dict[str, dict[str, list[str]]] | None = None
         self._shapes = shapes
@@ -748,6 +758,8 @@ class _Eval:
             path = path_.pred
             po = self.data.out.get(f)
             values = (po.get(path) or []) if po else []  # type: ignore[arg-type]
+            if not values and not shape.needs_values:
+                return []
         else:
             values = self.data.values(f, path_)
             path = path_.render()
@@ -896,10 +908,16 @@ def _check_node(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: st
             out.append(self._res(shape, comp, f, path, v, f"value does not conform to {param}"))
 
 def _check_property(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
-    self = ev
-    pshape = self.cs.shapes[param]
+    pshape = ev.cs.shapes[param]
+    pred = pshape.path.pred if (pshape.path is not None and pshape.path.kind == "pred"
+                                and not pshape.needs_values and not pshape.deactivated) else None
+    data_out = ev.data.out
     for v in values:
-        out.extend(self.shape(pshape, v))
+        if pred is not None:
+            po = data_out.get(v)
+            if not po or pred not in po:
+                continue  # nothing to check: no values and no constraint that needs one
+        out.extend(ev.shape(pshape, v))
 
 def _check_qualifiedMinCount(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
     self = ev
