@@ -65,8 +65,6 @@ def test_parismusees_samples_conform() -> None:
     assert not bad, bad
 
 
-@pytest.mark.xfail(reason="Gallica source in progress: periodical date records (…/date) carry no ARK "
-                          "PropertyValue and no language-tagged / P72 title (reported to the lead)", strict=False)
 def test_gallica_samples_conform() -> None:
     _need("gallica")
     shapes = V.load()
