@@ -164,7 +164,7 @@ def validate(files: tuple[str, ...], shapes_dir: str | None, report_path: str | 
             if path != "-" and not Path(path).exists():
                 raise InputError(f"{path}: no such file")
             for record, triples in read_records(path, shapes.root_classes):
-                report.add(record, shapes.validate(dict.fromkeys(triples)))
+                report.add(record, shapes.validate(list(dict.fromkeys(triples)), unique=True))
     except ArkgraphError as exc:
         err = click.ClickException(str(exc))
         err.exit_code = exc.exit_code

@@ -434,10 +434,20 @@ class CompiledShapes:
         for s in shape_nodes:
             self.shapes[s] = self._compile(s)
         for shape in self.shapes.values():
-            shape.compiled = [(_DISPATCH[comp], comp, param) for comp, param in shape.constraints]
             shape.needs_values = any(
                 comp in ("hasValue", "equals", "closed") or (comp == "minCount" and param > 0)
                 or (comp == "qualifiedMinCount" and param[1] > 0) for comp, param in shape.constraints)
+        for shape in self.shapes.values():
+            compiled: list[tuple[Any, str, Any]] = []
+            for comp, param in shape.constraints:
+                if comp == "property":
+                    ps = self.shapes[param]
+                    pred = ps.path.pred if (ps.path is not None and ps.path.kind == "pred" and not ps.needs_values
+                                            and not ps.deactivated) else None
+                    compiled.append((None, comp, (ps, pred)))
+                else:
+                    compiled.append((_DISPATCH[comp], comp, param))
+            shape.compiled = compiled
         self.targeted = [sh_ for sh_ in self.shapes.values() if sh_.has_targets and not sh_.deactivated]
         # implicit class targets: a shape that is also an rdfs:Class
         for s, shape in self.shapes.items():
@@ -586,9 +596,11 @@ class CompiledShapes:
         return term
 
     # -- validation --------------------------------------------------------------------------
-    def validate(self, triples: Iterable[Triple]) -> list[Result]:
-        """Validate one record's triples; results deduplicated, in a stable order."""
-        data = _Data(triples, self)
+    def validate(self, triples: Iterable[Triple], unique: bool = False) -> list[Result]:
+        """Validate one record's triples; results deduplicated, in a stable order.
+
+        ``unique=True`` promises the triples hold no duplicates (as ``serialize.unique`` gives)."""
+        data = _Data(triples, self, unique)
         seen: dict[tuple, Result] = {}
         ev = _Eval(self, data)
         for shape in self.targeted:
@@ -601,9 +613,9 @@ class CompiledShapes:
 class _Data:
     __slots__ = ("_shapes", "by_type", "inv", "obj_of", "out", "subclass", "subj_of")
 
-    def __init__(self, triples: Iterable[Triple], shapes: CompiledShapes):
+    def __init__(self, triples: Iterable[Triple], shapes: CompiledShapes, unique: bool = False):
         out: dict[str, dict[str, list[str]]] = {}
-        for s, p, o in dict.fromkeys(triples):  # RDF graphs are sets
+        for s, p, o in (triples if unique else dict.fromkeys(triples)):  # RDF graphs are sets
             d = out.get(s)
             if d is None:
                 out[s] = {p: [o]}
@@ -633,7 +645,12 @@ class _Data:
             for p in tps.intersection(po):
                 subj_of[p].append(s)
         self.subj_of = subj_of
-        self.obj_of = {p: [o for po in out.values() for o in po.get(p, ())] for p in shapes.target_preds_o}
+        tpo = shapes.target_preds_o
+        obj_of: dict[str, list[str]] = {p: [] for p in tpo}
+        for po in out.values():
+            for p in tpo.intersection(po):
+                obj_of[p].extend(po[p])
+        self.obj_of = obj_of
         self.out, self.by_type = out, by_type
         self.subclass = subclass
         self.inv: dict[str, dict[str, list[str]]] | None = None
@@ -764,8 +781,18 @@ class _Eval:
             values = self.data.values(f, path_)
             path = path_.render()
         results: list[Result] = []
+        data_out = self.data.out
         for check, comp, param in shape.compiled:
-            check(self, shape, comp, param, f, path, values, results)
+            if check is None:  # sh:property, inlined: skip nested shapes with nothing to check
+                pshape, pred = param
+                for v in values:
+                    if pred is not None:
+                        po = data_out.get(v)
+                        if not po or pred not in po:
+                            continue
+                    results.extend(self.shape(pshape, v))
+            else:
+                check(self, shape, comp, param, f, path, values, results)
             if first and results:
                 return results
         return results
@@ -907,18 +934,6 @@ def _check_node(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: st
         if not self.conforms(param, v):
             out.append(self._res(shape, comp, f, path, v, f"value does not conform to {param}"))
 
-def _check_property(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
-    pshape = ev.cs.shapes[param]
-    pred = pshape.path.pred if (pshape.path is not None and pshape.path.kind == "pred"
-                                and not pshape.needs_values and not pshape.deactivated) else None
-    data_out = ev.data.out
-    for v in values:
-        if pred is not None:
-            po = data_out.get(v)
-            if not po or pred not in po:
-                continue  # nothing to check: no values and no constraint that needs one
-        out.extend(ev.shape(pshape, v))
-
 def _check_qualifiedMinCount(ev: _Eval, shape: Shape, comp: str, param: Any, f: str, path: str | None, values: list[str], out: list[Result]) -> None:
     self = ev
     qshape, n, disjoint = param
@@ -977,7 +992,6 @@ _DISPATCH: dict[str, Any] = {
     'or': _check_and,
     'xone': _check_and,
     "node": _check_node,
-    "property": _check_property,
     'qualifiedMinCount': _check_qualifiedMinCount,
     'qualifiedMaxCount': _check_qualifiedMinCount,
     "closed": _check_closed,
@@ -1269,7 +1283,7 @@ class RecordValidator:
         self.report = Report(keep_all=keep_all, shapes=self.shapes)
 
     def __call__(self, record_iri: str, triples: Sequence[Triple]) -> str | None:
-        results = self.shapes.validate(triples)
+        results = self.shapes.validate(triples, unique=True)
         self.report.add(record_iri, results)
         if self.on_invalid == "keep" or not any(r.severity == "Violation" for r in results):
             return None
