@@ -348,3 +348,35 @@ def test_clean_records_have_no_violations(corpus) -> None:
     for name, graph, ts in corpus:
         if name == "clean":
             assert V.violations(shapes.validate(ts)) == [], graph
+
+
+def test_same_results_as_pyshacl_on_gallica_records() -> None:
+    """Gallica's document records (books, maps, periodicals), clean and with a few generic faults."""
+    from validate_helpers import HAS_GALLICA, gallica_record_files
+    if not HAS_GALLICA:
+        pytest.skip("arkgraph.sources.gallica does not exist yet")
+    records = convert(gallica_record_files(), source="gallica")[:15]
+    assert records
+    corpus = [(iri, ts) for iri, ts in records]
+    for name, fault in (("iri", f_main_iri), ("type", f_extra_type), ("ark", f_no_ark_pv), ("lang", f_no_primary_name_language)):
+        iri, ts = records[len(corpus) % len(records)]
+        try:
+            corpus.append((iri + "#" + name, fault(ts, f"<{iri}>")))
+        except (LookupError, IndexError, AssertionError, StopIteration):
+            pass
+    shapes = V.load()
+    sg = rdflib.Graph().parse(data=V.shapes_turtle(), format="nt")
+    SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    for g, ts in corpus:
+        mine = {(r.focus, r.path, r.component, r.severity) for r in shapes.validate(ts)}
+        data = rdflib.Graph().parse(data="".join(f"{s} {p} {o} .\n" for s, p, o in ts), format="nt")
+        _, report, _ = pyshacl.validate(data, shacl_graph=sg)
+        top = next(report.subjects(rdflib.RDF.type, SH.ValidationReport))
+        theirs = set()
+        for r in report.objects(top, SH.result):
+            path = report.value(r, SH.resultPath)
+            theirs.add((report.value(r, SH.focusNode).n3(), path.n3() if isinstance(path, rdflib.URIRef) else None,
+                        str(report.value(r, SH.sourceConstraintComponent)).split("#")[1],
+                        str(report.value(r, SH.resultSeverity)).split("#")[1]))
+        mine = {(f, p if p is None or p.startswith("<") else None, c, s) for f, p, c, s in mine}
+        assert mine == theirs, (g, sorted(mine ^ theirs)[:6])
