@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from .model import TimeSpan
 
@@ -17,13 +18,18 @@ def begin(year: int, month: int | None = None, day: int | None = None) -> str:
     return f"{_y(year)}-{month or 1:02d}-{day or 1:02d}T00:00:00Z"
 
 
+@lru_cache(maxsize=4096)
+def _month_days(year: int, month: int) -> int:
+    # calendar has no year 0 or negatives; February length is all that varies
+    return calendar.monthrange(year if year > 0 else 4, month)[1]
+
+
 def end(year: int, month: int | None = None, day: int | None = None) -> str:
     m = month or 12
     if day:
         d = day
     else:
-        # calendar has no year 0 or negatives; February length is all that varies
-        d = calendar.monthrange(year if year > 0 else 4, m)[1]
+        d = _month_days(year, m)
     return f"{_y(year)}-{m:02d}-{d:02d}T23:59:59Z"
 
 

@@ -35,9 +35,16 @@ def _text(v: Any) -> str | None:
         v = v.get("value") if v.get("value") not in (None, "") else v.get("processed")
     if v is None:
         return None
-    s = html.unescape(re.sub(r"<[^>]+>", " ", str(v)))
-    s = re.sub(r"\s+", " ", s).strip()
-    return s or None
+    s = v if type(v) is str else str(v)
+    if "<" in s or "&" in s:
+        s = html.unescape(_TAG.sub(" ", s))
+    if "  " in s or "\n" in s or "\t" in s or "\r" in s or "\xa0" in s:
+        s = _SPACES.sub(" ", s)
+    return s.strip() or None
+
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"\s+")
 
 
 def _int(v: Any) -> int | None:
@@ -82,6 +89,7 @@ class Mapper:
         ignored = tables.tables.get("parismusees-ignored", {})
         self.ignore_patterns = [(row["path"], row["reason"]) for row in ignored.values()]
         self._iris: dict[tuple[str, str | int], str] = {}
+        self._agents: dict[tuple[str, str], tuple[Agent | None, frozenset[str]]] = {}
         self._ignored_paths: dict[str, bool] = {}
 
     # -- IRIs -------------------------------------------------------------------------
@@ -98,6 +106,25 @@ class Mapper:
         return Place(self._iri("pmz", label.casefold()), label)
 
     def agent(self, n: Node, record_iri: str, idx: int) -> Agent | None:
+        """A person or group term → Agent. The same term recurs across works: memoized on its content."""
+        key = (n.path, repr(n.data))
+        hit = self._agents.get(key)
+        if hit is not None:
+            agent, used = hit
+            n.used.update(used)
+            if agent is not None and "unknown" in agent.flags:  # scoped to its work: not shareable
+                return Agent(self._iri("pmg", f"{record_iri}\x1f{idx}\x1f{agent.name}"), agent.name,
+                             kind="Group", flags=agent.flags)
+            return agent
+        probe = Node(n.data, n.path, set())
+        agent = self._agent(probe, record_iri, idx)
+        n.used.update(probe.used)
+        if len(self._agents) > 100_000:
+            self._agents.clear()
+        self._agents[key] = (agent, frozenset(probe.used))
+        return agent
+
+    def _agent(self, n: Node, record_iri: str, idx: int) -> Agent | None:
         name = n.label()
         tid = n.get("tid") or n.get("entityId")
         if not name and not tid:
@@ -333,8 +360,11 @@ class Mapper:
         return self._coverage(rec, leaf_paths, root.used)
 
     def _coverage(self, rec: Record, leaf_paths: list[str], used: set[str]) -> Mapped:
+        counts: dict[str, int] = {}
+        for path in leaf_paths:
+            counts[path] = counts.get(path, 0) + 1
         out = Mapped(rec, unhandled=Counter(), ignored=Counter())
-        for path, n in Counter(leaf_paths).items():
+        for path, n in counts.items():
             if path in used:
                 out.mapped += n
                 continue

@@ -36,12 +36,12 @@ def normalize_with_leaves(v: Any) -> tuple[Any, list[str]]:
 
 
 def _norm(v: Any, path: str, acc: list[str]) -> Any:
+    # hot path (every source value passes here): scalars are handled inline, not by recursion
     if type(v) is dict:
         if len(v) == 1 and "entity" in v:
             return _norm(v["entity"], path, acc)
         if "entities" in v and len(v) <= 2 and set(v) <= {"entities", "count"}:
-            p = path + "[]"
-            return [x for x in (_norm(e, p, acc) for e in (v["entities"] or [])) if x is not None]
+            return _norm_list(v["entities"] or [], path + "[]", acc)
         out: dict[str, Any] = {}
         prefix = path + "." if path else ""
         for k, x in v.items():
@@ -49,14 +49,36 @@ def _norm(v: Any, path: str, acc: list[str]) -> Any:
                 k = "field" + k[10:]
             elif k == "entityLabel" and "name" not in v:
                 k = "name"
-            out[k] = _norm(x, prefix + k, acc)
+            t = type(x)
+            if t is dict:
+                out[k] = _norm(x, prefix + k, acc)
+            elif t is list:
+                out[k] = _norm_list(x, prefix + k + "[]", acc)
+            else:
+                out[k] = x
+                if x is not None and x != "":
+                    acc.append(prefix + k)
         return out
     if type(v) is list:
-        p = path + "[]"
-        return [x for x in (_norm(e, p, acc) for e in v) if x is not None]
+        return _norm_list(v, path + "[]", acc)
     if v is not None and v != "":
         acc.append(path)
     return v
+
+
+def _norm_list(items: list[Any], path: str, acc: list[str]) -> list[Any]:
+    out = []
+    for e in items:
+        t = type(e)
+        if t is dict or t is list:
+            e = _norm(e, path, acc)
+            if e is not None:
+                out.append(e)
+        elif e is not None:
+            out.append(e)
+            if e != "":
+                acc.append(path)
+    return out
 
 
 def leaves(v: Any, path: str = "") -> Iterator[tuple[str, Any]]:
