@@ -374,6 +374,7 @@ class Shape:
     record_root: bool = False
     compiled: list[tuple[Any, str, Any]] = field(default_factory=list)
     needs_values: bool = True      # some constraint can fail when the path has no values
+    fast: Any = None               # (data, node) -> bool for one-constraint node shapes ([sh:class X] …)
 
     @property
     def has_targets(self) -> bool:
@@ -448,6 +449,8 @@ class CompiledShapes:
                 else:
                     compiled.append((_DISPATCH[comp], comp, param))
             shape.compiled = compiled
+            if shape.path is None and len(shape.constraints) == 1 and not shape.deactivated:
+                shape.fast = _fast_test(*shape.constraints[0])
         self.targeted = [sh_ for sh_ in self.shapes.values() if sh_.has_targets and not sh_.deactivated]
         # implicit class targets: a shape that is also an rdfs:Class
         for s, shape in self.shapes.items():
@@ -761,6 +764,9 @@ class _Eval:
         shape = self.cs.shapes[shape_iri]
         if shape.deactivated:
             return True
+        fast = shape.fast
+        if fast is not None:
+            return fast(self.data, node)
         return not self.shape(shape, node, first=True)
 
     def shape(self, shape: Shape, f: str, first: bool = False) -> list[Result]:
@@ -998,6 +1004,22 @@ _DISPATCH: dict[str, Any] = {
     "hasValue": _check_hasValue,
     "in": _check_in,
 }
+
+
+def _fast_test(comp: str, param: Any) -> Any:
+    """A direct boolean test for a node shape holding one value-level constraint, or None."""
+    if comp == "class":
+        return lambda d, v: not is_literal(v) and d.instance_of(v, param)
+    if comp == "datatype":
+        return lambda d, v: _datatype_ok(v, param)
+    if comp == "in":
+        return lambda d, v: v in param or _in_norm(v) in param
+    if comp == "nodeKind":
+        def kind(d: _Data, v: str) -> bool:
+            k = "IRI" if is_iri(v) else "Literal" if is_literal(v) else "BlankNode"
+            return k in param
+        return kind
+    return None
 
 
 def _in_norm(v: str) -> str:
