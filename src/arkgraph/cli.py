@@ -194,10 +194,7 @@ class _Tee:
             click.echo(f"rejected: {line.strip()}", err=True)
 
 
-def _register() -> None:
-    """Commands from the other modules; each is optional so a partial install still runs."""
-
-
+# The other commands live in their own modules; cli.py only registers them.
 from .cli_harvest import harvest  # noqa: E402
 main.add_command(harvest)
 from .cli_validate import validate  # noqa: E402

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import IO, Any, Callable, Iterator, Protocol
 
 from . import mappings, serialize, sources
-from .errors import ArkgraphError, InputError, RecordError, UsageError
+from .errors import RecordError, UsageError
 from .mappings import Tables
 from .profiles import linkedart, schemaorg
 from .sources.common import Mapped, RawRecord, Reject, open_binary, walk_inputs
@@ -102,7 +102,6 @@ def _size(paths: Any) -> int:
 
 
 def _reason(path: str, reasons: dict[str, str]) -> str:
-    import fnmatch
     for pattern, reason in reasons.items():
         if fnmatch.fnmatchcase(path, pattern):
             return reason

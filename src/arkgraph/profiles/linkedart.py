@@ -8,10 +8,9 @@ places, groups, concepts, the shown VisualItem) is a reference to a resource of 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterator
 
 from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
-from ..terms import AAT, CRM, DC, DCTERMS, DIG, LA, RDFS, A, I, L, LABEL, Triple, dbl, dt
+from ..terms import AAT, CRM, DC, DCTERMS, DIG, LA, A, I, L, LABEL, Triple, dbl, dt
 
 C = {k: I(CRM + k) for k in (
     "E22_Human-Made_Object E33_E41_Linguistic_Appellation E42_Identifier E55_Type E57_Material E58_Measurement_Unit "

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterator
 
 from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
-from ..terms import A, SCHEMA, XSD, I, L, T, Triple, dbl, safe_iri
+from ..terms import A, SCHEMA, XSD, I, L, T, Triple, dbl
 
 S = {k: I(SCHEMA + k) for k in (
     "name alternateName alternativeHeadline identifier PropertyValue propertyID value url sameAs creator contributor Role "

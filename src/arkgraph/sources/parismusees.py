@@ -375,7 +375,7 @@ class Mapper:
         return out
 
 
-from .parismusees_reader import read  # noqa: E402  (the reader, re-exported for the source registry)
+from .parismusees_reader import read  # noqa: E402,F401  (the reader, re-exported for the source registry)
 
 
 def sniff(head: bytes) -> bool:
