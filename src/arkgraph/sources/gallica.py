@@ -10,7 +10,6 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import replace
-from functools import lru_cache
 from typing import Any
 
 from .. import ark as arks
@@ -46,10 +45,12 @@ def is_enrichment(head: bytes) -> bool:
 
 
 class Mapper:
-    """Maps one Gallica record. Caches parsed agents and places per run (same strings recur)."""
+    """Maps one Gallica record. Memoizes what recurs across records (agents, places, concepts, languages,
+    rights, subjects): every cache is a pure function of its key, bounded, and dropped when full."""
 
     def __init__(self, tables: Tables):
         self.t = tables
+        self.base = tables.base
         ignored = tables.tables.get("gallica-ignored", {})
         self.ignore_patterns = [row["path"] for row in ignored.values()]
         self.known_roles = frozenset(tables.tables.get("roles", {}).keys())
@@ -59,6 +60,19 @@ class Mapper:
         self._ignore_cache: dict[str, bool] = {}
         self._iris: dict[str, str] = {}
         self._orgs: dict[str, Agent] = {}
+        # extra tag → (path, 0 mapped | 1 ignored | 2 unhandled)
+        self._extra_kinds: dict[str, tuple[str, int]] = {}
+        self._roles: dict[str | None, Concept] = {}
+        self._subjects: dict[str, Concept] = {}
+        self._set_concepts: dict[str, Concept] = {}
+        self._langs: dict[str, Concept] = {}
+        self._rights: dict[tuple[str, ...], tuple[tuple[Concept, ...], tuple[Statement, ...]]] = {}
+        self._deweys: dict[str, Concept | None] = {}
+        self._parents: dict[str, str | None] = {}
+        self._sources: dict[str, tuple[Agent, Agent | None, str | None]] = {}
+        self._caches: tuple[dict[Any, Any], ...] = (
+            self._iris, self._agents, self._orgs, self._places, self._concepts, self._roles, self._subjects,
+            self._set_concepts, self._langs, self._rights, self._deweys, self._parents, self._sources)
         self.n2t_same = tables.base.rstrip("/") != N2T.rstrip("/")
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -115,11 +129,15 @@ class Mapper:
         return hit
 
     def role(self, label: str | None) -> Concept:
-        if not label:
-            return Concept(RELATOR + "ctb", "Contributeur (rôle non précisé)", code="ctb", table="roles")
-        c = self.concept("roles", label)
-        if c.local:  # unknown role: a generic contributor that keeps its label and is reported
-            return Concept(RELATOR + "ctb", label, local=True, code="ctb", table="roles")
+        c = self._roles.get(label)
+        if c is None:
+            if not label:
+                c = Concept(RELATOR + "ctb", "Contributeur (rôle non précisé)", code="ctb", table="roles")
+            else:
+                c = self.concept("roles", label)
+                if c.local:  # unknown role: a generic contributor that keeps its label and is reported
+                    c = Concept(RELATOR + "ctb", label, local=True, code="ctb", table="roles")
+            _put(self._roles, label, c)
         return c
 
     def _ignored(self, path: str) -> bool:
@@ -129,89 +147,178 @@ class Mapper:
             self._ignore_cache[path] = hit
         return hit
 
+    def _extra_kind(self, tag: str) -> tuple[str, int]:
+        hit = self._extra_kinds.get(tag)
+        if hit is None:
+            path = f"extra.{tag}"
+            hit = (path, 0 if tag in _MAPPED_EXTRAS else 1 if self._ignored(path) else 2)
+            _put(self._extra_kinds, tag, hit)
+        return hit
+
+    def set_concept(self, text: str) -> Concept:
+        """A Gallica 'ensemble documentaire' (setSpec corpus, dc:description) as a classification."""
+        c = self._set_concepts.get(text)
+        if c is None:
+            c = _put(self._set_concepts, text, Concept(self.local("gallica_sets", text),
+                                                       f"Ensemble documentaire Gallica {text}", table="gallica_sets"))
+        return c
+
+    def subject(self, text: str) -> Concept:
+        c = self._subjects.get(text)
+        if c is None:
+            c = _put(self._subjects, text, Concept(self.local("subjects", text), text, table="subjects"))
+        return c
+
+    def language(self, text: str) -> Concept:
+        c = self._langs.get(text)
+        if c is None:
+            c = self.concept("languages", text)
+            row = self.t.row("languages", text)
+            if row and row.get("name"):  # one label per language IRI, whatever the source wrote
+                c = replace(c, label=row["name"])
+            _put(self._langs, text, c)
+        return c
+
+    def rights(self, values: tuple[str, ...]) -> tuple[tuple[Concept, ...], tuple[Statement, ...]]:
+        """One rights concept for the record; the other values (other rights IRIs) as statements."""
+        hit = self._rights.get(values)
+        if hit is None:
+            groups: dict[str, list[Concept]] = {}
+            for v in values:
+                c = self.concept("rights", v)
+                groups.setdefault(c.iri, []).append(c)
+            concepts: list[Concept] = []
+            statements: list[Statement] = []
+            for i, (r_iri, cs) in enumerate(groups.items()):
+                label = " / ".join(_distinct(c.label for c in cs))
+                if i == 0:
+                    concepts.append(Concept(r_iri, label, local=cs[0].local, table="rights"))
+                else:
+                    statements.append(Statement("rights", label, None))
+            hit = _put(self._rights, values, (tuple(concepts), tuple(statements)))
+        return hit
+
+    def dewey(self, d: str) -> Concept | None:
+        if d in self._deweys:
+            return self._deweys[d]
+        c = Concept(f"http://dewey.info/class/{d}/", f"Dewey {d}", table="dewey") if _DEWEY.fullmatch(d) else None
+        return _put(self._deweys, d, c)
+
+    def periodical(self, url: str | None) -> str | None:
+        """The parent periodical ARK named by a relation URL (…/cb…/date)."""
+        if url in self._parents:
+            return self._parents[url]
+        return _put(self._parents, url, dc.gallica_ark(url))
+
+    def holding(self, text: str) -> tuple[Agent, Agent | None, str | None]:
+        """dc:source → (keeper, owner, shelfmark)."""
+        hit = self._sources.get(text)
+        if hit is None:
+            inst, dept, cote = dc.parse_source(text)
+            inst_agent = self.org(inst)
+            if dept:
+                hit = (self.org(f"{inst}, département {dept}"), inst_agent, cote)
+            else:
+                hit = (inst_agent, inst_agent if inst == dc.BNF else None, cote)
+            _put(self._sources, text, hit)
+        return hit
+
     # -- the record -------------------------------------------------------------------------------
     def map(self, raw: RawRecord, context: dict[str, Any] | None = None) -> Mapped:
         if len(self._iris) > 100_000 or len(self._agents) > 100_000:  # keep memory flat on endless input
-            for cache in (self._iris, self._agents, self._orgs, self._places, self._concepts):
+            for cache in self._caches:
                 cache.clear()
         p = raw.payload
         header = p["header"]
-        fields: dict[str, list[tuple[str, str | None]]] = {}
+        # element name → cleaned non-empty values, in document order (xml:lang is not used by the mapping)
+        fields: dict[str, list[str]] = {}
         leaves = 0
-        for tag, text, lang in p["dc"]:
+        for tag, text, _lang in p["dc"]:
             t = dc_clean(text)
             if t:
-                fields.setdefault(tag, []).append((t, lang))
+                vs = fields.get(tag)
+                if vs is None:
+                    fields[tag] = [t]
+                else:
+                    vs.append(t)
                 leaves += 1
         extras: dict[str, str] = {}
         out_unhandled: list[str] = []
         out_ignored: list[str] = []
         for tag, text, _attrs in p["extra"]:
-            t = dc_clean(text)
-            if not t:
+            if not text or text.isspace():  # dc_clean(text) would be None
                 continue
-            path = f"extra.{tag}"
-            if tag in _MAPPED_EXTRAS:
-                extras.setdefault(tag, t)
+            path, how = self._extra_kind(tag)
+            if how == 0:
+                if tag not in extras:
+                    extras[tag] = dc_clean(text)  # type: ignore[assignment]
                 leaves += 1
-            elif self._ignored(path):
+            elif how == 1:
                 out_ignored.append(path)
             else:
                 out_unhandled.append(path)
-        if header.get("datestamp"):
+        datestamp = header.get("datestamp")
+        if datestamp:
             out_ignored.append("header.datestamp")
+        set_specs = header.get("setSpec") or ()
+        base = self.base
 
         ark_text = p.get("id")
-        titles = _distinct(v for v, _ in fields.get("title", []))
+        titles = _distinct(fields.get("title", ()))
         if header.get("status") == "deleted":
             if not ark_text:
                 raise RecordError("OAI-PMH deletion without an ARK identifier", record_id=header.get("identifier"))
             a = arks.parse(ark_text)
             rec = Record(iri=a.iri(self.t.base), ark=str(a), source=SOURCE, local_id=dc.ark_name(str(a)),
-                         kind="document", minted=False, deleted=True, modified=header.get("datestamp"))
+                         kind="document", minted=False, deleted=True, modified=datestamp)
             return Mapped(rec, mapped=1)
 
+        no = ()
         if ark_text:
-            a = _ark(ark_text)
-            rec = Record(iri=a.iri(self.t.base), ark=str(a), source=SOURCE, local_id=dc.ark_name(str(a)),
-                         kind="document", minted=False)
+            ark = str(_ark(ark_text))
+            name: str | None = dc.ark_name(ark)
+            rec = Record(iri=base + ark, ark=ark, source=SOURCE, local_id=name, kind="document",  # type: ignore[arg-type]
+                         minted=False)
+            minted = False
         else:
-            ids = [v for v, _ in fields.get("identifier", [])]
-            src = [v for v, _ in fields.get("source", [])]
+            ids = fields.get("identifier", no)
+            src = fields.get("source") or []
             key = ids[0] if ids else ("\x1f".join(titles[:1] + src[:1]) if titles else None)
             if not key:
                 raise RecordError("no ARK, no identifier and no title: nothing stable to key the record on",
                                   record_id=raw.record_id)
             a = arks.mint(self.t.naan, "g", key)
-            rec = Record(iri=a.iri(self.t.base), ark=str(a), source=SOURCE, local_id=ids[0] if ids else str(a),
+            ark = str(a)
+            name = None
+            rec = Record(iri=a.iri(base), ark=ark, source=SOURCE, local_id=ids[0] if ids else ark,
                          kind="document", minted=True)
             rec.flags.append("minted-identity: partner record without ARK")
+            minted = True
         iri = rec.iri
-        name = dc.ark_name(rec.ark) if not rec.minted else None
         is_title = bool(name and name.startswith("cb"))  # a periodical title (cb…/date), not a digitised item
-        rec.modified = header.get("datestamp")
+        rec.modified = datestamp
         if not titles:
-            raise RecordError("no dc:title", record_id=rec.ark)
-        for i, t in enumerate(titles):
-            rec.titles.append((t, None, "primary" if i == 0 else "alternate"))
+            raise RecordError("no dc:title", record_id=ark)
         title = titles[0]
 
         # identifiers
-        rec.identifiers.append(Identifier(rec.ark, "ark", "ARK" if not rec.minted else "ARK (minted by arkgraph)"))
+        identifiers = rec.identifiers
+        identifiers.append(Identifier(ark, "ark", "ARK" if not minted else "ARK (minted by arkgraph)"))
         if name:
             rec.page_url = GALLICA_ARK + name
-        for v, _ in fields.get("identifier", []):
-            if dc.gallica_ark(v) == (rec.ark if not rec.minted else None) and "gallica.bnf.fr" in v:
+        own = ark if not minted else None
+        for v in fields.get("identifier", no):
+            if "gallica.bnf.fr" in v and dc.gallica_ark(v) == own:
                 continue  # the record's own Gallica URL: page_url
-            rec.identifiers.append(_identifier(v))
-        if rec.minted and extras.get("link", "").startswith("http"):
+            identifiers.append(_identifier(v))
+        if minted and extras.get("link", "").startswith("http"):
             rec.page_url = safe_iri(extras["link"])
-        if not rec.minted and self.n2t_same:
-            rec.identifiers.append(Identifier(_ark(rec.ark).iri(N2T), "url", "n2t.net"))
+        if not minted and self.n2t_same:
+            identifiers.append(Identifier(N2T + ark, "url", "n2t.net"))
 
         # types: typedoc (API) wins, then the most specific dc:type
         typedocs = [extras["typedoc"]] if "typedoc" in extras else []
-        for spec in header.get("setSpec") or []:
+        for spec in set_specs:
             parts = spec.split(":")
             if len(parts) >= 3 and parts[1] == "typedoc":
                 typedocs.append(parts[-1])
@@ -223,40 +330,44 @@ class Mapper:
                 seen.add(c.iri)
                 td_concepts.append(c)
         rec.genres.extend(td_concepts)
-        best: tuple[int, str] | None = None
-        for v, _lang in fields.get("type", []):
+        best_prio = -1
+        best: str | None = None
+        for v in fields.get("type", no):
             c = self.concept("dc_types", v)
             if c.iri not in seen:
                 seen.add(c.iri)
                 rec.classifications.append(c)
             if c.schema_type:
                 prio = int(c.code or 0)
-                if best is None or prio > best[0]:
-                    best = (prio, c.schema_type)
-        stype = next((c.schema_type for c in td_concepts if c.schema_type), None) or (best[1] if best else None)
+                if best is None or prio > best_prio:
+                    best_prio, best = prio, c.schema_type
+        stype = next((c.schema_type for c in td_concepts if c.schema_type), None) or best
         rec.schema_types = [stype or "CreativeWork"]
-        self._sets(rec, header, extras, fields)
+        self._sets(rec, set_specs, extras)
 
         # contributors
+        contributions = rec.contributions
+        role = self.role
         for tag, creator in (("creator", True), ("contributor", False)):
-            for v, _ in fields.get(tag, []):
+            for v in fields.get(tag, no):
                 ag, roles = self.agent(v)
                 for r in roles or (None,):
-                    rec.contributions.append(Contribution(ag, self.role(r), creator=creator))
+                    contributions.append(Contribution(ag, role(r), creator=creator))
 
         # dates and publishers
+        statements = rec.statements
         ts: TimeSpan | None = None
-        for v, _ in fields.get("date", []):
+        for v in fields.get("date", no):
             parsed = dc.parse_date(v)
             if parsed is None:
                 rec.flags.append(f"unparsed-date: {v}")
-                rec.statements.append(Statement("note", v, None, label="Date"))
+                statements.append(Statement("note", v, None, label="Date"))
             elif ts is None:
                 ts = parsed
             else:
-                rec.statements.append(Statement("note", v, None, label="Date"))
+                statements.append(Statement("note", v, None, label="Date"))
         pubs = []
-        for v, _ in fields.get("publisher", []):
+        for v in fields.get("publisher", no):
             pname, pplace = dc.parse_publisher(v)
             pubs.append(Publication(self.org(pname) if pname else None, self.place(pplace) if pplace else None, ts, v))
         if not pubs and ts is not None:
@@ -266,85 +377,73 @@ class Mapper:
             rec.publications = pubs
 
         # aboutness and notes
-        for v, _ in fields.get("subject", []):
-            rec.subjects.append(Concept(self.local("subjects", v), v, table="subjects"))
-        for v, _ in fields.get("coverage", []):
-            rec.statements.append(Statement("note", v, None, label="Couverture"))
-        for v in _distinct(x for x, _ in fields.get("description", [])):
+        for v in fields.get("subject", no):
+            rec.subjects.append(self.subject(v))
+        for v in fields.get("coverage", no):
+            statements.append(Statement("note", v, None, label="Couverture"))
+        for v in _distinct(fields.get("description", no)):
             kind, label, text = dc.parse_description(v)
             if kind == "collection":
-                c = Concept(self.local("gallica_sets", text), f"Ensemble documentaire Gallica {text}",
-                            table="gallica_sets")
+                c = self.set_concept(text)
                 if c.iri not in seen:
                     seen.add(c.iri)
                     rec.genres.append(c)
             else:
-                rec.statements.append(Statement(kind, text, "fr", label=label))
-        for v in _distinct(x for x, _ in fields.get("format", [])):
+                statements.append(Statement(kind, text, "fr", label=label))
+        for v in _distinct(fields.get("format", no)):
             kind, value = dc.parse_format(v)
             if kind == "views":
                 # for issues this is the whole periodical's count (gallica-formats.md §3), so say so
-                rec.statements.append(Statement("pagination", f"Nombre total de vues : {value}", "fr",
-                                                label="Vues numérisées" if not is_title and "PublicationIssue" not in rec.schema_types
-                                                else "Vues numérisées (tout le périodique)"))
+                statements.append(Statement("pagination", f"Nombre total de vues : {value}", "fr",
+                                            label="Vues numérisées" if not is_title and "PublicationIssue" not in rec.schema_types
+                                            else "Vues numérisées (tout le périodique)"))
             elif kind == "mime":
-                rec.statements.append(Statement("note", str(value), None, label="Format numérique"))
+                statements.append(Statement("note", str(value), None, label="Format numérique"))
             else:
-                rec.statements.append(Statement("extent", str(value), "fr", label="Description matérielle"))
+                statements.append(Statement("extent", str(value), "fr", label="Description matérielle"))
 
         # languages
         lang_seen: set[str] = set()
-        for v, _ in fields.get("language", []):
-            c = self.concept("languages", v)
-            row = self.t.row("languages", v)
-            if row and row.get("name"):  # one label per language IRI, whatever the source wrote
-                c = replace(c, label=row["name"])
-            if (c.code or c.iri) not in lang_seen:  # "fre" + "français" are one language
-                lang_seen.add(c.code or c.iri)
-                rec.languages.append(c)
-        codes = {c.code for c in rec.languages if c.code}
+        languages = rec.languages
+        for v in fields.get("language", no):
+            c = self.language(v)
+            k = c.code or c.iri
+            if k not in lang_seen:  # "fre" + "français" are one language
+                lang_seen.add(k)
+                languages.append(c)
+        codes = {c.code for c in languages if c.code}
         # one language: the titles are in it; none or several: "und" (undetermined), never a guess
         lang = next(iter(codes)) if len(codes) == 1 else "und"
-        rec.titles = [(t, lang, k) for t, _, k in rec.titles]
+        rec.titles = [(t, lang, "primary" if i == 0 else "alternate") for i, t in enumerate(titles)]
 
         # rights: one rights concept for the record, other values as statements
-        groups: dict[str, list[Concept]] = {}
-        for v, _ in fields.get("rights", []):
-            c = self.concept("rights", v)
-            groups.setdefault(c.iri, []).append(c)
-        for i, (r_iri, cs) in enumerate(groups.items()):
-            label = " / ".join(_distinct(c.label for c in cs))
-            if i == 0:
-                rec.rights.append(Concept(r_iri, label, local=cs[0].local, table="rights"))
-            else:
-                rec.statements.append(Statement("rights", label, None))
+        rights = fields.get("rights")
+        if rights:
+            r_concepts, r_statements = self.rights(tuple(rights))
+            rec.rights.extend(r_concepts)
+            statements.extend(r_statements)
 
         # holding: institution, department, shelfmark
-        for v, _ in fields.get("source", [])[:1]:
-            inst, dept, cote = dc.parse_source(v)
-            inst_agent = self.org(inst)
-            if dept:
-                rec.keeper = self.org(f"{inst}, département {dept}")
-                rec.owner = inst_agent
-            else:
-                rec.keeper = inst_agent
-                if inst == dc.BNF:
-                    rec.owner = inst_agent
-            if cote:
-                rec.identifiers.append(Identifier(cote, "call", "Cote"))
-            rec.statements.append(Statement("credit", v, "fr", label="Source"))
-        for v, _ in fields.get("source", [])[1:]:
-            rec.statements.append(Statement("credit", v, "fr", label="Source"))
+        sources = fields.get("source", no)
+        for i, v in enumerate(sources):
+            if i == 0:
+                rec.keeper, owner, cote = self.holding(v)
+                if owner is not None:
+                    rec.owner = owner
+                if cote:
+                    identifiers.append(Identifier(cote, "call", "Cote"))
+            statements.append(Statement("credit", v, "fr", label="Source"))
 
         # relations
+        links = rec.links
         link_seen: set[tuple[str | None, str]] = set()
 
         def link(iri_: str | None, kind: str, label: str | None) -> None:
             if (iri_, kind) not in link_seen:
                 link_seen.add((iri_, kind))
-                rec.links.append(Link(iri_, kind, label))
+                links.append(Link(iri_, kind, label))
 
-        for v, _ in fields.get("relation", []):
+        for v in fields.get("relation", no):
             r = dc.parse_relation(v)
             if r.kind in ("catalogue", "ensemble") and r.catalogue_ark:
                 legacy = "ark:/12148/" + dc.ark_name(r.catalogue_ark)
@@ -353,65 +452,72 @@ class Mapper:
                     link(cat, "catalogue", r.label)
                     link(f"http://data.bnf.fr/{legacy}#about", "catalogue", "data.bnf.fr")
                     ident = Identifier(r.catalogue_ark, "system", "Notice du catalogue BnF")
-                    if ident not in rec.identifiers:
-                        rec.identifiers.append(ident)
+                    if ident not in identifiers:
+                        identifiers.append(ident)
                 elif (cat, "catalogue") not in link_seen:
                     link(cat, "collection", r.label)
             elif r.kind == "periodical":
-                parent = dc.gallica_ark(r.url)
-                if parent and parent != rec.ark:
-                    link(_ark(parent).iri(self.t.base), "part_of", "Périodique")
+                parent = self.periodical(r.url)
+                if parent and parent != ark:
+                    link(base + str(_ark(parent)), "part_of", "Périodique")
             elif r.kind == "reproduction":
                 target = dc.gallica_ark(r.url)
-                link(_ark(target).iri(self.t.base) if target else safe_iri(r.url or ""), "reproduction", r.label)
+                link(base + str(_ark(target)) if target else safe_iri(r.url or ""), "reproduction", r.label)
             elif r.url:
                 link(safe_iri(r.url), "related", r.label)
             else:
                 link(None, "related", r.label)
 
         # digital objects
+        digital = rec.digital
         if rec.page_url:
-            rec.digital.append(DigitalObject(f"{iri}/gallica", "webpage", access_point=rec.page_url, format="text/html",
-                                             label=f"« {title} » sur Gallica" if not rec.minted else title))
+            digital.append(DigitalObject(f"{iri}/gallica", "webpage", access_point=rec.page_url, format="text/html",
+                                         label=f"« {title} » sur Gallica" if not minted else title))
         thumb = _thumbnail(extras.get("thumbnail"), name, is_title)
         if thumb:
-            rec.digital.append(DigitalObject(f"{iri}/thumbnail", "thumbnail", access_point=thumb, format="image/jpeg",
-                                             label=f"Vignette de « {title} »"))
+            digital.append(DigitalObject(f"{iri}/thumbnail", "thumbnail", access_point=thumb, format="image/jpeg",
+                                         label=f"Vignette de « {title} »"))
         manifest = None
         if name and not is_title:
             manifest = DigitalObject(f"{iri}/manifest", "manifest", access_point=f"{IIIF}{name}/manifest.json",
-                                     format=f'application/ld+json;profile="{IIIF_PRESENTATION_2}"',
-                                     conforms_to="http://iiif.io/api/presentation/2/", label=f"Manifeste IIIF de « {title} »")
-        manifest = self._enrich(rec, (context or {}).get("enrichments", {}).get(rec.ark, ()), name, manifest, link)
+                                     format=_MANIFEST_FORMAT, conforms_to="http://iiif.io/api/presentation/2/",
+                                     label=f"Manifeste IIIF de « {title} »")
+        if context:
+            enrichments = context.get("enrichments")
+            if enrichments:
+                manifest = self._enrich(rec, enrichments.get(ark, ()), name, manifest, link)
         if manifest is not None:
-            rec.digital.append(manifest)
-        out = Mapped(rec, unhandled=out_unhandled, ignored=out_ignored, mapped=leaves + len(header.get("setSpec") or [])
-                     + (1 if header.get("identifier") else 0))
-        return out
+            digital.append(manifest)
+        return Mapped(rec, unhandled=out_unhandled, ignored=out_ignored,
+                      mapped=leaves + len(set_specs) + (1 if header.get("identifier") else 0))
 
-    def _sets(self, rec: Record, header: dict[str, Any], extras: dict[str, str], fields: dict[str, Any]) -> None:
+    def _sets(self, rec: Record, set_specs: Any, extras: dict[str, str]) -> None:
         """setSpec themes / corpus and OAIRecord dewey/sdewey → classifications (genres)."""
-        have = {c.iri for c in rec.genres}
         deweys = []
-        for spec in header.get("setSpec") or []:
+        genres = rec.genres
+        have: set[str] | None = None
+        for spec in set_specs:
             parts = spec.split(":")
             if len(parts) >= 3 and parts[1] == "theme":
                 deweys.append(parts[-1])
             elif len(parts) >= 3 and parts[1] == "corpus":
-                c = Concept(self.local("gallica_sets", parts[2]), f"Ensemble documentaire Gallica {parts[2]}",
-                            table="gallica_sets")
+                if have is None:
+                    have = {c.iri for c in genres}
+                c = self.set_concept(parts[2])
                 if c.iri not in have:
                     have.add(c.iri)
-                    rec.genres.append(c)
+                    genres.append(c)
         for k in ("sdewey", "dewey"):
             if k in extras:
                 deweys.append(extras[k])
         for d in deweys:
-            if re.fullmatch(r"\d{1,3}", d):
-                c = Concept(f"http://dewey.info/class/{d}/", f"Dewey {d}", table="dewey")
+            c = self.dewey(d)
+            if c is not None:
+                if have is None:
+                    have = {c.iri for c in genres}
                 if c.iri not in have:
                     have.add(c.iri)
-                    rec.genres.append(c)
+                    genres.append(c)
 
     def _enrich(self, rec: Record, objs: Any, name: str | None, manifest: DigitalObject | None,
                 link: Any) -> DigitalObject | None:
@@ -468,9 +574,6 @@ class Mapper:
                     label, img, f"{GALLICA_ARK}{name}/f{n}")
 
 
-_WS = re.compile(r"\s+")
-
-
 def _ark(text: str) -> arks.Ark:
     """gallica_ark's output is already normalized: no need for the general ARK parser."""
     naan, _, rest = text[4:].partition("/")
@@ -478,11 +581,30 @@ def _ark(text: str) -> arks.Ark:
     return arks.Ark(naan, name, slash + qual)
 
 
-@lru_cache(maxsize=8192)
+_CACHE_MAX = 20_000
+_DEWEY = re.compile(r"\d{1,3}")
+_SYSTEM_ID = re.compile(r"^(?:NUMM|NUMP|IFN)-")
+_URL = re.compile(r"^https?://\S+$")
+_THUMB_NAME = re.compile(r"[0-9a-z]+\.thumbnail")
+_MANIFEST_FORMAT = f'application/ld+json;profile="{IIIF_PRESENTATION_2}"'
+
+
+def _put(cache: dict[Any, Any], key: Any, value: Any) -> Any:
+    """Store in a bounded memo: a full cache is dropped (all its values can be recomputed)."""
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def dc_clean(text: str | None) -> str | None:
+    """Whitespace runs → one space, trimmed; None when nothing is left. Same as ``re.sub(r"\s+", " ", t).strip()``
+    (``str.split`` and ``\s`` agree on what whitespace is); most values need nothing and are returned as is."""
     if not text:
         return None
-    s = _WS.sub(" ", text).strip()
+    if text.isprintable() and text[0] != " " and text[-1] != " " and "  " not in text:
+        return text  # printable: no whitespace but the plain space
+    s = " ".join(text.split())
     return s or None
 
 
@@ -496,9 +618,9 @@ def _identifier(v: str) -> Identifier:
         return Identifier(v[4:].strip(" :"), "issn", "ISSN")
     if low.startswith("isbn"):
         return Identifier(v[4:].strip(" :"), "isbn", "ISBN")
-    if re.match(r"^(?:NUMM|NUMP|IFN)-", v):
+    if _SYSTEM_ID.match(v):
         return Identifier(v, "system", v.split("-", 1)[0])
-    if re.match(r"^https?://\S+$", v):
+    if _URL.match(v):
         return Identifier(safe_iri(v), "url", None)
     ark = dc.gallica_ark(v)
     if ark:
@@ -511,7 +633,7 @@ def _thumbnail(value: str | None, name: str | None, is_title: bool) -> str | Non
         v = value.strip()
         if v.startswith("http"):
             return safe_iri(v)
-        if re.fullmatch(r"[0-9a-z]+\.thumbnail", v):
+        if _THUMB_NAME.fullmatch(v):
             return GALLICA_ARK + v  # relative form seen in DLME harvests
     if name and not is_title:
         return f"{GALLICA_ARK}{name}.thumbnail"

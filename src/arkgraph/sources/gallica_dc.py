@@ -17,6 +17,14 @@ from ..model import TimeSpan
 NAAN = "12148"
 GALLICA = "https://gallica.bnf.fr/"
 
+def _ws(text: str) -> str:
+    """``_ws(text)`` (``str.split`` and ``\s`` agree on whitespace); values the mapper
+    already cleaned pass through untouched."""
+    if text and text.isprintable() and text[0] != " " and text[-1] != " " and "  " not in text:
+        return text
+    return " ".join(text.split())
+
+
 # --- ARKs ---------------------------------------------------------------------------------
 _ARK_IN = re.compile(r"ark:/?12148/([0-9a-z]+)((?:/date(?:\d{4})?)?)", re.I)
 _BARE = re.compile(r"^(?:bpt6k|btv1b|bd6t|bc6p|cb)[0-9a-z]+(?:/date)?$")
@@ -110,7 +118,7 @@ def parse_name(text: str, known_roles: frozenset[str] = frozenset()) -> ParsedNa
 
     Corporate names keep their inner ". " (``France. Cour d'appel (Paris). Chambre …``): only
     suffixes that are role labels are split off."""
-    s = re.sub(r"\s+", " ", text).strip()
+    s = _ws(text)
     s, roles = _role_split(s, known_roles)
     name = s.rstrip(" ,")
     base, qualifier, birth, death = name, None, None, None
@@ -156,6 +164,15 @@ _D_RANGE = re.compile(r"^([\d.?]{4})\s*-\s*([\d.?]{4})$")
 _D_FUZZY = re.compile(r"^\d{1,3}[.?]{1,3}$|^\d{4}$")
 
 
+@lru_cache(maxsize=8192)
+def _span(y1: int, y2: int | None = None, m1: int | None = None, d1: int | None = None) -> TimeSpan:
+    return dates.span(y1, y2, m1=m1, d1=d1)
+
+
+def _labelled(ts: TimeSpan, label: str, schema_date: str | None) -> TimeSpan:
+    return TimeSpan(label=label, begin=ts.begin, end=ts.end, schema_date=schema_date, qualifier=ts.qualifier)
+
+
 def _bounds(token: str) -> tuple[int, int] | None:
     """``1860`` → (1860, 1860); ``186.`` → (1860, 1869); ``19??`` → (1900, 1999); ``????`` → None."""
     if len(token) != 4 or not _D_FUZZY.match(token):
@@ -185,25 +202,26 @@ def parse_date(text: str) -> TimeSpan | None:
             d = None
         if (mo is not None and not 1 <= mo <= 12) or (d is not None and not 1 <= d <= calendar.monthrange(y, mo or 1)[1]):
             return None
-        return dates.span(y, m1=mo, d1=d, label=s)
+        ts = _span(y, None, mo, d)
+        return _labelled(ts, s, ts.schema_date)
     m = _D_RANGE.match(s)
     if m:
         a, b = _bounds(m.group(1)), m.group(2)
         if a is None:
             return None
         if set(b) <= {"?", "."}:  # "1913-????": open end
-            ts = dates.span(a[0], label=s)
+            ts = _span(a[0])
             return TimeSpan(label=s, begin=ts.begin, end=None, schema_date=dates.schema_date(a[0]) if a[0] == a[1] else None)
         bb = _bounds(b)
         if bb is None or bb[1] < a[0]:
             return None
-        ts = dates.span(a[0], bb[1], label=s)
+        ts = _span(a[0], bb[1])
         exact = a[0] == a[1] and bb[0] == bb[1]
         return TimeSpan(label=s, begin=ts.begin, end=ts.end,
                         schema_date=dates.schema_date(a[0]) if exact and a[0] == bb[1] else None)
     b = _bounds(s)
     if b is not None:  # "18..", "19??"
-        ts = dates.span(b[0], b[1], label=s)
+        ts = _span(b[0], b[1])
         return TimeSpan(label=s, begin=ts.begin, end=ts.end, schema_date=None)
     return None
 
@@ -211,6 +229,7 @@ def parse_date(text: str) -> TimeSpan | None:
 # --- publisher ------------------------------------------------------------------------------
 _JUNK_NAMES = {"[s.n.]", "s.n.", "[s. n.]", "[د.ن.]"}
 _NO_PLACE = {"s. l.", "s.l.", "[s.l.]", "[s. l.]", ""}
+_PLACE_PREP = re.compile(r"^(?:A|À|Á)\s+")
 
 
 def undouble(text: str) -> str:
@@ -227,14 +246,14 @@ def parse_publisher(text: str) -> tuple[str | None, str | None]:
     """``M. Dreyfous (Paris)`` → ("M. Dreyfous", "Paris"); ``[s.n.][s.n.] (Pau)`` → (None, "Pau");
     ``chez X (A Paris)`` → ("chez X", "Paris"). Old imprints without a final (Place) → (None, None):
     the caller keeps the whole string as the publication label."""
-    s = re.sub(r"\s+", " ", text).strip()
+    s = _ws(text)
     m = _PAREN_END.match(s)
     if not m:
         once = undouble(s)  # "DIPIDIPI": a doubled name without place; an old imprint otherwise
         return (once, None) if once != s else (None, None)
     name = undouble(m.group("base"))
     place = m.group("inner").strip()
-    place = re.sub(r"^(?:A|À|Á)\s+", "", place)
+    place = _PLACE_PREP.sub("", place)
     if place.casefold() in _NO_PLACE:
         place = ""
     if name.casefold() in _JUNK_NAMES or not name:
@@ -253,7 +272,7 @@ def parse_source(text: str) -> tuple[str, str | None, str | None]:
     """``Bibliothèque nationale de France, département Littérature et art, YE-2163-2164, 2778``
     → (institution, department, shelfmark). The shelfmark is everything after the department:
     shelfmarks contain commas, so nothing is split on the last comma."""
-    s = re.sub(r"\s+", " ", text).strip()
+    s = _ws(text)
     inst, sep, rest = s.partition(", ")
     if not sep:
         return s, None, None
@@ -272,6 +291,7 @@ def parse_source(text: str) -> tuple[str, str | None, str | None]:
 # --- relations --------------------------------------------------------------------------------
 _LABELLED_URL = re.compile(r"^(?P<label>[^:]{2,80}?)\s*:\s*(?P<url>https?://\S+)\s*$")
 _URL_IN_PARENS = re.compile(r"\((https?://[^)\s]+)\)")
+_URL = re.compile(r"^https?://\S+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +304,7 @@ class Relation:
 
 @lru_cache(maxsize=16384)
 def parse_relation(text: str) -> Relation:
-    s = re.sub(r"\s+", " ", text).strip()
+    s = _ws(text)
     m = _LABELLED_URL.match(s)
     if m:
         label, url = m.group("label").strip(), m.group("url")
@@ -297,7 +317,7 @@ def parse_relation(text: str) -> Relation:
         if low.startswith("notice dans un autre catalogue"):
             return Relation("other_catalogue", label, url)
         return Relation("url", label, url)
-    if re.match(r"^https?://\S+$", s):
+    if _URL.match(s):
         ark = gallica_ark(s)
         if ark and ark.endswith("/date"):
             return Relation("periodical", None, s)
@@ -316,7 +336,7 @@ _MIME = re.compile(r"^[a-z]+/[a-z0-9.+\-]+$")
 @lru_cache(maxsize=16384)
 def parse_format(text: str) -> tuple[str, str | int]:
     """("views", 395) | ("mime", "image/jpeg") | ("extent", "1 vol. (346 p.) : fig. ; In-18")."""
-    s = re.sub(r"\s+", " ", text).strip()
+    s = _ws(text)
     m = _VIEWS.match(s)
     if m:
         return "views", int(m.group(1))
@@ -334,7 +354,7 @@ _ENSEMBLE = re.compile(r"^Appartient [àa] l['’]ensemble documentaire\s*:\s*(\
 def parse_description(text: str) -> tuple[str, str | None, str]:
     """(kind, label, text): ``Échelle(s) : 1:7 500 000`` → ("scale", "Échelle(s)", "1:7 500 000");
     ``Appartient à l’ensemble documentaire : PACA1`` → ("collection", None, "PACA1"); else description."""
-    s = re.sub(r"\s+", " ", text).strip()
+    s = _ws(text)
     m = _ENSEMBLE.match(s)
     if m:
         return "collection", None, m.group(1)

@@ -57,15 +57,32 @@ def _text(el: Any) -> str:
     return t or ""
 
 
+# local names by Clark tag: a record file uses a handful of tags, so each is split once (bounded)
+_LOCAL_NAMES: dict[str, str] = {}
+
+
+def _local_name(tag: str) -> str:
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = tag[len(_DC_PREFIX):] if tag.startswith(_DC_PREFIX) else tag.rpartition("}")[2]
+        if len(_LOCAL_NAMES) < 4096:
+            _LOCAL_NAMES[tag] = name
+    return name
+
+
 def _dc(dc_el: Any) -> list[tuple[str, str, str | None]]:
     out = []
+    append = out.append
+    names = _LOCAL_NAMES
     for child in dc_el:
         tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        name = tag[len(_DC_PREFIX):] if tag.startswith(_DC_PREFIX) else tag.rpartition("}")[2]
-        t = child.text
-        out.append((name, t if not len(child) else _text(child), child.get(XML_LANG) if child.attrib else None))
+        name = names.get(tag)  # comments and PIs (tag is a function) miss, then fail the str check
+        if name is None:
+            if not isinstance(tag, str):
+                continue
+            name = _local_name(tag)
+        append((name, child.text if not len(child) else _text(child),
+                child.get(XML_LANG) if child.attrib else None))
     return out
 
 
@@ -84,18 +101,27 @@ def _header(h: Any) -> dict[str, Any]:
 
 def _extras(parent: Any, skip: tuple[str, ...] = ()) -> list[tuple[str, str, dict[str, str]]]:
     out = []
+    append = out.append
+    names = _LOCAL_NAMES
     for child in parent:
-        if not isinstance(child.tag, str):
-            continue
-        name = child.tag.rpartition("}")[2]
-        if name in skip:
+        tag = child.tag
+        name = names.get(tag)
+        if name is None:
+            if not isinstance(tag, str):
+                continue
+            name = _local_name(tag)
+        if skip and name in skip:
             continue
         if len(child):
             for sub in child:  # listBibVirt/label
-                if isinstance(sub.tag, str):
-                    out.append((f"{name}.{sub.tag.rpartition('}')[2]}", _text(sub), dict(sub.attrib)))
-        elif child.text:  # empty elements (<epubFile/>) carry nothing
-            out.append((name, child.text, dict(child.attrib) if child.attrib else {}))
+                stag = sub.tag
+                if isinstance(stag, str):
+                    append((f"{name}.{_local_name(stag)}", _text(sub), dict(sub.attrib)))
+        else:
+            text = child.text
+            if text:  # empty elements (<epubFile/>) carry nothing
+                attrib = child.attrib
+                append((name, text, dict(attrib) if attrib else {}))
     return out
 
 
@@ -180,17 +206,21 @@ def _first_ark(payload: dict[str, Any]) -> str | None:
     return None
 
 
+_SRW_RECORD_DATA = "{%s}recordData" % SRW
+_SRW_EXTRA = "{%s}extraRecordData" % SRW
+
+
 def _sru_record(el: Any) -> dict[str, Any]:
     dc: list[tuple[str, str, str | None]] = []
     extra: list[tuple[str, str, dict[str, str]]] = []
     for child in el:
         tag = child.tag
-        if tag == "{%s}recordData" % SRW:
+        if tag == _SRW_RECORD_DATA:
             for d in child:
                 if isinstance(d.tag, str):
                     dc = _dc(d)
                     break
-        elif tag == "{%s}extraRecordData" % SRW:
+        elif tag == _SRW_EXTRA:
             extra = _extras(child)
     payload = {"format": "sru", "header": {"identifier": None, "datestamp": None, "setSpec": [], "status": None},
                "dc": dc, "extra": extra, "line": el.sourceline}
