@@ -76,7 +76,7 @@ def test_snippet_shape_is_one_tree_rooted_at_the_work(data: dict[str, Path], tmp
     text = (tmp_path / "ark-99999-pm900001.html").read_text(encoding="utf-8")
     doc = extruct_docs(text)[0]
     assert doc["@context"] == "https://schema.org"
-    assert doc["@id"] == "https://n2t.net/ark:99999/pm900001" and doc["@type"] == "Painting"
+    assert doc["@id"] == "https://n2t.net/ark:99999/pm900001" and doc["@type"] == ["VisualArtwork", "Painting"]
     # creators, images and identifiers nested, not references
     creators = doc["creator"] if isinstance(doc["creator"], list) else [doc["creator"]]
     assert all(c["@type"] == "Role" and c["creator"]["name"] for c in creators)
