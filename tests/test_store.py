@@ -223,3 +223,63 @@ def test_query_and_load_errors_are_one_line_with_exit_codes(tmp_path: Path) -> N
     assert res.exit_code == 2 and "broken.nq" in res.stderr and "Traceback" not in res.output
     unknown = run(load, tmp_path / "out.nq", "--store", store, "--auth", "bearer:x")
     assert unknown.exit_code == 2
+
+
+# --------------------------------------------------------------------------- the bulk path's own branches
+
+
+def test_bulk_into_an_empty_store_counts_and_matches_the_exact_path(tmp_path: Path, monkeypatch) -> None:
+    import arkgraph.store as st
+
+    monkeypatch.setattr(st, "PROV_CHUNK_GRAPHS", 3)  # provenance streamed in several pieces
+    nq = write_nq(tmp_path / "out.nq", range(10), deleted=[42])
+    fast, exact = tmp_path / "fast", tmp_path / "exact"
+    counts = st.load_files([nq], str(fast), checkpoint="")
+    assert counts["bulk_files"] == 1, "an empty store takes the bulk path, no drops"
+    assert (counts["graphs"], counts["triples"], counts["deleted"]) == (10, 80, 1)
+    st.load_files([nq], str(exact), checkpoint="", bulk=False)
+    assert normalize(embedded_nquads(fast)) == normalize(embedded_nquads(exact))
+    assert count(fast) == 10 * (triples_per_record() + PROV_TRIPLES)
+
+
+def test_bulk_replace_counts_triples_and_keeps_other_graphs(tmp_path: Path) -> None:
+    import arkgraph.store as st
+
+    store = tmp_path / "store"
+    st.load_files([write_nq(tmp_path / "v1.nq", range(10))], str(store), checkpoint="")
+    # some records again, changed: only their graphs are dropped (per graph), the others stay
+    counts = st.load_files([write_nq(tmp_path / "v2.nq", range(2, 5), version=2, deleted=[8])], str(store),
+                           checkpoint="")
+    assert counts["bulk_files"] == 1 and counts["triples"] == 3 * triples_per_record(2)
+    assert count(store) == 6 * (triples_per_record(1) + PROV_TRIPLES) + 3 * (triples_per_record(2) + PROV_TRIPLES)
+    assert len(graphs(store)) == 9 and record_iri(8) not in graphs(store)
+    # the whole store again: one clear() instead of per-graph drops; still exactly one version of each
+    v1 = write_nq(tmp_path / "all.nq", range(10))
+    for _ in range(2):
+        counts = st.load_files([v1], str(store), checkpoint="")
+        assert counts["bulk_files"] == 1 and counts["triples"] == 10 * triples_per_record()
+        assert count(store) == 10 * (triples_per_record() + PROV_TRIPLES)
+
+
+def test_parallel_bulk_parts_read_the_original_file(tmp_path: Path, monkeypatch) -> None:
+    import arkgraph.store as st
+
+    monkeypatch.setattr(st, "PARALLEL_MIN_BYTES", 0)  # small file, still split in two byte ranges
+    nq = write_nq(tmp_path / "out.nq", range(40))
+    fast, exact = tmp_path / "fast", tmp_path / "exact"
+    counts = st.load_files([nq], str(fast), checkpoint="")
+    assert counts["bulk_files"] == 1
+    st.load_files([nq], str(exact), checkpoint="", bulk=False)
+    # blank nodes stay within their record: the cut falls between graphs
+    assert normalize(embedded_nquads(fast)) == normalize(embedded_nquads(exact))
+    assert not [p for p in tmp_path.rglob(".arkgraph-bulk-*")], "no temporary copies of the input"
+
+
+def test_remote_replace_head_is_one_delete_plus_drops_for_deletions() -> None:
+    from arkgraph.store import _GraphState, replace_head
+
+    head = replace_head({"http://e/a": _GraphState(replace=True), "http://e/b": _GraphState(replace=True),
+                         "http://e/c": _GraphState(replace=True, deleted=True),
+                         "http://e/d": _GraphState(replace=False)})
+    assert head.count("DELETE") == 1 and "VALUES ?g { <http://e/a> <http://e/b> }" in head
+    assert "DROP SILENT GRAPH <http://e/c>" in head and "http://e/d" not in head

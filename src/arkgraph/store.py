@@ -7,9 +7,11 @@ provenance (source, load time, arkgraph version, profiles) as triples about the 
 
 Two paths, each where it fits:
 
-* **bulk** (embedded store, canonical N-Quads file): a fast line scan lists the file's graphs,
-  their old versions are dropped, then Oxigraph's bulk loader reads the file in two parallel
-  streams. Not transactional; a checkpoint marks the file done only at the end.
+* **bulk** (embedded store, canonical N-Quads file): a fast line scan lists the file's graphs;
+  old versions are dropped only where they exist (nothing to drop in an empty store, one ``clear()``
+  when the file replaces everything), then Oxigraph's bulk loader reads the original file, in two
+  byte ranges on two threads for big files (no copy), and the provenance, streamed. Not
+  transactional; a checkpoint marks the file done only at the end.
 * **upsert** (everything else: remote endpoints, ``convert --store``, other formats): records
   are buffered and committed in bounded batches (one transaction / one request per batch),
   with a checkpoint after each batch so ``--resume`` skips what is done.
@@ -18,13 +20,13 @@ Two paths, each where it fits:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import gc
 import hashlib
 import json
+import io
 import os
 import re
-import shutil
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +83,7 @@ def now_stamp() -> str:
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
+@functools.lru_cache(maxsize=256)  # called once per record: resolving a path each time showed in profiles
 def source_iri(source: str) -> str:
     """A file path becomes a ``file:`` IRI; a URL stays (minus any user-info, which may hold a password)."""
     if _URL.match(source):
@@ -344,6 +347,24 @@ def owned_delete(graphs: list[str]) -> str:
             "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o . FILTER(" + cond + ") }")
 
 
+def replace_head(state: dict[str, _GraphState]) -> str:
+    """The update that empties a batch's replaced graphs before they are written again.
+
+    One ``DELETE … WHERE { VALUES ?g {…} GRAPH ?g {…} }`` for all of them: on Oxigraph it costs next to
+    nothing for graphs that don't exist yet, where a ``DROP SILENT GRAPH`` per graph costs ~1 ms each
+    (measured: bench/bench_store.py). Graphs dropped by a deletion marker get ``DROP SILENT GRAPH``, which
+    also forgets the graph's name. Both are in the same request as the inserts, so a retried request
+    (the first one committed, its answer was lost) can't leave a record twice.
+    """
+    dropped = [g for g, st in state.items() if st.replace and st.deleted]
+    rewritten = [g for g, st in state.items() if st.replace and not st.deleted]
+    head = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in dropped)
+    if rewritten:
+        head += ("DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { VALUES ?g { "
+                 + " ".join(f"<{g}>" for g in rewritten) + " } GRAPH ?g { ?s ?p ?o } } ;\n")
+    return head
+
+
 def _nt_lines(triples: Iterable[Triple]) -> Iterator[str]:
     for s, p, o in triples:
         yield f"{s} {p} {o} .\n"
@@ -443,7 +464,7 @@ class RemoteSink(BatchingSink):
         if self.default_graph:
             head = owned_delete(replaced) + " ;\n" if replaced else ""
         else:
-            head = "".join(f"DROP SILENT GRAPH <{g}> ;\n" for g in replaced)
+            head = replace_head(state)
         pieces: list[tuple[str, list[str]]] = []  # (graph, lines) slices, each ≤ batch_bytes
         size = len(head)
         for g, st in state.items():
@@ -728,90 +749,147 @@ def _split_points(path: Path, parts: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
-def _copy_range(src: Path, dst: Path, start: int, end: int) -> None:
-    with open(src, "rb") as fi, open(dst, "wb") as fo:
-        off = start
-        while off < end:
-            n = os.copy_file_range(fi.fileno(), fo.fileno(), end - off, off) if hasattr(os, "copy_file_range") else 0
-            if n <= 0:  # no kernel copy here: plain copy
-                fi.seek(off)
-                fo.write(fi.read(end - off))
-                break
-            off += n
+class _RangeReader(io.RawIOBase):
+    """Bytes ``[start, end)`` of a file, read with ``pread``: a part of the file for one loader thread,
+    with no copy on disk."""
+
+    def __init__(self, path: Path, start: int, end: int):
+        super().__init__()
+        self._fd = os.open(path, os.O_RDONLY)
+        self._pos = start
+        self._end = end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:  # type: ignore[override]
+        n = min(len(buf), self._end - self._pos)
+        if n <= 0:
+            return 0
+        data = os.pread(self._fd, n, self._pos)
+        buf[:len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
 
 
-def parallel_bulk_load(store, path: Path, extra: bytes, *, lenient: bool, tmp_parent: Path,
-                       threads: int = 2) -> None:
-    """Oxigraph's bulk loader parses one file on one core; two halves in two threads use both.
+class _ChunkReader(io.RawIOBase):
+    """A file-like view of an iterator of byte strings (provenance, generated as the loader reads)."""
 
-    The halves are kernel-copied into a temp dir beside the store (``path=`` loads beat Python readers).
+    def __init__(self, chunks: Iterable[bytes]):
+        super().__init__()
+        self._it = iter(chunks)
+        self._buf = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:  # type: ignore[override]
+        while not self._buf:
+            nxt = next(self._it, None)
+            if nxt is None:
+                return 0
+            self._buf = nxt
+        n = min(len(buf), len(self._buf))
+        buf[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+
+PARALLEL_MIN_BYTES = 64 << 20  # below this one loader thread is as fast as two
+
+
+def parallel_bulk_load(store, path: Path, *, lenient: bool, threads: int = 2) -> None:
+    """Oxigraph's bulk loader parses one input on one core; parts of the file in threads use more cores.
+
+    The whole file with ``path=`` when one thread (or a small file); otherwise each thread reads its byte
+    range (cut at a graph boundary) through ``pread``: nothing is copied.
     """
     import pyoxigraph as ox
 
     fmt = ox.RdfFormat.N_QUADS
     size = path.stat().st_size
-    ranges = _split_points(path, threads) if size > (32 << 20) and threads > 1 else [(0, size)]
-    tmp = Path(tempfile.mkdtemp(prefix=".arkgraph-bulk-", dir=tmp_parent))
-    try:
-        files = []
-        if len(ranges) == 1:
-            files.append(path)
-        else:
-            for i, (a, b) in enumerate(ranges):
-                part = tmp / f"part{i}.nq"
-                _copy_range(path, part, a, b)
-                files.append(part)
-        if extra:
-            (tmp / "extra.nq").write_bytes(extra)
-        errors: list[BaseException] = []
+    if threads <= 1 or size < PARALLEL_MIN_BYTES:
+        store.bulk_load(path=str(path), format=fmt, lenient=lenient)
+        return
+    errors: list[BaseException] = []
 
-        def load(paths: list[Path]) -> None:
-            try:
-                for p in paths:
-                    store.bulk_load(path=str(p), format=fmt, lenient=lenient)
-            except BaseException as exc:  # reported once all threads are done
-                errors.append(exc)
+    def load(start: int, end: int) -> None:
+        try:
+            with _RangeReader(path, start, end) as raw:
+                store.bulk_load(input=io.BufferedReader(raw, 1 << 20), format=fmt, lenient=lenient)
+        except BaseException as exc:  # reported once all threads are done
+            errors.append(exc)
 
-        jobs = [[f] for f in files]
-        if extra:
-            jobs[-1].append(tmp / "extra.nq")
-        workers = [threading.Thread(target=load, args=(job,)) for job in jobs]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        if errors:
-            raise errors[0]
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    workers = [threading.Thread(target=load, args=r) for r in _split_points(path, threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    if errors:
+        raise errors[0]
+
+
+PROV_CHUNK_GRAPHS = 2_000  # provenance is generated this many graphs at a time
+
+
+def _provenance_chunks(graphs: Iterable[str], *, source: str, when: str,
+                       profiles: tuple[str, ...]) -> Iterator[bytes]:
+    """N-Quads provenance for each graph, the per-file parts (source IRI, time, version) formatted once."""
+    sample = provenance("urn:x", source=source, when=when, profiles=profiles)  # the same triples as the
+    tail = [f"{p} {o}" for _s, p, o in sample]  # record-by-record path writes, minus the subject
+    buf: list[str] = []
+    for i, g in enumerate(graphs, 1):
+        node = I(g)
+        buf.extend(f"{node} {t} {node} .\n" for t in tail)
+        if i % PROV_CHUNK_GRAPHS == 0:
+            yield "".join(buf).encode("utf-8")
+            buf = []
+    if buf:
+        yield "".join(buf).encode("utf-8")
+
+
+def _is_empty(store) -> bool:
+    return next(iter(store), None) is None
 
 
 def bulk_load_file(sink: EmbeddedSink, path: Path, *, lenient: bool = True, threads: int = 2) -> bool:
-    """The fast path for one canonical N-Quads file. False if the file needs the record-by-record path."""
+    """The fast path for one canonical N-Quads file. False if the file needs the record-by-record path.
+
+    1. A line scan lists the file's graphs and deletion markers (and checks the layout).
+    2. Old versions go: nothing to do in an empty store; ``clear()`` when the file replaces everything;
+       otherwise ``remove_graph`` for each replaced graph only (graphs new to the store cost nothing).
+    3. Oxigraph's bulk loader reads the original file (no copy), then the provenance, streamed.
+    """
     import pyoxigraph as ox
 
     scan = prescan(path)
     if scan is None:
         return False
     store = sink.store
-    # Old versions go first: bulk loading adds, it doesn't replace.
-    existing = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
-    replaced = existing.intersection(scan.graphs) | existing.intersection(scan.deletions)
-    default_empty = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
-    if replaced and replaced == existing and default_empty:
-        store.clear()  # the file replaces everything: dropping it all at once is near-instant
-    else:
-        for g in replaced:  # per graph: ~1 ms each
-            store.remove_graph(ox.NamedNode(g))
-    prov = "".join(line for g in scan.graphs
-                   for line in _nq_lines(g, provenance(g, source=str(path), when=sink.when,
-                                                       profiles=sink.profiles)))
+    if not _is_empty(store):  # a fresh store has nothing to replace: skip all of this
+        # Old versions go first: bulk loading adds, it doesn't replace.
+        existing = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+        replaced = existing.intersection(scan.graphs) | existing.intersection(scan.deletions)
+        default_empty = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+        if replaced and replaced == existing and default_empty:
+            store.clear()  # the file replaces everything: dropping it all at once is near-instant
+        else:
+            for g in replaced:  # ~1 ms each, but only for graphs that are really there
+                store.remove_graph(ox.NamedNode(g))
     try:
-        parallel_bulk_load(store, path, prov.encode("utf-8"), lenient=lenient, threads=threads,
-                           tmp_parent=Path(sink.path).resolve().parent)
+        parallel_bulk_load(store, path, lenient=lenient, threads=threads)
     except SyntaxError as exc:
         raise InputError(f"{path}: {exc} (part of the file may be loaded; fix it and load again: "
                          "each record replaces its graph)") from None
+    if scan.graphs:
+        prov = _ChunkReader(_provenance_chunks(scan.graphs, source=str(path), when=sink.when,
+                                               profiles=sink.profiles))
+        store.bulk_load(input=io.BufferedReader(prov, 1 << 20), format=ox.RdfFormat.N_QUADS, lenient=True)
     if scan.deletions:
         store.remove_graph(ox.NamedNode(DELETIONS))  # the markers themselves are not data
     store.flush()
