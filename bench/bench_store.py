@@ -125,6 +125,17 @@ def proc_cpu(pid: int) -> float:
         return float("nan")
 
 
+def proc_peak_rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return float("nan")
+
+
 def report(name: str, triples: int, wall: float, cpu: float, server_cpu: float | None = None) -> float:
     total = cpu + (server_cpu or 0.0)
     who = f"client {cpu:.1f}s + server {server_cpu:.1f}s" if server_cpu is not None else f"{cpu:.1f}s"
@@ -200,9 +211,9 @@ def bench_upsert(tmp: Path, records: int, batch: int) -> None:
         report("remote upserts (gsp, PUT per record), new", small_triples, time.perf_counter() - t0,
                cpu_now() - c0, proc_cpu(proc.pid) - s0)
     finally:
+        server_rss = proc_peak_rss_mb(proc.pid)  # read before it exits (RUSAGE_CHILDREN mixes in the bulk child)
         proc.terminate()
         proc.wait(10)
-        server_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"  oxigraph server peak RSS {server_rss:,.0f} MB", flush=True)
 
 
