@@ -89,9 +89,10 @@ def _dc(dc_el: Any) -> list[tuple[str, str, str | None]]:
 def _header(h: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"identifier": None, "datestamp": None, "setSpec": [], "status": h.get("status")}
     for child in h:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue
-        name = etree.QName(child).localname
+        name = _local_name(tag)
         if name == "setSpec":
             out["setSpec"].append((child.text or "").strip())
         elif name in ("identifier", "datestamp"):
@@ -232,9 +233,10 @@ def _oai_record(el: Any) -> dict[str, Any]:
     header: dict[str, Any] = {"identifier": None, "datestamp": None, "setSpec": [], "status": None}
     dc: list[tuple[str, str, str | None]] = []
     for child in el:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue
-        name = etree.QName(child).localname
+        name = _local_name(tag)
         if name == "header":
             header = _header(child)
         elif name == "metadata":
