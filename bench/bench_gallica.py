@@ -47,11 +47,11 @@ def generate(path: Path, n: int) -> None:
         fh.write(HEAD)
         for i in range(n):
             r = recs[i % len(recs)]
-            r = _DOC_ARK.sub(lambda m: f"ark:/12148/{m.group(1)}{m.group(2)}x{i}", r)
-            r = _CATALOGUE_ARK.sub(lambda m: f"{m.group(1)}x{i}", r)
+            r = _DOC_ARK.sub(rf"ark:/12148/\1\2x{i}", r)
+            r = _CATALOGUE_ARK.sub(rf"\1x{i}", r)
             r = r.replace("<dc:title>", f"<dc:title>[{i}] ", 1)
-            r = _SHELFMARK.sub(lambda m: f"{m.group(1)} ({i})</dc:source>", r, count=1)
-            r = _DATE.sub(lambda m: f"<dc:date>{1700 + i % 300}", r, count=1)
+            r = _SHELFMARK.sub(rf"\1 ({i})</dc:source>", r, count=1)
+            r = _DATE.sub(f"<dc:date>{1700 + i % 300}", r, count=1)
             fh.write(r)
             fh.write("\n")
         fh.write(TAIL)

@@ -598,8 +598,8 @@ def _put(cache: dict[Any, Any], key: Any, value: Any) -> Any:
 
 
 def dc_clean(text: str | None) -> str | None:
-    """Whitespace runs → one space, trimmed; None when nothing is left. Same as ``re.sub(r"\s+", " ", t).strip()``
-    (``str.split`` and ``\s`` agree on what whitespace is); most values need nothing and are returned as is."""
+    """Whitespace runs → one space, trimmed; None when nothing is left. Same as ``re.sub(r"\\s+", " ", t).strip()``
+    (``str.split`` and ``\\s`` agree on what whitespace is); most values need nothing and are returned as is."""
     if not text:
         return None
     if text.isprintable() and text[0] != " " and text[-1] != " " and "  " not in text:

@@ -18,8 +18,8 @@ NAAN = "12148"
 GALLICA = "https://gallica.bnf.fr/"
 
 def _ws(text: str) -> str:
-    """``_ws(text)`` (``str.split`` and ``\s`` agree on whitespace); values the mapper
-    already cleaned pass through untouched."""
+    """Whitespace runs → one space, trimmed: what ``re.sub(r"\\s+", " ", text).strip()`` gives (``str.split``
+    and ``\\s`` agree on whitespace), without the regex; values the mapper already cleaned pass untouched."""
     if text and text.isprintable() and text[0] != " " and text[-1] != " " and "  " not in text:
         return text
     return " ".join(text.split())

@@ -207,8 +207,8 @@ def _first_ark(payload: dict[str, Any]) -> str | None:
     return None
 
 
-_SRW_RECORD_DATA = "{%s}recordData" % SRW
-_SRW_EXTRA = "{%s}extraRecordData" % SRW
+_SRW_RECORD_DATA = f"{{{SRW}}}recordData"
+_SRW_EXTRA = f"{{{SRW}}}extraRecordData"
 
 
 def _sru_record(el: Any) -> dict[str, Any]:
