@@ -313,8 +313,8 @@ def triples(rec: Record) -> list[Triple]:
         out += [(w, C["P24i_changed_ownership_through"], node), (node, A, C["E8_Acquisition"]),
                 (node, LABEL, L(acq.mode.label)), (node, C["P24_transferred_title_of"], w)]
         _type(node, acq.mode.iri, acq.mode.label, out)
-        for d in acq.donors:
-            out.append((node, C["P23_transferred_title_from"], _agent(d, out)))
+        for donor in acq.donors:
+            out.append((node, C["P23_transferred_title_from"], _agent(donor, out)))
         if rec.owner:
             out.append((node, C["P22_transferred_title_to"], I(rec.owner.iri)))
         if acq.timespan:
@@ -324,8 +324,8 @@ def triples(rec: Record) -> list[Triple]:
         out += [(lang, A, C["E56_Language"]), (lang, LABEL, L(c.label))]
     for r in rec.rights:
         _statement(w, f"{base}/rights", "rights", r.label, None, out)
-    for d in rec.digital:
-        _digital(w, base, d, out)
+    for dobj in rec.digital:
+        _digital(w, base, dobj, out)
     if rec.kind == "document":
         _documents.document(rec, out)
     return out

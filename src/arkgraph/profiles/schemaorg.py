@@ -203,10 +203,10 @@ def triples(rec: Record) -> list[Triple]:
         if acq.timespan and acq.timespan.schema_date:
             parts.append(acq.timespan.schema_date)
         out.append((w, S["creditText"], L(", ".join(parts), "fr")))
-        for d in acq.donors:
-            out.append((w, S["funder"], _agent(d, out)))
-    for lang in rec.languages:
-        out.append((w, S["inLanguage"], L(lang.code or lang.label)))
+        for donor in acq.donors:
+            out.append((w, S["funder"], _agent(donor, out)))
+    for language in rec.languages:
+        out.append((w, S["inLanguage"], L(language.code or language.label)))
     for r in rec.rights:
         out.append((w, S["license"], I(r.iri)))
     if rec.publication:
@@ -217,24 +217,24 @@ def triples(rec: Record) -> list[Triple]:
             out.append((w, S["datePublished"], _date_literal(pub.timespan.schema_date)))
         if pub.place:
             out.append((w, S["locationCreated"], _place(pub.place, out)))
-    for d in rec.digital:
-        if d.kind == "image":
-            _image(w, d, out, rec.page_url)
-        elif d.kind == "webpage":
+    for dobj in rec.digital:
+        if dobj.kind == "image":
+            _image(w, dobj, out, rec.page_url)
+        elif dobj.kind == "webpage":
             if not rec.page_url:
-                out.append((w, S["url"], I(d.access_point or d.iri)))
-        elif d.kind == "manifest":
-            out.append((w, S["subjectOf"], I(d.iri)))
-            s = I(d.iri)
-            out += [(s, A, S["CreativeWork"]), (s, S["encodingFormat"], L(d.format or "application/ld+json"))]
-            if d.access_point:
-                out.append((s, S["url"], I(d.access_point)))
-            if d.conforms_to:
-                out.append((s, S["additionalType"], I(d.conforms_to)))
-            if d.label:
-                out.append((s, S["name"], L(d.label)))
-        elif d.kind == "thumbnail":
-            out.append((w, S["thumbnailUrl"], I(d.access_point or d.iri)))
+                out.append((w, S["url"], I(dobj.access_point or dobj.iri)))
+        elif dobj.kind == "manifest":
+            out.append((w, S["subjectOf"], I(dobj.iri)))
+            man = I(dobj.iri)
+            out += [(man, A, S["CreativeWork"]), (man, S["encodingFormat"], L(dobj.format or "application/ld+json"))]
+            if dobj.access_point:
+                out.append((man, S["url"], I(dobj.access_point)))
+            if dobj.conforms_to:
+                out.append((man, S["additionalType"], I(dobj.conforms_to)))
+            if dobj.label:
+                out.append((man, S["name"], L(dobj.label)))
+        elif dobj.kind == "thumbnail":
+            out.append((w, S["thumbnailUrl"], I(dobj.access_point or dobj.iri)))
     for link in rec.links:
         if link.iri:
             pred = {"part_of": "isPartOf", "catalogue": "isBasedOn", "reproduction": "isBasedOn"}.get(link.kind, "sameAs" if link.kind == "same" else "isPartOf" if link.kind == "collection" else "mentions")
@@ -242,14 +242,14 @@ def triples(rec: Record) -> list[Triple]:
         elif link.label:
             out.append((w, S["description"], L(link.label)))
     for n, part in enumerate(rec.parts, 1):
-        p = I(part.iri)
-        out += [(w, S["hasPart"], p), (p, A, S["CreativeWork"])]
+        pt = I(part.iri)
+        out += [(w, S["hasPart"], pt), (pt, A, S["CreativeWork"])]
         if part.label:
-            out.append((p, S["name"], L(part.label)))
+            out.append((pt, S["name"], L(part.label)))
         if part.order is not None:
-            out.append((p, S["position"], T(str(part.order), XSD + "integer")))
+            out.append((pt, S["position"], T(str(part.order), XSD + "integer")))
         if part.image and part.image.access_point:
-            out.append((p, S["image"], I(part.image.access_point)))
+            out.append((pt, S["image"], I(part.image.access_point)))
     if rec.kind == "document":
         _documents.document(rec, out)
     return out
