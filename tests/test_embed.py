@@ -359,3 +359,21 @@ def test_cli_usage_errors_and_help(data: dict[str, Path], tmp_path: Path) -> Non
     la = convert([SYNTHETIC], tmp_path / "la.nq", "linkedart")
     code, out = run(str(la), "--out", str(tmp_path / "c"))
     assert code == 1 and "1 records skipped" in out
+
+
+def test_a_record_met_twice_keeps_its_later_version(tmp_path: Path) -> None:
+    """The same record in two inputs (e.g. an OAIRecord and an SRU page): the later graph wins, as in loading."""
+    from arkgraph.cli import main as cli_main
+    g = "https://n2t.net/ark:99999/pm1"
+    nq = tmp_path / "twice.nq"
+    nq.write_text(
+        f'<{g}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://schema.org/VisualArtwork> <{g}> .\n'
+        f'<{g}> <http://schema.org/name> "first"@fr <{g}> .\n'
+        f'<{g}2> <http://schema.org/name> "other"@fr <{g}2> .\n'
+        f'<{g}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://schema.org/VisualArtwork> <{g}> .\n'
+        f'<{g}> <http://schema.org/name> "second"@fr <{g}> .\n', encoding="utf-8")
+    r = CliRunner().invoke(cli_main, ["embed", str(nq), "--pages", str(tmp_path / "site")], catch_exceptions=False)
+    assert r.exit_code in (0, 1), r.stderr
+    page = (tmp_path / "site" / "ark-99999-pm1.html").read_text(encoding="utf-8")
+    assert "second" in page and "first" not in page
+    assert (tmp_path / "site" / "index.html").read_text(encoding="utf-8").count("ark-99999-pm1.html") == 1

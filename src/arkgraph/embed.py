@@ -115,7 +115,6 @@ def _stream_graphs(quads: Iterable[Any], path: str) -> Iterator[tuple[str, list[
     """Consecutive quads of one named graph form a record; the default graph is grouped by root."""
     current: str | None = None
     buf: list[Triple] = []
-    finished: set[str] = set()
     default: list[Triple] = []
     for q in quads:
         g = q.graph_name
@@ -125,11 +124,9 @@ def _stream_graphs(quads: Iterable[Any], path: str) -> Iterator[tuple[str, list[
         name = g.value
         if name != current:
             if current is not None and current != DELETIONS_GRAPH:
-                finished.add(current)
                 yield current, buf
-            if name in finished:
-                raise InputError(f"{path}: the quads of graph <{name}> are not contiguous; arkgraph embed streams "
-                                 "one record graph at a time (write the file with arkgraph convert, or sort it by graph)")
+            # a graph met again is a later version of that record (the same record in two inputs):
+            # it replaces the earlier one, as loading does
             current, buf = name, []
         buf.append((str(q.subject), str(q.predicate), str(q.object)))
     if current is not None and current != DELETIONS_GRAPH:
@@ -752,7 +749,7 @@ def write_pages(records: Iterable[tuple[str, list[Triple]]], out_dir: str | Path
     out.mkdir(parents=True, exist_ok=True)
     s = Summary("pages")
     started = time.perf_counter()
-    infos: list[PageInfo] = []
+    infos: dict[str, PageInfo] = {}
     for root, triples in records:
         s.records += 1
         blocks, docs = record_blocks(root, triples, profiles, indent=indent)
@@ -765,11 +762,12 @@ def write_pages(records: Iterable[tuple[str, list[Triple]]], out_dir: str | Path
             page, info = record_page(root, blocks, docs)
             with open(out / f"{info.stem}.html", "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(page)
-            infos.append(info)
+            infos.pop(info.stem, None)  # a later version of a record replaces the earlier one
+            infos[info.stem] = info
             s.written += 1
         if progress and s.records % 1000 == 0:
             s.seconds = time.perf_counter() - started
             progress(s)
-    (out / "index.html").write_text(index_page(infos), encoding="utf-8")
+    (out / "index.html").write_text(index_page(list(infos.values())), encoding="utf-8")
     s.seconds = time.perf_counter() - started
     return s
