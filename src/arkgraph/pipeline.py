@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import gc
 import json
 import time
 from collections import Counter
@@ -210,6 +211,19 @@ def convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, 
 
     ``out`` is one stream (format from ``opts.output``/``opts.fmt``) or a list of ``(format, stream)``:
     one pass over the input can write several serializations."""
+    thresholds = gc.get_threshold()
+    # records allocate many short-lived, acyclic objects (freed by refcount) and the term caches
+    # hold millions: frequent collections would rescan those caches for nothing
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        return _convert(opts, out, sink=sink, rejects=rejects, progress=progress, validator=validator)
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, *, sink: Sink | None,
+             rejects: IO[str] | None, progress: Progress | None,
+             validator: Callable[[str, list[Triple]], str | None] | None) -> tuple[Summary, Coverage]:
     tables = mappings.load(opts.mappings_dir, naan=opts.naan, base=opts.ark_base)
     if isinstance(out, list):
         writers = [serialize.writer(f, o) for f, o in out]
