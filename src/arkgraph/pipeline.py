@@ -71,11 +71,13 @@ class Coverage:
     def add(self, source: str, m: Mapped, tables: Tables) -> None:
         self.mapped[source] += m.mapped
         self.leaves[source] += m.mapped + _size(m.ignored) + _size(m.unhandled)
-        self.ignored.setdefault(source, Counter()).update(m.ignored)
-        self.unhandled.setdefault(source, Counter()).update(m.unhandled)
+        if m.ignored:
+            _counter(self.ignored, source).update(m.ignored)
+        if m.unhandled:
+            _counter(self.unhandled, source).update(m.unhandled)
         for table, concept in _concepts(m.record):
             if concept.local:
-                self.unmapped.setdefault(table, Counter())[concept.label] += 1
+                _counter(self.unmapped, table)[concept.label] += 1
 
     def report(self, tables: Tables) -> dict[str, Any]:
         out: dict[str, Any] = {"sources": {}, "unmapped_values": {}}
@@ -83,18 +85,26 @@ class Coverage:
                    for row in tables.tables.get(name, {}).values()}
         for src in sorted(self.leaves):
             total = self.leaves[src]
-            handled = self.mapped[src] + sum(self.ignored[src].values())
+            ignored, unhandled = self.ignored.get(src, Counter()), self.unhandled.get(src, Counter())
+            handled = self.mapped[src] + sum(ignored.values())
             out["sources"][src] = {
-                "leaf_values": total, "mapped": self.mapped[src], "ignored": sum(self.ignored[src].values()),
-                "unhandled": sum(self.unhandled[src].values()),
+                "leaf_values": total, "mapped": self.mapped[src], "ignored": sum(ignored.values()),
+                "unhandled": sum(unhandled.values()),
                 "coverage_percent": round(100.0 * handled / total, 2) if total else 100.0,
-                "unhandled_fields": dict(sorted(self.unhandled[src].items())),
+                "unhandled_fields": dict(sorted(unhandled.items())),
                 "ignored_fields": {p: {"count": n, "reason": _reason(p, reasons)}
-                                   for p, n in sorted(self.ignored[src].items())},
+                                   for p, n in sorted(ignored.items())},
             }
         for table, labels in sorted(self.unmapped.items()):
             out["unmapped_values"][table] = dict(sorted(labels.items(), key=lambda kv: (-kv[1], kv[0])))
         return out
+
+
+def _counter(counters: dict[str, Counter[str]], key: str) -> Counter[str]:
+    c = counters.get(key)
+    if c is None:
+        c = counters[key] = Counter()
+    return c
 
 
 def _size(paths: Any) -> int:
