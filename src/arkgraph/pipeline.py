@@ -179,8 +179,10 @@ def _sniff(fh: IO[bytes], name: str, source: str) -> ModuleType | Reject:
     return Reject(name, None, None, "not a record file: neither JSON nor XML")
 
 
-def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleType, RawRecord | Reject]]:
-    """Every item of every input. Enrichment files (read first) are joined by ARK through ``context``."""
+def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleType | None, RawRecord | Reject]]:
+    """Every item of every input, with its source module (None for a file no source claims).
+
+    Enrichment files (read first) are joined to their records by ARK through ``context``."""
     files = list(walk_inputs(opts.inputs))
     record_files: list[str] = []
     enrichments: dict[str, list[Any]] = context.setdefault("enrichments", {})
@@ -204,7 +206,7 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
         try:
             mod = _sniff(fh, name, opts.source)
             if isinstance(mod, Reject):
-                yield sources.load("parismusees"), mod
+                yield None, mod
                 continue
             for item in mod.read(fh, name):
                 yield mod, item
@@ -259,6 +261,7 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
                 continue
             summary.read += 1
             last_file = item.file
+            assert mod is not None  # records always come from a source module
             mapper = mappers.get(mod.SOURCE) or mappers.setdefault(mod.SOURCE, mod.Mapper(tables))
             try:
                 mapped = mapper.map(item, context)
