@@ -147,7 +147,7 @@ def _place(p: Place, out: list[Triple]) -> str:
     return I(p.iri)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _place_triples(p: Place) -> tuple[Triple, ...]:
     """Built once per distinct place: shared by every record that mentions it."""
     out: list[Triple] = []
@@ -161,7 +161,7 @@ def _agent(a: Agent, out: list[Triple]) -> str:
     return I(a.iri)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _agent_triples(a: Agent) -> tuple[Triple, ...]:
     """Built once per distinct agent: shared by every record that mentions it."""
     out: list[Triple] = []

@@ -119,7 +119,7 @@ class Mapper:
         probe = Node(n.data, n.path, set())
         agent = self._agent(probe, record_iri, idx)
         n.used.update(probe.used)
-        if len(self._agents) > 100_000:
+        if len(self._agents) > 20_000:  # bounded: keys hold the term JSON
             self._agents.clear()
         self._agents[key] = (agent, frozenset(probe.used))
         return agent
