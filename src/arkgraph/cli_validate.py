@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,6 +57,197 @@ def records_from_quads(quads: Iterator[ox.Quad], root_classes: set[str]) -> Iter
                 yield current, buf
             current, buf = name, []
         buf.append(t)
+    if current is not None and buf and current != DELETIONS_GRAPH:
+        yield current, buf
+    if default:
+        yield from records_from_triples(iter(default), root_classes)
+
+
+# ---------------------------------------------------------------------------------------------
+# A fast reader for N-Quads / N-Triples in the canonical form arkgraph (and pyoxigraph) write:
+# one statement per line, terms separated by one space, " ." at the end, and every term written
+# exactly as ``str()`` of the pyoxigraph term gives it. Terms are checked against a conservative
+# grammar (a subset of what pyoxigraph accepts and prints unchanged); a line that does not fit is
+# handed to pyoxigraph alone (N-Quads lines are independent), so pyoxigraph stays the judge of
+# anything unusual, and a syntax error is reported by re-reading the file with pyoxigraph.
+
+_PCT = r"%[0-9A-Fa-f]{2}"
+_UCS = "\u00A0-\uD7FF\uF900-\uFDCF\uFDF0-\uFFEF"
+_HOST = rf"(?:[A-Za-z0-9\-._~!$&'()*+,;={_UCS}]++|{_PCT})*+"
+_SEGMENT = rf"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@{_UCS}]++|{_PCT})*+"
+_QUERY = rf"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?{_UCS}]++|{_PCT})*+"
+_IRI = (rf"<[A-Za-z][A-Za-z0-9+.\-]*+:(?://{_HOST}(?::[0-9]*+)?(?:/{_SEGMENT})*+|/?+(?:(?!/){_SEGMENT}(?:/{_SEGMENT})*+)?)"
+        rf"(?:\?{_QUERY})?(?:#{_QUERY})?>")
+_BNODE = r"_:[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?"
+_LANG = r"[a-z]{2,3}(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?"
+_LITERAL = (rf'"(?:[^"\\\x00-\x1f\x7f]++|\\[tbfnr"\\])*+"'
+            rf'(?:@{_LANG}|\^\^(?!<{re.escape(V.XSD_STRING)}>|<{re.escape(V.LANGSTRING)}>){_IRI})?')
+_RESOURCE_RE = re.compile(f"{_IRI}|{_BNODE}")
+_PRED_RE = re.compile(_IRI)
+_OBJECT_RE = re.compile(f"{_IRI}|{_BNODE}|{_LITERAL}")
+_CACHE_MAX = 100_000
+
+
+class _Odd(Exception):
+    """The fast reader met a line pyoxigraph must judge, and pyoxigraph rejected it."""
+
+    def __init__(self, line: int, error: str):
+        super().__init__(line, error)
+        self.line, self.error = line, error
+
+
+def _fast_runs(fh: IO[bytes], quads: bool, chunk: int = 1 << 22) -> Iterator[tuple[str | None, list[Triple]]]:
+    """Runs of consecutive statements in one graph: (graph term, or None for the default graph,
+    triples). A graph may go on in the next run. Raises _Odd where pyoxigraph finds a syntax error."""
+    res_ok: dict[str, str] = {}
+    pred_ok: dict[str, str] = {}
+    obj_ok: dict[str, str] = {}
+    res_get, pred_get, obj_get = res_ok.get, pred_ok.get, obj_ok.get
+    res_match, pred_match, obj_match = _RESOURCE_RE.fullmatch, _PRED_RE.fullmatch, _OBJECT_RE.fullmatch
+    fmt = ox.RdfFormat.N_QUADS if quads else ox.RdfFormat.N_TRIPLES
+    rest = b""
+    base = 0  # lines before this block
+    cur: str | None = None
+    buf: list[Triple] = []
+    tail, cut_tail = "", 0  # " <graph> ." ending the lines of the current graph
+    while True:
+        block = fh.read(chunk)
+        if block:
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            if not cut:
+                rest = block
+                continue
+            rest = block[cut:]
+            block = block[:cut]
+        else:
+            block, rest = rest, b""
+            if not block:
+                break
+        try:
+            text = block.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _Odd(base + block.count(b"\n", 0, exc.start) + 1, "invalid UTF-8") from None
+        del block
+        lines = text.split("\n")
+        del text
+        if lines[-1] == "":
+            lines.pop()
+        if len(res_ok) + len(obj_ok) + len(pred_ok) > _CACHE_MAX:
+            res_ok.clear()
+            obj_ok.clear()
+            pred_ok.clear()
+        runs: list[tuple[str | None, list[Triple]]] = []
+        append = buf.append
+        for i, line in enumerate(lines, base + 1):
+            if tail and line.endswith(tail):
+                # the common case: same graph as the line before (already checked)
+                parts = line[:-cut_tail].split(" ", 2)
+                if len(parts) == 3:
+                    s, p, o = parts
+                    s_ = res_get(s)
+                    if s_ is None and res_match(s):
+                        res_ok[s] = s_ = s
+                    p_ = pred_get(p)
+                    if p_ is None and pred_match(p):
+                        pred_ok[p] = p_ = p
+                    o_ = obj_get(o)
+                    if o_ is None and obj_match(o):
+                        obj_ok[o] = o_ = o
+                    if s_ is not None and p_ is not None and o_ is not None:
+                        append((s_, p_, o_))
+                        continue
+            parts = line.split(" ", 2)
+            if len(parts) == 3 and parts[2][-2:] == " .":
+                s, p, body = parts
+                body = body[:-2]
+                s_ = res_get(s)
+                if s_ is None and res_match(s):
+                    res_ok[s] = s_ = s
+                p_ = pred_get(p)
+                if p_ is None and pred_match(p):
+                    pred_ok[p] = p_ = p
+                if s_ is not None and p_ is not None:
+                    g_ = None
+                    if quads:
+                        o, sep, g = body.rpartition(" ")
+                        if sep and (g[-1:] == ">" or g[:2] == "_:"):
+                            g_ = res_get(g)
+                            if g_ is None and res_match(g):
+                                res_ok[g] = g_ = g
+                            if g_ is not None:
+                                body = o
+                    o_ = obj_get(body)
+                    if o_ is None and obj_match(body):
+                        obj_ok[body] = o_ = body
+                    if o_ is not None:
+                        if g_ is not cur and g_ != cur:
+                            if buf:
+                                runs.append((cur, buf))
+                            cur, buf = g_, []
+                            append = buf.append
+                            tail = f" {g_} ." if g_ is not None else ""
+                            cut_tail = len(tail)
+                        append((s_, p_, o_))
+                        continue
+            # not canonical: pyoxigraph parses this line alone
+            try:
+                for q in ox.parse(line.encode("utf-8"), format=fmt):
+                    gn = q.graph_name
+                    g_ = None if isinstance(gn, ox.DefaultGraph) else str(gn)
+                    if g_ != cur:
+                        if buf:
+                            runs.append((cur, buf))
+                        cur, buf = g_, []
+                        append = buf.append
+                        tail, cut_tail = "", 0
+                    append((str(q.subject), str(q.predicate), str(q.object)))
+            except SyntaxError as exc:
+                raise _Odd(i, str(exc).replace(" at line 1 ", f" at line {i} ", 1)) from None
+        base += len(lines)
+        del lines
+        yield from runs
+    if buf:
+        yield cur, buf
+
+
+def _syntax_error(path: str, fmt: ox.RdfFormat, odd: _Odd) -> str:
+    """pyoxigraph's own message for the first syntax error: re-read the file with it (stdin cannot
+    be re-read: then the message pyoxigraph gave on the offending line)."""
+    if path != "-":
+        fh = _open(path)
+        try:
+            for _ in ox.parse(fh, format=fmt):
+                pass
+        except SyntaxError as exc:
+            return str(exc)
+        except OSError:
+            pass
+        finally:
+            fh.close()
+    return f"line {odd.line}: {odd.error}" if " at line " not in odd.error else odd.error
+
+
+def _fast_records(fh: IO[bytes], fmt: ox.RdfFormat, root_classes: set[str]) -> Iterator[tuple[str, list[Triple]]]:
+    """Records from an N-Quads or N-Triples stream, as records_from_quads/records_from_triples cut them."""
+    quads = fmt == ox.RdfFormat.N_QUADS
+    runs = _fast_runs(fh, quads)
+    if not quads:
+        yield from records_from_triples((t for _, ts in runs for t in ts), root_classes)
+        return
+    current: str | None = None
+    buf: list[Triple] = []
+    default: list[Triple] = []
+    for g, ts in runs:
+        if g is None:
+            default.extend(ts)
+            continue
+        if g != current:
+            if current is not None and buf and current != DELETIONS_GRAPH:
+                yield current, buf
+            current, buf = g, ts
+        else:
+            buf.extend(ts)
     if current is not None and buf and current != DELETIONS_GRAPH:
         yield current, buf
     if default:
@@ -120,6 +313,14 @@ def read_records(path: str, root_classes: set[str]) -> Iterator[tuple[str, list[
             yield from _jsonld_records(fh, root_classes, path)
             return
         assert isinstance(fmt, ox.RdfFormat)
+        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES):
+            try:
+                yield from _fast_records(fh, fmt, root_classes)
+            except _Odd as odd:
+                raise InputError(f"{path}: not readable as {fmt.name}: {_syntax_error(path, fmt, odd)}") from None
+            except OSError as exc:
+                raise InputError(f"{path}: {exc}") from None
+            return
         try:
             parsed = ox.parse(fh, format=fmt)
             if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
@@ -157,6 +358,10 @@ def validate(files: tuple[str, ...], shapes_dir: str | None, report_path: str | 
         arkgraph validate out.ttl --report report.ttl
         arkgraph validate out.jsonld --shapes my-shapes/ --report report.jsonld
     """
+    thresholds = gc.get_threshold()
+    # records are acyclic (freed by refcount) and the term caches hold many objects: frequent
+    # collections would rescan them for nothing (as in pipeline.convert)
+    gc.set_threshold(50_000, 50, 100)
     try:
         shapes = V.load(shapes_dir)
         report = V.Report(keep_all=bool(report_path), shapes=shapes)
@@ -169,6 +374,8 @@ def validate(files: tuple[str, ...], shapes_dir: str | None, report_path: str | 
         err = click.ClickException(str(exc))
         err.exit_code = exc.exit_code
         raise err from None
+    finally:
+        gc.set_threshold(*thresholds)
     if report_path:
         V.write_report(report_path, report.all, conforms=report.violations == 0)
     text = report.summary()
