@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as dtime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,7 @@ def is_bnode(term: str) -> bool:
 
 
 _MISSING = object()
+_MEMO = 100_000  # bound of the per-constraint memo tables (term string -> verdict)
 
 
 def _parse_value(lex: str, dt: str) -> Any:
@@ -154,6 +155,16 @@ def _rdflib_str(term: str) -> str:
     if is_bnode(term):
         return term[2:]
     return lit(term).lex
+
+
+def _str_fast(term: str) -> str:
+    """``_rdflib_str``, without parsing plain literals that hold no escapes."""
+    if term[:1] == '"' and term[-1] == '"' and "\\" not in term and len(term) > 1:
+        return term[1:-1]
+    return _rdflib_str(term)
+
+
+_XSD_STRING_SUFFIX = f'"^^<{XSD_STRING}>'
 
 
 def _dt_or_string(x: Lit) -> str:
@@ -375,6 +386,11 @@ class Shape:
     compiled: list[tuple[Any, str, Any]] = field(default_factory=list)
     needs_values: bool = True      # some constraint can fail when the path has no values
     fast: Any = None               # (data, node) -> bool for one-constraint node shapes ([sh:class X] …)
+    # closures built once by CompiledShapes._build_runners (see there)
+    run: Any = None                # (ev, focus, out, first) -> None: appends the shape's results to out
+    run_vals: Any = None           # (ev, focus, values, out, first) -> None: the same, value nodes given
+    conf: Any = None               # (ev, node) -> bool: the node conforms
+    single_class: str | None = None  # the only target, when it is one sh:targetClass
 
     @property
     def has_targets(self) -> bool:
@@ -461,11 +477,13 @@ class CompiledShapes:
                     self.targeted.append(shape)
         self.target_preds_s = {p for sh_ in self.targeted for p in sh_.target_subjects_of}
         self.target_preds_o = {p for sh_ in self.targeted for p in sh_.target_objects_of}
+        self.target_preds_all = frozenset(self.target_preds_s | self.target_preds_o)
         self.root_classes = {c for sh_ in self.shapes.values() if sh_.record_root for c in sh_.target_classes}
         self.names: dict[str, str] = {}
         for s_ in self.shapes:
             self.names[s_] = self._display(s_, 0)
         self.needs_inverse = any(self._uses_inverse(s.path) for s in self.shapes.values() if s.path)
+        self._build_runners()
 
     def _display(self, s: str, depth: int) -> str:
         """A readable name: the shape's IRI, or its parent's name and its path for blank property shapes."""
@@ -598,18 +616,262 @@ class CompiledShapes:
     def _in_key(term: str) -> str:
         return term
 
+    # -- runners -----------------------------------------------------------------------------
+    # Each shape is turned into closures once: the general evaluation (values of the path, then
+    # each constraint in declaration order) with the common constraint components specialised
+    # and a node shape's sh:property list fused into one loop over the focus node's predicates.
+    # Results and their order are those of the straightforward evaluation.
+
+    def _build_runners(self) -> None:
+        for shape in self.shapes.values():
+            self._make_conf(shape)
+        for shape in self.shapes.values():
+            self._make_runner(shape)
+            if (not shape.target_nodes and not shape.target_subjects_of and not shape.target_objects_of
+                    and len(shape.target_classes) == 1):
+                shape.single_class = shape.target_classes[0]
+
+    def _make_conf(self, shape: Shape) -> None:
+        if shape.deactivated:
+            shape.conf = lambda ev, node: True
+            return
+        if shape.fast is not None:
+            shape.conf = _fast_conf(*shape.constraints[0])
+            return
+
+        def conf(ev: _Eval, node: str) -> bool:
+            out: list[Result] = []
+            shape.run(ev, node, out, True)
+            return not out
+        shape.conf = conf
+
+    def _make_runner(self, shape: Shape) -> None:
+        if shape.deactivated:
+            shape.run = lambda ev, f, out, first=False: None
+            shape.run_vals = lambda ev, f, values, out, first=False: None
+            return
+        path_ = shape.path
+        path = None if path_ is None else path_.pred if path_.kind == "pred" else path_.render()
+        shape.run_vals = run_vals = self._gen_run_vals(shape, path)
+
+        if path_ is None:
+            def run(ev: _Eval, f: str, out: list[Result], first: bool = False) -> None:
+                run_vals(ev, f, [f], out, first)
+        elif path_.kind == "pred":
+            pred, needs = path_.pred or "", shape.needs_values
+
+            def run(ev: _Eval, f: str, out: list[Result], first: bool = False) -> None:
+                po = ev.data.out.get(f)
+                values = po.get(pred) if po else None
+                if values:
+                    run_vals(ev, f, values, out, first)
+                elif needs:
+                    run_vals(ev, f, [], out, first)
+        else:
+            def run(ev: _Eval, f: str, out: list[Result], first: bool = False) -> None:
+                run_vals(ev, f, ev.data.values(f, path_), out, first)
+        shape.run = run
+
+    def _gen_run_vals(self, shape: Shape, path: str | None) -> Any:
+        """One generated function running the shape's constraints, in order, on given value nodes.
+
+        The common components are written out inline (no call per constraint); the others call
+        their check function. A node shape's run of sh:property constraints becomes one loop over
+        the value nodes with one direct predicate lookup per nested shape."""
+        env: dict[str, Any] = {"TYPE": TYPE, "_in_norm": _in_norm, "Result": Result}
+        iri, sev = shape.iri, shape.severity
+        msg0 = shape.messages[0] if shape.messages else None
+        lines = ["def run_vals(ev, f, values, out, first=False):"]
+        cons = shape.constraints
+        i = 0
+        k = 0
+        emitted = False
+
+        def w(*ls: str) -> None:
+            lines.extend("    " + x for x in ls)
+
+        while i < len(cons):
+            comp, param = cons[i]
+            k += 1
+            if emitted:
+                w("if first and out:", "    return")
+            emitted = True
+            if comp == "property":
+                j = i + 1
+                if path is None and shape.path is None:  # the value node is the focus: fuse the run
+                    while j < len(cons) and cons[j][0] == "property":
+                        j += 1
+                w("dout = ev.data.out", "for v in values:", "    po = dout.get(v) or EMPTY")
+                env["EMPTY"] = {}
+                for n, (_, p) in enumerate(cons[i:j]):
+                    ps = self.shapes[p]
+                    name = f"PS{k}_{n}"
+                    env[name] = ps
+                    if n:
+                        w("    if first and out:", "        return")
+                    if ps.path is not None and ps.path.kind == "pred" and not ps.deactivated:
+                        env[f"P{k}_{n}"] = ps.path.pred
+                        w(f"    vals = po.get(P{k}_{n})", "    if vals:",
+                          f"        {name}.run_vals(ev, v, vals, out, first)")
+                        if ps.needs_values:
+                            w("    else:", f"        {name}.run_vals(ev, v, [], out, first)")
+                    else:
+                        w(f"    {name}.run(ev, v, out, first)")
+                i = j
+                continue
+            i += 1
+            cname = _COMPONENT_NAMES[comp]
+            env[f"R{k}"] = (path, cname, iri, sev)
+
+            def res(value: str, msg: str, k: int = k) -> str:
+                env[f"M{k}"] = msg0 or msg
+                return f"out.append(Result(f, R{k}[0], R{k}[1], R{k}[2], {value}, M{k}, R{k}[3]))"
+
+            if comp in ("minCount", "maxCount"):
+                op, word = ("<", "fewer") if comp == "minCount" else (">", "more")
+                w(f"if len(values) {op} {int(param)}:", "    " + res("None", f"{word} than {param} values"))
+            elif comp == "class":
+                env[f"C{k}"] = param
+                w("d = ev.data", "dout = d.out", "for v in values:", "    if v[:1] != '\"':",
+                  "        po = dout.get(v)", "        if po:", "            types = po.get(TYPE)",
+                  f"            if types and (C{k} in types or (d.subclass and d.instance_of(v, C{k}))):",
+                  "                continue", "    " + res("v", f"value is not an instance of {param}"))
+            elif comp in ("datatype", "pattern", "minLength", "maxLength", "minExclusive", "minInclusive",
+                          "maxExclusive", "maxInclusive"):
+                memo: dict[str, bool] = {}
+                test: Any
+                if comp in ("minLength", "maxLength"):
+                    test = partial(_length_ok, n=param, at_least=comp == "minLength")
+                    msg = f"value length violates {comp} {param}"
+                elif comp == "datatype":
+                    test = partial(_datatype_ok, rule=param)
+                    msg = f"value does not have datatype <{param}>"
+                elif comp == "pattern":
+                    test = partial(_pattern_ok, search=param.search)
+                    msg = f"value does not match pattern {param.pattern!r}"
+                else:
+                    test = partial(_range_ok, comp, bound=param)
+                    msg = f"value is not within {comp} {param.lex}"
+                judge = _memo_judge(test, memo)
+                env[f"D{k}"], env[f"J{k}"] = memo, judge
+                w("for v in values:", f"    ok = D{k}.get(v)", "    if ok is None:", f"        ok = J{k}(v)",
+                  "    if not ok:", "        " + res("v", msg))
+            elif comp == "nodeKind":
+                env[f"K{k}"] = ("IRI" in param, "Literal" in param, "BlankNode" in param)
+                w("for v in values:", "    c = v[:1]",
+                  f"    if not (K{k}[0] if c == '<' else K{k}[1] if c == '\"' else K{k}[2]):",
+                  "        " + res("v", f"value is not a sh:{param}"))
+            elif comp == "in":
+                env[f"A{k}"] = param
+                w("for v in values:", f"    if v not in A{k} and _in_norm(v) not in A{k}:",
+                  "        " + res("v", "value is not in the allowed list"))
+            else:
+                env[f"X{k}"] = self._check_fn(shape, comp, param, path)
+                w(f"X{k}(ev, f, values, out, first)")
+        if not emitted:
+            w("return")
+        exec(compile("\n".join(lines) + "\n", f"<shape {shape.iri}>", "exec"), env)  # noqa: S102
+        return env["run_vals"]
+
+    def _check_fn(self, shape: Shape, comp: str, param: Any, path: str | None) -> Any:
+        """A check (ev, focus, values, out, first) for a constraint the generated code does not write out."""
+        cname = _COMPONENT_NAMES[comp]
+        iri, sev = shape.iri, shape.severity
+        msg0 = shape.messages[0] if shape.messages else None
+
+        def fail(f: str, v: str | None, msg: str) -> Result:
+            return Result(f, path, cname, iri, v, msg0 or msg, sev)
+
+        if comp in ("or", "and", "xone"):
+            members = [self.shapes[s] for s in param]
+
+            def check_bool(ev: _Eval, f: str, values: list[str], out: list[Result], first: bool = False) -> None:
+                for v in values:
+                    if comp == "or":
+                        good = False
+                        for m in members:
+                            if m.conf(ev, v):
+                                good = True
+                                break
+                    elif comp == "and":
+                        good = True
+                        for m in members:
+                            if not m.conf(ev, v):
+                                good = False
+                                break
+                    else:
+                        good = [m.conf(ev, v) for m in members].count(True) == 1
+                    if not good:
+                        out.append(fail(f, v, f"value fails sh:{comp}"))
+            return check_bool
+        if comp == "node":
+            target = self.shapes[param]
+
+            def check_node(ev: _Eval, f: str, values: list[str], out: list[Result], first: bool = False) -> None:
+                for v in values:
+                    if not target.conf(ev, v):
+                        out.append(fail(f, v, f"value does not conform to {param}"))
+            return check_node
+        if comp in ("qualifiedMinCount", "qualifiedMaxCount"):
+            qiri, n, disjoint = param
+            q = self.shapes[qiri]
+            sibs = [self.shapes[s] for s in self._siblings(shape, qiri)] if disjoint else []
+            is_min = comp == "qualifiedMinCount"
+
+            def check_qualified(ev: _Eval, f: str, values: list[str], out: list[Result], first: bool = False) -> None:
+                count = 0
+                for v in values:
+                    if q.conf(ev, v):
+                        for s in sibs:
+                            if s.conf(ev, v):
+                                break
+                        else:
+                            count += 1
+                if (is_min and count < n) or (not is_min and count > n):
+                    out.append(fail(f, None, f"{count} values conform to the qualified shape, "
+                                             f"{'fewer' if is_min else 'more'} than {n}"))
+            return check_qualified
+        general = _DISPATCH[comp]
+
+        def check_general(ev: _Eval, f: str, values: list[str], out: list[Result], first: bool = False) -> None:
+            general(ev, shape, comp, param, f, path, values, out)
+        return check_general
+
+    def _siblings(self, shape: Shape, qshape: str) -> list[str]:
+        g = self.g
+        out = []
+        for parent in g.subjects(sh("property"), shape.iri):
+            for ps in g.objs(parent, sh("property")):
+                for q in g.objs(ps, sh("qualifiedValueShape")):
+                    if q != qshape:
+                        out.append(q)
+        return out
+
     # -- validation --------------------------------------------------------------------------
     def validate(self, triples: Iterable[Triple], unique: bool = False) -> list[Result]:
         """Validate one record's triples; results deduplicated, in a stable order.
 
         ``unique=True`` promises the triples hold no duplicates (as ``serialize.unique`` gives)."""
         data = _Data(triples, self, unique)
-        seen: dict[tuple, Result] = {}
         ev = _Eval(self, data)
+        results: list[Result] = []
+        by_type = None if data.subclass else data.by_type
         for shape in self.targeted:
-            for f in data.focus_nodes(shape):
-                for r in ev.shape(shape, f):
-                    seen.setdefault((r.focus, r.path, r.component, r.shape, r.value), r)
+            cls = shape.single_class
+            if cls is not None and by_type is not None:
+                nodes = by_type.get(cls)
+                if not nodes:
+                    continue
+            else:
+                nodes = data.focus_nodes(shape)
+            run = shape.run
+            for f in nodes:
+                run(ev, f, results)
+        if not results:
+            return results
+        seen: dict[tuple, Result] = {}
+        for r in results:
+            seen.setdefault((r.focus, r.path, r.component, r.shape, r.value), r)
         return list(seen.values())
 
 
@@ -628,11 +890,15 @@ class _Data:
                 d[p] = [o]
             else:
                 lst.append(o)
+        # one pass over the subjects (in first-appearance order, as the focus nodes come out)
         by_type: dict[str, list[str]] = {}
         subclass: dict[str, list[str]] | None = None
+        tps, tpo, tp_all = shapes.target_preds_s, shapes.target_preds_o, shapes.target_preds_all
+        subj_of: dict[str, list[str]] = {p: [] for p in tps}
+        obj_of: dict[str, list[str]] = {p: [] for p in tpo}
         for s, po in out.items():
             types = po.get(TYPE)
-            if types:
+            if types is not None:
                 for t in types:
                     lst = by_type.get(t)
                     if lst is None:
@@ -642,17 +908,13 @@ class _Data:
             if SUBCLASS in po:
                 subclass = subclass or {}
                 subclass[s] = list(po[SUBCLASS])
-        tps = shapes.target_preds_s
-        subj_of: dict[str, list[str]] = {p: [] for p in tps}
-        for s, po in out.items():
-            for p in tps.intersection(po):
-                subj_of[p].append(s)
+            if not tp_all.isdisjoint(po):
+                for p in tp_all.intersection(po):
+                    if p in tps:
+                        subj_of[p].append(s)
+                    if p in tpo:
+                        obj_of[p].extend(po[p])
         self.subj_of = subj_of
-        tpo = shapes.target_preds_o
-        obj_of: dict[str, list[str]] = {p: [] for p in tpo}
-        for po in out.values():
-            for p in tpo.intersection(po):
-                obj_of[p].extend(po[p])
         self.obj_of = obj_of
         self.out, self.by_type = out, by_type
         self.subclass = subclass
@@ -704,9 +966,11 @@ class _Data:
         return out
 
     def focus_nodes(self, shape: Shape) -> list[str]:
-        if (not shape.target_nodes and not shape.target_subjects_of and not shape.target_objects_of
-                and len(shape.target_classes) == 1):
-            return self.instances(shape.target_classes[0])
+        cls = shape.single_class
+        if cls is not None:
+            if not self.subclass:
+                return self.by_type.get(cls) or []
+            return self.instances(cls)
         nodes: dict[str, None] = {}
         for n in shape.target_nodes:
             nodes[n] = None
@@ -761,47 +1025,13 @@ class _Eval:
         self.cs, self.data = cs, data
 
     def conforms(self, shape_iri: str, node: str) -> bool:
-        shape = self.cs.shapes[shape_iri]
-        if shape.deactivated:
-            return True
-        fast = shape.fast
-        if fast is not None:
-            return fast(self.data, node)
-        return not self.shape(shape, node, first=True)
+        return bool(self.cs.shapes[shape_iri].conf(self, node))
 
     def shape(self, shape: Shape, f: str, first: bool = False) -> list[Result]:
         """Results of ``shape`` on focus ``f``; with ``first``, stop at the first failing constraint."""
-        if shape.deactivated:
-            return []
-        path_ = shape.path
-        if path_ is None:
-            values = [f]
-            path = None
-        elif path_.kind == "pred":
-            path = path_.pred
-            po = self.data.out.get(f)
-            values = (po.get(path) or []) if po else []  # type: ignore[arg-type]
-            if not values and not shape.needs_values:
-                return []
-        else:
-            values = self.data.values(f, path_)
-            path = path_.render()
-        results: list[Result] = []
-        data_out = self.data.out
-        for check, comp, param in shape.compiled:
-            if check is None:  # sh:property, inlined: skip nested shapes with nothing to check
-                pshape, pred = param
-                for v in values:
-                    if pred is not None:
-                        po = data_out.get(v)
-                        if not po or pred not in po:
-                            continue
-                    results.extend(self.shape(pshape, v))
-            else:
-                check(self, shape, comp, param, f, path, values, results)
-            if first and results:
-                return results
-        return results
+        out: list[Result] = []
+        shape.run(self, f, out, first)
+        return out
 
     def _res(self, shape: Shape, comp: str, f: str, path: str | None, value: str | None, msg: str) -> Result:
         return Result(f, path, _COMPONENT_NAMES[comp], shape.iri, value,
@@ -812,16 +1042,7 @@ class _Eval:
         _DISPATCH[comp](self, shape, comp, param, f, path, values, out)
 
     def _siblings(self, shape: Shape, qshape: str) -> list[str]:
-        g = self.cs.g
-        out = []
-        for parent in g.subjects(sh("property"), shape.iri):
-            for ps in g.objs(parent, sh("property")):
-                for q in g.objs(ps, sh("qualifiedValueShape")):
-                    if q != qshape:
-                        out.append(q)
-        return out
-
-
+        return self.cs._siblings(shape, qshape)
 
 
 # One function per constraint component (bound at compile time).
@@ -1022,6 +1243,62 @@ def _fast_test(comp: str, param: Any) -> Any:
     return None
 
 
+def _fast_conf(comp: str, param: Any) -> Any:
+    """``_fast_test`` as an (ev, node) -> bool conformance test, memoised where it depends on the term only."""
+    if comp == "class":
+        cls = param
+
+        def conf_class(ev: _Eval, v: str) -> bool:
+            if v[:1] == '"':
+                return False
+            d = ev.data
+            po = d.out.get(v)
+            if not po:
+                return False
+            types = po.get(TYPE)
+            if not types:
+                return False
+            return cls in types or bool(d.subclass and d.instance_of(v, cls))
+        return conf_class
+    if comp == "datatype":
+        rule = param
+        memo: dict[str, bool] = {}
+
+        def conf_datatype(ev: _Eval, v: str) -> bool:
+            ok = memo.get(v)
+            if ok is None:
+                ok = _datatype_ok(v, rule)
+                if len(memo) >= _MEMO:
+                    memo.clear()
+                memo[v] = ok
+            return ok
+        return conf_datatype
+    test = _fast_test(comp, param)
+    return lambda ev, v: test(ev.data, v)
+
+
+def _memo_judge(test: Any, memo: dict[str, bool]) -> Any:
+    """``test(v)``, remembered in ``memo`` (bounded: cleared when full); the caller looks ``memo`` up first."""
+    def judge(v: str) -> bool:
+        ok = bool(test(v))
+        if len(memo) >= _MEMO:
+            memo.clear()
+        memo[v] = ok
+        return ok
+    return judge
+
+
+def _length_ok(v: str, n: int, at_least: bool) -> bool:
+    if is_bnode(v):
+        return False
+    ln = len(_str_fast(v))
+    return ln >= n if at_least else ln <= n
+
+
+def _pattern_ok(v: str, search: Any) -> bool:
+    return not is_bnode(v) and search(_str_fast(v)) is not None
+
+
 def _in_norm(v: str) -> str:
     # "x"^^xsd:string and "x" are the same term for rdflib's sh:in
     if v.endswith(f"^^<{XSD_STRING}>"):
@@ -1032,6 +1309,8 @@ def _in_norm(v: str) -> str:
 def _datatype_ok(v: str, rule: str) -> bool:
     if not is_literal(v):
         return False
+    if rule == XSD_STRING and len(v) > 1 and (v[-1] == '"' or v.endswith(_XSD_STRING_SUFFIX)):
+        return True  # a plain literal or an xsd:string one: lexical forms are always valid strings
     x = lit(v)
     dt = x.dt
     if dt == rule:
