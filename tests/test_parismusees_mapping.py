@@ -114,7 +114,7 @@ def test_synthetic_images_rights_texts(synth) -> None:
     assert "http://rightsstatements.org/vocab/InC/1.0/" in imgs.values()
     texts = {r[0] for r in select(synth, f"SELECT ?t WHERE {{ <{w}> crm:P67i_is_referred_to_by/crm:P190_has_symbolic_content ?t }}")}
     assert "Une femme couronnée d'épis tient une faucille." in texts      # leading space trimmed
-    assert "Peint pour l'hôtel de Bouret ." in texts or "Peint pour l'hôtel de Bouret." in texts  # HTML stripped
+    assert "Peint pour l'hôtel de Bouret." in texts  # HTML stripped, entities decoded
     assert "H. Taraval 1765" in texts
     assert "Petit Palais Rez-de-Chaussée Salle 32" in texts
     # a dimension row without a value is kept as a statement, not lost

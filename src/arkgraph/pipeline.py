@@ -119,21 +119,17 @@ def _reason(path: str, reasons: dict[str, str]) -> str:
     return ""
 
 
+# record attribute holding concepts → the crosswalk table its unmapped labels belong to
+_CONCEPT_LISTS = (("materials", "materials"), ("periods", "periods"), ("subjects", "themes"),
+                  ("styles", "styles"), ("languages", "languages"), ("rights", "rights"))
+
+
 def _concepts(rec: Any) -> Iterator[tuple[str, Any]]:
     for c in rec.classifications + rec.genres:
         yield c.table or "object_types", c
-    for c in rec.materials:
-        yield "materials", c
-    for c in rec.periods:
-        yield "periods", c
-    for c in rec.subjects:
-        yield "themes", c
-    for c in rec.styles:
-        yield "styles", c
-    for c in rec.languages:
-        yield "languages", c
-    for c in rec.rights:
-        yield "rights", c
+    for attr, table in _CONCEPT_LISTS:
+        for c in getattr(rec, attr):
+            yield table, c
     for contrib in rec.contributions:
         yield "roles", contrib.role
     for d in rec.dimensions:

@@ -37,13 +37,15 @@ def _text(v: Any) -> str | None:
         return None
     s = v if type(v) is str else str(v)
     if "<" in s or "&" in s:
-        s = html.unescape(_TAG.sub(" ", s))
+        # tags become spaces (block tags separate words); none before a closing full stop or comma
+        s = _SPACE_PUNCT.sub(r"\1", html.unescape(_TAG.sub(" ", s)))
     if "  " in s or "\n" in s or "\t" in s or "\r" in s or "\xa0" in s:
         s = _SPACES.sub(" ", s)
     return s.strip() or None
 
 
 _TAG = re.compile(r"<[^>]+>")
+_SPACE_PUNCT = re.compile(r"\s+([.,)])")
 _SPACES = re.compile(r"\s+")
 
 
