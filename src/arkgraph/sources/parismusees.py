@@ -17,13 +17,14 @@ from ..terms import safe_iri
 from .common import Mapped, RawRecord
 from collections import Counter
 
-from .tracked import Node, normalize_with_leaves
+from .tracked import normalize_with_leaves
 
 SOURCE = "parismusees"
 PORTAL = "https://www.parismuseescollections.paris.fr/"
 CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
 INC = "http://rightsstatements.org/vocab/InC/1.0/"
 OWNER_NAME = "Ville de Paris"
+_MISSING = object()
 UNKNOWN_AGENTS = {"inconnu", "anonyme"}
 
 
@@ -49,6 +50,102 @@ _SPACE_PUNCT = re.compile(r"\s+([.,)])")
 _SPACES = re.compile(r"\s+")
 
 
+# -- reading normalized JSON (plain dicts; see tracked.normalize) -----------------------
+def _node(d: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """The dict at ``key``; queryFieldX gives a list even for one value: take the first."""
+    v = d.get(key)
+    if type(v) is list:
+        v = v[0] if v else None
+    return v if type(v) is dict else None
+
+
+def _nodes(d: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    v = d.get(key)
+    if type(v) is dict:
+        return [v]
+    if type(v) is not list:
+        return []
+    return [x for x in v if type(x) is dict]
+
+
+def _name(d: dict[str, Any] | None) -> str | None:
+    if d is None:
+        return None
+    v = d.get("name")
+    if v is None or v == "":
+        return None
+    return str(v).strip() or None
+
+
+def _label(d: dict[str, Any], key: str) -> str | None:
+    return _name(_node(d, key))
+
+
+def _labels(d: dict[str, Any], key: str) -> list[str]:
+    """The ``name`` of each item of a multi-valued term field."""
+    v = d.get(key)
+    if type(v) is dict:
+        v = [v]
+    elif type(v) is not list:
+        return []
+    out = []
+    for x in v:
+        n = x.get("name") if type(x) is dict else None
+        if n is not None and n != "":
+            t = str(n).strip()
+            if t:
+                out.append(t)
+    return out
+
+
+def _dig(d: dict[str, Any], key: str, sub: str) -> Any:
+    v = d.get(key)
+    return v.get(sub) if type(v) is dict else None
+
+
+# What the mapper reads, for the coverage report: a source leaf is "mapped" when its path (list
+# markers dropped) is one of these or lies under one. Keep in step with Mapper.map.
+_DATE = ("startYear", "endYear", "processed", "sort", "century", "startPrecision", "endPrecision",
+         "startMonth", "startDay", "endMonth", "endDay")
+_AGENT = ("name", "tid", "entityId", "fieldPipLieuNaissance", "fieldLieuDeces", "fieldPipLieuDeces",
+          *(f"{d}.{f}" for d in ("fieldPipDateNaissance", "fieldPipDateDeces") for f in _DATE))
+_IMAGE = ("publicUrl", "fieldMediaImage.url", "vignette", "thumbnail.url", "entityId", "fieldImageLibre", "name",
+          "fieldCopyright", "fieldImageDroits", "fieldLegende", "fieldImageLegendeCplementaire")
+READS = frozenset((
+    "nid", "entityId", "absolutePath", "entityUuid", "uuid", "entityBundle", "title", "entityLabel",
+    "fieldTitreDeMediation", "fieldSousTitreDeMediation", "fieldHdTitre", "fieldOeuvreNumInventaire",
+    "fieldLrefAdlib", "fieldNumeroObjet", "fieldUrlAlias", "entityCreated", "entityChanged",
+    "fieldDenominations.name", "fieldOeuvreTypesObjet.name", "fieldOeuvreAuteurs.entityId",
+    "fieldOeuvreAuteurs.fieldAuteurFonction.name", "fieldOeuvreSiecle.name", "fieldOeuvreEpoquePeriode.name",
+    "fieldOeuvreLieuxProductions.name", "fieldMateriauxTechnique.name", "fieldOeuvreLieuxDecouvertes.name",
+    *(f"fieldOeuvreDimensions.{f}" for f in ("fieldDimensionValeur", "fieldDimensionType.name",
+                                             "fieldDimensionUnite.name", "fieldDimensionPartie.name")),
+    "fieldOeuvreDescriptionIcono", "fieldCommentaireHistorique", "fieldDescription", "fieldDescriptionCourteExport",
+    "fieldDescriptionLongueExport", "fieldHdDescription",
+    *(f"fieldOeuvreInscriptions.{f}" for f in ("fieldInscriptionMarque", "fieldInscriptionType.name",
+                                               "fieldInscriptionEcriture.name")),
+    "fieldOeuvreExpose.name", "fieldOeuvreThemeRepresente.name", "fieldLieuxConcernes.name",
+    "fieldOeuvreStyleMouvement.name", "fieldOeuvreFonction.name",
+    *(f"fieldMusee.{f}" for f in ("name", "entityId", "tid", "fieldMuseeCode")),
+    "fieldModaliteAcquisition.name",
+    *(f"{d}.{f}" for d in ("fieldDateProduction", "fieldOeuvreDateDecouverte", "fieldDateAcquisition") for f in _DATE),
+    *(f"{a}.{f}" for a in ("fieldOeuvreAuteurs.fieldAuteurAuteur", "fieldPersonnesConcernees", "fieldDonateurs")
+      for f in _AGENT),
+    *(f"{v}.{f}" for v in ("fieldVisuels", "fieldVisuelsPrincipals") for f in _IMAGE),
+    *(f"{k}.{f}" for k in ("fieldOeuvreFaitPartieDe", "fieldOeuvresEnRapport") for f in ("targetId", "entityId", "nid", "name")),
+))
+
+
+def _is_read(path: str) -> bool:
+    p = path.replace("[]", "")
+    while True:
+        if p in READS:
+            return True
+        if "." not in p:
+            return False
+        p = p.rsplit(".", 1)[0]
+
+
 def _int(v: Any) -> int | None:
     try:
         return int(v) if v not in (None, "") else None
@@ -56,7 +153,7 @@ def _int(v: Any) -> int | None:
         return None
 
 
-def _date(n: Node | None) -> TimeSpan | None:
+def _date(n: dict[str, Any] | None) -> TimeSpan | None:
     """A date object (startYear…, century, processed) → TimeSpan; None when empty."""
     if n is None:
         return None
@@ -91,8 +188,8 @@ class Mapper:
         ignored = tables.tables.get("parismusees-ignored", {})
         self.ignore_patterns = [(row["path"], row["reason"]) for row in ignored.values()]
         self._iris: dict[tuple[str, str | int], str] = {}
-        self._agents: dict[tuple[str, str], tuple[Agent | None, frozenset[str]]] = {}
-        self._ignored_paths: dict[str, bool] = {}
+        self._agents: dict[str, Agent | None] = {}
+        self._paths: dict[str, int] = {}  # source leaf path → 0 mapped, 1 ignored, 2 unhandled
 
     # -- IRIs -------------------------------------------------------------------------
     def _iri(self, shoulder: str, local: str | int) -> str:
@@ -107,27 +204,22 @@ class Mapper:
     def place(self, label: str) -> Place:
         return Place(self._iri("pmz", label.casefold()), label)
 
-    def agent(self, n: Node, record_iri: str, idx: int) -> Agent | None:
+    def agent(self, n: dict[str, Any], record_iri: str, idx: int) -> Agent | None:
         """A person or group term → Agent. The same term recurs across works: memoized on its content."""
-        key = (n.path, repr(n.data))
-        hit = self._agents.get(key)
-        if hit is not None:
-            agent, used = hit
-            n.used.update(used)
-            if agent is not None and "unknown" in agent.flags:  # scoped to its work: not shareable
-                return Agent(self._iri("pmg", f"{record_iri}\x1f{idx}\x1f{agent.name}"), agent.name,
-                             kind="Group", flags=agent.flags)
-            return agent
-        probe = Node(n.data, n.path, set())
-        agent = self._agent(probe, record_iri, idx)
-        n.used.update(probe.used)
-        if len(self._agents) > 20_000:  # bounded: keys hold the term JSON
-            self._agents.clear()
-        self._agents[key] = (agent, frozenset(probe.used))
-        return agent
+        key = repr(n)
+        agent = self._agents.get(key, _MISSING)
+        if agent is _MISSING:
+            agent = self._agent(n, record_iri, idx)
+            if len(self._agents) > 20_000:  # bounded: keys hold the term JSON
+                self._agents.clear()
+            self._agents[key] = agent
+        if agent is not None and "unknown" in agent.flags:  # scoped to its work: not shareable
+            return Agent(self._iri("pmg", f"{record_iri}\x1f{idx}\x1f{agent.name}"), agent.name,
+                         kind="Group", flags=agent.flags)
+        return agent  # type: ignore[return-value]
 
-    def _agent(self, n: Node, record_iri: str, idx: int) -> Agent | None:
-        name = n.label()
+    def _agent(self, n: dict[str, Any], record_iri: str, idx: int) -> Agent | None:
+        name = _name(n)
         tid = n.get("tid") or n.get("entityId")
         if not name and not tid:
             return None
@@ -145,8 +237,8 @@ class Mapper:
         if ", " in base:
             family, given = (x.strip() for x in base.split(", ", 1))
         kind = "Group" if re.search(r"\b(compagnie|manufacture|atelier|maison|société|fabrique)\b", name, re.I) else "Person"
-        birth = _date(n.node("fieldPipDateNaissance"))
-        death = _date(n.node("fieldPipDateDeces"))
+        birth = _date(_node(n, "fieldPipDateNaissance"))
+        death = _date(_node(n, "fieldPipDateDeces"))
         bp = _text(n.get("fieldPipLieuNaissance"))
         dp = _text(n.get("fieldLieuDeces")) or _text(n.get("fieldPipLieuDeces"))
         return Agent(iri, name, kind=kind, family_name=family, given_name=given if kind == "Person" else None,
@@ -156,7 +248,7 @@ class Mapper:
     # -- the record -------------------------------------------------------------------
     def map(self, raw: RawRecord, context: dict[str, Any] | None = None) -> Mapped:
         data, leaf_paths = normalize_with_leaves(raw.payload)
-        root = Node(data)
+        root: dict[str, Any] = data if type(data) is dict else {}
         nid = _int(root.get("nid")) or _int(root.get("entityId"))
         abs_path = root.get("absolutePath")
         if nid is None and isinstance(abs_path, str):
@@ -212,7 +304,7 @@ class Mapper:
 
         # classification
         for table_key, field_name in (("object_types", "fieldDenominations"), ("object_types", "fieldOeuvreTypesObjet")):
-            for label in root.labels(field_name):
+            for label in _labels(root, field_name):
                 c = self.t.concept(table_key, label)
                 (rec.classifications if field_name == "fieldDenominations" else rec.genres).append(c)
         # two source labels may map to one AAT term ("Tableau", "Peinture"): one classification, first label
@@ -225,42 +317,41 @@ class Mapper:
         rec.schema_types = ["VisualArtwork", *sorted(types)]
 
         # authors
-        for i, a in enumerate(root.nodes("fieldOeuvreAuteurs"), 1):
-            person_node = a.node("fieldAuteurAuteur")
+        for i, a in enumerate(_nodes(root, "fieldOeuvreAuteurs"), 1):
+            person_node = _node(a, "fieldAuteurAuteur")
             if person_node is None:
                 continue
             agent = self.agent(person_node, iri, i)
             if agent is None:
                 continue
-            role_label = a.label("fieldAuteurFonction")
+            role_label = _label(a, "fieldAuteurFonction")
             role = self.t.concept("roles", role_label) if role_label else Concept(
                 "http://id.loc.gov/vocabulary/relators/cre", "Auteur", code="cre")
             rec.contributions.append(Contribution(agent, role, creator=True))
-            a.get("entityId")
 
         # production
-        prod = _date(root.node("fieldDateProduction"))
-        century = root.label("fieldOeuvreSiecle")
+        prod = _date(_node(root, "fieldDateProduction"))
+        century = _label(root, "fieldOeuvreSiecle")
         rec.century = century
         if prod is None and century:
             prod = dates.century(century) or TimeSpan(label=century)
         rec.production_time = prod
-        rec.periods = [self.t.concept("periods", p) for p in root.labels("fieldOeuvreEpoquePeriode")]
-        rec.production_places = [self.place(p) for p in root.labels("fieldOeuvreLieuxProductions")]
-        for label in root.labels("fieldMateriauxTechnique"):
+        rec.periods = [self.t.concept("periods", p) for p in _labels(root, "fieldOeuvreEpoquePeriode")]
+        rec.production_places = [self.place(p) for p in _labels(root, "fieldOeuvreLieuxProductions")]
+        for label in _labels(root, "fieldMateriauxTechnique"):
             rec.materials.append(self.t.concept("materials", label))
-        disc = _date(root.node("fieldOeuvreDateDecouverte"))
-        places_found = root.labels("fieldOeuvreLieuxDecouvertes")
+        disc = _date(_node(root, "fieldOeuvreDateDecouverte"))
+        places_found = _labels(root, "fieldOeuvreLieuxDecouvertes")
         if disc or places_found:
             rec.statements.append(Statement("note", "Découverte : " + ", ".join(
                 [p for p in places_found] + ([disc.label] if disc and disc.label else []))))
 
         # dimensions
-        for d in root.nodes("fieldOeuvreDimensions"):
+        for d in _nodes(root, "fieldOeuvreDimensions"):
             value = d.get("fieldDimensionValeur")
-            kind = d.label("fieldDimensionType")
-            unit = d.label("fieldDimensionUnite")
-            part = d.label("fieldDimensionPartie")
+            kind = _label(d, "fieldDimensionType")
+            unit = _label(d, "fieldDimensionUnite")
+            part = _label(d, "fieldDimensionPartie")
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 and kind:
                 rec.dimensions.append(Dimension(self.t.concept("dimension_types", kind), float(value),
                                                 self.t.concept("units", unit) if unit else self.t.concept("units", "unité inconnue"),
@@ -277,42 +368,41 @@ class Mapper:
             v = _text(root.get(key))
             if v:
                 rec.statements.append(Statement(kind, v))
-        for ins in root.nodes("fieldOeuvreInscriptions"):
+        for ins in _nodes(root, "fieldOeuvreInscriptions"):
             mark = _text(ins.get("fieldInscriptionMarque"))
-            itype = ins.label("fieldInscriptionType")
-            writing = ins.label("fieldInscriptionEcriture")
+            itype = _label(ins, "fieldInscriptionType")
+            writing = _label(ins, "fieldInscriptionEcriture")
             if mark or itype:
                 label = " ; ".join(x for x in (itype, writing) if x) or None
                 rec.statements.append(Statement("inscription", mark or itype or "", label=label))
-        expose = root.label("fieldOeuvreExpose")
+        expose = _label(root, "fieldOeuvreExpose")
         if expose:
             rec.statements.append(Statement("location", expose))
 
         # aboutness
-        rec.subjects = [self.t.concept("themes", x) for x in root.labels("fieldOeuvreThemeRepresente")]
-        rec.depicted_places = [self.place(x) for x in root.labels("fieldLieuxConcernes")]
-        for i, p in enumerate(root.nodes("fieldPersonnesConcernees"), 1):
+        rec.subjects = [self.t.concept("themes", x) for x in _labels(root, "fieldOeuvreThemeRepresente")]
+        rec.depicted_places = [self.place(x) for x in _labels(root, "fieldLieuxConcernes")]
+        for i, p in enumerate(_nodes(root, "fieldPersonnesConcernees"), 1):
             ag = self.agent(p, iri, 100 + i)
             if ag:
                 rec.depicted_agents.append(ag)
-        rec.styles = [self.t.concept("styles", x) for x in root.labels("fieldOeuvreStyleMouvement")]
-        for x in root.labels("fieldOeuvreFonction"):
+        rec.styles = [self.t.concept("styles", x) for x in _labels(root, "fieldOeuvreStyleMouvement")]
+        for x in _labels(root, "fieldOeuvreFonction"):
             rec.genres.append(self.t.concept("functions", x))
 
         # custody
-        museum = root.node("fieldMusee")
-        if museum is not None and museum.label():
+        museum = _node(root, "fieldMusee")
+        if museum is not None and _name(museum):
             mid = _text(museum.get("entityId")) or _text(museum.get("tid"))
-            mname = museum.label() or ""
+            mname = _name(museum) or ""
             rec.keeper = Agent(self._iri("pmg", mid) if mid else self._iri("pmg", mname), mname, kind="Group")
-            museum.get("fieldMuseeCode")
         rec.owner = Agent(self._iri("pmg", "ville de paris"), OWNER_NAME, kind="Group")
 
         # acquisition
-        mode = root.label("fieldModaliteAcquisition")
-        acq_date = _date(root.node("fieldDateAcquisition"))
+        mode = _label(root, "fieldModaliteAcquisition")
+        acq_date = _date(_node(root, "fieldDateAcquisition"))
         donors = []
-        for i, dn in enumerate(root.nodes("fieldDonateurs"), 1):
+        for i, dn in enumerate(_nodes(root, "fieldDonateurs"), 1):
             ag = self.agent(dn, iri, 200 + i)
             if ag:
                 donors.append(ag)
@@ -324,9 +414,9 @@ class Mapper:
         credit = f"{rec.keeper.name} / Paris Musées" if rec.keeper else "Paris Musées"
         seen_img: set[str] = set()
         for field_name in ("fieldVisuels", "fieldVisuelsPrincipals"):
-            for j, img in enumerate(root.nodes(field_name), 1):
-                url = _text(img.get("publicUrl")) or _text(img.get("fieldMediaImage.url"))
-                thumb = _text(img.get("vignette")) or _text(img.get("thumbnail.url"))
+            for j, img in enumerate(_nodes(root, field_name), 1):
+                url = _text(img.get("publicUrl")) or _text(_dig(img, "fieldMediaImage", "url"))
+                thumb = _text(img.get("vignette")) or _text(_dig(img, "thumbnail", "url"))
                 if thumb and "/styles/thumbnail/public?" in thumb:
                     thumb = None  # the known dead-link variant
                 key = _text(img.get("entityId")) or url or thumb
@@ -354,27 +444,34 @@ class Mapper:
             rec.identifiers.append(Identifier(safe_iri(abs_path), "url", "absolutePath"))
 
         for lk, kind in (("fieldOeuvreFaitPartieDe", "part_of"), ("fieldOeuvresEnRapport", "related")):
-            for n in root.nodes(lk):
+            for n in _nodes(root, lk):
                 tid = _int(n.get("targetId")) or _int(n.get("entityId")) or _int(n.get("nid"))
                 if tid is not None:
-                    rec.links.append(Link(self._iri("pm", tid), kind, n.label()))
+                    rec.links.append(Link(self._iri("pm", tid), kind, _name(n)))
 
-        return self._coverage(rec, leaf_paths, root.used)
+        return self._coverage(rec, leaf_paths)
 
-    def _coverage(self, rec: Record, leaf_paths: list[str], used: set[str]) -> Mapped:
-        counts: dict[str, int] = {}
-        for path in leaf_paths:
-            counts[path] = counts.get(path, 0) + 1
+    def _coverage(self, rec: Record, leaf_paths: list[str]) -> Mapped:
         out = Mapped(rec, unhandled=Counter(), ignored=Counter())
-        for path, n in counts.items():
-            if path in used:
-                out.mapped += n
-                continue
-            ignored = self._ignored_paths.get(path)
-            if ignored is None:
-                ignored = self._ignored_paths[path] = any(fnmatch.fnmatchcase(path, p) for p, _ in self.ignore_patterns)
-            (out.ignored if ignored else out.unhandled)[path] += n  # type: ignore[index]
+        kinds = self._paths
+        mapped = 0
+        for path in leaf_paths:
+            kind = kinds.get(path)
+            if kind is None:
+                if len(kinds) > 50_000:  # bounded, whatever keys the input invents
+                    kinds.clear()
+                kind = kinds[path] = self._classify(path)
+            if kind == 0:
+                mapped += 1
+            else:
+                (out.ignored if kind == 1 else out.unhandled)[path] += 1  # type: ignore[index]
+        out.mapped = mapped
         return out
+
+    def _classify(self, path: str) -> int:
+        if _is_read(path):
+            return 0
+        return 1 if any(fnmatch.fnmatchcase(path, p) for p, _ in self.ignore_patterns) else 2
 
 
 from .parismusees_reader import read  # noqa: E402,F401  (the reader, re-exported for the source registry)
