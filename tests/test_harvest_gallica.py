@@ -240,7 +240,8 @@ def test_ctrl_c_stops_cleanly_and_resumes(harvest_server, tmp_path):
     """SIGINT (Ctrl-C) in a real child process while a page is in flight."""
     s = harvest_server
     s.fault(with_param("/services/OAIRepository", resumptionToken="rt-8"), "hang")
-    args = ["gallica", "--endpoint", s.url, "--out", str(tmp_path), "--oai-set", "x", *FAST]
+    # a long --timeout: on a loaded machine the hanging page must not time out before the signal lands
+    args = ["gallica", "--endpoint", s.url, "--out", str(tmp_path), "--oai-set", "x", *FAST, "--timeout", "120"]
     child = subprocess.Popen(subprocess_cmd(*args), env=child_env(), stderr=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True)
     try:

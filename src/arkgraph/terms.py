@@ -7,6 +7,7 @@ A triple is ``(subject, predicate, object)`` where each member is already an N-T
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 Triple = tuple[str, str, str]
@@ -63,13 +64,16 @@ def _esc(text: str) -> str:
 
 def L(text: str, lang: str | None = None) -> str:
     """A plain or language-tagged literal."""
-    return f'"{_esc(text)}"@{lang}' if lang else f'"{_esc(text)}"'
+    if "\\" in text or '"' in text or "\n" in text or "\r" in text:  # _esc, inlined: on every literal
+        text = _NEEDS_ESC.sub(lambda m: _ESC[m.group(0)], text)
+    return f'"{text}"@{lang}' if lang else f'"{text}"'
 
 
 def T(value: str, datatype: str) -> str:
     return f'"{_esc(value)}"^^<{datatype}>'
 
 
+@lru_cache(maxsize=8192)
 def dbl(value: float) -> str:
     """A number as JSON-LD maps JSON numbers: xsd:integer when integral, else canonical xsd:double.
 

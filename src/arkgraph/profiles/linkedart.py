@@ -68,8 +68,8 @@ def aat(key: str) -> str:
 
 def _type(s: str, iri: str, label: str | None, out: list[Triple], meta: str | None = None,
           klass: str = "E55_Type") -> None:
-    out.append((s, C["P2_has_type"] if klass == "E55_Type" else C["P45_consists_of"], I(iri)))
-    _describe_type(iri, label, out, meta, klass)
+    out.append((s, C["P2_has_type"] if klass == "E55_Type" else C["P45_consists_of"], f"<{iri}>"))
+    out.extend(_type_triples(iri, label, meta, klass))
 
 
 def _describe_type(iri: str, label: str | None, out: list[Triple], meta: str | None = None,
@@ -93,7 +93,14 @@ def _type_triples(iri: str, label: str | None, meta: str | None, klass: str) -> 
 
 
 def _aat_type(s: str, key: str, out: list[Triple], meta: str | None = None) -> None:
-    _type(s, aat(key), AAT_LABELS.get(key), out, meta)
+    t, block = _aat_block(key, meta)
+    out.append((s, C["P2_has_type"], t))
+    out.extend(block)
+
+
+@lru_cache(maxsize=None)  # keys are the fixed AATS entries
+def _aat_block(key: str, meta: str | None) -> tuple[str, tuple[Triple, ...]]:
+    return I(aat(key)), _type_triples(aat(key), AAT_LABELS.get(key), meta, "E55_Type")
 
 
 def _name(s: str, node: str, text: str, out: list[Triple], kind: str = "primary_name", lang: str | None = "fr",

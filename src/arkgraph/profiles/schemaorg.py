@@ -33,10 +33,15 @@ def _term(subject: str, pred: str, c: Concept, out: list[Triple], *, as_text: bo
     if as_text:
         out.append((subject, pred, L(c.label, "fr")))
         return
-    s = I(c.iri)
+    s, block = _term_block(c.iri, c.label)
     out.append((subject, pred, s))
-    out.append((s, A, S["DefinedTerm"]))
-    out.append((s, S["name"], L(c.label, "fr")))
+    out.extend(block)
+
+
+@lru_cache(maxsize=16384)
+def _term_block(iri: str, label: str) -> tuple[str, tuple[Triple, ...]]:
+    s = I(iri)
+    return s, ((s, A, S["DefinedTerm"]), (s, S["name"], L(label, "fr")))
 
 
 def _place(p: Place, out: list[Triple]) -> str:

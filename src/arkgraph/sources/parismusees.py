@@ -17,7 +17,7 @@ from ..terms import safe_iri
 from .common import Mapped, RawRecord
 from collections import Counter
 
-from .tracked import normalize_with_leaves
+from .tracked import name_of, normalize_with_leaves
 
 SOURCE = "parismusees"
 PORTAL = "https://www.parismuseescollections.paris.fr/"
@@ -71,7 +71,7 @@ def _nodes(d: dict[str, Any], key: str) -> list[dict[str, Any]]:
 def _name(d: dict[str, Any] | None) -> str | None:
     if d is None:
         return None
-    v = d.get("name")
+    v = name_of(d)
     if v is None or v == "":
         return None
     return str(v).strip() or None
@@ -90,7 +90,7 @@ def _labels(d: dict[str, Any], key: str) -> list[str]:
         return []
     out = []
     for x in v:
-        n = x.get("name") if type(x) is dict else None
+        n = name_of(x) if type(x) is dict else None
         if n is not None and n != "":
             t = str(n).strip()
             if t:
@@ -112,7 +112,7 @@ _AGENT = ("name", "tid", "entityId", "fieldPipLieuNaissance", "fieldLieuDeces", 
 _IMAGE = ("publicUrl", "fieldMediaImage.url", "vignette", "thumbnail.url", "entityId", "fieldImageLibre", "name",
           "fieldCopyright", "fieldImageDroits", "fieldLegende", "fieldImageLegendeCplementaire")
 READS = frozenset((
-    "nid", "entityId", "absolutePath", "entityUuid", "uuid", "entityBundle", "title", "entityLabel",
+    "nid", "entityId", "absolutePath", "entityUuid", "uuid", "entityBundle", "title", "name",
     "fieldTitreDeMediation", "fieldSousTitreDeMediation", "fieldHdTitre", "fieldOeuvreNumInventaire",
     "fieldLrefAdlib", "fieldNumeroObjet", "fieldUrlAlias", "entityCreated", "entityChanged",
     "fieldDenominations.name", "fieldOeuvreTypesObjet.name", "fieldOeuvreAuteurs.entityId",
@@ -260,7 +260,7 @@ class Mapper:
         bundle = _text(root.get("entityBundle"))
         if bundle and bundle != "oeuvre":
             raise RecordError(f"not a work: entityBundle is {bundle!r}", record_id=str(nid or uuid))
-        title = _text(root.get("title")) or _text(root.get("entityLabel"))
+        title = _text(root.get("title")) or _text(name_of(root))
         if not title:
             raise RecordError("no title: not a NodeOeuvre record (was the '... on NodeOeuvre' fragment selected?)",
                               record_id=str(nid or uuid))
@@ -427,7 +427,7 @@ class Mapper:
                 rec.digital.append(DigitalObject(
                     iri=f"{iri}/image{_text(img.get('entityId')) or len(seen_img)}", kind="image",
                     access_point=safe_iri(url or thumb), format="image/jpeg",  # type: ignore[arg-type]
-                    thumbnail=safe_iri(thumb) if thumb else None, label=_text(img.get("name")),
+                    thumbnail=safe_iri(thumb) if thumb else None, label=_text(name_of(img)),
                     license=CC0 if free and url else INC,
                     credit=_text(img.get("fieldCopyright")) or credit,
                     copyright=_text(img.get("fieldImageDroits")),

@@ -30,9 +30,18 @@ def normalize(v: Any) -> Any:
 
 
 def normalize_with_leaves(v: Any) -> tuple[Any, list[str]]:
-    """``normalize`` and the paths of its non-empty leaves (as ``leaves`` names them), in one pass."""
+    """``normalize`` and the paths of its non-empty leaves (as ``leaves`` names them), in one pass.
+
+    Faster, and in place: dicts are reused unless a ``queryField`` key must be renamed, and
+    ``entityLabel`` keeps its key (readers fall back to it, see ``name_of``) though its path
+    says ``name``, as ``normalize`` would."""
     acc: list[str] = []
     return _norm(v, "", acc), acc
+
+
+def name_of(d: dict[str, Any]) -> Any:
+    """A term's ``name``, or its ``entityLabel`` when it has no ``name`` key."""
+    return d["name"] if "name" in d else d.get("entityLabel")
 
 
 def _norm(v: Any, path: str, acc: list[str]) -> Any:
@@ -42,23 +51,27 @@ def _norm(v: Any, path: str, acc: list[str]) -> Any:
             return _norm(v["entity"], path, acc)
         if "entities" in v and len(v) <= 2 and set(v) <= {"entities", "count"}:
             return _norm_list(v["entities"] or [], path + "[]", acc)
-        out: dict[str, Any] = {}
         prefix = path + "." if path else ""
+        rename = False
         for k, x in v.items():
-            if k.startswith("queryField"):
-                k = "field" + k[10:]
+            pk = k
+            if k[:1] == "q" and k.startswith("queryField"):
+                pk = "field" + k[10:]
+                rename = True
             elif k == "entityLabel" and "name" not in v:
-                k = "name"
+                pk = "name"
             t = type(x)
             if t is dict:
-                out[k] = _norm(x, prefix + k, acc)
+                y = _norm(x, prefix + pk, acc)
+                if y is not x:
+                    v[k] = y  # same key: safe while iterating
             elif t is list:
-                out[k] = _norm_list(x, prefix + k + "[]", acc)
-            else:
-                out[k] = x
-                if x is not None and x != "":
-                    acc.append(prefix + k)
-        return out
+                v[k] = _norm_list(x, prefix + pk + "[]", acc)
+            elif x is not None and x != "":
+                acc.append(prefix + pk)
+        if rename:
+            return {("field" + k[10:] if k.startswith("queryField") else k): x for k, x in v.items()}
+        return v
     if type(v) is list:
         return _norm_list(v, path + "[]", acc)
     if v is not None and v != "":
