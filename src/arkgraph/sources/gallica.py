@@ -70,9 +70,18 @@ class Mapper:
         self._deweys: dict[str, Concept | None] = {}
         self._parents: dict[str, str | None] = {}
         self._sources: dict[str, tuple[Agent, Agent | None, str | None]] = {}
+        # per-record groups that recur: (typedocs, dc:types), creator strings, publishers, descriptions,
+        # formats, language lists
+        self._types: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
+        self._contribs: dict[tuple[str, bool], tuple[Contribution, ...]] = {}
+        self._publishers: dict[str, tuple[Agent | None, Place | None]] = {}
+        self._descriptions: dict[str, Concept | Statement] = {}
+        self._formats: dict[tuple[str, bool], Statement] = {}
+        self._language_sets: dict[tuple[str, ...], tuple[tuple[Concept, ...], str]] = {}
         self._caches: tuple[dict[Any, Any], ...] = (
             self._iris, self._agents, self._orgs, self._places, self._concepts, self._roles, self._subjects,
-            self._set_concepts, self._langs, self._rights, self._deweys, self._parents, self._sources)
+            self._set_concepts, self._langs, self._rights, self._deweys, self._parents, self._sources,
+            self._types, self._contribs, self._publishers, self._descriptions, self._formats, self._language_sets)
         self.n2t_same = tables.base.rstrip("/") != N2T.rstrip("/")
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -230,25 +239,15 @@ class Mapper:
                 cache.clear()
         p = raw.payload
         header = p["header"]
-        # element name → cleaned non-empty values, in document order (xml:lang is not used by the mapping)
-        fields: dict[str, list[str]] = {}
-        leaves = 0
-        for tag, text, _lang in p["dc"]:
-            t = dc_clean(text)
-            if t:
-                vs = fields.get(tag)
-                if vs is None:
-                    fields[tag] = [t]
-                else:
-                    vs.append(t)
-                leaves += 1
+        # element name → cleaned non-empty values, in document order (the reader cleans and groups them)
+        fields: dict[str, list[str]] = p["fields"]
+        leaves: int = p["leaves"]
         extras: dict[str, str] = {}
         out_unhandled: list[str] = []
         out_ignored: list[str] = []
-        for tag, text, _attrs in p["extra"]:
-            if not text or text.isspace():  # dc_clean(text) would be None
-                continue
-            path, how = self._extra_kind(tag)
+        kinds = self._extra_kinds
+        for tag, text in p["extra"]:  # non-blank values only
+            path, how = kinds.get(tag) or self._extra_kind(tag)
             if how == 0:
                 if tag not in extras:
                     extras[tag] = dc_clean(text)  # type: ignore[assignment]
@@ -262,9 +261,12 @@ class Mapper:
             out_ignored.append("header.datestamp")
         set_specs = header.get("setSpec") or ()
         base = self.base
+        no: tuple[str, ...] = ()
 
         ark_text = p.get("id")
-        titles = _distinct(fields.get("title", ()))
+        titles: Any = fields.get("title", no)
+        if len(titles) > 1:
+            titles = _distinct(titles)
         if header.get("status") == "deleted":
             if not ark_text:
                 raise RecordError("OAI-PMH deletion without an ARK identifier", record_id=header.get("identifier"))
@@ -273,10 +275,9 @@ class Mapper:
                          kind="document", minted=False, deleted=True, modified=datestamp)
             return Mapped(rec, mapped=1)
 
-        no = ()
         if ark_text:
-            ark = str(_ark(ark_text))
-            name: str | None = dc.ark_name(ark)
+            ark = ark_text  # gallica_ark's output is already normalized: str(_ark(ark_text)) == ark_text
+            name: str | None = ark.partition("/")[2]
             rec = Record(iri=base + ark, ark=ark, source=SOURCE, local_id=name, kind="document",  # type: ignore[arg-type]
                          minted=False)
             minted = False
@@ -305,54 +306,55 @@ class Mapper:
         identifiers = rec.identifiers
         identifiers.append(Identifier(ark, "ark", "ARK" if not minted else "ARK (minted by arkgraph)"))
         if name:
-            rec.page_url = GALLICA_ARK + name
-        own = ark if not minted else None
-        for v in fields.get("identifier", no):
-            if "gallica.bnf.fr" in v and dc.gallica_ark(v) == own:
-                continue  # the record's own Gallica URL: page_url
-            identifiers.append(_identifier(v))
+            rec.page_url = own_url = GALLICA_ARK + name
+        else:
+            own_url = None
+        ids = fields.get("identifier")
+        if ids:
+            own = ark if not minted else None
+            for v in ids:
+                # the record's own Gallica URL is page_url (v == own_url is the common case of the test after it)
+                if v == own_url or ("gallica.bnf.fr" in v and dc.gallica_ark(v) == own):
+                    continue
+                identifiers.append(_identifier(v))
         if minted and extras.get("link", "").startswith("http"):
             rec.page_url = safe_iri(extras["link"])
         if not minted and self.n2t_same:
             identifiers.append(Identifier(N2T + ark, "url", "n2t.net"))
 
         # types: typedoc (API) wins, then the most specific dc:type
-        typedocs = [extras["typedoc"]] if "typedoc" in extras else []
+        typedoc = extras.get("typedoc")
+        typedocs: tuple[str, ...] = (typedoc,) if typedoc is not None else ()
         for spec in set_specs:
             parts = spec.split(":")
             if len(parts) >= 3 and parts[1] == "typedoc":
-                typedocs.append(parts[-1])
-        seen: set[str] = set()
-        td_concepts = []
-        for td in typedocs:
-            c = self.concept("typedoc", td)
-            if c.iri not in seen:
-                seen.add(c.iri)
-                td_concepts.append(c)
-        rec.genres.extend(td_concepts)
-        best_prio = -1
-        best: str | None = None
-        for v in fields.get("type", no):
-            c = self.concept("dc_types", v)
-            if c.iri not in seen:
-                seen.add(c.iri)
-                rec.classifications.append(c)
-            if c.schema_type:
-                prio = int(c.code or 0)
-                if best is None or prio > best_prio:
-                    best_prio, best = prio, c.schema_type
-        stype = next((c.schema_type for c in td_concepts if c.schema_type), None) or best
-        rec.schema_types = [stype or "CreativeWork"]
-        self._sets(rec, set_specs, extras)
+                typedocs += (parts[-1],)
+        tkey = (typedocs, tuple(fields.get("type", no)))
+        thit = self._types.get(tkey)
+        if thit is None:
+            thit = _put(self._types, tkey, self._classify(*tkey))
+        td_concepts, classes, stype, seen_types = thit
+        genres = rec.genres
+        genres.extend(td_concepts)
+        rec.classifications.extend(classes)
+        rec.schema_types = [stype]
+        if set_specs or "dewey" in extras or "sdewey" in extras:
+            self._sets(rec, set_specs, extras)
 
-        # contributors
+        # contributors: one Contribution per role, the same for every record naming that agent
         contributions = rec.contributions
-        role = self.role
         for tag, creator in (("creator", True), ("contributor", False)):
-            for v in fields.get(tag, no):
-                ag, roles = self.agent(v)
-                for r in roles or (None,):
-                    contributions.append(Contribution(ag, role(r), creator=creator))
+            vals = fields.get(tag)
+            if vals:
+                contribs = self._contribs
+                for v in vals:
+                    ck = (v, creator)
+                    cs = contribs.get(ck)
+                    if cs is None:
+                        ag, roles = self.agent(v)
+                        cs = _put(contribs, ck, tuple(Contribution(ag, self.role(r), creator=creator)
+                                                      for r in roles or (None,)))
+                    contributions.extend(cs)
 
         # dates and publishers
         statements = rec.statements
@@ -367,9 +369,13 @@ class Mapper:
             else:
                 statements.append(Statement("note", v, None, label="Date"))
         pubs = []
+        pub_cache = self._publishers
         for v in fields.get("publisher", no):
-            pname, pplace = dc.parse_publisher(v)
-            pubs.append(Publication(self.org(pname) if pname else None, self.place(pplace) if pplace else None, ts, v))
+            ph = pub_cache.get(v)
+            if ph is None:
+                pname, pplace = dc.parse_publisher(v)
+                ph = _put(pub_cache, v, (self.org(pname) if pname else None, self.place(pplace) if pplace else None))
+            pubs.append(Publication(ph[0], ph[1], ts, v))
         if not pubs and ts is not None:
             pubs.append(Publication(None, None, ts, None))
         if pubs:
@@ -381,40 +387,50 @@ class Mapper:
             rec.subjects.append(self.subject(v))
         for v in fields.get("coverage", no):
             statements.append(Statement("note", v, None, label="Couverture"))
-        for v in _distinct(fields.get("description", no)):
-            kind, label, text = dc.parse_description(v)
-            if kind == "collection":
-                c = self.set_concept(text)
-                if c.iri not in seen:
-                    seen.add(c.iri)
-                    rec.genres.append(c)
-            else:
-                statements.append(Statement(kind, text, "fr", label=label))
-        for v in _distinct(fields.get("format", no)):
-            kind, value = dc.parse_format(v)
-            if kind == "views":
-                # for issues this is the whole periodical's count (gallica-formats.md §3), so say so
-                statements.append(Statement("pagination", f"Nombre total de vues : {value}", "fr",
-                                            label="Vues numérisées" if not is_title and "PublicationIssue" not in rec.schema_types
-                                            else "Vues numérisées (tout le périodique)"))
-            elif kind == "mime":
-                statements.append(Statement("note", str(value), None, label="Format numérique"))
-            else:
-                statements.append(Statement("extent", str(value), "fr", label="Description matérielle"))
+        descs = fields.get("description")
+        if descs:
+            seen: set[str] | None = None
+            desc_cache = self._descriptions
+            for v in (descs if len(descs) == 1 else _distinct(descs)):
+                dh = desc_cache.get(v)
+                if dh is None:
+                    kind, label, text = dc.parse_description(v)
+                    dh = _put(desc_cache, v, self.set_concept(text) if kind == "collection"
+                              else Statement(kind, text, "fr", label=label))
+                if type(dh) is Statement:
+                    statements.append(dh)
+                else:
+                    if seen is None:
+                        seen = set(seen_types)
+                    if dh.iri not in seen:
+                        seen.add(dh.iri)
+                        genres.append(dh)
+        formats = fields.get("format")
+        if formats:
+            # for issues the view count is the whole periodical's (gallica-formats.md §3), so say so
+            whole = is_title or "PublicationIssue" in rec.schema_types
+            format_cache = self._formats
+            for v in (formats if len(formats) == 1 else _distinct(formats)):
+                fk = (v, whole)
+                st = format_cache.get(fk)
+                if st is None:
+                    st = _put(format_cache, fk, _format_statement(v, whole))
+                statements.append(st)
 
-        # languages
-        lang_seen: set[str] = set()
-        languages = rec.languages
-        for v in fields.get("language", no):
-            c = self.language(v)
-            k = c.code or c.iri
-            if k not in lang_seen:  # "fre" + "français" are one language
-                lang_seen.add(k)
-                languages.append(c)
-        codes = {c.code for c in languages if c.code}
-        # one language: the titles are in it; none or several: "und" (undetermined), never a guess
-        lang = next(iter(codes)) if len(codes) == 1 else "und"
-        rec.titles = [(t, lang, "primary" if i == 0 else "alternate") for i, t in enumerate(titles)]
+        # languages: "fre" + "français" are one language; one language: the titles are in it;
+        # none or several: "und" (undetermined), never a guess
+        langs = fields.get("language")
+        if langs:
+            lk = tuple(langs)
+            lh = self._language_sets.get(lk)
+            if lh is None:
+                lh = _put(self._language_sets, lk, self._languages(lk))
+            rec.languages.extend(lh[0])
+            lang = lh[1]
+        else:
+            lang = "und"
+        rec.titles = [(t, lang, "primary" if i == 0 else "alternate") for i, t in enumerate(titles)] \
+            if len(titles) > 1 else [(title, lang, "primary")]
 
         # rights: one rights concept for the record, other values as statements
         rights = fields.get("rights")
@@ -424,15 +440,15 @@ class Mapper:
             statements.extend(r_statements)
 
         # holding: institution, department, shelfmark
-        sources = fields.get("source", no)
-        for i, v in enumerate(sources):
-            if i == 0:
-                rec.keeper, owner, cote = self.holding(v)
-                if owner is not None:
-                    rec.owner = owner
-                if cote:
-                    identifiers.append(Identifier(cote, "call", "Cote"))
-            statements.append(Statement("credit", v, "fr", label="Source"))
+        sources = fields.get("source")
+        if sources:
+            rec.keeper, owner, cote = self.holding(sources[0])
+            if owner is not None:
+                rec.owner = owner
+            if cote:
+                identifiers.append(Identifier(cote, "call", "Cote"))
+            for v in sources:
+                statements.append(Statement("credit", v, "fr", label="Source"))
 
         # relations
         links = rec.links
@@ -445,24 +461,34 @@ class Mapper:
 
         for v in fields.get("relation", no):
             r = dc.parse_relation(v)
-            if r.kind in ("catalogue", "ensemble") and r.catalogue_ark:
-                legacy = "ark:/12148/" + dc.ark_name(r.catalogue_ark)
+            rkind = r.kind
+            if rkind == "catalogue" or rkind == "ensemble":
+                cb = r.catalogue_ark
+                if not cb:
+                    if r.url:
+                        link(safe_iri(r.url), "related", r.label)
+                    else:
+                        link(None, "related", r.label)
+                    continue
+                legacy = "ark:/12148/" + cb.partition("/")[2]
                 cat = "http://catalogue.bnf.fr/" + legacy
-                if r.kind == "catalogue":
+                if rkind == "catalogue":
                     link(cat, "catalogue", r.label)
                     link(f"http://data.bnf.fr/{legacy}#about", "catalogue", "data.bnf.fr")
-                    ident = Identifier(r.catalogue_ark, "system", "Notice du catalogue BnF")
-                    if ident not in identifiers:
-                        identifiers.append(ident)
+                    for i in identifiers:  # `Identifier(cb, …) in identifiers`, without dataclass __eq__ calls
+                        if i.value == cb and i.kind == "system" and i.label == _CATALOGUE_LABEL:
+                            break
+                    else:
+                        identifiers.append(Identifier(cb, "system", _CATALOGUE_LABEL))
                 elif (cat, "catalogue") not in link_seen:
                     link(cat, "collection", r.label)
-            elif r.kind == "periodical":
+            elif rkind == "periodical":
                 parent = self.periodical(r.url)
                 if parent and parent != ark:
-                    link(base + str(_ark(parent)), "part_of", "Périodique")
-            elif r.kind == "reproduction":
+                    link(base + parent, "part_of", "Périodique")  # gallica_ark output: str(_ark(p)) == p
+            elif rkind == "reproduction":
                 target = dc.gallica_ark(r.url)
-                link(base + str(_ark(target)) if target else safe_iri(r.url or ""), "reproduction", r.label)
+                link(base + target if target else safe_iri(r.url or ""), "reproduction", r.label)
             elif r.url:
                 link(safe_iri(r.url), "related", r.label)
             else:
@@ -490,6 +516,45 @@ class Mapper:
             digital.append(manifest)
         return Mapped(rec, unhandled=out_unhandled, ignored=out_ignored,
                       mapped=leaves + len(set_specs) + (1 if header.get("identifier") else 0))
+
+    def _classify(self, typedocs: tuple[str, ...], types: tuple[str, ...]) -> tuple[
+            tuple[Concept, ...], tuple[Concept, ...], str, frozenset[str]]:
+        """typedoc concepts (genres), dc:type concepts (classifications), the schema.org type, and the
+        IRIs seen (a concept already given is not repeated)."""
+        seen: set[str] = set()
+        td_concepts = []
+        for td in typedocs:
+            c = self.concept("typedoc", td)
+            if c.iri not in seen:
+                seen.add(c.iri)
+                td_concepts.append(c)
+        classes = []
+        best_prio = -1
+        best: str | None = None
+        for v in types:
+            c = self.concept("dc_types", v)
+            if c.iri not in seen:
+                seen.add(c.iri)
+                classes.append(c)
+            if c.schema_type:
+                prio = int(c.code or 0)
+                if best is None or prio > best_prio:
+                    best_prio, best = prio, c.schema_type
+        stype = next((c.schema_type for c in td_concepts if c.schema_type), None) or best
+        return tuple(td_concepts), tuple(classes), stype or "CreativeWork", frozenset(seen)
+
+    def _languages(self, values: tuple[str, ...]) -> tuple[tuple[Concept, ...], str]:
+        """The distinct language concepts of a record, and the language of its titles."""
+        lang_seen: set[str] = set()
+        languages = []
+        for v in values:
+            c = self.language(v)
+            k = c.code or c.iri
+            if k not in lang_seen:
+                lang_seen.add(k)
+                languages.append(c)
+        codes = {c.code for c in languages if c.code}
+        return tuple(languages), (next(iter(codes)) if len(codes) == 1 else "und")
 
     def _sets(self, rec: Record, set_specs: Any, extras: dict[str, str]) -> None:
         """setSpec themes / corpus and OAIRecord dewey/sdewey → classifications (genres)."""
@@ -587,6 +652,18 @@ _SYSTEM_ID = re.compile(r"^(?:NUMM|NUMP|IFN)-")
 _URL = re.compile(r"^https?://\S+$")
 _THUMB_NAME = re.compile(r"[0-9a-z]+\.thumbnail")
 _MANIFEST_FORMAT = f'application/ld+json;profile="{IIIF_PRESENTATION_2}"'
+_CATALOGUE_LABEL = "Notice du catalogue BnF"
+
+
+def _format_statement(v: str, whole: bool) -> Statement:
+    """A dc:format value as a statement; ``whole``: the view count is the whole periodical's."""
+    kind, value = dc.parse_format(v)
+    if kind == "views":
+        return Statement("pagination", f"Nombre total de vues : {value}", "fr",
+                         label="Vues numérisées" if not whole else "Vues numérisées (tout le périodique)")
+    if kind == "mime":
+        return Statement("note", str(value), None, label="Format numérique")
+    return Statement("extent", str(value), "fr", label="Description matérielle")
 
 
 def _put(cache: dict[Any, Any], key: Any, value: Any) -> Any:

@@ -70,9 +70,12 @@ def _local_name(tag: str) -> str:
     return name
 
 
-def _dc(dc_el: Any) -> list[tuple[str, str, str | None]]:
-    out = []
-    append = out.append
+def _dc(dc_el: Any) -> tuple[dict[str, list[str]], int]:
+    """DC element name → its cleaned non-empty values in document order (whitespace runs → one space,
+    trimmed, as ``gallica.dc_clean``), and how many values that is. ``xml:lang`` is not read: the
+    mapping does not use it (the French/English pairs of dc:type are told apart by the tables)."""
+    fields: dict[str, list[str]] = {}
+    n = 0
     names = _LOCAL_NAMES
     for child in dc_el:
         tag = child.tag
@@ -81,9 +84,20 @@ def _dc(dc_el: Any) -> list[tuple[str, str, str | None]]:
             if not isinstance(tag, str):
                 continue
             name = _local_name(tag)
-        append((name, child.text if not len(child) else _text(child),
-                child.get(XML_LANG) if child.attrib else None))
-    return out
+        text = child.text if not len(child) else _text(child)
+        if not text:
+            continue
+        if not (text.isprintable() and text[0] != " " and text[-1] != " " and "  " not in text):
+            text = " ".join(text.split())  # printable: no whitespace but the plain space, nothing to do
+            if not text:
+                continue
+        vs = fields.get(name)
+        if vs is None:
+            fields[name] = [text]
+        else:
+            vs.append(text)
+        n += 1
+    return fields, n
 
 
 def _header(h: Any) -> dict[str, Any]:
@@ -100,7 +114,8 @@ def _header(h: Any) -> dict[str, Any]:
     return out
 
 
-def _extras(parent: Any, skip: tuple[str, ...] = ()) -> list[tuple[str, str, dict[str, str]]]:
+def _extras(parent: Any, skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(name, text) of the non-blank extra elements, in document order (attributes are not mapped)."""
     out = []
     append = out.append
     names = _LOCAL_NAMES
@@ -117,12 +132,13 @@ def _extras(parent: Any, skip: tuple[str, ...] = ()) -> list[tuple[str, str, dic
             for sub in child:  # listBibVirt/label
                 stag = sub.tag
                 if isinstance(stag, str):
-                    append((f"{name}.{_local_name(stag)}", _text(sub), dict(sub.attrib)))
+                    text = _text(sub)
+                    if text and not text.isspace():
+                        append((f"{name}.{_local_name(stag)}", text))
         else:
             text = child.text
-            if text:  # empty elements (<epubFile/>) carry nothing
-                attrib = child.attrib
-                append((name, text, dict(attrib) if attrib else {}))
+            if text and not text.isspace():  # empty elements (<epubFile/>) carry nothing
+                append((name, text))
     return out
 
 
@@ -184,9 +200,8 @@ def read(fh: IO[bytes], name: str) -> Iterator[RawRecord | Reject]:
                         yield RawRecord(SOURCE, name, n, payload, payload["id"])
                 elif kind == "dc":
                     n += 1
-                    payload = {"format": "dc", "header": {"identifier": None, "datestamp": None, "setSpec": [],
-                                                          "status": None}, "dc": _dc(el), "extra": [], "line": el.sourceline}
-                    payload["id"] = _first_ark(payload)
+                    fields, leaves = _dc(el)
+                    payload = _payload("dc", _NO_HEADER, fields, leaves, [], el.sourceline)
                     yield RawRecord(SOURCE, name, n, payload, payload["id"])
     except etree.XMLSyntaxError as exc:
         line, col = exc.position if exc.position else (None, None)
@@ -197,41 +212,50 @@ def read(fh: IO[bytes], name: str) -> Iterator[RawRecord | Reject]:
         del context
 
 
-def _first_ark(payload: dict[str, Any]) -> str | None:
-    ark = gallica_ark(payload["header"].get("identifier"))
+def _first_ark(header: dict[str, Any], fields: dict[str, list[str]]) -> str | None:
+    ark = gallica_ark(header.get("identifier"))
     if ark:
         return ark
-    for tag, text, _lang in payload["dc"]:
-        if tag == "identifier" and "ark:" in text:
+    for text in fields.get("identifier", ()):
+        if "ark:" in text:
             return gallica_ark(text)
     return None
 
 
+def _payload(fmt: str, header: dict[str, Any], fields: dict[str, list[str]], leaves: int,
+             extra: list[tuple[str, str]], line: int | None) -> dict[str, Any]:
+    """What the mapper reads: ``fields`` (DC element → cleaned non-empty values, document order),
+    ``leaves`` (how many values), ``extra`` ((name, text) of non-blank extra elements), the header."""
+    return {"format": fmt, "header": header, "fields": fields, "leaves": leaves, "extra": extra, "line": line,
+            "id": _first_ark(header, fields)}
+
+
 _SRW_RECORD_DATA = f"{{{SRW}}}recordData"
 _SRW_EXTRA = f"{{{SRW}}}extraRecordData"
+# SRU records have no OAI header: one shared, never modified
+_NO_HEADER: dict[str, Any] = {"identifier": None, "datestamp": None, "setSpec": (), "status": None}
 
 
 def _sru_record(el: Any) -> dict[str, Any]:
-    dc: list[tuple[str, str, str | None]] = []
-    extra: list[tuple[str, str, dict[str, str]]] = []
+    fields: dict[str, list[str]] = {}
+    leaves = 0
+    extra: list[tuple[str, str]] = []
     for child in el:
         tag = child.tag
         if tag == _SRW_RECORD_DATA:
             for d in child:
                 if isinstance(d.tag, str):
-                    dc = _dc(d)
+                    fields, leaves = _dc(d)
                     break
         elif tag == _SRW_EXTRA:
             extra = _extras(child)
-    payload = {"format": "sru", "header": {"identifier": None, "datestamp": None, "setSpec": [], "status": None},
-               "dc": dc, "extra": extra, "line": el.sourceline}
-    payload["id"] = _first_ark(payload)
-    return payload
+    return _payload("sru", _NO_HEADER, fields, leaves, extra, el.sourceline)
 
 
 def _oai_record(el: Any) -> dict[str, Any]:
-    header: dict[str, Any] = {"identifier": None, "datestamp": None, "setSpec": [], "status": None}
-    dc: list[tuple[str, str, str | None]] = []
+    header: dict[str, Any] = _NO_HEADER
+    fields: dict[str, list[str]] = {}
+    leaves = 0
     for child in el:
         tag = child.tag
         if not isinstance(tag, str):
@@ -242,11 +266,9 @@ def _oai_record(el: Any) -> dict[str, Any]:
         elif name == "metadata":
             for d in child:
                 if isinstance(d.tag, str):
-                    dc = _dc(d)
+                    fields, leaves = _dc(d)
                     break
-    payload = {"format": "oai-pmh", "header": header, "dc": dc, "extra": [], "line": el.sourceline}
-    payload["id"] = _first_ark(payload)
-    return payload
+    return _payload("oai-pmh", header, fields, leaves, [], el.sourceline)
 
 
 def _oairecord(root: Any, rec_el: Any) -> dict[str, Any]:
@@ -254,7 +276,8 @@ def _oairecord(root: Any, rec_el: Any) -> dict[str, Any]:
     p["format"] = "oairecord"
     p["extra"] = _extras(root, skip=("notice",))
     for k, v in root.attrib.items():
-        p["extra"].append((f"@{k}", v, {}))
+        if v and not v.isspace():
+            p["extra"].append((f"@{k}", v))
     return p
 
 
