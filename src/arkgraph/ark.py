@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from .errors import ArkError
@@ -104,16 +105,23 @@ def betanumeric_hash(key: str, length: int = 12) -> str:
     n = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:12], "big")
     out = []
     for _ in range(length):
-        n, r = divmod(n, len(BETANUMERIC))
+        n, r = divmod(n, 29)  # len(BETANUMERIC)
         out.append(BETANUMERIC[r])
     return "".join(out)
 
 
+@lru_cache(maxsize=64)
 def check_naan(naan: str) -> str:
     naan = naan.strip().lower()
     if not naan or not _NAAN.match(naan):
         raise ArkError(f"bad NAAN {naan!r}: NAANs are betanumeric (digits and consonants but 'l')")
     return naan
+
+
+@lru_cache(maxsize=64)
+def _check_shoulder(shoulder: str) -> None:
+    if not shoulder or any(c not in BETANUMERIC[10:] for c in shoulder):
+        raise ArkError(f"shoulder must be betanumeric letters: {shoulder!r}")
 
 
 def mint(naan: str, shoulder: str, local_id: str | int) -> Ark:
@@ -123,7 +131,6 @@ def mint(naan: str, shoulder: str, local_id: str | int) -> Ark:
     name stays opaque, short and inside the ARK repertoire.
     """
     local = str(local_id).strip()
-    if not shoulder or any(c not in BETANUMERIC[10:] for c in shoulder):
-        raise ArkError(f"shoulder must be betanumeric letters: {shoulder!r}")
+    _check_shoulder(shoulder)
     name = local if local.isdigit() and local.isascii() else betanumeric_hash(local)
     return Ark(check_naan(naan), shoulder + name)

@@ -62,6 +62,7 @@ _FRACTIONS = {
 }
 
 
+@lru_cache(maxsize=4096)  # few distinct phrases; TimeSpan is immutable
 def century(label: str) -> TimeSpan | None:
     """See _century; a century is too vague for a schema.org date, so none is given."""
     ts = _century(label)

@@ -70,7 +70,7 @@ class NTriplesWriter(Writer):
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
         if ts:
-            self.out.write((" .\n".join(map(" ".join, ts)) + " .\n").encode("utf-8"))
+            self.out.write("".join([f"{s} {p} {o} .\n" for s, p, o in ts]).encode("utf-8"))
         self.triples += len(ts)
         return len(ts)
 

@@ -188,7 +188,7 @@ class Mapper:
         ignored = tables.tables.get("parismusees-ignored", {})
         self.ignore_patterns = [(row["path"], row["reason"]) for row in ignored.values()]
         self._iris: dict[tuple[str, str | int], str] = {}
-        self._agents: dict[str, Agent | None] = {}
+        self._agents: dict[Any, Agent | None] = {}
         self._paths: dict[str, int] = {}  # source leaf path → 0 mapped, 1 ignored, 2 unhandled
 
     # -- IRIs -------------------------------------------------------------------------
@@ -206,8 +206,12 @@ class Mapper:
 
     def agent(self, n: dict[str, Any], record_iri: str, idx: int) -> Agent | None:
         """A person or group term → Agent. The same term recurs across works: memoized on its content."""
-        key = repr(n)
-        agent = self._agents.get(key, _MISSING)
+        try:  # most terms are flat (id and label): their items are the key
+            key: Any = tuple(n.items())
+            agent = self._agents.get(key, _MISSING)
+        except TypeError:  # nested values (dates, places)
+            key = repr(n)
+            agent = self._agents.get(key, _MISSING)
         if agent is _MISSING:
             agent = self._agent(n, record_iri, idx)
             if len(self._agents) > 20_000:  # bounded: keys hold the term JSON

@@ -10,11 +10,11 @@ Accepted shapes (any mix of them in one stream):
 
 from __future__ import annotations
 
+import codecs
+import json
 import re
-from typing import IO, Any, Iterator
-
-import ijson
-from ijson.common import ObjectBuilder
+from collections.abc import Iterator
+from typing import IO, Any
 
 from .common import Item, RawRecord, Reject
 
@@ -37,7 +37,7 @@ def _entity_id(entity: Any) -> str | None:
 
 
 def _html_title(head: bytes) -> str:
-    m = re.search(rb"<title[^>]*>(.*?)</title>", head, re.I | re.S)
+    m = re.search(rb"<title[^>]*>(.*?)</title>", head, re.IGNORECASE | re.DOTALL)
     return m.group(1).decode("utf-8", "replace").strip() if m else "no title"
 
 
@@ -51,114 +51,222 @@ def read(fh: IO[bytes], name: str) -> Iterator[Item]:
     if not stripped:
         yield Reject(name, None, None, "empty file", SOURCE)
         return
-    m = _SINGLE_QUERY.match(stripped)
-    if m:
-        yield from _read_entities(fh, name, f"data.{m.group(1).decode()}.entities.item")
-        return
-    yield from _read_events(fh, name)
-
-
-# The common case: one query whose entities array comes first; ijson's C backend builds each entity.
-_SINGLE_QUERY = re.compile(rb'\{\s*"data"\s*:\s*\{\s*"(\w+)"\s*:\s*\{\s*(?:"count"\s*:\s*\d+\s*,\s*)?"entities"\s*:\s*\[')
-
-
-def _read_entities(fh: IO[bytes], name: str, prefix: str) -> Iterator[Item]:
-    pos = 0
+    scan = _Scanner(fh)
+    walk = _Walk(scan, name)
     try:
-        for ent in ijson.items(fh, prefix, use_float=True):
-            pos += 1
-            if ent is None:
-                yield Reject(name, pos, None, "null entity in response (the API returned null for this node)", SOURCE)
-            elif not isinstance(ent, dict):
-                yield Reject(name, pos, None, f"entity is a JSON {type(ent).__name__}, not an object: {str(ent)[:60]!r}", SOURCE)
-            else:
-                yield from _entity_item(ent, name, pos)
-    except ijson.common.IncompleteJSONError as exc:
-        yield Reject(name, pos + 1, None, f"truncated or malformed JSON after record {pos}: {_first_line(exc)}", SOURCE)
-    except ijson.common.JSONError as exc:
-        yield Reject(name, pos + 1, None, f"malformed JSON after record {pos}: {_first_line(exc)}", SOURCE)
+        yield from walk.stream()
+    except _Truncated as exc:
+        yield Reject(name, walk.pos + 1, None, f"truncated or malformed JSON after record {walk.pos}: {exc}", SOURCE)
+    except _Malformed as exc:
+        yield Reject(name, walk.pos + 1, None, f"malformed JSON after record {walk.pos}: {exc}", SOURCE)
+    except json.JSONDecodeError as exc:  # positions count from the current block: not shown
+        yield Reject(name, walk.pos + 1, None, f"malformed JSON after record {walk.pos}: {exc.msg}", SOURCE)
+    except UnicodeDecodeError as exc:
+        yield Reject(name, walk.pos + 1, None, f"not UTF-8 after record {walk.pos}: {exc.reason}", SOURCE)
 
 
-def _read_events(fh: IO[bytes], name: str) -> Iterator[Item]:
-    """The general walker: any mix of envelopes, aliases, JSON Lines and error bodies."""
-    pos = 0
-    events = ijson.parse(fh, multiple_values=True, use_float=True)
-    stack: list[str] = []        # the role of each open container
-    builder: ObjectBuilder | None = None
-    depth = 0                    # nesting inside the value being built
-    building_errors = False
+class _Truncated(Exception):
+    """The stream ended inside a value."""
 
-    def start_build(*first: tuple[str, Any]) -> None:
-        nonlocal builder, depth
-        builder = ObjectBuilder()
-        for ev, val in first:
-            builder.event(ev, val)
-        depth = 1
 
-    try:
-        for prefix, event, value in events:
-            if builder is not None:  # inside an entity (or the errors array)
-                builder.event(event, value)
-                if event in ("start_map", "start_array"):
-                    depth += 1
-                elif event in ("end_map", "end_array"):
-                    depth -= 1
-                if depth == 0:
-                    built, builder = builder.value, None
-                    if building_errors:
-                        building_errors = False
-                        yield _errors_reject(built, name)
-                    else:
-                        pos += 1
-                        yield from _entity_item(built, name, pos)
-                        if not stack:  # a JSON-Lines entity closed its own root
-                            pass
+class _Malformed(Exception):
+    pass
+
+
+_DECODER = json.JSONDecoder()
+_WS = re.compile(r"[ \t\n\r]*")
+_BLOCK = 1 << 20
+
+
+class _Scanner:
+    """Decoded text of a byte stream, read in blocks, consumed left to right.
+
+    Values are decoded by the json module's C scanner (``raw_decode``) straight from the buffer;
+    only the envelope around them is walked here. Memory: one block plus the value being read."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self.fh = fh
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.dec = codecs.getincrementaldecoder("utf-8-sig")()
+
+    def more(self, size: int = 0) -> bool:
+        if self.eof:
+            return False
+        chunk = self.fh.read(size or _BLOCK)
+        text = self.dec.decode(chunk, final=not chunk)
+        if not chunk:
+            self.eof = True
+        self.buf = self.buf[self.pos:] + text
+        self.pos = 0
+        return bool(text) or not self.eof
+
+    def peek(self) -> str:
+        """The next non-blank character ("" at the end of the stream)."""
+        while True:
+            self.pos = _WS.match(self.buf, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.more():
+                return ""
+
+    def take(self, expected: str) -> None:
+        c = self.peek()
+        if c != expected:
+            if not c:
+                raise _Truncated(f"the file ends where {expected!r} was expected")
+            raise _Malformed(f"expected {expected!r}, found {c!r}")
+        self.pos += 1
+
+    def value(self) -> Any:
+        """One JSON value (reading more of the stream as long as it is incomplete)."""
+        if not self.peek():
+            raise _Truncated("the file ends where a value was expected")
+        size = _BLOCK
+        while True:
+            size *= 2  # a value longer than a block: each retry reads twice as much (no quadratic re-parsing)
+            try:
+                v, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                unterminated = exc.msg.startswith("Unterminated string")
+                at = exc.pos - self.pos  # from the value's start (more() moves the buffer)
+                if (unterminated or exc.pos >= len(self.buf) - 8) and self.more(size):
+                    continue  # maybe only cut by the block: retry with more text
+                if unterminated or self.pos + at >= len(self.buf.rstrip()):
+                    raise _Truncated(f"premature end of file ({exc.msg})") from None
+                raise
+            if end >= len(self.buf) and not self.eof and self.more(size):  # a number may go on
                 continue
-            top = stack[-1] if stack else None
-            if event in ("start_map", "start_array"):
-                if top is None:
-                    stack.append("root_array" if event == "start_array" else "root_map")
-                elif top in ("root_array", "entities") and event == "start_map":
-                    start_build((event, value))
-                elif top == "root_map" and prefix == "data" and event == "start_map":
-                    stack.append("data")
-                elif top == "data":
-                    stack.append("query" if event == "start_map" else "entities")
-                elif top == "query" and prefix.endswith(".entities") and event == "start_array":
-                    stack.append("entities")
+            self.pos = end
+            return v
+
+    def members(self) -> Iterator[str]:
+        """Keys of the object just opened (after '{'); the caller reads each value."""
+        if self.peek() == "}":
+            self.pos += 1
+            return
+        while True:
+            key = self.value()
+            if type(key) is not str:
+                raise _Malformed(f"an object key must be a string, found {str(key)[:40]!r}")
+            self.take(":")
+            yield key
+            c = self.peek()
+            self.pos += 1
+            if c == "}":
+                return
+            if c != ",":
+                raise _Truncated("the file ends inside an object") if not c else _Malformed(
+                    f"expected ',' or '}}' in an object, found {c!r}")
+
+    def items(self) -> Iterator[None]:
+        """Positions at each item of the array just opened (after '['); the caller reads it."""
+        if self.peek() == "]":
+            self.pos += 1
+            return
+        while True:
+            yield None
+            c = self.peek()
+            self.pos += 1
+            if c == "]":
+                return
+            if c != ",":
+                raise _Truncated("the file ends inside an array") if not c else _Malformed(
+                    f"expected ',' or ']' in an array, found {c!r}")
+
+
+class _Walk:
+    """The envelopes: a response (data → aliases → entities, nodeById, errors), a bare array,
+    or one entity per line, any mix of them, one after the other in the stream."""
+
+    def __init__(self, scan: _Scanner, name: str) -> None:
+        self.s = scan
+        self.name = name
+        self.pos = 0  # entities seen (for positions in rejects)
+
+    def stream(self) -> Iterator[Item]:
+        s = self.s
+        while (c := s.peek()):
+            if c == "[":
+                s.pos += 1
+                yield from self._entities()
+            elif c == "{":
+                s.pos += 1
+                yield from self._root_object()
+            else:
+                self.pos += 1
+                v = s.value()
+                yield Reject(self.name, self.pos, None, f"not an entity: a JSON {type(v).__name__} at the top level", SOURCE)
+
+    def _entities(self) -> Iterator[Item]:
+        for _ in self.s.items():
+            yield from self._entity(self.s.value())
+
+    def _entity(self, ent: Any) -> Iterator[Item]:
+        self.pos += 1
+        if ent is None:
+            yield Reject(self.name, self.pos, None, "null entity in response (the API returned null for this node)", SOURCE)
+        elif type(ent) is not dict:
+            yield Reject(self.name, self.pos, None,
+                         f"entity is a JSON {type(ent).__name__}, not an object: {str(ent)[:60]!r}", SOURCE)
+        else:
+            yield from _entity_item(ent, self.name, self.pos)
+
+    def _root_object(self) -> Iterator[Item]:
+        s = self.s
+        keys = s.members()
+        for key in keys:
+            if key == "data":
+                yield from self._data()
+            elif key == "errors":
+                yield _errors_reject(s.value(), self.name)
+            elif key == "extensions":
+                s.value()
+            else:  # a bare entity (JSON Lines): this key and the rest are its members
+                yield from self._entity(self._rest(key, keys))
+                return
+
+    def _rest(self, key: str, keys: Iterator[str]) -> dict[str, Any]:
+        out = {key: self.s.value()}
+        for k in keys:
+            out[k] = self.s.value()
+        return out
+
+    def _data(self) -> Iterator[Item]:
+        s = self.s
+        c = s.peek()
+        if c != "{":
+            s.value()  # data: null (errors say why)
+            return
+        s.pos += 1
+        for alias in s.members():
+            c = s.peek()
+            if c == "{":
+                s.pos += 1
+                yield from self._query()
+            elif c == "[":
+                s.pos += 1
+                yield from self._entities()
+            elif s.value() is None:
+                yield Reject(self.name, None, None, f"query {alias!r} returned null", SOURCE)
+
+    def _query(self) -> Iterator[Item]:
+        """``{count, entities: [...]}``, or a node itself (nodeById)."""
+        s = self.s
+        keys = s.members()
+        for key in keys:
+            if key == "entities":
+                if s.peek() == "[":
+                    s.pos += 1
+                    yield from self._entities()
                 else:
-                    stack.append("other")
-            elif event in ("end_map", "end_array"):
-                if stack:
-                    stack.pop()
-            elif event == "map_key":
-                if top == "root_map" and value == "errors":
-                    building_errors = True
-                    _, ev, val = next(events)
-                    if ev in ("start_map", "start_array"):
-                        start_build((ev, val))
-                    else:
-                        building_errors = False
-                        yield _errors_reject(val, name)
-                elif (top == "root_map" and value not in _ENVELOPE_KEYS) or (
-                    top == "query" and value not in ("entities", "count")
-                ):
-                    # a bare entity (JSON Lines) or a nodeById node: build it from here
-                    stack.pop()
-                    start_build(("start_map", None), ("map_key", value))
-            elif event == "null":
-                if top in ("entities", "root_array"):
-                    pos += 1
-                    yield Reject(name, pos, None, "null entity in response (the API returned null for this node)", SOURCE)
-                elif top == "data":
-                    yield Reject(name, None, None, f"query {prefix.rsplit('.', 1)[-1]!r} returned null", SOURCE)
-            elif event in ("string", "number", "boolean") and top in ("entities", "root_array"):
-                pos += 1
-                yield Reject(name, pos, None, f"entity is a JSON {event}, not an object: {str(value)[:60]!r}", SOURCE)
-    except ijson.common.IncompleteJSONError as exc:
-        yield Reject(name, pos + 1, None, f"truncated or malformed JSON after record {pos}: {_first_line(exc)}", SOURCE)
-    except ijson.common.JSONError as exc:
-        yield Reject(name, pos + 1, None, f"malformed JSON after record {pos}: {_first_line(exc)}", SOURCE)
+                    s.value()
+            elif key == "count":
+                s.value()
+            else:
+                yield from self._entity(self._rest(key, keys))
+                return
 
 
 def _first_line(exc: Exception) -> str:

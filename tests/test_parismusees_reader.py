@@ -1,0 +1,73 @@
+"""The Paris Musées stream reader: every envelope, any block boundary, damage reported with its position."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from arkgraph.sources import parismusees_reader as reader
+from arkgraph.sources.common import RawRecord, Reject
+from helpers import PM
+
+REAL = PM / "nodequery-chinese-works-even.json"
+
+
+def items(data: bytes) -> list[RawRecord | Reject]:
+    return list(reader.read(io.BufferedReader(io.BytesIO(data)), "x.json"))
+
+
+def entities(data: bytes) -> list[dict]:
+    return [json.loads(json.dumps(e)) for e in json.loads(data)["data"]["nodeQuery"]["entities"]]
+
+
+def test_real_response_reads_every_entity_in_order() -> None:
+    data = REAL.read_bytes()
+    got = items(data)
+    expected = entities(data)
+    assert len(got) == len(expected) == 250
+    assert isinstance(got[0], Reject) and "null entity" in got[0].reason  # the real response's null
+    assert [g.payload for g in got[1:]] == expected[1:]
+    assert [g.position for g in got] == list(range(1, 251))
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 4093])
+def test_any_block_boundary_gives_the_same_records(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    data = REAL.read_bytes()
+    whole = [(type(i).__name__, i.position, getattr(i, "payload", None)) for i in items(data)]
+    monkeypatch.setattr(reader, "_BLOCK", block)
+    cut = [(type(i).__name__, i.position, getattr(i, "payload", None)) for i in items(data)]
+    assert cut == whole
+
+
+def test_several_aliases_arrays_and_node_by_id_in_one_response() -> None:
+    # synthetic envelope around real entities: no saved response has several aliases
+    ents = [e for e in entities(REAL.read_bytes()) if e][:4]
+    doc = {"data": {"a": {"count": 2, "entities": ents[:2]}, "b": {"entities": ents[2:3]},
+                    "c": ents[3:4], "byId": ents[0], "gone": None}}
+    got = items(json.dumps(doc).encode())
+    records = [g for g in got if isinstance(g, RawRecord)]
+    assert [r.payload for r in records] == [ents[0], ents[1], ents[2], ents[3], ents[0]]
+    assert [g.reason for g in got if isinstance(g, Reject)] == ["query 'gone' returned null"]
+
+
+def test_json_lines_bare_array_and_bom() -> None:
+    ents = [e for e in entities(REAL.read_bytes()) if e][:3]
+    lines = b"\xef\xbb\xbf" + b"\n".join(json.dumps(e, ensure_ascii=False).encode() for e in ents) + b"\n"
+    assert [r.payload for r in items(lines)] == ents
+    assert [r.payload for r in items(json.dumps(ents).encode())] == ents
+
+
+def test_errors_body_and_damage_keep_what_came_before() -> None:
+    got = items(b'{"errors": [{"message": "Syntax Error"}], "data": null}')
+    assert [g.reason for g in got] == ["GraphQL errors in response: Syntax Error"]
+    got = items(b'[{"nid": 1, "title": "a"}, {"nid": 2, "title": "b"} {"nid": 3}]')
+    assert [type(g).__name__ for g in got] == ["RawRecord", "RawRecord", "Reject"]
+    assert got[2].position == 3 and got[2].reason.startswith("malformed JSON after record 2")
+    got = items(b'[{"nid": 1, "title": "a"}, {"nid": 2, "tit')
+    assert got[-1].position == 2 and got[-1].reason.startswith("truncated or malformed JSON after record 1")
+    got = items(b'[1, "s", null, {}]')
+    assert [g.reason.split(":")[0] for g in got] == [
+        "entity is a JSON int, not an object", "entity is a JSON str, not an object",
+        "null entity in response (the API returned null for this node)", "empty entity (not a NodeOeuvre?)"]
