@@ -46,6 +46,9 @@ def _text(v: Any) -> str | None:
 
 
 _TAG = re.compile(r"<[^>]+>")
+_NODE_PATH = re.compile(r"/node/(\d+)")
+_QUALIFIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
+_GROUP_WORDS = re.compile(r"\b(compagnie|manufacture|atelier|maison|société|fabrique)\b", re.I)
 _SPACE_PUNCT = re.compile(r"\s+([.,)])")
 _SPACES = re.compile(r"\s+")
 
@@ -154,7 +157,25 @@ def _int(v: Any) -> int | None:
 
 
 def _date(n: dict[str, Any] | None) -> TimeSpan | None:
-    """A date object (startYear…, century, processed) → TimeSpan; None when empty."""
+    """A date object (startYear…, century, processed) → TimeSpan; None when empty. Memoized: dates recur."""
+    if n is None:
+        return None
+    try:
+        key: Any = tuple(n.items())
+        hit = _DATES.get(key, _MISSING)
+    except TypeError:  # a nested value: not memoized
+        return _date_of(n)
+    if hit is _MISSING:
+        if len(_DATES) > 50_000:
+            _DATES.clear()
+        hit = _DATES[key] = _date_of(n)
+    return hit  # type: ignore[return-value]
+
+
+_DATES: dict[Any, TimeSpan | None] = {}
+
+
+def _date_of(n: dict[str, Any] | None) -> TimeSpan | None:
     if n is None:
         return None
     y1, y2 = _int(n.get("startYear")), _int(n.get("endYear"))
@@ -235,12 +256,12 @@ class Mapper:
         family = given = None
         qualifier = None
         base = name
-        m = re.match(r"^(.*?)\s*\(([^()]*)\)\s*$", name)
+        m = _QUALIFIED.match(name)
         if m:
             base, qualifier = m.group(1), m.group(2)
         if ", " in base:
             family, given = (x.strip() for x in base.split(", ", 1))
-        kind = "Group" if re.search(r"\b(compagnie|manufacture|atelier|maison|société|fabrique)\b", name, re.I) else "Person"
+        kind = "Group" if _GROUP_WORDS.search(name) else "Person"
         birth = _date(_node(n, "fieldPipDateNaissance"))
         death = _date(_node(n, "fieldPipDateDeces"))
         bp = _text(n.get("fieldPipLieuNaissance"))
@@ -256,7 +277,7 @@ class Mapper:
         nid = _int(root.get("nid")) or _int(root.get("entityId"))
         abs_path = root.get("absolutePath")
         if nid is None and isinstance(abs_path, str):
-            m = re.search(r"/node/(\d+)", abs_path)
+            m = _NODE_PATH.search(abs_path)
             nid = int(m.group(1)) if m else None
         uuid = _text(root.get("entityUuid")) or _text(root.get("uuid"))
         if nid is None and not uuid:

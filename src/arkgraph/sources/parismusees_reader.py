@@ -19,7 +19,7 @@ from typing import IO, Any
 from .common import Item, RawRecord, Reject
 
 SOURCE = "parismusees"
-_ENVELOPE_KEYS = {"data", "errors", "extensions"}
+_NODE_PATH = re.compile(r"/node/(\d+)")
 
 
 def _entity_id(entity: Any) -> str | None:
@@ -30,7 +30,7 @@ def _entity_id(entity: Any) -> str | None:
             return str(entity[k])
     path = entity.get("absolutePath")
     if isinstance(path, str):
-        m = re.search(r"/node/(\d+)", path)
+        m = _NODE_PATH.search(path)
         if m:
             return m.group(1)
     return None
