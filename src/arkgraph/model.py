@@ -26,6 +26,9 @@ class Place:
     iri: str
     label: str
 
+    def __hash__(self) -> int:  # equal places share an IRI; profiles memoize on places
+        return hash(self.iri)
+
 
 @dataclass(frozen=True, slots=True)
 class TimeSpan:
@@ -51,6 +54,9 @@ class Agent:
     birth_place: Place | None = None
     death_place: Place | None = None
     flags: tuple[str, ...] = ()   # "unknown" for "Inconnu"/"Anonyme"
+
+    def __hash__(self) -> int:  # equal agents share an IRI; profiles memoize on agents
+        return hash(self.iri)
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,6 +210,7 @@ class Mapper:
         self.ignore_patterns = [(row["path"], row["reason"]) for row in ignored.values()]
         self._iris: dict[tuple[str, str | int], str] = {}
         self._agents: dict[Any, Agent | None] = {}
+        self._groups: dict[tuple[str, str], Agent] = {}
         self._paths: dict[str, int] = {}  # source leaf path → 0 mapped, 1 ignored, 2 unhandled
 
     # -- IRIs -------------------------------------------------------------------------
@@ -221,6 +222,16 @@ class Mapper:
                 self._iris.clear()
             iri = self._iris[key] = arks.mint(self.t.naan, shoulder, local).iri(self.t.base)
         return iri
+
+    def _group(self, local: str, name: str) -> Agent:
+        """Museums and the owner recur on every work: one shared Agent each."""
+        key = (local, name)
+        agent = self._groups.get(key)
+        if agent is None:
+            if len(self._groups) > 10_000:
+                self._groups.clear()
+            agent = self._groups[key] = Agent(self._iri("pmg", local), name, kind="Group")
+        return agent
 
     def place(self, label: str) -> Place:
         return Place(self._iri("pmz", label.casefold()), label)
@@ -420,8 +431,8 @@ class Mapper:
         if museum is not None and _name(museum):
             mid = _text(museum.get("entityId")) or _text(museum.get("tid"))
             mname = _name(museum) or ""
-            rec.keeper = Agent(self._iri("pmg", mid) if mid else self._iri("pmg", mname), mname, kind="Group")
-        rec.owner = Agent(self._iri("pmg", "ville de paris"), OWNER_NAME, kind="Group")
+            rec.keeper = self._group(mid or mname, mname)
+        rec.owner = self._group("ville de paris", OWNER_NAME)
 
         # acquisition
         mode = _label(root, "fieldModaliteAcquisition")
