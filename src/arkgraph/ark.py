@@ -104,10 +104,15 @@ def betanumeric_hash(key: str, length: int = 12) -> str:
     """A stable opaque name from any key, in the betanumeric alphabet."""
     n = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:12], "big")
     out = []
-    for _ in range(length):
-        n, r = divmod(n, 29)  # len(BETANUMERIC)
-        out.append(BETANUMERIC[r])
+    for _ in range(length // 2):  # two base-29 digits per step, least significant first
+        n, r = divmod(n, 841)
+        out.append(_PAIRS[r])
+    if length % 2:
+        out.append(BETANUMERIC[n % 29])
     return "".join(out)
+
+
+_PAIRS = [BETANUMERIC[r % 29] + BETANUMERIC[r // 29] for r in range(29 * 29)]
 
 
 @lru_cache(maxsize=64)
@@ -134,3 +139,11 @@ def mint(naan: str, shoulder: str, local_id: str | int) -> Ark:
     _check_shoulder(shoulder)
     name = local if local.isdigit() and local.isascii() else betanumeric_hash(local)
     return Ark(check_naan(naan), shoulder + name)
+
+
+def mint_iri(naan: str, shoulder: str, local_id: str | int, base: str = DEFAULT_BASE) -> str:
+    """``mint(naan, shoulder, local_id).iri(base)`` without the Ark object (hot path)."""
+    local = str(local_id).strip()
+    _check_shoulder(shoulder)
+    name = local if local.isdigit() and local.isascii() else betanumeric_hash(local)
+    return f"{base}ark:{check_naan(naan)}/{shoulder}{name}"

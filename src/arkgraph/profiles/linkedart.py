@@ -164,8 +164,9 @@ def _place_triples(p: Place) -> tuple[Triple, ...]:
 
 
 def _agent(a: Agent, out: list[Triple]) -> str:
-    out.extend(_agent_triples(a))
-    return I(a.iri)
+    # agents scoped to one work ("Inconnu") never recur: kept out of the cache
+    out.extend(_agent_triples.__wrapped__(a) if "unknown" in a.flags else _agent_triples(a))
+    return f"<{a.iri}>"
 
 
 @lru_cache(maxsize=16384)

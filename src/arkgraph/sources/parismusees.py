@@ -223,6 +223,10 @@ class Mapper:
             iri = self._iris[key] = arks.mint(self.t.naan, shoulder, local).iri(self.t.base)
         return iri
 
+    def _scoped(self, record_iri: str, idx: int, name: str) -> str:
+        # unique to one work: not worth a place in the IRI cache
+        return arks.mint_iri(self.t.naan, "pmg", f"{record_iri}\x1f{idx}\x1f{name}", self.t.base)
+
     def _group(self, local: str, name: str) -> Agent:
         """Museums and the owner recur on every work: one shared Agent each."""
         key = (local, name)
@@ -250,7 +254,7 @@ class Mapper:
                 self._agents.clear()
             self._agents[key] = agent
         if agent is not None and "unknown" in agent.flags:  # scoped to its work: not shareable
-            return Agent(self._iri("pmg", f"{record_iri}\x1f{idx}\x1f{agent.name}"), agent.name,
+            return Agent(self._scoped(record_iri, idx, agent.name), agent.name,
                          kind="Group", flags=agent.flags)
         return agent  # type: ignore[return-value]
 
@@ -262,7 +266,7 @@ class Mapper:
         name = name or f"#{tid}"
         if name.casefold() in UNKNOWN_AGENTS:
             # not a real person: scoped to this work so 289 works don't share one "Inconnu"
-            return Agent(self._iri("pmg", f"{record_iri}\x1f{idx}\x1f{name}"), name, kind="Group", flags=("unknown",))
+            return Agent(self._scoped(record_iri, idx, name), name, kind="Group", flags=("unknown",))
         iri = self._iri("pmp", tid) if tid else self._iri("pmp", name)
         family = given = None
         qualifier = None
