@@ -241,6 +241,7 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
     mappers: dict[str, Any] = {}
     context: dict[str, Any] = {}
     emitters = [(p, PROFILES[p]) for p in opts.profiles]
+    track_coverage = opts.coverage is not None  # the report costs a walk of every source leaf: only when asked
     started = time.perf_counter()
     last_file = ""
 
@@ -258,14 +259,18 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
             summary.read += 1
             last_file = item.file
             assert mod is not None  # records always come from a source module
-            mapper = mappers.get(mod.SOURCE) or mappers.setdefault(mod.SOURCE, mod.Mapper(tables))
+            mapper = mappers.get(mod.SOURCE)
+            if mapper is None:
+                mapper = mappers[mod.SOURCE] = mod.Mapper(tables)
+                mapper.track_coverage = track_coverage
             try:
                 mapped = mapper.map(item, context)
             except RecordError as exc:
                 reject(Reject(item.file, item.position, exc.record_id or item.record_id, exc.reason, mod.SOURCE))
                 continue
             rec = mapped.record
-            coverage.add(mod.SOURCE, mapped, tables)
+            if track_coverage:
+                coverage.add(mod.SOURCE, mapped, tables)
             summary.by_source[mod.SOURCE] += 1
             for flag in rec.flags:
                 summary.flagged[flag.split(":")[0]] += 1

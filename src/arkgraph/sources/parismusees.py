@@ -17,7 +17,7 @@ from ..terms import safe_iri
 from .common import Mapped, RawRecord
 from collections import Counter
 
-from .tracked import name_of, normalize_with_leaves
+from .tracked import name_of, normalize_in_place, normalize_with_leaves
 
 SOURCE = "parismusees"
 PORTAL = "https://www.parismuseescollections.paris.fr/"
@@ -204,6 +204,8 @@ def _display(y1: int, y2: int | None, qual: str | None, endq: str | None) -> str
 class Mapper:
     """Maps one NodeOeuvre. Holds the tables and IRI policy; each call is independent."""
 
+    track_coverage = True  # count mapped / ignored / unhandled source leaves (the pipeline turns it off when unused)
+
     def __init__(self, tables: Tables):
         self.t = tables
         ignored = tables.tables.get("parismusees-ignored", {})
@@ -287,7 +289,10 @@ class Mapper:
 
     # -- the record -------------------------------------------------------------------
     def map(self, raw: RawRecord, context: dict[str, Any] | None = None) -> Mapped:
-        data, leaf_paths = normalize_with_leaves(raw.payload)
+        if self.track_coverage:
+            data, leaf_paths = normalize_with_leaves(raw.payload)
+        else:
+            data, leaf_paths = normalize_in_place(raw.payload), None
         root: dict[str, Any] = data if type(data) is dict else {}
         nid = _int(root.get("nid")) or _int(root.get("entityId"))
         abs_path = root.get("absolutePath")
@@ -489,7 +494,7 @@ class Mapper:
                 if tid is not None:
                     rec.links.append(Link(self._iri("pm", tid), kind, _name(n)))
 
-        return self._coverage(rec, leaf_paths)
+        return self._coverage(rec, leaf_paths) if leaf_paths is not None else Mapped(rec)
 
     def _coverage(self, rec: Record, leaf_paths: list[str]) -> Mapped:
         out = Mapped(rec, unhandled=Counter(), ignored=Counter())
