@@ -70,7 +70,9 @@ class NTriplesWriter(Writer):
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
         if ts:
-            self.out.write("".join([f"{s} {p} {o} .\n" for s, p, o in ts]).encode("utf-8"))
+            # line by line: most lines are ASCII, which encodes as a copy; one accented literal would
+            # otherwise put the whole record through the slow path
+            self.out.write(b"".join([f"{s} {p} {o} .\n".encode() for s, p, o in ts]))
         self.triples += len(ts)
         return len(ts)
 
@@ -84,7 +86,7 @@ class NQuadsWriter(Writer):
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
         g = f"<{iri}>"
-        self.out.write("".join(f"{s} {p} {o} {g} .\n" for s, p, o in ts).encode("utf-8"))
+        self.out.write(b"".join([f"{s} {p} {o} {g} .\n".encode() for s, p, o in ts]))  # see NTriplesWriter
         self.triples += len(ts)
         return len(ts)
 
