@@ -92,6 +92,7 @@ def integer(value: int) -> str:
     return T(str(int(value)), XSD + "integer")
 
 
+@lru_cache(maxsize=16384)  # the same bounds recur (years, centuries)
 def dt(value: str) -> str:
     return T(value, XSD + "dateTime")
 
