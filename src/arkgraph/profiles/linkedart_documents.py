@@ -10,8 +10,10 @@ and role, ``used_for`` Publishing activities, ``language``, ``about`` subjects. 
 
 from __future__ import annotations
 
-from ..model import Record
-from ..terms import AAT, CRM, LABEL, A, I, L, Triple
+from functools import lru_cache
+
+from ..model import Record, TimeSpan
+from ..terms import AAT, CRM, LABEL, A, I, L, Triple, dt
 from . import linkedart as la
 
 VISUAL_TYPES = {"Map", "Photograph", "VisualArtwork", "ImageObject"}
@@ -33,32 +35,103 @@ C, LAX = la.C, la.LAX
 _FR = I(la.aat("french"))
 _FR_TRIPLES = ((_FR, A, C["E56_Language"]), (_FR, LABEL, L("French")))
 _LINGUISTIC = C["E33_Linguistic_Object"]
+_VISUAL = C["E36_Visual_Item"]
 _TOC_TYPE = AAT + TOC_AAT
 _INFO_OBJECT = I(CRM + "E73_Information_Object")
+_P1, _P2, _P190, _P72 = C["P1_is_identified_by"], C["P2_has_type"], C["P190_has_symbolic_content"], C["P72_has_language"]
+_APPELLATION = C["E33_E41_Linguistic_Appellation"]
+_P4, _TIME_SPAN = C["P4_has_time-span"], C["E52_Time-Span"]
+_P82A, _P82B = C["P82a_begin_of_the_begin"], C["P82b_end_of_the_end"]
+_P67I = C["P67i_is_referred_to_by"]
+_RELATION = L("Relation")
+
+# The hot helpers below write exactly what linkedart._name, _timespan and _statement write (same triples,
+# same order), with the record-independent parts (type and language blocks, literals of a time-span)
+# built once; the blocks themselves come from linkedart's own caches.
+
+
+@lru_cache(maxsize=64)
+def _name_blocks(kind: str, lang: str | None) -> tuple[str, tuple[Triple, ...], str | None, tuple[Triple, ...]]:
+    """For a name of this kind and language: its AAT type term and block, its language term and block."""
+    t, block = la._aat_block(kind, None)
+    if not lang:
+        return t, block, None, ()
+    iri, label = la._language(lang, ())
+    return t, block, I(iri), la._type_triples(iri, label, None, "E56_Language")
+
+
+def _name(s: str, node: str, text: str, out: list[Triple], kind: str, lang: str | None) -> None:
+    """linkedart._name(s, node, text, out, kind, lang) for a document (no record languages given)."""
+    n = f"<{node}>"
+    t, block, lang_term, lang_block = _name_blocks(kind, lang)
+    out += [(s, _P1, n), (n, A, _APPELLATION), (n, _P190, L(text)), (n, _P2, t)]
+    out += block
+    if lang_term is not None:
+        out.append((n, _P72, lang_term))
+        out += lang_block
+
+
+@lru_cache(maxsize=16384)
+def _timespan_literals(ts: TimeSpan) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """A time-span's bounds as (predicate, literal) pairs (BCE bounds are left to the label, as in
+    linkedart._timespan) and its display name literal."""
+    pairs = []
+    if ts.begin and not ts.begin.startswith("-"):
+        pairs.append((_P82A, dt(ts.begin)))
+    if ts.end and not ts.end.startswith("-"):
+        pairs.append((_P82B, dt(ts.end)))
+    label = ts.label or (f"{ts.qualifier} " if ts.qualifier else "") + (ts.begin or "")[:4]
+    return tuple(pairs), (L(label) if label else None)
+
+
+def _timespan(s: str, node: str, ts: TimeSpan, out: list[Triple]) -> None:
+    """linkedart._timespan(s, node, ts, out)."""
+    t = f"<{node}>"
+    pairs, label = _timespan_literals(ts)
+    out += [(s, _P4, t), (t, A, _TIME_SPAN)]
+    for p, o in pairs:
+        out.append((t, p, o))
+    if label is not None:
+        n = f"<{node}/name>"
+        dtype, block, _, _ = _name_blocks("display_name", None)
+        out += [(t, _P1, n), (n, A, _APPELLATION), (n, _P190, label), (n, _P2, dtype)]
+        out += block
+
+
+def _note(s: str, node: str, text: str, out: list[Triple]) -> None:
+    """linkedart._statement(s, node, "note", text, None, out, "Relation")."""
+    n = f"<{node}>"
+    t, block = la._aat_block(la.STATEMENT_AAT.get("note", "note"), "brief_text")
+    out += [(s, _P67I, n), (n, A, _LINGUISTIC), (n, _P190, L(text)), (n, LABEL, _RELATION), (n, _P2, t)]
+    out += block
+
+
+@lru_cache(maxsize=64)
+def _conforms_block(target: str) -> tuple[Triple, ...]:
+    t = I(target)
+    return ((t, A, _INFO_OBJECT), (t, LABEL, L(_CONFORMS_LABELS.get(target, target))))
 
 
 def document(rec: Record, out: list[Triple]) -> None:
     rec_iri = rec.iri
-    w = I(rec_iri)
+    w = f"<{rec_iri}>"
     cbase = f"{rec_iri}/la/content"
-    c = I(cbase)
+    c = f"<{cbase}>"
     title = L(rec.title)
     visual = not VISUAL_TYPES.isdisjoint(rec.schema_types)
     append = out.append
     if visual:
-        out += [(w, C["P65_shows_visual_item"], c), (c, A, C["E36_Visual_Item"])]
+        out += [(w, C["P65_shows_visual_item"], c), (c, A, _VISUAL)]
     else:
         out += [(w, C["P128_carries"], c), (c, A, _LINGUISTIC)]
     append((c, LABEL, title))
     # French statements point at the AAT French language: describe it even when no title is French
     out += _FR_TRIPLES
-    name = la._name
     for n, (text, lang, kind) in enumerate(rec.titles, 1):
-        name(c, f"{cbase}/name{n}", text, out, "primary_name" if kind == "primary" else "alternate_name", lang)
+        _name(c, f"{cbase}/name{n}", text, out, "primary_name" if kind == "primary" else "alternate_name", lang)
     if not visual:
-        has_language = C["P72_has_language"]
         for lc in rec.languages:
-            append((c, has_language, I(lc.iri)))
+            append((c, _P72, f"<{lc.iri}>"))
     if rec.subjects:
         is_about = C["P129_is_about"]
         describe = la._describe_type
@@ -68,12 +141,12 @@ def document(rec: Record, out: list[Triple]) -> None:
 
     # creation, one part per contributor and role
     if rec.contributions:
-        cr = I(f"{cbase}/creation")
+        cr = f"<{cbase}/creation>"
         creation = C["E65_Creation"]
         consists_of, carried_out_by = C["P9_consists_of"], C["P14_carried_out_by"]
         out += [(c, C["P94i_was_created_by"], cr), (cr, A, creation)]
         for n, contrib in enumerate(rec.contributions, 1):
-            part = I(f"{cbase}/creation/part{n}")
+            part = f"<{cbase}/creation/part{n}>"
             out += [(cr, consists_of, part), (part, A, creation)]
             role = contrib.role
             la._type(part, role.iri, role.label, out)
@@ -83,39 +156,40 @@ def document(rec: Record, out: list[Triple]) -> None:
     pubs = rec.publications or ([rec.publication] if rec.publication else [])
     if pubs:
         used_for, activity = C["P16i_was_used_for"], C["E7_Activity"]
+        publishing, publishing_block = la._aat_block("publishing", None)
         for n, pub in enumerate(pubs, 1):
             act_iri = f"{cbase}/publication{n}"
-            act = I(act_iri)
+            act = f"<{act_iri}>"
             out += [(c, used_for, act), (act, A, activity)]
             if pub.label:
                 append((act, LABEL, L(pub.label)))
-            la._aat_type(act, "publishing", out)
+            append((act, _P2, publishing))  # linkedart._aat_type(act, "publishing", out)
+            out += publishing_block
             if pub.publisher:
                 append((act, C["P14_carried_out_by"], la._agent(pub.publisher, out)))
             if pub.place:
                 append((act, C["P7_took_place_at"], la._place(pub.place, out)))
             if pub.timespan:
-                la._timespan(act, f"{act_iri}/timespan", pub.timespan, out)
+                _timespan(act, f"{act_iri}/timespan", pub.timespan, out)
 
     # relations: data.bnf.fr is the same work; a periodical issue is part of the periodical
-    kind = C["E36_Visual_Item"] if visual else _LINGUISTIC
+    kind = _VISUAL if visual else _LINGUISTIC
     m = 0
     for link in rec.links:
         liri = link.iri
         if liri and link.kind == "catalogue" and "data.bnf.fr" in liri:
-            e = I(liri)
+            e = f"<{liri}>"
             out += [(c, LAX["equivalent"], e), (e, A, kind), (e, LABEL, title)]
         elif liri and link.kind == "part_of":
-            parent = I(f"{liri}/la/content")
+            parent = f"<{liri}/la/content>"
             out += [(c, C["P106i_forms_part_of"], parent), (parent, A, _LINGUISTIC),
                     (parent, LABEL, L(link.label or "Périodique"))]
-            s = I(f"{liri}/set")
+            s = f"<{liri}/set>"
             out += [(w, LAX["member_of"], s), (s, A, LAX["Set"]), (s, LABEL, L(f"Fascicules : {link.label or 'périodique'}"))]
         else:
             m += 1
             label = link.label
-            text = f"{label} : {liri}" if label and liri else (label or liri or "")
-            la._statement(w, f"{rec_iri}/la/relation{m}", "note", text, None, out, "Relation")
+            _note(w, f"{rec_iri}/la/relation{m}", f"{label} : {liri}" if label and liri else (label or liri or ""), out)
 
     # parts: page views, table of contents, issues
     if rec.parts:
@@ -123,7 +197,7 @@ def document(rec: Record, out: list[Triple]) -> None:
 
     for d in rec.digital:
         if d.conforms_to:
-            _conforms(I(d.iri), d.conforms_to, out, add_link=False)
+            out += _conforms_block(d.conforms_to)  # _conforms(I(d.iri), d.conforms_to, out, add_link=False)
 
 
 def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:

@@ -69,7 +69,7 @@ class Mapper:
         self._rights: dict[tuple[str, ...], tuple[tuple[Concept, ...], tuple[Statement, ...]]] = {}
         self._deweys: dict[str, Concept | None] = {}
         self._parents: dict[str, str | None] = {}
-        self._sources: dict[str, tuple[Agent, Agent | None, str | None]] = {}
+        self._sources: dict[tuple[str, str | None], tuple[Agent, Agent | None]] = {}
         # per-record groups that recur: (typedocs, dc:types), creator strings, publishers, descriptions,
         # formats, language lists
         self._types: dict[tuple[tuple[str, ...], tuple[str, ...]], Any] = {}
@@ -220,17 +220,18 @@ class Mapper:
         return _put(self._parents, url, dc.gallica_ark(url))
 
     def holding(self, text: str) -> tuple[Agent, Agent | None, str | None]:
-        """dc:source → (keeper, owner, shelfmark)."""
-        hit = self._sources.get(text)
+        """dc:source → (keeper, owner, shelfmark). The shelfmark is unique to each document: the
+        keeper and owner are cached by institution and department."""
+        inst, dept, cote = dc.parse_source(text)
+        hit = self._sources.get((inst, dept))
         if hit is None:
-            inst, dept, cote = dc.parse_source(text)
             inst_agent = self.org(inst)
             if dept:
-                hit = (self.org(f"{inst}, département {dept}"), inst_agent, cote)
+                hit = (self.org(f"{inst}, département {dept}"), inst_agent)
             else:
-                hit = (inst_agent, inst_agent if inst == dc.BNF else None, cote)
-            _put(self._sources, text, hit)
-        return hit
+                hit = (inst_agent, inst_agent if inst == dc.BNF else None)
+            _put(self._sources, (inst, dept), hit)
+        return hit[0], hit[1], cote
 
     # -- the record -------------------------------------------------------------------------------
     def map(self, raw: RawRecord, context: dict[str, Any] | None = None) -> Mapped:
@@ -653,6 +654,7 @@ _URL = re.compile(r"^https?://\S+$")
 _THUMB_NAME = re.compile(r"[0-9a-z]+\.thumbnail")
 _MANIFEST_FORMAT = f'application/ld+json;profile="{IIIF_PRESENTATION_2}"'
 _CATALOGUE_LABEL = "Notice du catalogue BnF"
+_IRI_FORBIDDEN = re.compile(r'[<>"{}|\\^`]')  # the printable ASCII that terms.safe_iri percent-encodes (with space)
 
 
 def _format_statement(v: str, whole: bool) -> Statement:
@@ -705,11 +707,18 @@ def _identifier(v: str) -> Identifier:
     return Identifier(v, "other", "Identifiant")
 
 
+def _iri(text: str) -> str:
+    """``safe_iri(text)``: a printable ASCII URL without spaces or characters IRIs forbid is one already."""
+    if text.isascii() and text.isprintable() and " " not in text and not _IRI_FORBIDDEN.search(text):
+        return text
+    return safe_iri(text)
+
+
 def _thumbnail(value: str | None, name: str | None, is_title: bool) -> str | None:
     if value:
         v = value.strip()
         if v.startswith("http"):
-            return safe_iri(v)
+            return _iri(v)
         if _THUMB_NAME.fullmatch(v):
             return GALLICA_ARK + v  # relative form seen in DLME harvests
     if name and not is_title:

@@ -28,6 +28,8 @@ def _ws(text: str) -> str:
 # --- ARKs ---------------------------------------------------------------------------------
 _ARK_IN = re.compile(r"ark:/?12148/([0-9a-z]+)((?:/date(?:\d{4})?)?)", re.I)
 _BARE = re.compile(r"^(?:bpt6k|btv1b|bd6t|bc6p|cb)[0-9a-z]+(?:/date)?$")
+# an ARK URL ending with a plain name: no earlier "ark:" in these hosts, so the name is _ARK_IN's first match
+_ARK_URLS = ("https://gallica.bnf.fr/ark:/12148/", "http://catalogue.bnf.fr/ark:/12148/")
 
 
 def gallica_ark(text: str | None) -> str | None:
@@ -35,6 +37,12 @@ def gallica_ark(text: str | None) -> str | None:
     to ``ark:12148/<name>[/date]``; page, variant and other qualifiers are dropped."""
     if not text:
         return None
+    for prefix in _ARK_URLS:  # the usual forms, whole: the same result as the search below, sooner
+        if text.startswith(prefix):
+            name = text[len(prefix):]
+            if name.isascii() and name.isalnum():
+                return f"ark:{NAAN}/{name}"
+            break
     s = text.strip()
     m = _ARK_IN.search(s)
     if m:
@@ -191,6 +199,17 @@ def parse_date(text: str) -> TimeSpan | None:
     s = text.strip()
     if not s:
         return None
+    # the common forms, ASCII ``YYYY`` and ``YYYY-MM-DD`` from year 1000 on, built straight from the
+    # string: what the general path below gives for them (dates.span's bounds and schema.org date)
+    n = len(s)
+    if (n == 4 or n == 10) and s.isascii() and s[0] != "0":
+        if n == 4:
+            if s.isdigit():
+                return TimeSpan(label=s, begin=s + "-01-01T00:00:00Z", end=s + "-12-31T23:59:59Z", schema_date=s)
+        elif s[4] == "-" and s[7] == "-" and s[:4].isdigit() and s[5:7].isdigit() and s[8:].isdigit():
+            mo, d = int(s[5:7]), int(s[8:])
+            if 1 <= mo <= 12 and 1 <= d <= 28:  # every month has day 28; later days go the general way
+                return TimeSpan(label=s, begin=s + "T00:00:00Z", end=s + "T23:59:59Z", schema_date=s)
     m = _D_FULL.match(s)
     if m:
         y = int(m.group(1))
@@ -267,7 +286,6 @@ BNF = "Bibliothèque nationale de France"
 _DEPTS_WITH_COMMAS = ("Droit, économie, politique", "Philosophie, histoire, sciences de l'homme")
 
 
-@lru_cache(maxsize=16384)
 def parse_source(text: str) -> tuple[str, str | None, str | None]:
     """``Bibliothèque nationale de France, département Littérature et art, YE-2163-2164, 2778``
     → (institution, department, shelfmark). The shelfmark is everything after the department:
@@ -302,8 +320,25 @@ class Relation:
     catalogue_ark: str | None = None  # cb… for BnF catalogue links
 
 
-@lru_cache(maxsize=16384)
+_CATALOGUE_NOTICE = "Notice du catalogue : "
+
+
 def parse_relation(text: str) -> Relation:
+    """A dc:relation: a labelled link (catalogue record, collection record…), a bare URL (parent
+    periodical…), a reproduction note or text."""
+    if text.startswith(_CATALOGUE_NOTICE):
+        # the catalogue record link, unique to each document: what _parse_relation gives, without its
+        # regex or an entry in its cache (the URL must be printable, spaceless and http(s))
+        url = text[22:]
+        if url.startswith(("http://", "https://")) and len(url) > 8 and url.isprintable() and " " not in url \
+                and url[7 if url[4] == ":" else 8:]:
+            return Relation("catalogue", "Notice du catalogue", url,
+                            gallica_ark(url) if "catalogue.bnf.fr" in url else None)
+    return _parse_relation(text)
+
+
+@lru_cache(maxsize=16384)
+def _parse_relation(text: str) -> Relation:
     s = _ws(text)
     m = _LABELLED_URL.match(s)
     if m:
