@@ -21,7 +21,7 @@ DEFAULT_NAAN = "99999"
 DEFAULT_BASE = "https://n2t.net/"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(slots=True, order=True, unsafe_hash=True)  # immutable by convention (frozen is slow to build)
 class Ark:
     """A normalized ARK: ``ark:NAAN/name`` plus optional qualifiers (``/f12``, ``.thumbnail``)."""
 
