@@ -17,7 +17,7 @@ from ..terms import safe_iri
 from .common import Mapped, RawRecord
 from collections import Counter
 
-from .tracked import name_of, normalize_in_place, normalize_with_leaves
+from .graphql import name_of, normalize_in_place, normalize_with_leaves
 
 SOURCE = "parismusees"
 PORTAL = "https://www.parismuseescollections.paris.fr/"
@@ -48,12 +48,12 @@ def _text(v: Any) -> str | None:
 _TAG = re.compile(r"<[^>]+>")
 _NODE_PATH = re.compile(r"/node/(\d+)")
 _QUALIFIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
-_GROUP_WORDS = re.compile(r"\b(compagnie|manufacture|atelier|maison|société|fabrique)\b", re.I)
+_GROUP_WORDS = re.compile(r"\b(compagnie|manufacture|atelier|maison|société|fabrique)\b", re.IGNORECASE)
 _SPACE_PUNCT = re.compile(r"\s+([.,)])")
 _SPACES = re.compile(r"\s+")
 
 
-# -- reading normalized JSON (plain dicts; see tracked.normalize) -----------------------
+# -- reading normalized JSON (plain dicts; see graphql.py) -----------------------
 def _node(d: dict[str, Any], key: str) -> dict[str, Any] | None:
     """The dict at ``key``; queryFieldX gives a list even for one value: take the first."""
     v = d.get(key)

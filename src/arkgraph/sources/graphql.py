@@ -1,0 +1,109 @@
+"""Unwrap Paris Musées GraphQL JSON so its variants look alike, listing leaf paths when coverage is asked.
+
+``{"entity": x}`` → x; ``queryFieldX {count, entities}`` → ``fieldX: [...]``; ``null`` list items
+dropped; ``entityLabel`` is read as ``name`` (see ``name_of``). Dicts are reused, not copied."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def normalize_with_leaves(v: Any) -> tuple[Any, list[str]]:
+    """Normalized JSON and the paths of its non-empty leaves (``a.b[].c``), for the coverage report.
+
+    A dict is rebuilt only when a ``queryField`` key must be renamed; an ``entityLabel`` keeps its
+    key (readers use ``name_of``) but its path says ``name``."""
+    acc: list[str] = []
+    return _norm(v, "", acc), acc
+
+
+def normalize_in_place(v: Any) -> Any:
+    """``normalize_with_leaves`` without the leaf paths (no coverage report asked for)."""
+    if type(v) is dict:
+        if len(v) == 1 and "entity" in v:
+            return normalize_in_place(v["entity"])
+        if "entities" in v and len(v) <= 2 and set(v) <= {"entities", "count"}:
+            return _list_in_place(v["entities"] or [])
+        rename = False
+        for k, x in v.items():
+            t = type(x)
+            if t is dict:
+                y = normalize_in_place(x)
+                if y is not x:
+                    v[k] = y
+            elif t is list:
+                v[k] = _list_in_place(x)
+            if k[:1] == "q" and k.startswith("queryField"):
+                rename = True
+        if rename:
+            return {("field" + k[10:] if k.startswith("queryField") else k): x for k, x in v.items()}
+        return v
+    if type(v) is list:
+        return _list_in_place(v)
+    return v
+
+
+def _list_in_place(items: list[Any]) -> list[Any]:
+    out = []
+    for e in items:
+        t = type(e)
+        if t is dict or t is list:
+            e = normalize_in_place(e)
+        if e is not None:
+            out.append(e)
+    return out
+
+
+def name_of(d: dict[str, Any]) -> Any:
+    """A term's ``name``, or its ``entityLabel`` when it has no ``name`` key."""
+    return d["name"] if "name" in d else d.get("entityLabel")
+
+
+def _norm(v: Any, path: str, acc: list[str]) -> Any:
+    # hot path (every source value passes here): scalars are handled inline, not by recursion
+    if type(v) is dict:
+        if len(v) == 1 and "entity" in v:
+            return _norm(v["entity"], path, acc)
+        if "entities" in v and len(v) <= 2 and set(v) <= {"entities", "count"}:
+            return _norm_list(v["entities"] or [], path + "[]", acc)
+        prefix = path + "." if path else ""
+        rename = False
+        for k, x in v.items():
+            pk = k
+            if k[:1] == "q" and k.startswith("queryField"):
+                pk = "field" + k[10:]
+                rename = True
+            elif k == "entityLabel" and "name" not in v:
+                pk = "name"
+            t = type(x)
+            if t is dict:
+                y = _norm(x, prefix + pk, acc)
+                if y is not x:
+                    v[k] = y  # same key: safe while iterating
+            elif t is list:
+                v[k] = _norm_list(x, prefix + pk + "[]", acc)
+            elif x is not None and x != "":
+                acc.append(prefix + pk)
+        if rename:
+            return {("field" + k[10:] if k.startswith("queryField") else k): x for k, x in v.items()}
+        return v
+    if type(v) is list:
+        return _norm_list(v, path + "[]", acc)
+    if v is not None and v != "":
+        acc.append(path)
+    return v
+
+
+def _norm_list(items: list[Any], path: str, acc: list[str]) -> list[Any]:
+    out = []
+    for e in items:
+        t = type(e)
+        if t is dict or t is list:
+            e = _norm(e, path, acc)
+            if e is not None:
+                out.append(e)
+        elif e is not None:
+            out.append(e)
+            if e != "":
+                acc.append(path)
+    return out
