@@ -135,9 +135,9 @@ def document(rec: Record, out: list[Triple]) -> None:
     if rec.subjects:
         is_about = C["P129_is_about"]
         describe = la._describe_type
-        for s in rec.subjects:
-            append((c, is_about, I(s.iri)))
-            describe(s.iri, s.label, out)
+        for subject in rec.subjects:
+            append((c, is_about, I(subject.iri)))
+            describe(subject.iri, subject.label, out)
 
     # creation, one part per contributor and role
     if rec.contributions:

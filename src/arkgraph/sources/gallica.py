@@ -280,7 +280,7 @@ class Mapper:
         if ark_text:
             ark = ark_text  # gallica_ark's output is already normalized: str(_ark(ark_text)) == ark_text
             name: str | None = ark.partition("/")[2]
-            rec = _new_record(base + ark, ark, name, False)  # Record(…, kind="document", minted=False)
+            rec = _new_record(base + ark, ark, name, False)  # type: ignore[arg-type]  # Record(…, minted=False)
             minted = False
         else:
             ids = fields.get("identifier", no)
@@ -309,10 +309,10 @@ class Mapper:
             rec.page_url = own_url = GALLICA_ARK + name
         else:
             own_url = None
-        ids = fields.get("identifier")
-        if ids:
+        idents = fields.get("identifier")
+        if idents:
             own = ark if not minted else None
-            for v in ids:
+            for v in idents:
                 # the record's own Gallica URL is page_url (v == own_url is the common case of the test after it)
                 if v == own_url or ("gallica.bnf.fr" in v and dc.gallica_ark(v) == own):
                     continue
@@ -397,7 +397,7 @@ class Mapper:
                     kind, label, text = dc.parse_description(v)
                     dh = _put(desc_cache, v, self.set_concept(text) if kind == "collection"
                               else Statement(kind, text, "fr", label=label))
-                if type(dh) is Statement:
+                if isinstance(dh, Statement):
                     statements.append(dh)
                 else:
                     if seen is None:
@@ -639,7 +639,7 @@ class Mapper:
                     label, img, f"{GALLICA_ARK}{name}/f{n}")
 
 
-def _record_factory() -> Callable[[str, str, str, bool], Record]:
+def _record_factory() -> Callable[[str, str, str, bool], Record]:  # noqa: S102 (exec of generated code)
     """``Record(iri=…, ark=…, source=SOURCE, local_id=…, kind="document", minted=…)``, field by field: the
     same object the dataclass ``__init__`` makes (every field set, each default factory called), about
     4x faster for this many-field class. Generated from ``dataclasses.fields`` so it follows the model;

@@ -207,8 +207,8 @@ def parse_date(text: str) -> TimeSpan | None:
             if s.isdigit():
                 return TimeSpan(label=s, begin=s + "-01-01T00:00:00Z", end=s + "-12-31T23:59:59Z", schema_date=s)
         elif s[4] == "-" and s[7] == "-" and s[:4].isdigit() and s[5:7].isdigit() and s[8:].isdigit():
-            mo, d = int(s[5:7]), int(s[8:])
-            if 1 <= mo <= 12 and 1 <= d <= 28:  # every month has day 28; later days go the general way
+            month, day = int(s[5:7]), int(s[8:])
+            if 1 <= month <= 12 and 1 <= day <= 28:  # every month has day 28; later days go the general way
                 return TimeSpan(label=s, begin=s + "T00:00:00Z", end=s + "T23:59:59Z", schema_date=s)
     m = _D_FULL.match(s)
     if m:

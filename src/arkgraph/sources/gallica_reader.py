@@ -116,7 +116,7 @@ def _header(h: Any) -> dict[str, Any]:
 
 def _extras(parent: Any, skip: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """(name, text) of the non-blank extra elements, in document order (attributes are not mapped)."""
-    out = []
+    out: list[tuple[str, str]] = []
     append = out.append
     names = _LOCAL_NAMES
     for child in parent:
