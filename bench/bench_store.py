@@ -3,8 +3,12 @@
     python bench/bench_store.py                   # 1.1M triples bulk (fresh, re-load, 10% re-load), 220k upserted
     python bench/bench_store.py --records 50000 --upsert-records 10000 --threads 1
 
-Each line gives triples/s by wall clock and by CPU time (client + Oxigraph server for the remote runs),
-and the peak RSS. The bulk runs happen in a child process, so their peak RSS is the loader's own.
+Each line gives triples/s by wall clock and by CPU time (all threads of the loading process, RocksDB's
+background compactions included; client + Oxigraph server for the remote runs), and the peak RSS.
+The bulk runs happen in a child process, so their peak RSS is the loader's own. Then the same file is
+loaded the way a user does it, `arkgraph load FILE --store DIR` in a fresh process (Python start-up and
+imports included, shown on their own line), and by the `oxigraph load --lenient` binary alone
+(Rust only, no arkgraph: the reference for what this machine can do; skip it with --skip-reference).
 
 Targets (issue 5): bulk ≥ 150,000 triples/s; remote upserts ≥ 20,000 triples/s.
 Data are SYNTHETIC records shaped like `arkgraph convert -o out.nq` output for Paris Musées works
@@ -144,12 +148,14 @@ def report(name: str, triples: int, wall: float, cpu: float, server_cpu: float |
     return triples / wall
 
 
-def bench_bulk(tmp: Path, nq: Path, triples: int, repeat: int, strict: bool, threads: int) -> None:
+def bench_bulk(tmp: Path, nq: Path, triples: int, repeat: int, strict: bool, threads: int | None) -> None:
     """In a child process (see main): its peak RSS is the loader's, not the generator's."""
     import arkgraph.store as st
 
-    st.bulk_load_file.__kwdefaults__["threads"] = threads
-    tag = f"{'strict, ' if strict else ''}{threads} thread{'s' if threads > 1 else ''}"
+    if threads:
+        st.bulk_load_file.__kwdefaults__["threads"] = threads
+    n = threads or st.bulk_threads()
+    tag = f"{'strict, ' if strict else ''}{n} thread{'s' if n > 1 else ''}"
     for k in range(repeat):
         store = tmp / f"store-{k}"
         t0, c0 = time.perf_counter(), cpu_now()
@@ -174,6 +180,45 @@ def bench_bulk(tmp: Path, nq: Path, triples: int, repeat: int, strict: bool, thr
             counts = load_files([part], str(store), checkpoint="", lenient=not strict)
             report("embedded bulk re-load of 10% (per-graph drops)", counts["triples"], time.perf_counter() - t0,
                    cpu_now() - c0)
+        shutil.rmtree(store, ignore_errors=True)
+
+
+def run_timed(cmd: list[str]) -> tuple[float, float, float, str]:
+    """Run a command; its wall time, CPU seconds (all its threads) and peak RSS in MB, from wait4."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = proc.stdout.read() if proc.stdout else b""
+    _pid, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    text = out.decode("utf-8", "replace").strip()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {text}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, text
+
+
+def report_cmd(name: str, triples: int, wall: float, cpu: float, rss: float) -> None:
+    rate_w = f"{triples / wall:>9,.0f}/s" if triples else " " * 11
+    rate_c = f"{triples / cpu:>9,.0f}/s" if triples else " " * 11
+    print(f"{name:<46} {triples:>10,} triples | wall {wall:6.2f}s = {rate_w} | cpu {cpu:.1f}s = {rate_c}"
+          f" | peak RSS {rss:,.0f} MB", flush=True)
+
+
+def bench_commands(tmp: Path, nq: Path, triples: int, reference: bool) -> None:
+    """The load as a user runs it (a fresh `arkgraph load` process), and Oxigraph's own loader binary."""
+    boot = "import sys; sys.path.insert(0, sys.argv.pop(1)); from arkgraph.cli import main; main()"
+    arkgraph = [sys.executable, "-c", boot, str(Path(__file__).resolve().parents[1] / "src")]
+    wall, cpu, rss, _ = run_timed(arkgraph + ["load", "--help"])
+    report_cmd("  arkgraph start-up alone (load --help)", 0, wall, cpu, rss)
+    store = tmp / "store-cli"
+    wall, cpu, rss, out = run_timed(arkgraph + ["load", str(nq), "--store", str(store), "-q"])
+    report_cmd("arkgraph load FILE --store DIR (whole command)", triples, wall, cpu, rss)
+    print(f"  {out.splitlines()[-1] if out else ''}", flush=True)
+    shutil.rmtree(store, ignore_errors=True)
+    if reference and shutil.which("oxigraph"):
+        store = tmp / "store-oxigraph"
+        wall, cpu, rss, _ = run_timed(["oxigraph", "load", "--location", str(store), "--file", str(nq), "--lenient"])
+        report_cmd("reference: oxigraph load --lenient (Rust only)", triples, wall, cpu, rss)
         shutil.rmtree(store, ignore_errors=True)
 
 
@@ -223,15 +268,16 @@ def main() -> None:
     ap.add_argument("--upsert-records", type=int, default=5_000, help="records upserted to the server")
     ap.add_argument("--batch", type=int, default=500, help="records per upsert request")
     ap.add_argument("--repeat", type=int, default=1, help="fresh bulk runs (the machine may be shared)")
-    ap.add_argument("--threads", type=int, default=2, help="bulk loader threads")
+    ap.add_argument("--threads", type=int, default=0, help="bulk loader threads (default: one per core, up to 4)")
     ap.add_argument("--strict", action="store_true", help="also run the bulk load with full IRI validation")
     ap.add_argument("--skip-upsert", action="store_true")
     ap.add_argument("--skip-bulk", action="store_true")
+    ap.add_argument("--skip-reference", action="store_true", help="don't run the oxigraph binary's own loader")
     ap.add_argument("--child", nargs=2, metavar=("NQ", "TRIPLES"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:  # the bulk runs, in their own process
         nq = Path(args.child[0])
-        bench_bulk(nq.parent, nq, int(args.child[1]), args.repeat, args.strict, args.threads)
+        bench_bulk(nq.parent, nq, int(args.child[1]), args.repeat, args.strict, args.threads or None)
         return
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} (wall figures suffer on a busy machine: "
           "the CPU figures are the fairer comparison)", flush=True)
@@ -247,11 +293,13 @@ def main() -> None:
             child = [sys.executable, __file__, "--child", str(nq), str(triples), "--repeat", str(args.repeat),
                      "--threads", str(args.threads)]
             subprocess.run(child + (["--strict"] if args.strict else []), check=True)
+            bench_commands(tmp, nq, triples, not args.skip_reference)
             nq.unlink()
         if not args.skip_upsert:
             bench_upsert(tmp, args.upsert_records, args.batch)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    print(f"load average now {os.getloadavg()[0]:.1f}", flush=True)
     print("targets (issue 5): bulk >= 150,000 triples/s; remote upserts >= 20,000 triples/s", flush=True)
 
 

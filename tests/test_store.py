@@ -231,7 +231,7 @@ def test_query_and_load_errors_are_one_line_with_exit_codes(tmp_path: Path) -> N
 def test_bulk_into_an_empty_store_counts_and_matches_the_exact_path(tmp_path: Path, monkeypatch) -> None:
     import arkgraph.store as st
 
-    monkeypatch.setattr(st, "PROV_CHUNK_GRAPHS", 3)  # provenance streamed in several pieces
+    monkeypatch.setattr(st, "PART_BYTES", 2_000)  # several parts, each with its graphs' provenance
     nq = write_nq(tmp_path / "out.nq", range(10), deleted=[42])
     fast, exact = tmp_path / "fast", tmp_path / "exact"
     counts = st.load_files([nq], str(fast), checkpoint="")
@@ -264,15 +264,84 @@ def test_bulk_replace_counts_triples_and_keeps_other_graphs(tmp_path: Path) -> N
 def test_parallel_bulk_parts_read_the_original_file(tmp_path: Path, monkeypatch) -> None:
     import arkgraph.store as st
 
-    monkeypatch.setattr(st, "PARALLEL_MIN_BYTES", 0)  # small file, still split in two byte ranges
+    monkeypatch.setattr(st, "PART_BYTES", 3_000)  # small parts: many of them, loaded two at a time
     nq = write_nq(tmp_path / "out.nq", range(40))
+    scan = st.prescan(nq)
+    assert scan is not None and len(scan.parts) > 4
+    assert [p.start for p in scan.parts[1:]] == [p.end for p in scan.parts[:-1]] and scan.parts[-1].end == nq.stat().st_size
+    text = nq.read_bytes()
+    for part in scan.parts:  # each part starts a record: the cut falls between graphs
+        assert text[part.start:].startswith(f"<{record_iri(int(part.graphs[0][-5:]))}> ".encode())
     fast, exact = tmp_path / "fast", tmp_path / "exact"
     counts = st.load_files([nq], str(fast), checkpoint="")
-    assert counts["bulk_files"] == 1
+    assert counts["bulk_files"] == 1 and counts["triples"] == 40 * triples_per_record()
     st.load_files([nq], str(exact), checkpoint="", bulk=False)
-    # blank nodes stay within their record: the cut falls between graphs
     assert normalize(embedded_nquads(fast)) == normalize(embedded_nquads(exact))
     assert not [p for p in tmp_path.rglob(".arkgraph-bulk-*")], "no temporary copies of the input"
+
+
+def _reference_scan(path: Path):
+    """The scan's answer, one line at a time (what the fast scan must agree with)."""
+    graphs, deletions, triples = {}, {}, 0
+    for raw in path.read_bytes().split(b"\n"):
+        text = raw.strip()
+        if not text or text.startswith(b"#"):
+            continue
+        if not text.endswith(b"> ."):
+            triples += 1
+            continue
+        cut = text.rfind(b" <")
+        head = text[:cut].split(b" ", 2)
+        if cut <= 0 or len(head) < 3:
+            triples += 1
+            continue
+        g = text[cut + 2:-3].decode()
+        if g.endswith("#deletions"):
+            deletions[head[0][1:-1].decode()] = None
+            continue
+        graphs[g] = None
+        triples += 1
+    return list(graphs), list(deletions), triples
+
+
+@pytest.mark.parametrize("part_bytes", [1, 500, 1 << 30])
+def test_bulk_scan_agrees_with_a_line_by_line_reading(tmp_path: Path, part_bytes: int) -> None:
+    import arkgraph.store as st
+
+    lines = [*record_lines(1), "# a comment", "", *record_lines(2)[:3], *record_lines(3), *record_lines(2)[3:],
+             "<http://e/s> <http://e/p> <http://e/o> .", '<http://e/s> <http://e/p> "x y" .',
+             *record_lines(4), marker_line(9), *record_lines(1)[:2],
+             f"<{record_iri(5)}> <http://e/p> \"{'long ' * 40}\" <{record_iri(5)}> ."]
+    nq = tmp_path / "mixed.nq"
+    nq.write_text("\n".join(lines))  # no newline at the end
+    scan = st.prescan(nq, part_bytes=part_bytes)
+    assert scan is not None
+    assert (list(scan.graphs), list(scan.deletions), scan.triples) == _reference_scan(nq)
+    assert sorted(g for p in scan.parts for g in p.graphs) == sorted(scan.graphs), "each graph in one part's list"
+    assert [p.start for p in scan.parts[1:]] == [p.end for p in scan.parts[:-1]]
+    assert scan.parts[0].start == 0 and scan.parts[-1].end == nq.stat().st_size
+    if part_bytes == 1:  # a cut wherever a graph starts, never inside a graph's run of lines
+        text = nq.read_bytes()
+        assert all(text[p.start - 1:p.start] == b"\n" for p in scan.parts[1:])
+        assert len(scan.parts) > 8
+
+
+def test_bulk_syntax_error_names_the_line_in_the_file(tmp_path: Path, monkeypatch) -> None:
+    import arkgraph.store as st
+
+    monkeypatch.setattr(st, "PART_BYTES", 2_000)
+    nq = write_nq(tmp_path / "out.nq", range(30))
+    lines = nq.read_text().splitlines()
+    bad = len(lines) - 5
+    g = lines[bad].rsplit(" ", 2)[-2]
+    lines[bad] = f'{g} <http://schema.org/name> "unterminated {g} .'  # the scan takes it, the parser doesn't
+    nq.write_text("\n".join(lines) + "\n")
+    assert len(st.prescan(nq).parts) > 3
+    res = run(load, nq, "--store", tmp_path / "store")
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    errors = [line for line in res.stderr.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and "out.nq" in errors[0] and f"at line {bad + 1} " in errors[0], res.stderr
+    assert "(line " not in errors[0], "the line as counted in a part is not shown"
 
 
 def test_remote_replace_head_is_one_delete_plus_drops_for_deletions() -> None:
