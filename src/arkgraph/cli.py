@@ -70,7 +70,26 @@ class _Progress:
             click.echo("", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """The other commands live in their own modules, imported only when run (or listed by --help):
+    each pulls in its own libraries (httpx, lxml…), which a conversion should not wait for."""
+
+    lazy = {"harvest": ("cli_harvest", "harvest"), "validate": ("cli_validate", "validate"),
+            "embed": ("cli_embed", "embed"), "load": ("cli_store", "load"), "query": ("cli_store", "query")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            import importlib
+
+            module, attr = self.lazy[name]
+            self.add_command(getattr(importlib.import_module(f"{__package__}.{module}"), attr), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="arkgraph")
 def main() -> None:
     """arkgraph turns French cultural-heritage records into linked data keyed by ARKs.
@@ -192,19 +211,6 @@ class _Tee:
             self.fh.write(line)
         if self.verbose:
             click.echo(f"rejected: {line.strip()}", err=True)
-
-
-# The other commands live in their own modules; cli.py only registers them.
-from .cli_harvest import harvest  # noqa: E402
-main.add_command(harvest)
-from .cli_validate import validate  # noqa: E402
-main.add_command(validate)
-from .cli_embed import embed  # noqa: E402
-main.add_command(embed)
-
-from .cli_store import load, query  # noqa: E402
-main.add_command(load)
-main.add_command(query)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,6 @@ from importlib import resources
 from typing import Any, Iterable
 
 import pyoxigraph as ox
-from pyld import jsonld
 
 from .terms import CRM, RDF, RDFS, Triple
 
@@ -41,6 +40,8 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
     """Serve bundled contexts; refuse everything else: no network, ever."""
     name = _CONTEXT_FILES.get(url.rstrip("#"))
     if name is None:
+        from pyld import jsonld  # imported when needed: it pulls in requests (~0.3 s at start-up)
+
         raise jsonld.JsonLdError(f"arkgraph does not fetch remote JSON-LD documents: {url}",
                                  "jsonld.LoadDocumentError", code="loading document failed")
     return {"contextUrl": None, "documentUrl": url, "document": _context_doc(name)}
@@ -132,6 +133,8 @@ def build_documents(root: str, triples: Iterable[Triple], *, linked_art: bool) -
 
 def compact_pyld(doc: dict[str, Any], context_url: str) -> dict[str, Any]:
     """The reference compaction (PyLD). Correct but slow on Linked Art's scoped contexts (~0.3 s/record)."""
+    from pyld import jsonld
+
     return jsonld.compact(doc, context_url, options={"documentLoader": document_loader})
 
 
