@@ -71,3 +71,15 @@ def test_errors_body_and_damage_keep_what_came_before() -> None:
     assert [g.reason.split(":")[0] for g in got] == [
         "entity is a JSON int, not an object", "entity is a JSON str, not an object",
         "null entity in response (the API returned null for this node)", "empty entity (not a NodeOeuvre?)"]
+
+
+def test_same_triples_with_and_without_a_coverage_report(tmp_path) -> None:
+    """With --coverage the JSON is normalized up front; without, the mapper unwraps as it reads."""
+    from arkgraph.pipeline import Options, convert
+
+    outs = []
+    for cov in (str(tmp_path / "cov.json"), None):
+        buf = io.BytesIO()
+        summary, _ = convert(Options([str(PM)], source="parismusees", output="x.nq", coverage=cov), buf)
+        outs.append((buf.getvalue(), summary.converted, summary.rejected))
+    assert outs[0] == outs[1] and outs[0][1] > 250

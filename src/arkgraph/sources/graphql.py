@@ -17,43 +17,6 @@ def normalize_with_leaves(v: Any) -> tuple[Any, list[str]]:
     return _norm(v, "", acc), acc
 
 
-def normalize_in_place(v: Any) -> Any:
-    """``normalize_with_leaves`` without the leaf paths (no coverage report asked for)."""
-    if type(v) is dict:
-        if len(v) == 1 and "entity" in v:
-            return normalize_in_place(v["entity"])
-        if "entities" in v and len(v) <= 2 and set(v) <= {"entities", "count"}:
-            return _list_in_place(v["entities"] or [])
-        rename = False
-        for k, x in v.items():
-            t = type(x)
-            if t is dict:
-                y = normalize_in_place(x)
-                if y is not x:
-                    v[k] = y
-            elif t is list:
-                v[k] = _list_in_place(x)
-            if k[:1] == "q" and k.startswith("queryField"):
-                rename = True
-        if rename:
-            return {("field" + k[10:] if k.startswith("queryField") else k): x for k, x in v.items()}
-        return v
-    if type(v) is list:
-        return _list_in_place(v)
-    return v
-
-
-def _list_in_place(items: list[Any]) -> list[Any]:
-    out = []
-    for e in items:
-        t = type(e)
-        if t is dict or t is list:
-            e = normalize_in_place(e)
-        if e is not None:
-            out.append(e)
-    return out
-
-
 def name_of(d: dict[str, Any]) -> Any:
     """A term's ``name``, or its ``entityLabel`` when it has no ``name`` key."""
     return d["name"] if "name" in d else d.get("entityLabel")

@@ -1,4 +1,4 @@
-"""Paris Musées NodeOeuvre (normalized GraphQL JSON) → Record. Pure: no I/O."""
+"""Paris Musées NodeOeuvre (GraphQL JSON, as the API returns it) → Record. Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ..terms import safe_iri
 from .common import Mapped, RawRecord
 from collections import Counter
 
-from .graphql import name_of, normalize_in_place, normalize_with_leaves
+from .graphql import name_of, normalize_with_leaves
 
 SOURCE = "parismusees"
 PORTAL = "https://www.parismuseescollections.paris.fr/"
@@ -30,6 +30,10 @@ UNKNOWN_AGENTS = {"inconnu", "anonyme"}
 
 def _text(v: Any) -> str | None:
     """Formatted text {value, format, processed} or a plain string → plain text (HTML stripped)."""
+    if type(v) is dict:
+        v = _unwrap(v)
+        if type(v) is list:  # a queryField envelope: its items
+            v = _items(v)
     if isinstance(v, (list, bool)):
         raise RecordError(f"expected text, got a JSON {type(v).__name__}: {str(v)[:60]}")
     if isinstance(v, dict):
@@ -53,22 +57,57 @@ _SPACE_PUNCT = re.compile(r"\s+([.,)])")
 _SPACES = re.compile(r"\s+")
 
 
-# -- reading normalized JSON (plain dicts; see graphql.py) -----------------------
+# -- reading the API's JSON ------------------------------------------------------------
+# Without a coverage report the JSON is read as it came: these accessors unwrap the GraphQL
+# variants (``{"entity": x}``, ``queryFieldX {count, entities}``, null items) where the mapper
+# looks, as graphql.normalize_* would have everywhere. On normalized JSON they change nothing.
+_ENVELOPE = frozenset(("entities", "count"))
+
+
+def _unwrap(v: Any) -> Any:
+    while type(v) is dict:
+        if len(v) == 1 and "entity" in v:
+            v = v["entity"]
+        elif "entities" in v and len(v) <= 2 and v.keys() <= _ENVELOPE:
+            return v["entities"] or []
+        else:
+            break
+    return v
+
+
+def _field(d: dict[str, Any], key: str) -> Any:
+    v = d.get(key)
+    if v is None and key[:5] == "field":
+        v = d.get("queryF" + key[1:])
+    return _unwrap(v)
+
+
+def _items(v: Any) -> list[Any]:
+    """A list value's items, unwrapped, nulls dropped."""
+    out = []
+    for x in v:
+        x = _unwrap(x)
+        if x is not None:
+            out.append(x)
+    return out
+
+
 def _node(d: dict[str, Any], key: str) -> dict[str, Any] | None:
     """The dict at ``key``; queryFieldX gives a list even for one value: take the first."""
-    v = d.get(key)
+    v = _field(d, key)
     if type(v) is list:
+        v = _items(v)
         v = v[0] if v else None
     return v if type(v) is dict else None
 
 
 def _nodes(d: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    v = d.get(key)
+    v = _field(d, key)
     if type(v) is dict:
         return [v]
     if type(v) is not list:
         return []
-    return [x for x in v if type(x) is dict]
+    return [x for x in _items(v) if type(x) is dict]
 
 
 def _name(d: dict[str, Any] | None) -> str | None:
@@ -86,10 +125,12 @@ def _label(d: dict[str, Any], key: str) -> str | None:
 
 def _labels(d: dict[str, Any], key: str) -> list[str]:
     """The ``name`` of each item of a multi-valued term field."""
-    v = d.get(key)
+    v = _field(d, key)
     if type(v) is dict:
         v = [v]
-    elif type(v) is not list:
+    elif type(v) is list:
+        v = _items(v)
+    else:
         return []
     out = []
     for x in v:
@@ -102,8 +143,8 @@ def _labels(d: dict[str, Any], key: str) -> list[str]:
 
 
 def _dig(d: dict[str, Any], key: str, sub: str) -> Any:
-    v = d.get(key)
-    return v.get(sub) if type(v) is dict else None
+    v = _node(d, key)
+    return _unwrap(v.get(sub)) if v is not None else None
 
 
 # What the mapper reads, for the coverage report: a source leaf is "mapped" when its path (list
@@ -291,8 +332,8 @@ class Mapper:
     def map(self, raw: RawRecord, context: dict[str, Any] | None = None) -> Mapped:
         if self.track_coverage:
             data, leaf_paths = normalize_with_leaves(raw.payload)
-        else:
-            data, leaf_paths = normalize_in_place(raw.payload), None
+        else:  # read as it came: the accessors unwrap what the mapper looks at
+            data, leaf_paths = _unwrap(raw.payload), None
         root: dict[str, Any] = data if type(data) is dict else {}
         nid = _int(root.get("nid")) or _int(root.get("entityId"))
         abs_path = root.get("absolutePath")
