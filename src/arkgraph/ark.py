@@ -103,16 +103,20 @@ def equivalent(a: str, b: str) -> bool:
 def betanumeric_hash(key: str, length: int = 12) -> str:
     """A stable opaque name from any key, in the betanumeric alphabet."""
     n = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:12], "big")
+    if length == 12:  # base-29 digits, least significant first, three at a time from a table
+        lo, hi = n % 594823321, n // 594823321 % 594823321  # 29**6
+        t = _triples()
+        return t[lo % 24389] + t[lo // 24389] + t[hi % 24389] + t[hi // 24389]  # 29**3
     out = []
-    for _ in range(length // 2):  # two base-29 digits per step, least significant first
-        n, r = divmod(n, 841)
-        out.append(_PAIRS[r])
-    if length % 2:
-        out.append(BETANUMERIC[n % 29])
+    for _ in range(length):
+        n, r = divmod(n, 29)  # len(BETANUMERIC)
+        out.append(BETANUMERIC[r])
     return "".join(out)
 
 
-_PAIRS = [BETANUMERIC[r % 29] + BETANUMERIC[r // 29] for r in range(29 * 29)]
+@lru_cache(maxsize=1)
+def _triples() -> list[str]:
+    return [a + b + c for c in BETANUMERIC for b in BETANUMERIC for a in BETANUMERIC]
 
 
 @lru_cache(maxsize=64)
