@@ -80,3 +80,112 @@ def test_syntax_errors_are_pyoxigraphs(tmp_path, bad: str) -> None:
     # stdin cannot be re-read: the message still names the line
     r = CliRunner().invoke(C.validate, ["-"], input=p.read_bytes())
     assert r.exit_code == 2 and "line 3" in r.output
+
+
+# ---------------------------------------------------------------------------------------------
+# Differential tests: random files mixing canonical lines with every kind of odd, non-canonical
+# and invalid one. Whatever pyoxigraph reads in a file, the fast readers must give the same
+# (quads, records); where pyoxigraph finds a syntax error, they must stop at the same line.
+
+_IRIS = ['<http://ex.org/a>', '<https://n2t.net/ark:99999/pm1/la/x1>', '<https://n2t.net/ark:99999/pm1>',
+         '<http://a/b?x#y?z>', '<http://a:80/b>', '<http://u@h/p>', '<http://[::1]/p>', '<http://a/%41>',
+         '<http://a/é>', '<urn:x:y>', '<http://a>', '<file:///x>', '<http:/x>', '<x:>', '<http://a/b\u00a0c>',
+         '<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>', "<http://a/!$&'()*+,;=:@-._~/?#>",
+         '<HTTP://EX.org/A>', '<http://a/ok#frag/with?q>']
+_IRIS_ODD = ['<http://a/b\\u0041>', '<http://a/b#c#d>', '<http://a:x/b>', '<http://a/%zz>', '<http://a/b|c>',
+             '<rel>', '<http://a/b c>', '<http://a/b\ue000>', '<http://a/b>>', '<<http://a/b>']
+_LITS = ['"plain"', '"with spaces"', '"q \\" q"', '"bs \\\\ x"', '"nl \\n tab \\t cr \\r b \\b f \\f"',
+         '"tag"@fr', '"tag"@en-gb', '"tag"@zh-hans-cn', '"1"^^<http://www.w3.org/2001/XMLSchema#integer>',
+         '"x"^^<http://d/t#a>', '"é\u00a0\u2028\U0001F600\x85"', '""', '"x <http://g/1> ."', '"a\\" <http://g/1> ."',
+         '"ends with backslash \\\\"', '"\\\\\\""', '"x"^^<http://a/b?c>', '"a"@en <http://g/2>']
+_LITS_ODD = ['"s"^^<http://www.w3.org/2001/XMLSchema#string>', '"tag"@EN', '"\\u00e9"', '"a\tb"', '"a\x01b"',
+             '"a\x7fb"', "\"\\'\"", '"unterminated', '"x"@en-a', '"x"^^<rel>', '"a"b"', '"x"^^<http://d/t> .',
+             '"x"@', '"x"^^', '"\\q"']
+_BNODES = ['_:b0', '_:x.y', '_:a-b', '_:B_1']
+_GRAPHS = ['<https://n2t.net/ark:99999/pm1>', '<https://n2t.net/ark:99999/pm2>', '<http://g/1>', '_:gb',
+           '<https://w3id.org/arkgraph/ns#deletions>']
+
+
+def _random_file(rnd, odd: float, long_records: bool) -> bytes:
+    import random as _r
+    assert isinstance(rnd, _r.Random)
+    lines: list[str] = []
+    for _ in range(rnd.randrange(1, 12)):
+        g = rnd.choice(_GRAPHS + [None])
+        for _ in range(rnd.randrange(1, 400 if long_records else 30)):
+            pool_s = _IRIS + _BNODES + (_IRIS_ODD if rnd.random() < odd else [])
+            pool_o = _IRIS + _LITS + _BNODES + ((_IRIS_ODD + _LITS_ODD) if rnd.random() < odd else [])
+            s, p, o = rnd.choice(pool_s), rnd.choice(_IRIS + (_IRIS_ODD if rnd.random() < odd else [])), \
+                rnd.choice(pool_o)
+            if rnd.random() < 0.15:
+                s = f"<https://n2t.net/ark:99999/pm1/n{rnd.randrange(50)}>"
+            terms = [s, p, o] + ([g] if g is not None else [])
+            line = " ".join(terms) + " ."
+            r = rnd.random()
+            if r < odd:
+                line = rnd.choice([
+                    "\t".join(terms) + "\t.", "  ".join(terms) + " .", line + " # comment", " ".join(terms) + ".",
+                    " " + line, line + " ", "# only a comment", "", line.replace(" .", " . ."), line + "\r",
+                    line[:-2], line.replace(" ", "  ", 1)])
+            lines.append(line)
+    return ("\n".join(lines) + ("\n" if rnd.random() < 0.9 else "")).encode()
+
+
+def _pyox_or_error(data: bytes):
+    """pyoxigraph's quads, or the line the fast readers must stop at: the first one pyoxigraph
+    rejects on its own (at or before the line its error names when it reads the whole file)."""
+    try:
+        return _pyox(data, ox.RdfFormat.N_QUADS), None
+    except SyntaxError as exc:
+        import re
+        last = int(re.search(r"line (\d+)", str(exc)).group(1))
+    for i, line in enumerate(data.split(b"\n")[:last], 1):
+        try:
+            list(ox.parse(line, format=ox.RdfFormat.N_QUADS))
+        except SyntaxError:
+            return None, i
+    raise AssertionError("no line is wrong on its own")
+
+
+@pytest.mark.parametrize("seed", range(int(__import__("os").environ.get("FUZZ_SEEDS", "60"))))
+def test_fast_readers_agree_with_pyoxigraph_on_random_files(seed: int) -> None:
+    import random
+    rnd = random.Random(seed)
+    odd = [0.0, 0.002, 0.02, 0.2][seed % 4]
+    data = _random_file(rnd, odd, long_records=seed % 3 == 0)
+    expected, bad_line = _pyox_or_error(data)
+    roots = V.load().root_classes
+    for chunk in (64, 4096, 1 << 20):
+        if bad_line is None:
+            runs = list(C._fast_runs(io.BytesIO(data), True, chunk=chunk))
+            assert [(g, t) for g, ts in runs for t in ts] == expected
+            records = [(r, V.index(ts)) for r, ts in C.records_from_quads(ox.parse(data, format=ox.RdfFormat.N_QUADS),
+                                                                             roots)]
+            assert list(C._index_records(io.BytesIO(data), roots, chunk=chunk)) == records
+        else:
+            for reader in (lambda c=chunk: list(C._fast_runs(io.BytesIO(data), True, chunk=c)),
+                           lambda c=chunk: list(C._index_records(io.BytesIO(data), roots, chunk=c))):
+                with pytest.raises(C._Odd) as info:
+                    reader()
+                assert info.value.line == bad_line
+
+
+def test_index_records_keep_sets_and_order() -> None:
+    """Duplicates go (RDF graphs are sets; many values too), first appearance order stays."""
+    g = "<http://g/1>"
+    lines = [f"<http://a/s> <http://p/x> <http://a/o{i % 20}> {g} ." for i in range(60)]
+    lines += [f"<http://a/s> <http://p/y> \"v\" {g} .", f"<http://a/s> <http://p/y> \"v\" {g} ."]
+    data = ("\n".join(lines) + "\n").encode()
+    [(rec, idx)] = list(C._index_records(io.BytesIO(data), set()))
+    assert rec == g and idx == {"<http://a/s>": {"<http://p/x>": [f"<http://a/o{i}>" for i in range(20)],
+                                                  "<http://p/y>": ['"v"']}}
+
+
+def test_validate_index_matches_validate() -> None:
+    """validate_index on index() gives what validate gives on the triples."""
+    from validate_helpers import PM_REAL, convert
+    shapes = V.load()
+    for _, ts in convert(PM_REAL):
+        bad = ts + [ts[0], (ts[0][0], "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>", "<http://schema.org/Thing>")]
+        for triples in (ts, bad):
+            assert shapes.validate_index(V.index(triples)) == shapes.validate(triples)

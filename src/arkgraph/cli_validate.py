@@ -7,8 +7,10 @@ import gzip
 import re
 import sys
 from collections.abc import Iterator
+from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 import pyoxigraph as ox
@@ -70,6 +72,16 @@ def records_from_quads(quads: Iterator[ox.Quad], root_classes: set[str]) -> Iter
 # grammar (a subset of what pyoxigraph accepts and prints unchanged); a line that does not fit is
 # handed to pyoxigraph alone (N-Quads lines are independent), so pyoxigraph stays the judge of
 # anything unusual, and a syntax error is reported by re-reading the file with pyoxigraph.
+#
+# The work is done a run of lines at a time, with str methods (which run in C): a block of the
+# file is decoded once; the lines that end like the first one (" <graph> .\n" in N-Quads, " .\n"
+# in N-Triples) are found by galloping ahead; the run is split on that suffix and each line on its
+# first two spaces. The terms are then checked in bulk, each distinct term once (caches for the
+# predicates and the objects records share; the subjects and the other objects joined into one
+# text checked with a few str operations), and only a run that fails goes line by line. A part
+# with a newline in it (a line of the run that did not end with the suffix) fails these checks,
+# since no canonical term holds a newline. For ``arkgraph validate`` the N-Quads lines are indexed
+# (subject -> predicate -> objects) as they are split, and the checks run on the index.
 
 _PCT = r"%[0-9A-Fa-f]{2}"
 _UCS = "\u00A0-\uD7FF\uF900-\uFDCF\uFDF0-\uFFEF"
@@ -82,10 +94,40 @@ _BNODE = r"_:[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?"
 _LANG = r"[a-z]{2,3}(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?"
 _LITERAL = (rf'"(?:[^"\\\x00-\x1f\x7f]++|\\[tbfnr"\\])*+"'
             rf'(?:@{_LANG}|\^\^(?!<{re.escape(V.XSD_STRING)}>|<{re.escape(V.LANGSTRING)}>){_IRI})?')
-_RESOURCE_RE = re.compile(f"{_IRI}|{_BNODE}")
-_PRED_RE = re.compile(_IRI)
-_OBJECT_RE = re.compile(f"{_IRI}|{_BNODE}|{_LITERAL}")
-_CACHE_MAX = 100_000
+
+
+class _LazyRe:
+    """A regex compiled when first used (these are big: compiling them all costs a noticeable part
+    of a short run, and the fast paths seldom need them)."""
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+        self.compiled: re.Pattern[str] | None = None
+
+    def fullmatch(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        if self.compiled is None:
+            self.compiled = re.compile(self.pattern)
+        return self.compiled.fullmatch(text, pos)
+
+
+_IRI_RE = _LazyRe(_IRI)
+_RESOURCE_RE = _LazyRe(f"{_IRI}|{_BNODE}")
+_OBJECT_RE = _LazyRe(f"{_IRI}|{_BNODE}|{_LITERAL}")
+# "<scheme://authority" as _IRI has it; the rest of the IRI is then checked with str methods
+_HEAD_RE = _LazyRe(rf"<[A-Za-z][A-Za-z0-9+.\-]*+://{_HOST}(?::[0-9]*+)?")
+_LANG_RE = _LazyRe(_LANG)
+_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@"  # ASCII ipchar
+_PATH_CHARS = _SAFE + "/"
+_QUERY_CHARS = _SAFE + "/?"
+_BULK_DELETE = (_QUERY_CHARS + "#>\n").encode("ascii")
+_ESCAPES = ("\\\\", '\\"', "\\t", "\\b", "\\n", "\\r", "\\f")  # as pyoxigraph writes them
+_NOT_A_TAIL = (f"^^<{V.XSD_STRING}>", f"^^<{V.LANGSTRING}>")  # pyoxigraph prints these literals otherwise
+_CACHE_MAX = 200_000
+_RUN = 24_000  # chars (CPython searches for a long separator in 30,000 chars or more with a costlier set-up)
+_BLOCK = 1 << 20  # bytes read and decoded at a time (small enough to stay in the CPU caches)
+
+
+Index = dict[str, dict[str, list[str]]]  # subject -> predicate -> objects (``validate.index``)
 
 
 class _Odd(Exception):
@@ -96,24 +138,229 @@ class _Odd(Exception):
         self.line, self.error = line, error
 
 
-def _fast_runs(fh: IO[bytes], quads: bool, chunk: int = 1 << 22) -> Iterator[tuple[str | None, list[Triple]]]:
-    """Runs of consecutive statements in one graph: (graph term, or None for the default graph,
-    triples). A graph may go on in the next run. Raises _Odd where pyoxigraph finds a syntax error."""
-    res_ok: dict[str, str] = {}
-    pred_ok: dict[str, str] = {}
-    obj_ok: dict[str, str] = {}
-    res_get, pred_get, obj_get = res_ok.get, pred_ok.get, obj_ok.get
-    res_match, pred_match, obj_match = _RESOURCE_RE.fullmatch, _PRED_RE.fullmatch, _OBJECT_RE.fullmatch
-    fmt = ox.RdfFormat.N_QUADS if quads else ox.RdfFormat.N_TRIPLES
+class _Terms:
+    """Is a term canonical (accepted by pyoxigraph and printed unchanged by ``str()``)? Remembered.
+
+    Each check has a fast path with str methods that accepts a subset of what the regexes
+    above accept, and falls back on them."""
+
+    def __init__(self) -> None:
+        self.res: set[str] = set()    # subjects and graph names
+        self.pred: set[str] = set()
+        self.obj: set[str] = set()
+        self.heads: set[str] = set()  # "<scheme://authority" prefixes already checked
+        self.tails: set[str] = set()  # literal suffixes already checked: "@fr", "^^<…#integer>"
+        self.bulk_heads: list[str] = []  # up to 16 heads as "\n<scheme://authority/", most used first (iris())
+
+    def trim(self) -> None:
+        if len(self.res) + len(self.pred) + len(self.obj) > _CACHE_MAX:
+            self.res.clear()
+            self.pred.clear()
+            self.obj.clear()
+        if len(self.heads) + len(self.tails) > 10_000:
+            self.heads.clear()
+            self.tails.clear()
+            self.bulk_heads.clear()
+
+    def _head(self, head: str) -> None:
+        self.heads.add(head)
+        if len(self.bulk_heads) < 16:
+            self.bulk_heads.append(f"\n{head}/")
+
+    def iri(self, t: str) -> bool:
+        j = t.find("://")
+        if j > 1 and t[0] == "<" and t[-1] == ">":
+            k = t.find("/", j + 3)
+            if k > 0:
+                head = t[:k]
+                if head not in self.heads and _HEAD_RE.fullmatch(head):
+                    self._head(head)
+                if head in self.heads:
+                    rest = t[k:-1]
+                    if rest.isascii():
+                        path, _, frag = rest.partition("#")
+                        path, _, query = path.partition("?")
+                        if not path.lstrip(_PATH_CHARS) and not query.lstrip(_QUERY_CHARS) \
+                                and not frag.lstrip(_QUERY_CHARS):
+                            return True
+        return _IRI_RE.fullmatch(t) is not None
+
+    def literal(self, t: str) -> bool:
+        end = t.rfind('"')
+        if end > 0 and t[0] == '"':
+            tail = t[end + 1:]
+            if tail and tail not in self.tails:
+                if tail[0] == "@":
+                    ok = _LANG_RE.fullmatch(tail, 1) is not None
+                else:
+                    ok = tail[:3] == "^^<" and tail not in _NOT_A_TAIL and self.iri(tail[2:])
+                if not ok:
+                    return _OBJECT_RE.fullmatch(t) is not None
+                self.tails.add(tail)
+            lex = t[1:end]
+            if '"' not in lex and "\\" not in lex and lex.isprintable():
+                return True
+        return _OBJECT_RE.fullmatch(t) is not None
+
+    def resource(self, t: str) -> bool:
+        if t in self.res:
+            return True
+        ok = self.iri(t) if t[:1] == "<" else _RESOURCE_RE.fullmatch(t) is not None
+        if ok:
+            self.res.add(t)
+        return ok
+
+    def predicate(self, t: str) -> bool:
+        if t in self.pred:
+            return True
+        ok = t[:1] == "<" and self.iri(t)
+        if ok:
+            self.pred.add(t)
+        return ok
+
+    def object(self, t: str) -> bool:
+        if t in self.obj:
+            return True
+        c = t[:1]
+        ok = self.iri(t) if c == "<" else self.literal(t) if c == '"' else _OBJECT_RE.fullmatch(t) is not None
+        if ok:
+            self.obj.add(t)
+        return ok
+
+    def iris(self, iris: set[str] | list[str] | Index) -> bool:
+        """Many IRIs checked at once, True if each is of the form ``iri()`` accepts quickly: a known
+        "<scheme://authority" head, then "/" and ASCII ipchars, "/", "?" and at most one "#" (each
+        known head "\\n<head/" becomes "\\n/", then every term must be "/", allowed characters and
+        one ">" at its end). False says nothing."""
+        if not iris:
+            return True
+        text = "\n" + "\n".join(iris) + "\n"
+        n = len(iris)
+        if text.count("\n") != n + 1:
+            return False  # a newline in a term
+        heads = self.bulk_heads
+        for i, head in enumerate(heads):
+            replaced = text.replace(head, "\n/")
+            if replaced is not text:
+                text = replaced
+                if i:  # most used first
+                    heads.insert(0, heads.pop(i))
+                if "\n<" not in text:
+                    break
+        return (text.count("\n/") == n and text.count(">\n") == n and text.count(">") == n
+                and text.isascii() and not text.encode("ascii").translate(None, _BULK_DELETE)
+                and ("#" not in text or all(map(str.__contains__, text.split("#")[1:-1], repeat(">")))))
+
+    def literals(self, lits: list[str]) -> bool:
+        """Many literals checked at once, True if each is '"' + printable characters and valid
+        escapes + '"' + a known suffix ("", "@lang", "^^<datatype>"). False says nothing."""
+        n = len(lits)
+        text = "\n".join(lits) + "\n"
+        if "\\" in text:
+            for esc in _ESCAPES:  # "\\\\" first: an escape starts at every other backslash
+                text = text.replace(esc, "")
+            if "\\" in text:
+                return False
+        pieces = text.split('"')
+        if len(pieces) != 2 * n + 1 or pieces[0]:
+            return False
+        if not "".join(pieces[1::2]).isprintable():  # the lexical forms: no newline, no control character
+            return False
+        tails = {t[:-1] for t in set(pieces[2::2])}  # each suffix ("\n" cut)
+        tails.difference_update(self.tails)
+        for t in tails:
+            if t[:1] == "@":
+                ok = _LANG_RE.fullmatch(t, 1) is not None
+            else:
+                ok = not t or (t[:3] == "^^<" and t not in _NOT_A_TAIL and self.iri(t[2:]))
+            if not ok or "\n" in t:
+                return False
+            self.tails.add(t)
+        return True
+
+    def rows(self, rows: list[list[str]]) -> bool:
+        """All the terms of these [s, p, o] rows are canonical: checked in bulk, else one by one."""
+        return (self._predicates(set(map(_P, rows))) and self._subjects(set(map(_S, rows)))
+                and self._objects(set(map(_O, rows))))
+
+    def index(self, out: Index) -> bool:
+        """All the terms of an index (subject -> predicate -> objects) are canonical."""
+        return (self._subjects(out) and self._predicates(set().union(*out.values()))
+                and self._objects(set(chain.from_iterable(chain.from_iterable(map(dict.values, out.values()))))))
+
+    def _predicates(self, new: set[str]) -> bool:
+        new.difference_update(self.pred)
+        if new:
+            for t in new:
+                if not (t[:1] == "<" and self.iri(t)):
+                    return False
+            self.pred.update(new)
+        return True
+
+    def _subjects(self, new: set[str] | Index) -> bool:
+        if not self.iris(new):
+            for t in new:
+                if not (self.iri(t) if t[:1] == "<" else _RESOURCE_RE.fullmatch(t)):
+                    return False
+        return True
+
+    def _objects(self, new: set[str]) -> bool:
+        new.difference_update(self.obj)
+        lits = [t for t in new if t[:1] == '"']
+        if lits:
+            if not self.literals(lits):
+                literal = self.literal
+                for t in lits:
+                    if not literal(t):
+                        return False
+            new.difference_update(lits)
+        if not self.iris(new):
+            iri = self.iri
+            for t in new:
+                if not (iri(t) if t[:1] == "<" else _OBJECT_RE.fullmatch(t)):
+                    return False
+        if len(self.obj) < _CACHE_MAX:
+            self.obj.update(new)  # the IRIs: records share many (vocabularies, agents, places)
+        return True
+
+
+_S, _P, _O = itemgetter(0), itemgetter(1), itemgetter(2)
+_SPLIT = str.split
+
+
+def _line(line: str, i: int, quads: bool, terms: _Terms, fmt: ox.RdfFormat) -> Iterator[tuple[str | None, list[str]]]:
+    """One line on its own: (graph or None, [s, p, o]) if canonical, else what pyoxigraph reads in it."""
+    parts = line.split(" ", 2)
+    if len(parts) == 3 and parts[2][-2:] == " .":
+        s, p, body = parts
+        body = body[:-2]
+        if terms.resource(s) and terms.predicate(p):
+            g = None
+            if quads:
+                o, sep, gt = body.rpartition(" ")
+                if sep and (gt[-1:] == ">" or gt[:2] == "_:") and terms.resource(gt):
+                    g, body = gt, o
+            if terms.object(body):
+                yield g, [s, p, body]
+                return
+    try:  # not canonical: pyoxigraph parses this line alone
+        for q in ox.parse(line.encode("utf-8"), format=fmt):
+            gn = q.graph_name
+            yield (None if isinstance(gn, ox.DefaultGraph) else str(gn)), \
+                [str(q.subject), str(q.predicate), str(q.object)]
+    except SyntaxError as exc:
+        raise _Odd(i, str(exc).replace(" at line 1 ", f" at line {i} ", 1)) from None
+
+
+def _blocks(fh: IO[bytes], chunk: int) -> Iterator[str]:
+    """The stream decoded, in blocks of whole lines (each ends with a newline). Invalid UTF-8
+    raises _Odd with the line number counted from the start of the block."""
     rest = b""
-    base = 0  # lines before this block
-    cur: str | None = None
-    buf: list[Triple] = []
-    tail, cut_tail = "", 0  # " <graph> ." ending the lines of the current graph
     while True:
         block = fh.read(chunk)
         if block:
-            block = rest + block
+            if rest:
+                block = rest + block
             cut = block.rfind(b"\n") + 1
             if not cut:
                 rest = block
@@ -123,92 +370,191 @@ def _fast_runs(fh: IO[bytes], quads: bool, chunk: int = 1 << 22) -> Iterator[tup
         else:
             block, rest = rest, b""
             if not block:
-                break
+                return
+            block += b"\n"
         try:
             text = block.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _Odd(base + block.count(b"\n", 0, exc.start) + 1, "invalid UTF-8") from None
-        del block
-        lines = text.split("\n")
-        del text
-        if lines[-1] == "":
-            lines.pop()
-        if len(res_ok) + len(obj_ok) + len(pred_ok) > _CACHE_MAX:
-            res_ok.clear()
-            obj_ok.clear()
-            pred_ok.clear()
-        runs: list[tuple[str | None, list[Triple]]] = []
-        append = buf.append
-        for i, line in enumerate(lines, base + 1):
-            if tail and line.endswith(tail):
-                # the common case: same graph as the line before (already checked)
-                parts = line[:-cut_tail].split(" ", 2)
-                if len(parts) == 3:
-                    s, p, o = parts
-                    s_ = res_get(s)
-                    if s_ is None and res_match(s):
-                        res_ok[s] = s_ = s
-                    p_ = pred_get(p)
-                    if p_ is None and pred_match(p):
-                        pred_ok[p] = p_ = p
-                    o_ = obj_get(o)
-                    if o_ is None and obj_match(o):
-                        obj_ok[o] = o_ = o
-                    if s_ is not None and p_ is not None and o_ is not None:
-                        append((s_, p_, o_))
+            raise _Odd(block.count(b"\n", 0, exc.start) + 1, "invalid UTF-8") from None
+        yield text
+
+
+def _segments(text: str, quads: bool, resource: Any) -> Iterator[tuple[str | None, str | None, str]]:
+    """A decoded block cut into (graph, suffix, text) runs of lines that all seem to end with the
+    same suffix (" <graph> .\\n" in N-Quads, " .\\n" in N-Triples; checked by the caller), and
+    (None, None, line) for a line that does not look canonical."""
+    n = len(text)
+    pos = 0
+    while pos < n:
+        nl = text.find("\n", pos)
+        if text.startswith(" .", nl - 2) and nl - 2 > pos:
+            if not quads:
+                yield None, " .\n", text[pos:]
+                return
+            sp = text.rfind(" ", pos, nl - 2)
+            if sp > pos:
+                g = text[sp + 1:nl - 2]
+                if resource(g):
+                    suffix = text[sp:nl + 1]  # " <graph> .\n"
+                    ln = len(suffix)
+                    # gallop over the lines that end the same way, then find the last one;
+                    # runs stay under _RUN chars (str searches in longer ones cost more)
+                    lim, step, cap = nl + 1, 2048, min(n, pos + _RUN)
+                    while lim < cap:
+                        e = text.find("\n", lim + step - 1) + 1 if lim + step < cap else cap
+                        if e < cap:
+                            e = text.find("\n", e - 1) + 1  # the end of the line that holds e - 1
+                        if not text.startswith(suffix, e - ln):
+                            lim = text.rfind(suffix, lim - ln, e) + ln
+                            break
+                        lim = e
+                        step += step
+                    yield g, suffix, text[pos:lim]
+                    pos = lim
+                    continue
+        yield None, None, text[pos:nl + 1]
+        pos = nl + 1
+
+
+def _decoded(fh: IO[bytes], chunk: int, lines_before: Any) -> Iterator[str]:
+    """_blocks, with the line number of invalid UTF-8 counted from the start of the stream
+    (``lines_before()`` says how many lines the caller has read)."""
+    blocks = _blocks(fh, chunk)
+    while True:
+        try:
+            text = next(blocks)
+        except StopIteration:
+            return
+        except _Odd as odd:
+            raise _Odd(lines_before() + odd.line, odd.error) from None
+        yield text
+
+
+def _slow_runs(seg: str, lineno: int, quads: bool, terms: _Terms,
+               fmt: ox.RdfFormat) -> Iterator[tuple[str | None, list[list[str]]]]:
+    """The lines of ``seg`` (after line ``lineno``) one at a time, as runs of one graph."""
+    lines = seg.split("\n")
+    lines.pop()
+    run_g: str | None = None
+    run: list[list[str]] = []
+    for line in lines:
+        lineno += 1
+        for lg, row in _line(line, lineno, quads, terms, fmt):
+            if lg != run_g:
+                if run:
+                    yield run_g, run
+                run_g, run = lg, []
+            run.append(row)
+    if run:
+        yield run_g, run
+
+
+def _row_runs(fh: IO[bytes], quads: bool, chunk: int = _BLOCK) -> Iterator[tuple[str | None, list[list[str]]]]:
+    """Runs of consecutive statements in one graph: (graph term, or None for the default graph,
+    [s, p, o] rows). A graph may go on in the next run. Raises _Odd where pyoxigraph finds a syntax error."""
+    fmt = ox.RdfFormat.N_QUADS if quads else ox.RdfFormat.N_TRIPLES
+    terms = _Terms()
+    check_rows, resource = terms.rows, terms.resource
+    lineno = 0  # lines before the current position
+    for text in _decoded(fh, chunk, lambda: lineno):  # noqa: B023 (the current count, when asked)
+        terms.trim()
+        for g, suffix, seg in _segments(text, quads, resource):
+            if suffix is not None:
+                parts = seg.split(suffix)
+                if not parts[-1]:
+                    # each part is one line if no term has a newline, which check_rows verifies
+                    parts.pop()
+                    rows = list(map(_SPLIT, parts, repeat(" "), repeat(2)))
+                    if min(map(len, rows)) == 3 and check_rows(rows):
+                        yield g, rows
+                        lineno += len(parts)
                         continue
-            parts = line.split(" ", 2)
-            if len(parts) == 3 and parts[2][-2:] == " .":
-                s, p, body = parts
-                body = body[:-2]
-                s_ = res_get(s)
-                if s_ is None and res_match(s):
-                    res_ok[s] = s_ = s
-                p_ = pred_get(p)
-                if p_ is None and pred_match(p):
-                    pred_ok[p] = p_ = p
-                if s_ is not None and p_ is not None:
-                    g_ = None
-                    if quads:
-                        o, sep, g = body.rpartition(" ")
-                        if sep and (g[-1:] == ">" or g[:2] == "_:"):
-                            g_ = res_get(g)
-                            if g_ is None and res_match(g):
-                                res_ok[g] = g_ = g
-                            if g_ is not None:
-                                body = o
-                    o_ = obj_get(body)
-                    if o_ is None and obj_match(body):
-                        obj_ok[body] = o_ = body
-                    if o_ is not None:
-                        if g_ is not cur and g_ != cur:
-                            if buf:
-                                runs.append((cur, buf))
-                            cur, buf = g_, []
-                            append = buf.append
-                            tail = f" {g_} ." if g_ is not None else ""
-                            cut_tail = len(tail)
-                        append((s_, p_, o_))
-                        continue
-            # not canonical: pyoxigraph parses this line alone
-            try:
-                for q in ox.parse(line.encode("utf-8"), format=fmt):
-                    gn = q.graph_name
-                    g_ = None if isinstance(gn, ox.DefaultGraph) else str(gn)
-                    if g_ != cur:
-                        if buf:
-                            runs.append((cur, buf))
-                        cur, buf = g_, []
-                        append = buf.append
-                        tail, cut_tail = "", 0
-                    append((str(q.subject), str(q.predicate), str(q.object)))
-            except SyntaxError as exc:
-                raise _Odd(i, str(exc).replace(" at line 1 ", f" at line {i} ", 1)) from None
-        base += len(lines)
-        del lines
-        yield from runs
-    if buf:
-        yield cur, buf
+            yield from _slow_runs(seg, lineno, quads, terms, fmt)
+            lineno += seg.count("\n")
+
+
+def _finish(g: str | None, out: Index, big: list[tuple[dict[str, list[str]], str]], segs: list[str],
+            lineno: int, nlines: int, terms: _Terms, bad: bool) -> tuple[list[tuple[str | None, Index | list[list[str]]]], int]:
+    """One graph indexed by _index_graphs: checked, or read again line by line. Returns its items
+    and its number of lines."""
+    if not bad and terms.index(out):  # then each part was one line
+        for d, p in big:
+            d[p] = list(dict.fromkeys(d[p]))
+        return [(g, out)], nlines
+    items: list[tuple[str | None, Index | list[list[str]]]] = []
+    n = lineno
+    for seg in segs:
+        items.extend(_slow_runs(seg, n, True, terms, ox.RdfFormat.N_QUADS))
+        n += seg.count("\n")
+    return items, n - lineno
+
+
+def _index_graphs(fh: IO[bytes], chunk: int = _BLOCK) -> Iterator[tuple[str | None, Index | list[list[str]]]]:
+    """N-Quads for the validator: (graph, its index subject -> predicate -> objects, as
+    ``validate.index`` makes it) for each run of lines in one named graph, split and indexed in
+    one pass; the terms are checked on the index (each distinct term once). A graph whose terms do
+    not all pass, and any line that does not look canonical, go line by line (pyoxigraph judges
+    the odd ones) and come as (graph or None, [s, p, o] rows). Consecutive items may be one graph."""
+    terms = _Terms()
+    resource = terms.resource
+    lineno = 0  # lines before the current graph's first run
+    cur: str | None = None
+    out: Index = {}
+    segs: list[str] = []  # the current graph's runs (read again if a term is odd)
+    nlines = 0
+    big: list[tuple[dict[str, list[str]], str]] = []
+    bad = False
+    # (the lambda reads the current counts when asked: the lines of the pending graph, not yet checked)
+    for text in _decoded(fh, chunk, lambda: lineno + sum(seg.count("\n") for seg in segs)):  # noqa: B023
+        terms.trim()
+        for g, suffix, seg in _segments(text, True, resource):
+            if suffix is not None:
+                parts = seg.split(suffix)
+                if not parts[-1]:
+                    if g != cur:
+                        if segs:
+                            items, nl = _finish(cur, out, big, segs, lineno, nlines, terms, bad)
+                            yield from items
+                            lineno += nl
+                        cur, out, segs, nlines, big, bad = g, {}, [], 0, [], False
+                    parts.pop()
+                    segs.append(seg)
+                    nlines += len(parts)
+                    get = out.get
+                    try:
+                        for s, p, o in map(_SPLIT, parts, repeat(" "), repeat(2)):
+                            d = get(s)
+                            if d is None:
+                                out[s] = {p: [o]}
+                            else:
+                                lst = d.get(p)
+                                if lst is None:
+                                    d[p] = [o]
+                                elif len(lst) < 8:
+                                    if o not in lst:
+                                        lst.append(o)
+                                else:  # many values: deduplicated at the end
+                                    if len(lst) == 8:
+                                        big.append((d, p))
+                                    lst.append(o)
+                    except ValueError:  # a line with fewer than three fields: read the graph again
+                        bad = True
+                    continue
+            if segs:
+                items, nl = _finish(cur, out, big, segs, lineno, nlines, terms, bad)
+                yield from items
+                lineno += nl
+            cur, out, segs, nlines, big, bad = None, {}, [], 0, [], False
+            yield from _slow_runs(seg, lineno, True, terms, ox.RdfFormat.N_QUADS)
+            lineno += seg.count("\n")
+    if segs:
+        yield from _finish(cur, out, big, segs, lineno, nlines, terms, bad)[0]
+
+
+def _fast_runs(fh: IO[bytes], quads: bool, chunk: int = _BLOCK) -> Iterator[tuple[str | None, list[Triple]]]:
+    """``_row_runs`` with (s, p, o) tuples."""
+    for g, rows in _row_runs(fh, quads, chunk):
+        yield g, list(map(tuple, rows))  # type: ignore[arg-type]
 
 
 def _syntax_error(path: str, fmt: ox.RdfFormat, odd: _Odd) -> str:
@@ -228,30 +574,37 @@ def _syntax_error(path: str, fmt: ox.RdfFormat, odd: _Odd) -> str:
     return f"line {odd.line}: {odd.error}" if " at line " not in odd.error else odd.error
 
 
-def _fast_records(fh: IO[bytes], fmt: ox.RdfFormat, root_classes: set[str]) -> Iterator[tuple[str, list[Triple]]]:
-    """Records from an N-Quads or N-Triples stream, as records_from_quads/records_from_triples cut them."""
+def _row_records(fh: IO[bytes], fmt: ox.RdfFormat, root_classes: set[str]) -> Iterator[tuple[str, list[list[str]]]]:
+    """Records from an N-Quads or N-Triples stream, as records_from_quads/records_from_triples cut
+    them, with [s, p, o] rows."""
     quads = fmt == ox.RdfFormat.N_QUADS
-    runs = _fast_runs(fh, quads)
+    runs = _row_runs(fh, quads)
     if not quads:
-        yield from records_from_triples((t for _, ts in runs for t in ts), root_classes)
+        yield from records_from_triples((t for _, ts in runs for t in ts), root_classes)  # type: ignore[misc, arg-type]
         return
     current: str | None = None
-    buf: list[Triple] = []
-    default: list[Triple] = []
-    for g, ts in runs:
+    buf: list[list[str]] = []
+    default: list[list[str]] = []
+    for g, rows in runs:
         if g is None:
-            default.extend(ts)
+            default.extend(rows)
             continue
         if g != current:
             if current is not None and buf and current != DELETIONS_GRAPH:
                 yield current, buf
-            current, buf = g, ts
+            current, buf = g, rows
         else:
-            buf.extend(ts)
+            buf.extend(rows)
     if current is not None and buf and current != DELETIONS_GRAPH:
         yield current, buf
     if default:
-        yield from records_from_triples(iter(default), root_classes)
+        yield from records_from_triples(iter(default), root_classes)  # type: ignore[misc, arg-type]
+
+
+def _fast_records(fh: IO[bytes], fmt: ox.RdfFormat, root_classes: set[str]) -> Iterator[tuple[str, list[Triple]]]:
+    """Records from an N-Quads or N-Triples stream, as records_from_quads/records_from_triples cut them."""
+    for record, rows in _row_records(fh, fmt, root_classes):
+        yield record, list(map(tuple, rows))  # type: ignore[arg-type]
 
 
 def records_from_triples(triples: Iterator[Triple], root_classes: set[str]) -> Iterator[tuple[str, list[Triple]]]:
@@ -305,7 +658,68 @@ def _jsonld_records(fh: IO[bytes], root_classes: set[str], name: str) -> Iterato
         yield root or "", buf
 
 
-def read_records(path: str, root_classes: set[str]) -> Iterator[tuple[str, list[Triple]]]:
+def _merge(into: Index, more: Index) -> None:
+    for s, po in more.items():
+        d = into.get(s)
+        if d is None:
+            into[s] = po
+            continue
+        for p, objs in po.items():
+            lst = d.get(p)
+            if lst is None:
+                d[p] = objs
+            else:
+                seen = set(lst)
+                lst.extend(o for o in objs if o not in seen)
+
+
+def _index_records(fh: IO[bytes], root_classes: set[str], chunk: int = _BLOCK) -> Iterator[tuple[str, Index]]:
+    """Records from an N-Quads stream, as records_from_quads cuts them, each as its index."""
+    current: str | None = None
+    idx: Index = {}
+    default: list[list[str]] = []
+    for g, data in _index_graphs(fh, chunk):
+        if g is None:
+            default.extend(data)  # type: ignore[arg-type]
+            continue
+        more = data if isinstance(data, dict) else V.index(data)
+        if g != current:
+            if current is not None and idx and current != DELETIONS_GRAPH:
+                yield current, idx
+            current, idx = g, more
+        else:
+            _merge(idx, more)
+    if current is not None and idx and current != DELETIONS_GRAPH:
+        yield current, idx
+    if default:
+        for record, rows in records_from_triples(iter(default), root_classes):  # type: ignore[arg-type]
+            yield record, V.index(rows)
+
+
+def read_indexed(path: str, root_classes: set[str]) -> Iterator[tuple[str, Index]]:
+    """``read_records``, each record's triples as ``validate.index`` makes them (what
+    ``CompiledShapes.validate_index`` takes); N-Quads are split and indexed in one pass."""
+    fmt = _format(path) if path != "-" else ox.RdfFormat.N_QUADS
+    if fmt != ox.RdfFormat.N_QUADS:
+        for record, triples in read_records(path, root_classes, rows=True):
+            yield record, V.index(triples)
+        return
+    fmt = ox.RdfFormat.N_QUADS
+    fh = _open(path)
+    try:
+        yield from _index_records(fh, root_classes)
+    except _Odd as odd:
+        raise InputError(f"{path}: not readable as {fmt.name}: {_syntax_error(path, fmt, odd)}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
+
+
+def read_records(path: str, root_classes: set[str], rows: bool = False) -> Iterator[tuple[str, list[Triple]]]:
+    """(record, its triples) from any RDF file arkgraph writes. With ``rows``, N-Quads and
+    N-Triples records come as [s, p, o] lists (what ``validate.index`` takes), not tuples."""
     fmt = _format(path) if path != "-" else ox.RdfFormat.N_QUADS
     fh = _open(path)
     try:
@@ -315,7 +729,7 @@ def read_records(path: str, root_classes: set[str]) -> Iterator[tuple[str, list[
         assert isinstance(fmt, ox.RdfFormat)
         if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES):
             try:
-                yield from _fast_records(fh, fmt, root_classes)
+                yield from (_row_records if rows else _fast_records)(fh, fmt, root_classes)  # type: ignore[misc, operator]
             except _Odd as odd:
                 raise InputError(f"{path}: not readable as {fmt.name}: {_syntax_error(path, fmt, odd)}") from None
             except OSError as exc:
@@ -368,8 +782,8 @@ def validate(files: tuple[str, ...], shapes_dir: str | None, report_path: str | 
         for path in files:
             if path != "-" and not Path(path).exists():
                 raise InputError(f"{path}: no such file")
-            for record, triples in read_records(path, shapes.root_classes):
-                report.add(record, shapes.validate(list(dict.fromkeys(triples)), unique=True))
+            for record, idx in read_indexed(path, shapes.root_classes):
+                report.add(record, shapes.validate_index(idx))
     except ArkgraphError as exc:
         err = click.ClickException(str(exc))
         err.exit_code = exc.exit_code

@@ -478,6 +478,7 @@ class CompiledShapes:
         self.target_preds_s = {p for sh_ in self.targeted for p in sh_.target_subjects_of}
         self.target_preds_o = {p for sh_ in self.targeted for p in sh_.target_objects_of}
         self.target_preds_all = frozenset(self.target_preds_s | self.target_preds_o)
+        self.special_preds = self.target_preds_all | {SUBCLASS}
         self.root_classes = {c for sh_ in self.shapes.values() if sh_.record_root for c in sh_.target_classes}
         self.names: dict[str, str] = {}
         for s_ in self.shapes:
@@ -639,11 +640,74 @@ class CompiledShapes:
             shape.conf = _fast_conf(*shape.constraints[0])
             return
 
-        def conf(ev: _Eval, node: str) -> bool:
-            out: list[Result] = []
-            shape.run(ev, node, out, True)
-            return not out
-        shape.conf = conf
+        def first_use(ev: _Eval, node: str) -> bool:  # generated when first needed (most shapes never are)
+            shape.conf = self._gen_conf(shape)
+            return bool(shape.conf(ev, node))
+        shape.conf = first_use
+
+    def _gen_conf(self, shape: Shape) -> Any:
+        """A generated (ev, node) -> bool: does the node conform to the shape? The constraints in
+        order, as run() checks them, returning at the first failure and building no Result."""
+        env: dict[str, Any] = {"TYPE": TYPE, "_in_norm": _in_norm, "EMPTY": ()}
+        path_ = shape.path
+        lines = ["def conf(ev, f):"]
+
+        def w(*ls: str) -> None:
+            lines.extend("    " + x for x in ls)
+
+        if path_ is None:
+            w("values = (f,)")
+        elif path_.kind == "pred":
+            env["PATH"] = path_.pred or ""
+            w("po = ev.data.out.get(f)", "values = (po.get(PATH) if po else None) or EMPTY")
+        else:
+            env["PATH_"] = path_
+            w("values = ev.data.values(f, PATH_)")
+        path = None if path_ is None else path_.pred if path_.kind == "pred" else path_.render()
+        for k, (comp, param) in enumerate(shape.constraints):
+            if comp in ("minCount", "maxCount"):
+                w(f"if len(values) {'<' if comp == 'minCount' else '>'} {int(param)}:", "    return False")
+            elif comp == "class":
+                env[f"C{k}"] = param
+                w("d = ev.data", "dout = d.out", "for v in values:", "    if v[:1] == '\"':", "        return False",
+                  "    po_ = dout.get(v)", "    types = po_.get(TYPE) if po_ else None", "    if not types:",
+                  "        return False",
+                  f"    if C{k} not in types and not (d.subclass and d.instance_of(v, C{k})):",
+                  "        return False")
+            elif comp in ("datatype", "pattern", "minLength", "maxLength", "minExclusive", "minInclusive",
+                          "maxExclusive", "maxInclusive"):
+                memo: dict[str, bool] = {}
+                test: Any
+                if comp in ("minLength", "maxLength"):
+                    test = partial(_length_ok, n=param, at_least=comp == "minLength")
+                elif comp == "datatype":
+                    test = partial(_datatype_ok, rule=param)
+                elif comp == "pattern":
+                    test = partial(_pattern_ok, search=param.search)
+                else:
+                    test = partial(_range_ok, comp, bound=param)
+                env[f"D{k}"], env[f"J{k}"] = memo, _memo_judge(test, memo)
+                w("for v in values:", f"    ok = D{k}.get(v)", "    if ok is None:", f"        ok = J{k}(v)",
+                  "    if not ok:", "        return False")
+            elif comp == "nodeKind":
+                env[f"K{k}"] = ("IRI" in param, "Literal" in param, "BlankNode" in param)
+                w("for v in values:", "    c = v[:1]",
+                  f"    if not (K{k}[0] if c == '<' else K{k}[1] if c == '\"' else K{k}[2]):", "        return False")
+            elif comp == "in":
+                env[f"A{k}"] = param
+                w("for v in values:", f"    if v not in A{k} and _in_norm(v) not in A{k}:", "        return False")
+            elif comp == "hasValue":
+                env[f"H{k}"] = param
+                w(f"if H{k} not in values:", "    return False")
+            elif comp in ("property", "node"):  # each value node conforms to the shape
+                env[f"S{k}"] = self.shapes[param]
+                w("for v in values:", f"    if not S{k}.conf(ev, v):", "        return False")
+            else:
+                env[f"X{k}"] = self._check_fn(shape, comp, param, path)
+                w("tmp = []", f"X{k}(ev, f, list(values), tmp, True)", "if tmp:", "    return False")
+        w("return True")
+        exec(compile("\n".join(lines) + "\n", f"<conf {shape.iri}>", "exec"), env)  # noqa: S102
+        return env["conf"]
 
     def _make_runner(self, shape: Shape) -> None:
         if shape.deactivated:
@@ -852,7 +916,13 @@ class CompiledShapes:
         """Validate one record's triples; results deduplicated, in a stable order.
 
         ``unique=True`` promises the triples hold no duplicates (as ``serialize.unique`` gives)."""
-        data = _Data(triples, self, unique)
+        return self._run(_Data(triples, self, unique))
+
+    def validate_index(self, out: dict[str, dict[str, list[str]]]) -> list[Result]:
+        """``validate`` on a record already indexed by ``index()`` (subject -> predicate -> objects)."""
+        return self._run(_Data((), self, True, out))
+
+    def _run(self, data: _Data) -> list[Result]:
         ev = _Eval(self, data)
         results: list[Result] = []
         by_type = None if data.subclass else data.by_type
@@ -875,25 +945,53 @@ class CompiledShapes:
         return list(seen.values())
 
 
+def index(triples: Iterable[Sequence[str]]) -> dict[str, dict[str, list[str]]]:
+    """subject -> predicate -> objects, without duplicates (RDF graphs are sets), in first-appearance
+    order; the triples may be (s, p, o) tuples or [s, p, o] lists. ``validate_index`` takes it."""
+    out: dict[str, dict[str, list[str]]] = {}
+    big: list[tuple[dict[str, list[str]], str]] = []
+    for s, p, o in triples:
+        d = out.get(s)
+        if d is None:
+            out[s] = {p: [o]}
+            continue
+        lst = d.get(p)
+        if lst is None:
+            d[p] = [o]
+        elif len(lst) < 8:
+            if o not in lst:
+                lst.append(o)
+        else:  # many values: deduplicated at the end (no quadratic scans)
+            if len(lst) == 8:
+                big.append((d, p))
+            lst.append(o)
+    for d, p in big:
+        d[p] = list(dict.fromkeys(d[p]))
+    return out
+
+
 class _Data:
     __slots__ = ("_shapes", "by_type", "inv", "obj_of", "out", "subclass", "subj_of")
 
-    def __init__(self, triples: Iterable[Triple], shapes: CompiledShapes, unique: bool = False):
-        out: dict[str, dict[str, list[str]]] = {}
-        for s, p, o in (triples if unique else dict.fromkeys(triples)):  # RDF graphs are sets
-            d = out.get(s)
-            if d is None:
-                out[s] = {p: [o]}
-                continue
-            lst = d.get(p)
-            if lst is None:
-                d[p] = [o]
-            else:
-                lst.append(o)
+    def __init__(self, triples: Iterable[Triple], shapes: CompiledShapes, unique: bool = False,
+                 out: dict[str, dict[str, list[str]]] | None = None):
+        if out is None:
+            out = {}
+            for s, p, o in (triples if unique else dict.fromkeys(triples)):  # RDF graphs are sets
+                d = out.get(s)
+                if d is None:
+                    out[s] = {p: [o]}
+                    continue
+                lst = d.get(p)
+                if lst is None:
+                    d[p] = [o]
+                else:
+                    lst.append(o)
         # one pass over the subjects (in first-appearance order, as the focus nodes come out)
         by_type: dict[str, list[str]] = {}
         subclass: dict[str, list[str]] | None = None
         tps, tpo, tp_all = shapes.target_preds_s, shapes.target_preds_o, shapes.target_preds_all
+        special = shapes.special_preds
         subj_of: dict[str, list[str]] = {p: [] for p in tps}
         obj_of: dict[str, list[str]] = {p: [] for p in tpo}
         for s, po in out.items():
@@ -905,10 +1003,10 @@ class _Data:
                         by_type[t] = [s]
                     else:
                         lst.append(s)
-            if SUBCLASS in po:
-                subclass = subclass or {}
-                subclass[s] = list(po[SUBCLASS])
-            if not tp_all.isdisjoint(po):
+            if not special.isdisjoint(po):  # rdfs:subClassOf or a targetSubjectsOf/ObjectsOf predicate
+                if SUBCLASS in po:
+                    subclass = subclass or {}
+                    subclass[s] = list(po[SUBCLASS])
                 for p in tp_all.intersection(po):
                     if p in tps:
                         subj_of[p].append(s)
@@ -971,15 +1069,20 @@ class _Data:
             if not self.subclass:
                 return self.by_type.get(cls) or []
             return self.instances(cls)
-        nodes: dict[str, None] = {}
-        for n in shape.target_nodes:
-            nodes[n] = None
+        nodes: dict[str, None] = dict.fromkeys(shape.target_nodes)
+        by_type = None if self.subclass else self.by_type
         for c in shape.target_classes:
-            nodes.update(dict.fromkeys(self.instances(c)))
+            lst = by_type.get(c) if by_type is not None else self.instances(c)
+            if lst:
+                nodes.update(dict.fromkeys(lst))
         for p in shape.target_subjects_of:
-            nodes.update(dict.fromkeys(self.subj_of.get(p, [])))
+            lst = self.subj_of.get(p)
+            if lst:
+                nodes.update(dict.fromkeys(lst))
         for p in shape.target_objects_of:
-            nodes.update(dict.fromkeys(self.obj_of.get(p, [])))
+            lst = self.obj_of.get(p)
+            if lst:
+                nodes.update(dict.fromkeys(lst))
         return list(nodes)
 
     def values(self, f: str, path: Path_) -> list[str]:
