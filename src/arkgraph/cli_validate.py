@@ -401,9 +401,9 @@ def _segments(text: str, quads: bool, resource: Any) -> Iterator[tuple[str | Non
                     # runs stay under _RUN chars (str searches in longer ones cost more)
                     lim, step, cap = nl + 1, 2048, min(n, pos + _RUN)
                     while lim < cap:
+                        # a line end about `step` further (or the cap: a line end or not, the last
+                        # suffix before it then ends the run)
                         e = text.find("\n", lim + step - 1) + 1 if lim + step < cap else cap
-                        if e < cap:
-                            e = text.find("\n", e - 1) + 1  # the end of the line that holds e - 1
                         if not text.startswith(suffix, e - ln):
                             lim = text.rfind(suffix, lim - ln, e) + ln
                             break
