@@ -647,32 +647,44 @@ class CompiledShapes:
 
     def _gen_conf(self, shape: Shape) -> Any:
         """A generated (ev, node) -> bool: does the node conform to the shape? The constraints in
-        order, as run() checks them, returning at the first failure and building no Result."""
+        order, as run() checks them, returning at the first failure and building no Result; the
+        node's own property shapes are written out inline (one lookup of the node's predicates)."""
         env: dict[str, Any] = {"TYPE": TYPE, "_in_norm": _in_norm, "EMPTY": ()}
-        path_ = shape.path
-        lines = ["def conf(ev, f):"]
+        lines = ["def conf(ev, f):", "    d = ev.data", "    dout = d.out"]
+        self._conf_body(shape, "f", env, lines, "    ", [0])
+        lines.append("    return True")
+        exec(compile("\n".join(lines) + "\n", f"<conf {shape.iri}>", "exec"), env)  # noqa: S102
+        return env["conf"]
+
+    def _conf_body(self, shape: Shape, f: str, env: dict[str, Any], lines: list[str], ind: str,
+                   uid: list[int]) -> None:
+        """Lines returning False when focus ``f`` does not conform to ``shape`` (see _gen_conf)."""
+        u = uid[0] = uid[0] + 1
+        vals, v = f"vals{u}", f"v{u}"
 
         def w(*ls: str) -> None:
-            lines.extend("    " + x for x in ls)
+            lines.extend(ind + x for x in ls)
 
+        path_ = shape.path
         if path_ is None:
-            w("values = (f,)")
+            w(f"{vals} = ({f},)")
         elif path_.kind == "pred":
-            env["PATH"] = path_.pred or ""
-            w("po = ev.data.out.get(f)", "values = (po.get(PATH) if po else None) or EMPTY")
+            env[f"PATH{u}"] = path_.pred or ""
+            w(f"po{u} = dout.get({f})", f"{vals} = (po{u}.get(PATH{u}) if po{u} else None) or EMPTY")
         else:
-            env["PATH_"] = path_
-            w("values = ev.data.values(f, PATH_)")
+            env[f"PATH{u}"] = path_
+            w(f"{vals} = d.values({f}, PATH{u})")
         path = None if path_ is None else path_.pred if path_.kind == "pred" else path_.render()
         for k, (comp, param) in enumerate(shape.constraints):
+            key = f"{u}_{k}"
             if comp in ("minCount", "maxCount"):
-                w(f"if len(values) {'<' if comp == 'minCount' else '>'} {int(param)}:", "    return False")
+                w(f"if len({vals}) {'<' if comp == 'minCount' else '>'} {int(param)}:", "    return False")
             elif comp == "class":
-                env[f"C{k}"] = param
-                w("d = ev.data", "dout = d.out", "for v in values:", "    if v[:1] == '\"':", "        return False",
-                  "    po_ = dout.get(v)", "    types = po_.get(TYPE) if po_ else None", "    if not types:",
+                env[f"C{key}"] = param
+                w(f"for {v} in {vals}:", f"    if {v}[:1] == '\"':", "        return False",
+                  f"    po_ = dout.get({v})", "    types = po_.get(TYPE) if po_ else None", "    if not types:",
                   "        return False",
-                  f"    if C{k} not in types and not (d.subclass and d.instance_of(v, C{k})):",
+                  f"    if C{key} not in types and not (d.subclass and d.instance_of({v}, C{key})):",
                   "        return False")
             elif comp in ("datatype", "pattern", "minLength", "maxLength", "minExclusive", "minInclusive",
                           "maxExclusive", "maxInclusive"):
@@ -686,28 +698,40 @@ class CompiledShapes:
                     test = partial(_pattern_ok, search=param.search)
                 else:
                     test = partial(_range_ok, comp, bound=param)
-                env[f"D{k}"], env[f"J{k}"] = memo, _memo_judge(test, memo)
-                w("for v in values:", f"    ok = D{k}.get(v)", "    if ok is None:", f"        ok = J{k}(v)",
+                env[f"D{key}"], env[f"J{key}"] = memo, _memo_judge(test, memo)
+                w(f"for {v} in {vals}:", f"    ok = D{key}.get({v})", "    if ok is None:", f"        ok = J{key}({v})",
                   "    if not ok:", "        return False")
             elif comp == "nodeKind":
-                env[f"K{k}"] = ("IRI" in param, "Literal" in param, "BlankNode" in param)
-                w("for v in values:", "    c = v[:1]",
-                  f"    if not (K{k}[0] if c == '<' else K{k}[1] if c == '\"' else K{k}[2]):", "        return False")
+                env[f"K{key}"] = ("IRI" in param, "Literal" in param, "BlankNode" in param)
+                w(f"for {v} in {vals}:", f"    c = {v}[:1]",
+                  f"    if not (K{key}[0] if c == '<' else K{key}[1] if c == '\"' else K{key}[2]):",
+                  "        return False")
             elif comp == "in":
-                env[f"A{k}"] = param
-                w("for v in values:", f"    if v not in A{k} and _in_norm(v) not in A{k}:", "        return False")
+                env[f"A{key}"] = param
+                w(f"for {v} in {vals}:", f"    if {v} not in A{key} and _in_norm({v}) not in A{key}:",
+                  "        return False")
             elif comp == "hasValue":
-                env[f"H{k}"] = param
-                w(f"if H{k} not in values:", "    return False")
+                env[f"H{key}"] = param
+                w(f"if H{key} not in {vals}:", "    return False")
+            elif comp == "property" and path_ is None and not self.shapes[param].deactivated \
+                    and self.shapes[param].fast is None and len(lines) < 400:
+                self._conf_body(self.shapes[param], f, env, lines, ind, uid)  # the node's property, inline
             elif comp in ("property", "node"):  # each value node conforms to the shape
-                env[f"S{k}"] = self.shapes[param]
-                w("for v in values:", f"    if not S{k}.conf(ev, v):", "        return False")
+                env[f"S{key}"] = self.shapes[param]
+                w(f"for {v} in {vals}:", f"    if not S{key}.conf(ev, {v}):", "        return False")
+            elif comp == "not":
+                env[f"S{key}"] = self.shapes[param]
+                w(f"for {v} in {vals}:", f"    if S{key}.conf(ev, {v}):", "        return False")
+            elif comp in ("or", "and"):
+                names = []
+                for j, member in enumerate(param):
+                    env[f"S{key}_{j}"] = self.shapes[member]
+                    names.append(f"S{key}_{j}.conf(ev, {v})")
+                test = f" {comp} ".join(names) if names else ("False" if comp == "or" else "True")
+                w(f"for {v} in {vals}:", f"    if not ({test}):", "        return False")
             else:
-                env[f"X{k}"] = self._check_fn(shape, comp, param, path)
-                w("tmp = []", f"X{k}(ev, f, list(values), tmp, True)", "if tmp:", "    return False")
-        w("return True")
-        exec(compile("\n".join(lines) + "\n", f"<conf {shape.iri}>", "exec"), env)  # noqa: S102
-        return env["conf"]
+                env[f"X{key}"] = self._check_fn(shape, comp, param, path)
+                w("tmp = []", f"X{key}(ev, {f}, list({vals}), tmp, True)", "if tmp:", "    return False")
 
     def _make_runner(self, shape: Shape) -> None:
         if shape.deactivated:
@@ -891,6 +915,8 @@ class CompiledShapes:
                                 break
                         else:
                             count += 1
+                            if is_min and count >= n:
+                                return  # enough: the rest cannot change the verdict
                 if (is_min and count < n) or (not is_min and count > n):
                     out.append(fail(f, None, f"{count} values conform to the qualified shape, "
                                              f"{'fewer' if is_min else 'more'} than {n}"))
