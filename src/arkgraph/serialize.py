@@ -66,13 +66,19 @@ def unique(by_profile: dict[str, list[Triple]]) -> list[Triple]:
     return list(dict.fromkeys(chain.from_iterable(by_profile.values())))
 
 
+def _lines(ts: list[Triple], end: bytes) -> bytes:
+    """N-Triples (``end`` b" .\\n") or N-Quads lines, joined and encoded in C (map, not a Python loop).
+
+    Encoded line by line: most lines are ASCII, which encodes as a copy; one accented literal would
+    otherwise put the whole record through the slow UTF-8 path."""
+    return end.join(map(str.encode, map(" ".join, ts))) + end
+
+
 class NTriplesWriter(Writer):
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
         if ts:
-            # line by line: most lines are ASCII, which encodes as a copy; one accented literal would
-            # otherwise put the whole record through the slow path
-            self.out.write(b"".join([f"{s} {p} {o} .\n".encode() for s, p, o in ts]))
+            self.out.write(_lines(ts, b" .\n"))
         self.triples += len(ts)
         return len(ts)
 
@@ -85,8 +91,8 @@ class NQuadsWriter(Writer):
 
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
-        g = f"<{iri}>"
-        self.out.write(b"".join([f"{s} {p} {o} {g} .\n".encode() for s, p, o in ts]))  # see NTriplesWriter
+        if ts:
+            self.out.write(_lines(ts, f" <{iri}> .\n".encode()))
         self.triples += len(ts)
         return len(ts)
 
@@ -123,8 +129,8 @@ class _OxigraphWriter(Writer):
 
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
-        g = f" <{iri}>" if self.quads else ""
-        self._q.put("".join(f"{s} {p} {o}{g} .\n" for s, p, o in ts).encode("utf-8"))
+        if ts:
+            self._q.put(_lines(ts, f" <{iri}> .\n".encode() if self.quads else b" .\n"))
         self.triples += len(ts)
         return len(ts)
 
