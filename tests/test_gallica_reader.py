@@ -98,3 +98,47 @@ def test_cli_auto_with_damage_exits_1(tmp_path):
     assert "converted 50, rejected 1" in res.output
     [line] = rej.read_text().splitlines()
     assert json.loads(line)["position"] == 51
+
+
+def _iterparse_items(data: bytes) -> list:
+    from arkgraph.sources import gallica_reader
+    fh = io.BufferedReader(io.BytesIO(data))
+    return list(gallica_reader._read_iterparse(fh, "f.xml", gallica_reader._head_kind(fh.peek(4096)[:4096])))
+
+
+def test_streaming_reader_gives_what_iterparse_gives(monkeypatch):
+    """The streaming reader (no per-element callbacks) against iterparse: the same items in the same order,
+    with records cut across chunks, odd layouts it leaves to iterparse, and damage anywhere."""
+    from arkgraph.sources import gallica_reader
+    sru = (FIX / "sru" / "dummyKeywordRecords.xml").read_bytes()
+    oai = (FIX / "oaipmh" / "listrecords-page1.xml").read_bytes()
+    nested = (b"<srw:record><srw:recordData><oai_dc:dc><dc:title>Nested</dc:title></oai_dc:dc></srw:recordData>"
+              b"</srw:record>")
+    docs = {
+        "sru": sru, "oai": oai, "bom": b"\xef\xbb\xbf" + sru, "no declaration": sru[sru.index(b"?>") + 2:],
+        "latin-1": sru.replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"'),
+        "nested record": sru.replace(b"</srw:recordData>", b"</srw:recordData>" + nested, 3),
+        "two containers": sru.replace(b"</srw:records>", b"</srw:records><srw:records>" + nested + b"</srw:records>"),
+        "comments between": sru.replace(b"</srw:record>", b"</srw:record><!-- c --><other>x</other>"),
+        "late entity": sru.replace(b"?>", b"?><!-- searchRetrieveResponse --><!DOCTYPE r [<!-- " + b"x" * 5000
+                                   + b" --><!ENTITY e 'boom'>]>", 1),
+        "oai error": oai.replace(b"<ListRecords>", b'<error code="badArgument">x</error><ListRecords>'),
+        "oai error only": oai[:oai.index(b"<ListRecords>")] + b'<error code="badVerb">bad</error></OAI-PMH>',
+        "junk after root": (FIX / "damaged" / "sru-junk-after-root.xml").read_bytes(),
+    }
+    docs.update({f"cut at {i}": sru[:i] for i in range(200, len(sru), len(sru) // 17)})
+    docs.update({f"'<' at {i}": sru[:i] + b"<" + sru[i:] for i in range(300, len(sru), len(sru) // 13)})
+    for chunk in (64, 1000, 65536):
+        monkeypatch.setattr(gallica_reader, "_CHUNK", chunk)
+        for label, data in docs.items():
+            expected = _iterparse_items(data)
+            assert read_bytes(data) == expected, (label, chunk)
+    assert any(isinstance(i, RawRecord) for i in _iterparse_items(docs["nested record"]))
+    for label in ("sru", "oai", "comments between", "oai error only"):  # read by the streaming reader itself
+        fh = io.BufferedReader(io.BytesIO(docs[label]))
+        kind = gallica_reader._head_kind(fh.peek(4096))
+        assert list(gallica_reader._read_streaming(fh, "f.xml", kind)) == _iterparse_items(docs[label]), label
+
+
+def read_bytes(data: bytes) -> list:
+    return list(gallica.read(io.BufferedReader(io.BytesIO(data)), "f.xml"))

@@ -161,10 +161,127 @@ def read(fh: IO[bytes], name: str) -> Iterator[RawRecord | Reject]:
     if b"<!ENTITY" in head:
         yield Reject(name, 1, None, ENTITY_REFUSAL, SOURCE)
         return
+    if kind in _RECORD_TAGS and fh.seekable():
+        done = 0
+        try:
+            for item in _read_streaming(fh, name, kind):
+                done += 1
+                yield item
+            return
+        except (etree.XMLSyntaxError, _Unusual):
+            pass
+        # damaged or unusual: iterparse says what and where, from the start; the items already given are skipped
+        fh.seek(0)
+        items = _read_iterparse(fh, name, kind)
+        for _ in zip(range(done), items):
+            pass
+        yield from items
+        return
+    yield from _read_iterparse(fh, name, kind)
+
+
+# record elements of a response, matched at any depth as iterparse's tag filter does
+_RECORD_TAGS = {"sru": ("{%s}record" % SRW,), "oai-pmh": ("{%s}record" % OAI, "{%s}error" % OAI)}
+_CHUNK = 65536
+_MARKER = b"<!---->"
+_ENCODING_DECL = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
+
+
+class _Unusual(Exception):
+    """The streaming reader met a layout it does not handle (e.g. nested records): iterparse takes over."""
+
+
+def _marked(first: bytes) -> bytes | None:
+    """The first chunk with an empty comment after the XML declaration (before the root), or None when the
+    encoding is not UTF-8 (the comment could not be inserted as bytes)."""
+    start = 3 if first.startswith(b"\xef\xbb\xbf") else 0
+    if first.startswith(b"<?xml", start):
+        end = first.find(b"?>", start)
+        if end < 0:
+            return None
+        enc = _ENCODING_DECL.search(first, start, end)
+        if enc and enc.group(1).lower() not in (b"utf-8", b"utf8"):
+            return None
+        at = end + 2
+    elif first[start:].lstrip().startswith(b"<"):
+        at = start  # no declaration: UTF-8; a comment may come before the whitespace
+    else:
+        return None
+    return first[:at] + _MARKER + first[at:]
+
+
+def _read_streaming(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord | Reject]:
+    """The records of an SRU or OAI-PMH response, as ``_read_iterparse`` gives them, at less cost: iterparse
+    asks libxml2 for element events, and each one is a call back into Python (taking the GIL) for every start
+    and end tag of the file. Here libxml2 builds the tree alone; the only events asked for are comments, and
+    one empty comment inserted before the root gives a handle on the document as it grows. After each chunk,
+    the record elements found (all siblings) are complete but for the last one, which waits for the next
+    chunk; each is freed once read, as iterparse's reader does. Raises ``_Unusual`` (records that are not
+    all siblings: nested, or in several places) or XMLSyntaxError: the caller then starts over with iterparse."""
+    marked = _marked(fh.read(_CHUNK))
+    if marked is None:
+        raise _Unusual("not UTF-8")
+    parser = etree.XMLPullParser(events=("comment",), **_PARSER_OPTS)
+    parser.feed(marked)
+    tags = _RECORD_TAGS[kind]
+    sru = kind == "sru"
+    marker = root = parent = None
+    n = 0
+    checked = final = False
+    while True:
+        for _event, comment in parser.read_events():
+            if marker is None:
+                marker = comment
+        if root is None and marker is not None:
+            root = marker.getroottree().getroot()  # None until the root's start tag is read
+        matches = list(root.iter(*tags)) if root is not None else []
+        if matches:
+            if parent is None:
+                parent = matches[0].getparent()
+                if parent is None:
+                    raise _Unusual("the root is a record")
+            for el in matches:
+                if el.getparent() is not parent:
+                    raise _Unusual("records are not all siblings")
+            last = None if final else matches.pop()  # may still be open: read after the next chunk
+            for el in matches:
+                if not checked:  # where iterparse's reader checks: at the first record read
+                    checked = True
+                    if _declares_entities(el):
+                        yield Reject(name, el.sourceline, None, ENTITY_REFUSAL, SOURCE)
+                        return
+                if sru:
+                    n += 1
+                    payload = _sru_record(el)
+                    yield RawRecord(SOURCE, name, n, payload, payload["id"])
+                elif el.tag.endswith("}error"):
+                    code = el.get("code") or ""
+                    if code != "noRecordsMatch":
+                        yield Reject(name, None, None, f"OAI-PMH error {code}: {_text(el).strip()}", SOURCE)
+                else:
+                    n += 1
+                    payload = _oai_record(el)
+                    yield RawRecord(SOURCE, name, n, payload, payload["id"])
+                el.clear(keep_tail=False)
+                parent.remove(el)
+            if matches and last is not None:
+                while parent[0] is not last:  # whatever came between the records read (comments…), as _free drops it
+                    del parent[0]
+        if final:
+            return
+        data = fh.read(_CHUNK)
+        if data:
+            parser.feed(data)
+        else:
+            parser.close()
+            final = True
+
+
+def _read_iterparse(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord | Reject]:
     if kind == "sru":
-        tags: Any = ("{%s}record" % SRW,)
+        tags: Any = _RECORD_TAGS["sru"]
     elif kind == "oai-pmh":
-        tags = ("{%s}record" % OAI, "{%s}error" % OAI)
+        tags = _RECORD_TAGS["oai-pmh"]
     else:
         tags = None  # small single-record documents: handled when the root ends
     n = 0
