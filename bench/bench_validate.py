@@ -7,8 +7,10 @@
 2. Converts them (both profiles) to N-Quads, timed alone: the conversion time.
 3. Converts again with the validator hook (``convert --validate``), timing only the validator
    calls: the in-process validation time (records are validated one at a time, as they stream).
-4. Runs ``arkgraph validate out.nq`` (a separate process) on the conversion's output: the
-   standalone validation time, reading included, compared with the conversion time.
+4. Runs ``arkgraph validate out.nq`` (a separate process, default --jobs: one worker process per
+   usable CPU, up to 8, each validating a part of the file cut between records) on the conversion's
+   output: the standalone validation time, reading included, wall and CPU (its workers included),
+   compared with the conversion's. With --sequential-too, ``--jobs 1`` as well.
 5. Runs pySHACL on the same records and shapes, read back from out.nq:
    - by default on the first --subset records as one graph (extrapolated linearly to N, and said so);
    - with --pyshacl-all on every record, --chunk records at a time, each chunk its own rdflib graph
@@ -38,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
 
 from arkgraph import validate as V
-from arkgraph.cli_validate import read_records
+from arkgraph.cli_validate import _plan, default_jobs, read_records
 from arkgraph.pipeline import Options, convert
 
 Triples = list[tuple[str, str, str]]
@@ -78,11 +80,13 @@ class TimedValidator:
                 self.warnings += 1
 
 
-def standalone(path: Path) -> tuple[float, float, float, str]:
-    """``arkgraph validate -q path`` in its own process: (wall s, CPU s, peak RSS MB, its summary line)."""
+def standalone(path: Path, jobs: int | None = None) -> tuple[float, float, float, str]:
+    """``arkgraph validate -q path [--jobs N]`` in its own process: (wall s, CPU s of it and its
+    workers, peak RSS MB of the biggest, its summary line)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", "from arkgraph.cli import main; main()", "validate", "-q", str(path)],
+    proc = subprocess.run([sys.executable, "-c", "from arkgraph.cli import main; main()", "validate", "-q", str(path)]
+                          + ([] if jobs is None else ["--jobs", str(jobs)]),
                           capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -147,6 +151,7 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=500,
                     help="records per pySHACL graph with --pyshacl-all (about 500 keeps it near its best throughput)")
     ap.add_argument("--no-pyshacl", action="store_true", help="only arkgraph (conversion, in-process, standalone)")
+    ap.add_argument("--sequential-too", action="store_true", help="also time `arkgraph validate out.nq --jobs 1`")
     ap.add_argument("--workdir", help="keep the generated input and out.nq here (default: a temporary directory)")
     args = ap.parse_args()
     n = args.n
@@ -177,11 +182,23 @@ def main() -> None:
             f"{tv.violations} violations, {tv.warnings} warnings")
         log(f"in-process validation / conversion: {tv.cpu / conv_cpu:.2f} CPU, {tv.seconds / conv_wall:.2f} wall")
 
-        log(f"arkgraph validate {out_path.name} (standalone, its own process)…")
+        jobs = default_jobs()
+        cuts = _plan(str(out_path), jobs, V.load().root_classes)
+        workers = min(jobs, len(cuts)) if cuts else 1
+        how = f"{workers} worker processes, {len(cuts)} parts" if cuts else "one process"
+        log(f"arkgraph validate {out_path.name} (standalone, its own process; default --jobs {jobs}: "
+            f"{how} on this file)…")
         sa_wall, sa_cpu, sa_rss, sa_line = standalone(out_path)
-        log(f"standalone `arkgraph validate out.nq`: {sa_wall:.1f}s wall, CPU {sa_cpu:.1f}s "
-            f"({n / sa_cpu:,.0f} records/s CPU), peak RSS {sa_rss:.0f} MB; it said: {sa_line}")
-        log(f"standalone validation / conversion: {sa_cpu / conv_cpu:.2f} CPU, {sa_wall / conv_wall:.2f} wall")
+        log(f"standalone `arkgraph validate out.nq` ({how}): {sa_wall:.1f}s wall, CPU {sa_cpu:.1f}s "
+            f"(workers included; {n / sa_cpu:,.0f} records/s CPU), peak RSS {sa_rss:.0f} MB; it said: {sa_line}")
+        log(f"  beside the conversion: {sa_wall:.1f}s vs {conv_wall:.1f}s wall, {sa_cpu:.1f}s vs {conv_cpu:.1f}s CPU")
+        log(f"standalone validation / conversion: {sa_cpu / conv_cpu:.2f} CPU, {sa_wall / conv_wall:.2f} wall "
+            f"({'within' if sa_wall <= conv_wall else 'NOT within'} the conversion's wall time)")
+        if args.sequential_too:
+            sq_wall, sq_cpu, sq_rss, _ = standalone(out_path, jobs=1)
+            log(f"standalone `arkgraph validate out.nq --jobs 1` (one process): {sq_wall:.1f}s wall, "
+                f"CPU {sq_cpu:.1f}s, peak RSS {sq_rss:.0f} MB; / conversion: {sq_cpu / conv_cpu:.2f} CPU, "
+                f"{sq_wall / conv_wall:.2f} wall")
         log(f"peak RSS so far (this process): {rss_mb():.0f} MB")
         if args.no_pyshacl:
             return

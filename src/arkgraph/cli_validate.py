@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import gc
 import gzip
+import multiprocessing as mp
+import multiprocessing.connection as mp_connection
+import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from itertools import chain, repeat
 from operator import itemgetter
@@ -673,11 +678,15 @@ def _merge(into: Index, more: Index) -> None:
                 lst.extend(o for o in objs if o not in seen)
 
 
-def _index_records(fh: IO[bytes], root_classes: set[str], chunk: int = _BLOCK) -> Iterator[tuple[str, Index]]:
-    """Records from an N-Quads stream, as records_from_quads cuts them, each as its index."""
+def _index_records(fh: IO[bytes], root_classes: set[str], chunk: int = _BLOCK,
+                   default: list[list[str]] | None = None) -> Iterator[tuple[str, Index]]:
+    """Records from an N-Quads stream, as records_from_quads cuts them, each as its index. With
+    ``default`` (a list), the default-graph rows are put in it rather than cut into records at the end."""
     current: str | None = None
     idx: Index = {}
-    default: list[list[str]] = []
+    keep = default is not None
+    if default is None:
+        default = []
     for g, data in _index_graphs(fh, chunk):
         if g is None:
             default.extend(data)  # type: ignore[arg-type]
@@ -691,7 +700,7 @@ def _index_records(fh: IO[bytes], root_classes: set[str], chunk: int = _BLOCK) -
             _merge(idx, more)
     if current is not None and idx and current != DELETIONS_GRAPH:
         yield current, idx
-    if default:
+    if default and not keep:
         for record, rows in records_from_triples(iter(default), root_classes):  # type: ignore[arg-type]
             yield record, V.index(rows)
 
@@ -751,6 +760,360 @@ def read_records(path: str, root_classes: set[str], rows: bool = False) -> Itera
             fh.close()
 
 
+# ---------------------------------------------------------------------------------------------
+# Several worker processes for one big file. A plain N-Quads file is cut where the named graph
+# changes between two consecutive lines (both read by pyoxigraph: a record, a run of lines in one
+# named graph, is never cut); an N-Triples file at a line that types its subject with a record-root
+# class, and the cut is checked afterwards against the record the previous part ended in, as
+# records_from_triples decides (if it would not have started a record there, the file is read
+# again by one process). The file is cut in a few parts per worker; each worker (forked: it shares
+# the loaded shapes) is given a part, reads that byte range with the reader above, sends back its
+# counts and first examples (with --report, every result) and is given the next part, so a worker
+# on a CPU busy with something else takes fewer. The parent adds the parts up in file order, so the
+# summary, the report and the exit status are those of one process reading the whole file; a
+# syntax error is reported as one process reports it (pyoxigraph re-reads the file).
+
+PARALLEL_MIN_BYTES = 16 << 20  # smaller files (and .gz, stdin, other formats) are read by one process
+MAX_DEFAULT_JOBS = 8
+PARTS_PER_JOB = 8
+_CUT_SCAN = 8 << 20  # bytes looked through for a cut near each split offset (none found: fewer parts)
+_TYPE_BYTES = V.TYPE.encode("ascii")
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on (at most MAX_DEFAULT_JOBS)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(n, MAX_DEFAULT_JOBS))
+
+
+class WorkerError(ArkgraphError):
+    exit_code = 2
+
+
+class _Range:
+    """A binary file read from where it stands, ``n`` bytes at most (all that _blocks asks of it)."""
+
+    def __init__(self, fh: IO[bytes], n: int):
+        self.fh, self.left = fh, n
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0 or size > self.left:
+            size = self.left
+        if size <= 0:
+            return b""
+        data = self.fh.read(size)
+        self.left -= len(data)
+        return data
+
+
+def _one(line: bytes, fmt: ox.RdfFormat) -> ox.Quad | None:
+    """The one statement pyoxigraph reads in this line, else None."""
+    try:
+        items = list(ox.parse(line, format=fmt))
+    except SyntaxError:
+        return None
+    return items[0] if len(items) == 1 else None
+
+
+def _lines_from(fh: IO[bytes], pos: int, limit: int) -> Iterator[tuple[int, bytes]]:
+    """(offset, line) for the lines starting at or after ``pos`` and before ``limit``."""
+    if pos > 0:
+        fh.seek(pos - 1)
+        pos += len(fh.readline()) - 1  # to the end of the line holding byte pos - 1
+    else:
+        fh.seek(0)
+    while pos < limit:
+        line = fh.readline()
+        if not line:
+            return
+        yield pos, line
+        pos += len(line)
+
+
+def _tail(line: bytes) -> bytes:
+    """The last term of a line as written (a canonical N-Quads line's graph): a cheap first look
+    (two lines that differ here are then read by pyoxigraph)."""
+    body = line.rstrip()
+    if body.endswith(b"."):
+        body = body[:-1].rstrip()
+    return body[body.rfind(b" ") + 1:]
+
+
+def _nq_cut(fh: IO[bytes], pos: int, limit: int, roots: set[str]) -> tuple[int, str] | None:
+    """The first line (at or after ``pos``, before ``limit``) in a named graph other than the
+    previous line's named graph, both lines read by pyoxigraph: a record starts there."""
+    prev: bytes | None = None
+    prev_tail = b""
+    prev_graph: str | None | bool = False  # False: not read yet
+    for off, line in _lines_from(fh, pos, limit):
+        tail = _tail(line)
+        graph: str | None | bool = False
+        if prev is not None and tail != prev_tail:
+            q = _one(line, ox.RdfFormat.N_QUADS)
+            graph = None if q is None or isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+            if graph is not None:
+                if prev_graph is False:
+                    p = _one(prev, ox.RdfFormat.N_QUADS)
+                    prev_graph = None if p is None or isinstance(p.graph_name, ox.DefaultGraph) else str(p.graph_name)
+                if prev_graph is not None and prev_graph != graph:
+                    return off, graph
+        prev, prev_tail, prev_graph = line, tail, graph
+    return None
+
+
+def _nt_cut(fh: IO[bytes], pos: int, limit: int, roots: set[str]) -> tuple[int, str] | None:
+    """A line (at or after ``pos``, before ``limit``) typing its subject with a record-root class,
+    read by pyoxigraph, after another such line in the window whose subject it does not extend
+    (records_from_triples would start a record there; the caller checks it did)."""
+    seen: list[str] = []
+    for off, line in _lines_from(fh, pos, limit):
+        if _TYPE_BYTES in line:
+            t = _one(line, ox.RdfFormat.N_TRIPLES)
+            if t is not None and str(t.predicate) == V.TYPE and str(t.object) in roots:
+                s = str(t.subject)
+                if seen and all(s != r and not s.startswith(r[:-1] + "/") for r in seen):
+                    return off, s
+                if s not in seen:
+                    seen.append(s)
+    return None
+
+
+def _plan(path: str, jobs: int, roots: set[str]) -> list[tuple[int, str]] | None:
+    """Where to cut this file for ``jobs`` workers: [(offset, what starts there)], the first at 0;
+    None if it is read by one process."""
+    if jobs < 2 or path == "-" or path.lower().endswith(".gz") or not os.path.isfile(path):
+        return None
+    if "fork" not in mp.get_all_start_methods():
+        return None
+    fmt = _format(path)
+    if fmt not in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES):
+        return None
+    size = os.path.getsize(path)
+    if size < PARALLEL_MIN_BYTES:
+        return None
+    # a few parts per worker (a worker that is done takes the next part: a CPU busy with something
+    # else costs less), of a quarter of the threshold at least
+    parts = min(jobs * PARTS_PER_JOB, size * 4 // PARALLEL_MIN_BYTES)
+    find = _nq_cut if fmt == ox.RdfFormat.N_QUADS else _nt_cut
+    cuts = [(0, "")]
+    try:
+        with open(path, "rb") as fh:
+            for k in range(1, parts):
+                pos = max(size * k // parts, cuts[-1][0])
+                cut = find(fh, pos, min(size * (k + 1) // parts, pos + _CUT_SCAN), roots)
+                if cut is not None:
+                    cuts.append(cut)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    return cuts if len(cuts) > 1 else None
+
+
+def _die_with_parent(ppid: int) -> None:
+    try:  # Linux: SIGTERM when the parent dies (killed outright, it cannot stop its workers)
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != ppid:
+        os._exit(1)
+
+
+def _validate_range(path: str, fmt: ox.RdfFormat, start: int, end: int, shapes: V.CompiledShapes, keep_all: bool,
+                    examples: int) -> tuple[Any, ...]:
+    """What a worker sends for the records in bytes [start, end) of the file."""
+    try:
+        report = V.Report(examples=examples, keep_all=keep_all)
+        default: list[list[str]] = []
+        last = ""
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            rng: Any = _Range(fh, end - start)
+            if fmt == ox.RdfFormat.N_QUADS:
+                records = _index_records(rng, shapes.root_classes, default=default)
+            else:
+                records = ((r, V.index(rows)) for r, rows in _row_records(rng, fmt, shapes.root_classes))
+            for last, idx in records:
+                report.add(last, shapes.validate_index(idx))
+        return ("ok", report.records, report.invalid_records, report.counts, report.first, report.all, default, last)
+    except _Odd as odd:
+        return ("odd", odd.line, odd.error)
+    except OSError as exc:
+        return ("os", str(exc))
+
+
+def _worker(path: str, fmt: ox.RdfFormat, bounds: list[int], shapes: V.CompiledShapes, keep_all: bool,
+            examples: int, conn: Any, ppid: int) -> None:
+    """A worker process: validates the part the parent names (bytes bounds[i] to bounds[i + 1]),
+    sends what it found, and so on until the parent says None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops its workers
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(ppid)
+    try:
+        while (i := conn.recv()) is not None:
+            conn.send(_validate_range(path, fmt, bounds[i], bounds[i + 1], shapes, keep_all, examples))
+    except (EOFError, OSError, ValueError):  # the parent is gone (or stopped listening)
+        pass
+    except BaseException:  # noqa: BLE001 (any other failure is the parent's to report)
+        import traceback
+        try:
+            conn.send(("crash", traceback.format_exc()))
+        except (OSError, ValueError):
+            pass
+    finally:
+        conn.close()
+
+
+class _Terminated(Exception):
+    pass
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
+def _lines_before(path: str, offset: int) -> int:
+    n = 0
+    with open(path, "rb") as fh:
+        while offset > 0:
+            block = fh.read(min(offset, _BLOCK))
+            if not block:
+                break
+            n += block.count(b"\n")
+            offset -= len(block)
+    return n
+
+
+def _validate_parts(path: str, shapes: V.CompiledShapes, report: V.Report, cuts: list[tuple[int, str]],
+                    jobs: int) -> bool:
+    """Validate ``path`` part by part with ``jobs`` worker processes and add what they found to
+    ``report``, in file order. False (nothing added) if an N-Triples cut turned out not to start a
+    record."""
+    fmt = _format(path)
+    assert isinstance(fmt, ox.RdfFormat)
+    bounds = [c for c, _ in cuts] + [os.path.getsize(path)]
+    nparts = len(cuts)
+    ctx = mp.get_context("fork")
+    procs: list[Any] = []
+    conns: list[Any] = []
+    msgs: list[tuple[Any, ...] | None] = [None] * nparts
+    old_term: Any = None
+    installed = terminated = False
+    try:
+        gc.freeze()  # the workers' collector then leaves the parent's objects (and their pages) alone
+        try:
+            for k in range(min(jobs, nparts)):
+                mine, theirs = ctx.Pipe()
+                p = ctx.Process(target=_worker, name=f"arkgraph-validate-{k + 1}", daemon=True,
+                                args=(path, fmt, bounds, shapes, report.keep_all, report.examples, theirs,
+                                      os.getpid()))
+                p.start()
+                theirs.close()  # before the next fork: a worker that dies then closes its pipe's other end
+                procs.append(p)
+                conns.append(mine)
+        finally:
+            gc.unfreeze()
+        if threading.current_thread() is threading.main_thread():
+            old_term = signal.signal(signal.SIGTERM, _on_term)  # the workers are stopped first (below)
+            installed = True
+        # each worker is given a part, and the next one when it sends what it found in it: a worker
+        # on a CPU busy with something else then takes fewer parts
+        busy: dict[Any, int] = {}  # connection -> the part its worker is on
+        following = 0
+
+        def died(conn: Any) -> WorkerError:
+            k = conns.index(conn)
+            procs[k].join(5)
+            return WorkerError(f"{path}: validation worker {k + 1} of {len(procs)} ended without an answer "
+                               f"(exit status {procs[k].exitcode}); --jobs 1 reads the file in one process")
+
+        def give(conn: Any, part: int | None) -> None:
+            try:
+                conn.send(part)
+            except OSError:
+                raise died(conn) from None
+            if part is not None:
+                busy[conn] = part
+
+        for conn in conns:
+            give(conn, following)
+            following += 1
+        failed: int | None = None  # the first part (in file order) that failed, as far as known
+        while busy:
+            ready: list[Any] = mp_connection.wait(list(busy))  # type: ignore[assignment]
+            for conn in ready:
+                i = busy.pop(conn)
+                try:
+                    msg = conn.recv()
+                except (EOFError, OSError):
+                    raise died(conn) from None
+                msgs[i] = msg
+                if msg[0] != "ok" and (failed is None or i < failed):
+                    failed = i
+                if failed is None and following < nparts:
+                    give(conn, following)
+                    following += 1
+                else:
+                    give(conn, None)
+            if failed is not None and all(m is not None for m in msgs[:failed]):
+                break  # the first error in the file is known
+        if failed is not None:
+            msg = msgs[failed]
+            assert msg is not None
+            if msg[0] == "odd":
+                rel, error = msg[1], msg[2]
+                line = _lines_before(path, bounds[failed]) + rel
+                odd = _Odd(line, error.replace(f" at line {rel} ", f" at line {line} ", 1))
+                raise InputError(f"{path}: not readable as {fmt.name}: {_syntax_error(path, fmt, odd)}")
+            if msg[0] == "os":
+                raise InputError(f"{path}: {msg[1]}")
+            raise RuntimeError(f"a validation worker failed:\n{msg[1]}")
+    except _Terminated:
+        terminated = True
+    finally:
+        if installed:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if old_term is None else old_term)
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join()
+        for r in conns:
+            r.close()
+    if terminated:  # SIGTERM: now as the handler before would have it (by default, the end)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise SystemExit(128 + signal.SIGTERM)
+    done = [m for m in msgs if m is not None]
+    assert len(done) == nparts
+    if fmt == ox.RdfFormat.N_TRIPLES:
+        root: str | None = None  # the record root where the previous part ended
+        for k, msg in enumerate(done):
+            if k:
+                s = cuts[k][1]
+                if s == root or (root is not None and s.startswith(root[:-1] + "/")):
+                    return False
+            if msg[1]:
+                root = msg[7] or None
+    default: list[list[str]] = []
+    for _, records, invalid, counts, first, results, rows, _ in done:
+        report.records += records
+        report.invalid_records += invalid
+        for key, n in counts.items():
+            report.counts[key] = report.counts.get(key, 0) + n
+        for key, ex in first.items():
+            kept = report.first.setdefault(key, [])
+            kept.extend(ex[:report.examples - len(kept)])
+        if report.keep_all:
+            report.all.extend(results)
+        default.extend(rows)
+    if default:  # as _index_records: the default graph's triples cut into records at the end
+        for record, triples in records_from_triples(iter(default), shapes.root_classes):  # type: ignore[arg-type]
+            report.add(record, shapes.validate_index(V.index(triples)))
+    return True
+
+
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--shapes", "shapes_dir", type=click.Path(exists=True),
@@ -758,7 +1121,13 @@ def read_records(path: str, root_classes: set[str], rows: bool = False) -> Itera
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True),
               help="Write the full W3C sh:ValidationReport here: Turtle (.ttl), N-Triples (.nt) or JSON-LD (.jsonld).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the summary line.")
-def validate(files: tuple[str, ...], shapes_dir: str | None, report_path: str | None, quiet: bool) -> None:
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help=(f"Worker processes for a big file (plain .nq or .nt of {PARALLEL_MIN_BYTES >> 20} MB or more: "
+                    "it is cut between records into parts the workers validate). Default: the CPUs "
+                    f"available (at most {MAX_DEFAULT_JOBS}); 1 reads every file in one process. "
+                    "The results, summary, report and exit status are the same whatever N."))
+def validate(files: tuple[str, ...], shapes_dir: str | None, report_path: str | None, quiet: bool,
+             jobs: int | None) -> None:
     """Check RDF files against arkgraph's SHACL shapes, record by record.
 
     FILE is .ttl .nt .nq .trig or .jsonld (optionally .gz), or '-' for N-Quads on stdin. In N-Quads
@@ -782,6 +1151,9 @@ def validate(files: tuple[str, ...], shapes_dir: str | None, report_path: str | 
         for path in files:
             if path != "-" and not Path(path).exists():
                 raise InputError(f"{path}: no such file")
+            cuts = _plan(path, jobs or default_jobs(), shapes.root_classes)
+            if cuts is not None and _validate_parts(path, shapes, report, cuts, jobs or default_jobs()):
+                continue
             for record, idx in read_indexed(path, shapes.root_classes):
                 report.add(record, shapes.validate_index(idx))
     except ArkgraphError as exc:
