@@ -967,8 +967,9 @@ class CompiledShapes:
             return results
         seen: dict[tuple, Result] = {}
         for r in results:
-            seen.setdefault((r.focus, r.path, r.component, r.shape, r.value), r)
-        return list(seen.values())
+            seen.setdefault((r.focus, r.path or "", r.component, r.shape, r.value or ""), r)
+        # sorted: focus nodes may come out of sets, whose order changes with each process's hash seed
+        return [seen[k] for k in sorted(seen)]
 
 
 def index(triples: Iterable[Sequence[str]]) -> dict[str, dict[str, list[str]]]:
@@ -1523,10 +1524,18 @@ def _shape_files(shapes_dir: str | Path | None) -> list[tuple[str, bytes]]:
 
 def shapes_triples(shapes_dir: str | Path | None = None) -> list[Triple]:
     out: list[Triple] = []
-    for name, data in _shape_files(shapes_dir):
+    for i, (name, data) in enumerate(_shape_files(shapes_dir)):
+        # the parser's blank node ids are random per process: renamed in order of appearance, so reports
+        # (sh:sourceShape) and summaries are the same bytes run after run
+        labels: dict[str, str] = {}
+
+        def term(t: object, i: int = i, labels: dict[str, str] = labels) -> str:
+            if isinstance(t, ox.BlankNode):
+                return labels.setdefault(t.value, f"_:s{i}b{len(labels)}")
+            return str(t)
         try:
             for t in ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=f"file:///{name}"):
-                out.append((str(t.subject), str(t.predicate), str(t.object)))
+                out.append((term(t.subject), str(t.predicate), term(t.object)))
         except SyntaxError as exc:
             raise ShapesError(f"shapes file {name}: {exc}") from None
     return out
