@@ -221,9 +221,9 @@ class Mapper:
         return _put(self._parents, url, dc.gallica_ark(url))
 
     def holding(self, text: str) -> tuple[Agent, Agent | None, str | None]:
-        """dc:source → (keeper, owner, shelfmark). The shelfmark is unique to each document: the
-        keeper and owner are cached by institution and department."""
-        inst, dept, cote = dc.parse_source(text)
+        """dc:source, as the reader gives it (cleaned) → (keeper, owner, shelfmark). The shelfmark is unique
+        to each document: the keeper and owner are cached by institution and department."""
+        inst, dept, cote = dc.parse_clean_source(text)
         hit = self._sources.get((inst, dept))
         if hit is None:
             inst_agent = self.org(inst)
@@ -244,7 +244,7 @@ class Mapper:
         # element name → cleaned non-empty values, in document order (the reader cleans and groups them)
         fields: dict[str, list[str]] = p["fields"]
         leaves: int = p["leaves"]
-        extras: dict[str, str] = {}
+        extras: dict[str, str] = {}  # mapped extra elements, as read: cleaned (dc_clean) where used
         out_unhandled: list[str] = []
         out_ignored: list[str] = []
         kinds = self._extra_kinds
@@ -252,7 +252,7 @@ class Mapper:
             path, how = kinds.get(tag) or self._extra_kind(tag)
             if how == 0:
                 if tag not in extras:
-                    extras[tag] = dc_clean(text)  # type: ignore[assignment]
+                    extras[tag] = text
                 leaves += 1
             elif how == 1:
                 out_ignored.append(path)
@@ -317,13 +317,15 @@ class Mapper:
                 if v == own_url or ("gallica.bnf.fr" in v and dc.gallica_ark(v) == own):
                     continue
                 identifiers.append(_identifier(v))
-        if minted and extras.get("link", "").startswith("http"):
-            rec.page_url = safe_iri(extras["link"])
+        if minted:
+            link_url = dc_clean(extras.get("link")) or ""
+            if link_url.startswith("http"):
+                rec.page_url = safe_iri(link_url)
         if not minted and self.n2t_same:
             identifiers.append(Identifier(N2T + ark, "url", "n2t.net"))
 
         # types: typedoc (API) wins, then the most specific dc:type
-        typedoc = extras.get("typedoc")
+        typedoc = dc_clean(extras.get("typedoc"))
         typedocs: tuple[str, ...] = (typedoc,) if typedoc is not None else ()
         for spec in set_specs:
             parts = spec.split(":")
@@ -459,21 +461,28 @@ class Mapper:
                 link_seen.add((iri_, kind))
                 links.append(Link(iri_, kind, label))
 
+        rlabel: str | None
+        rurl: str | None
+        cb: str | None
         for v in fields.get("relation", no):
-            r = dc.parse_relation(v)
-            rkind = r.kind
+            cb_name = v[_CATALOGUE_NOTICE_LEN:] if v.startswith(_CATALOGUE_NOTICE) else ""
+            if cb_name.isascii() and cb_name.isalnum():
+                # the record's catalogue link, unique to it: what parse_relation gives, without building it
+                rkind, rlabel, rurl, cb = "catalogue", "Notice du catalogue", v[22:], "ark:12148/" + cb_name
+            else:
+                r = dc.parse_relation(v)
+                rkind, rlabel, rurl, cb = r.kind, r.label, r.url, r.catalogue_ark
             if rkind == "catalogue" or rkind == "ensemble":
-                cb = r.catalogue_ark
                 if not cb:
-                    if r.url:
-                        link(safe_iri(r.url), "related", r.label)
+                    if rurl:
+                        link(safe_iri(rurl), "related", rlabel)
                     else:
-                        link(None, "related", r.label)
+                        link(None, "related", rlabel)
                     continue
                 legacy = "ark:/12148/" + cb.partition("/")[2]
                 cat = "http://catalogue.bnf.fr/" + legacy
                 if rkind == "catalogue":
-                    link(cat, "catalogue", r.label)
+                    link(cat, "catalogue", rlabel)
                     link(f"http://data.bnf.fr/{legacy}#about", "catalogue", "data.bnf.fr")
                     for i in identifiers:  # `Identifier(cb, …) in identifiers`, without dataclass __eq__ calls
                         if i.value == cb and i.kind == "system" and i.label == _CATALOGUE_LABEL:
@@ -481,41 +490,41 @@ class Mapper:
                     else:
                         identifiers.append(Identifier(cb, "system", _CATALOGUE_LABEL))
                 elif (cat, "catalogue") not in link_seen:
-                    link(cat, "collection", r.label)
+                    link(cat, "collection", rlabel)
             elif rkind == "periodical":
-                parent = self.periodical(r.url)
+                parent = self.periodical(rurl)
                 if parent and parent != ark:
                     link(base + parent, "part_of", "Périodique")  # gallica_ark output: str(_ark(p)) == p
             elif rkind == "reproduction":
-                target = dc.gallica_ark(r.url)
-                link(base + target if target else safe_iri(r.url or ""), "reproduction", r.label)
-            elif r.url:
-                link(safe_iri(r.url), "related", r.label)
+                target = dc.gallica_ark(rurl)
+                link(base + target if target else safe_iri(rurl or ""), "reproduction", rlabel)
+            elif rurl:
+                link(safe_iri(rurl), "related", rlabel)
             else:
-                link(None, "related", r.label)
+                link(None, "related", rlabel)
 
         # digital objects
         digital = rec.digital
         if rec.page_url:
-            digital.append(DigitalObject(f"{iri}/gallica", "webpage", access_point=rec.page_url, format="text/html",
-                                         label=f"« {title} » sur Gallica" if not minted else title))
-        thumb = _thumbnail(extras.get("thumbnail"), name, is_title)
+            digital.append(_new_digital(f"{iri}/gallica", "webpage", rec.page_url, "text/html",
+                                        f"« {title} » sur Gallica" if not minted else title, None))
+        thumb = extras.get("thumbnail")
+        if name is None or thumb != f"{GALLICA_ARK}{name}.thumbnail":  # the usual one is an IRI as it stands
+            thumb = _thumbnail(dc_clean(thumb), name, is_title)
         if thumb:
-            digital.append(DigitalObject(f"{iri}/thumbnail", "thumbnail", access_point=thumb, format="image/jpeg",
-                                         label=f"Vignette de « {title} »"))
+            digital.append(_new_digital(f"{iri}/thumbnail", "thumbnail", thumb, "image/jpeg",
+                                        f"Vignette de « {title} »", None))
         manifest = None
         if name and not is_title:
-            manifest = DigitalObject(f"{iri}/manifest", "manifest", access_point=f"{IIIF}{name}/manifest.json",
-                                     format=_MANIFEST_FORMAT, conforms_to="http://iiif.io/api/presentation/2/",
-                                     label=f"Manifeste IIIF de « {title} »")
+            manifest = _new_digital(f"{iri}/manifest", "manifest", f"{IIIF}{name}/manifest.json", _MANIFEST_FORMAT,
+                                    f"Manifeste IIIF de « {title} »", "http://iiif.io/api/presentation/2/")
         if context:
             enrichments = context.get("enrichments")
             if enrichments:
                 manifest = self._enrich(rec, enrichments.get(ark, ()), name, manifest, link)
         if manifest is not None:
             digital.append(manifest)
-        return Mapped(rec, unhandled=out_unhandled, ignored=out_ignored,
-                      mapped=leaves + len(set_specs) + (1 if header.get("identifier") else 0))
+        return _new_mapped(rec, out_unhandled, out_ignored, leaves + len(set_specs) + (1 if header.get("identifier") else 0))
 
     def _classify(self, typedocs: tuple[str, ...], types: tuple[str, ...]) -> tuple[
             tuple[Concept, ...], tuple[Concept, ...], str, frozenset[str]]:
@@ -574,7 +583,7 @@ class Mapper:
                     genres.append(c)
         for k in ("sdewey", "dewey"):
             if k in extras:
-                deweys.append(extras[k])
+                deweys.append(dc_clean(extras[k]) or "")  # non-blank: never None
         for d in deweys:
             c = self.dewey(d)
             if c is not None:
@@ -639,35 +648,45 @@ class Mapper:
                     label, img, f"{GALLICA_ARK}{name}/f{n}")
 
 
-def _record_factory() -> Callable[[str, str, str, bool], Record]:  # noqa: S102 (exec of generated code)
-    """``Record(iri=…, ark=…, source=SOURCE, local_id=…, kind="document", minted=…)``, field by field: the
-    same object the dataclass ``__init__`` makes (every field set, each default factory called), about
-    4x faster for this many-field class. Generated from ``dataclasses.fields`` so it follows the model;
-    a Record with a ``__post_init__`` gets its own constructor."""
-    given = {"iri": "iri", "ark": "ark", "source": repr(SOURCE), "local_id": "local_id", "kind": repr("document"),
-             "minted": "minted"}
-    if hasattr(Record, "__post_init__"):
-        return lambda iri, ark, local_id, minted: Record(iri=iri, ark=ark, source=SOURCE, local_id=local_id,
-                                                         kind="document", minted=minted)
-    ns: dict[str, Any] = {"_new": object.__new__, "Record": Record}
+def _constructor(cls: Any, params: tuple[str, ...], fixed: dict[str, Any]) -> Callable[..., Any]:
+    """``cls(<params>, **fixed)`` with the params positional, field by field: the same object the dataclass
+    ``__init__`` makes (every field set, each default factory called), several times faster for classes with
+    many fields (Record has 37). Generated from ``dataclasses.fields`` so it follows the model; a class with
+    a ``__post_init__`` gets its own constructor."""
+    if hasattr(cls, "__post_init__"):
+        return lambda *args: cls(**dict(zip(params, args)), **fixed)
+    ns: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
     body = []
-    for f in dataclasses.fields(Record):
-        if f.name in given:
-            value = given[f.name]
+    for f in dataclasses.fields(cls):
+        if f.name in params:
+            value = f.name
+        elif f.name in fixed:
+            value = f"_fixed_{f.name}"
+            ns[value] = fixed[f.name]
         elif f.default_factory is not dataclasses.MISSING:
             value = "[]" if f.default_factory is list else f"_factory_{f.name}()"
             ns[f"_factory_{f.name}"] = f.default_factory
         elif f.default is not dataclasses.MISSING:
             value = f"_default_{f.name}"
-            ns[f"_default_{f.name}"] = f.default
+            ns[value] = f.default
+        elif f.init:
+            raise TypeError(f"{cls.__name__}.{f.name} has no default: pass it")
         else:
             continue  # init=False without a default: the dataclass leaves it unset too
         body.append(f"    r.{f.name} = {value}\n")
-    exec("def new_record(iri, ark, local_id, minted):\n    r = _new(Record)\n" + "".join(body) + "    return r\n", ns)
-    return ns["new_record"]  # type: ignore[no-any-return]
+    exec(f"def new({', '.join(params)}):\n    r = _new(_cls)\n" + "".join(body) + "    return r\n", ns)  # noqa: S102
+    return ns["new"]  # type: ignore[no-any-return]
 
 
-_new_record = _record_factory()
+# Record(iri=…, ark=…, source=SOURCE, local_id=…, kind="document", minted=…)
+_new_record: Callable[[str, str, str, bool], Record] = _constructor(
+    Record, ("iri", "ark", "local_id", "minted"), {"source": SOURCE, "kind": "document"})
+# DigitalObject(iri, kind, access_point=…, format=…, label=…, conforms_to=…)
+_new_digital: Callable[[str, str, str | None, str | None, str | None, str | None], DigitalObject] = _constructor(
+    DigitalObject, ("iri", "kind", "access_point", "format", "label", "conforms_to"), {})
+# Mapped(record, unhandled=…, ignored=…, mapped=…)
+_new_mapped: Callable[[Record, list[str], list[str], int], Mapped] = _constructor(
+    Mapped, ("record", "unhandled", "ignored", "mapped"), {})
 
 
 def _ark(text: str) -> arks.Ark:
@@ -684,6 +703,8 @@ _URL = re.compile(r"^https?://\S+$")
 _THUMB_NAME = re.compile(r"[0-9a-z]+\.thumbnail")
 _MANIFEST_FORMAT = f'application/ld+json;profile="{IIIF_PRESENTATION_2}"'
 _CATALOGUE_LABEL = "Notice du catalogue BnF"
+_CATALOGUE_NOTICE = "Notice du catalogue : http://catalogue.bnf.fr/ark:/12148/"
+_CATALOGUE_NOTICE_LEN = len(_CATALOGUE_NOTICE)
 _IRI_FORBIDDEN = re.compile(r'[<>"{}|\\^`]')  # the printable ASCII that terms.safe_iri percent-encodes (with space)
 
 

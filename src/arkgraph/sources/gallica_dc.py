@@ -290,7 +290,11 @@ def parse_source(text: str) -> tuple[str, str | None, str | None]:
     """``Bibliothèque nationale de France, département Littérature et art, YE-2163-2164, 2778``
     → (institution, department, shelfmark). The shelfmark is everything after the department:
     shelfmarks contain commas, so nothing is split on the last comma."""
-    s = _ws(text)
+    return parse_clean_source(_ws(text))
+
+
+def parse_clean_source(s: str) -> tuple[str, str | None, str | None]:
+    """``parse_source`` for a value already cleaned (whitespace runs collapsed, trimmed), as the reader gives it."""
     inst, sep, rest = s.partition(", ")
     if not sep:
         return s, None, None
@@ -312,7 +316,7 @@ _URL_IN_PARENS = re.compile(r"\((https?://[^)\s]+)\)")
 _URL = re.compile(r"^https?://\S+$")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # not frozen: cheaper to build; shared (cached), never modified
 class Relation:
     kind: str                    # catalogue | ensemble | other_catalogue | periodical | reproduction | url | text
     label: str | None
