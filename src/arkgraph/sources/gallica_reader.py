@@ -70,6 +70,13 @@ def _local_name(tag: str) -> str:
     return name
 
 
+# values of these elements recur from record to record (the same agents, types, languages, rights…): each
+# distinct one is cleaned once, and the records share one string (whose hash the mapper's caches then reuse)
+_RECURRING = frozenset(("creator", "contributor", "publisher", "type", "language", "rights", "format", "subject",
+                        "coverage", "description"))
+_CLEANED: dict[str, str] = {}
+
+
 def _dc(dc_el: Any) -> tuple[dict[str, list[str]], int]:
     """DC element name → its cleaned non-empty values in document order (whitespace runs → one space,
     trimmed, as ``gallica.dc_clean``), and how many values that is. ``xml:lang`` is not read: the
@@ -77,6 +84,7 @@ def _dc(dc_el: Any) -> tuple[dict[str, list[str]], int]:
     fields: dict[str, list[str]] = {}
     n = 0
     names = _LOCAL_NAMES
+    cleaned = _CLEANED
     for child in dc_el:
         tag = child.tag
         name = names.get(tag)  # comments and PIs (tag is a function) miss, then fail the str check
@@ -87,10 +95,18 @@ def _dc(dc_el: Any) -> tuple[dict[str, list[str]], int]:
         text = child.text if not len(child) else _text(child)
         if not text:
             continue
-        if not (text.isprintable() and text[0] != " " and text[-1] != " " and "  " not in text):
-            text = " ".join(text.split())  # printable: no whitespace but the plain space, nothing to do
-            if not text:
-                continue
+        if name in _RECURRING:
+            hit = cleaned.get(text)
+            if hit is None:
+                if len(cleaned) >= 20_000:  # bounded: dropped when full
+                    cleaned.clear()
+                hit = cleaned[text] = _clean_value(text)
+            text = hit
+        # strip() gives the string itself when there is nothing to trim; printable: no whitespace but " "
+        elif not (text.strip() is text and "  " not in text and text.isprintable()):
+            text = " ".join(text.split())
+        if not text:
+            continue
         vs = fields.get(name)
         if vs is None:
             fields[name] = [text]
@@ -98,6 +114,13 @@ def _dc(dc_el: Any) -> tuple[dict[str, list[str]], int]:
             vs.append(text)
         n += 1
     return fields, n
+
+
+def _clean_value(text: str) -> str:
+    """Whitespace runs → one space, trimmed (as ``gallica.dc_clean``, but "" for nothing left)."""
+    if text.strip() is text and "  " not in text and text.isprintable():
+        return text
+    return " ".join(text.split())
 
 
 def _header(h: Any) -> dict[str, Any]:
@@ -181,7 +204,7 @@ def read(fh: IO[bytes], name: str) -> Iterator[RawRecord | Reject]:
 
 
 # record elements of a response, matched at any depth as iterparse's tag filter does
-_RECORD_TAGS = {"sru": ("{%s}record" % SRW,), "oai-pmh": ("{%s}record" % OAI, "{%s}error" % OAI)}
+_RECORD_TAGS = {"sru": (f"{{{SRW}}}record",), "oai-pmh": (f"{{{OAI}}}record", f"{{{OAI}}}error")}
 _CHUNK = 65536
 _MARKER = b"<!---->"
 _ENCODING_DECL = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
