@@ -11,8 +11,9 @@ and role, ``used_for`` Publishing activities, ``language``, ``about`` subjects. 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
-from ..model import Record, TimeSpan
+from ..model import Agent, Place, Record, TimeSpan
 from ..terms import AAT, CRM, LABEL, A, I, L, Triple, dt
 from . import linkedart as la
 
@@ -44,6 +45,10 @@ _P4, _TIME_SPAN = C["P4_has_time-span"], C["E52_Time-Span"]
 _P82A, _P82B = C["P82a_begin_of_the_begin"], C["P82b_end_of_the_end"]
 _P67I = C["P67i_is_referred_to_by"]
 _RELATION = L("Relation")
+_P65, _P128, _P129 = C["P65_shows_visual_item"], C["P128_carries"], C["P129_is_about"]
+_P94I, _E65, _P9, _P14 = C["P94i_was_created_by"], C["E65_Creation"], C["P9_consists_of"], C["P14_carried_out_by"]
+_P16I, _E7, _P7 = C["P16i_was_used_for"], C["E7_Activity"], C["P7_took_place_at"]
+_P106I, _EQUIVALENT, _MEMBER_OF, _SET = C["P106i_forms_part_of"], LAX["equivalent"], LAX["member_of"], LAX["Set"]
 
 # The hot helpers below write exactly what linkedart._name, _timespan and _statement write (same triples,
 # same order), with the record-independent parts (type and language blocks, literals of a time-span)
@@ -60,11 +65,12 @@ def _name_blocks(kind: str, lang: str | None) -> tuple[str, tuple[Triple, ...], 
     return t, block, I(iri), la._type_triples(iri, label, None, "E56_Language")
 
 
-def _name(s: str, node: str, text: str, out: list[Triple], kind: str, lang: str | None) -> None:
-    """linkedart._name(s, node, text, out, kind, lang) for a document (no record languages given)."""
+def _name(s: str, node: str, literal: str, out: list[Triple], kind: str, lang: str | None) -> None:
+    """linkedart._name(s, node, text, out, kind, lang) for a document (no record languages given), given
+    ``L(text)``."""
     n = f"<{node}>"
     t, block, lang_term, lang_block = _name_blocks(kind, lang)
-    out += [(s, _P1, n), (n, A, _APPELLATION), (n, _P190, L(text)), (n, _P2, t)]
+    out += [(s, _P1, n), (n, A, _APPELLATION), (n, _P190, literal), (n, _P2, t)]
     out += block
     if lang_term is not None:
         out.append((n, _P72, lang_term))
@@ -87,23 +93,65 @@ def _timespan_literals(ts: TimeSpan) -> tuple[tuple[tuple[str, str], ...], str |
 def _timespan(s: str, node: str, ts: TimeSpan, out: list[Triple]) -> None:
     """linkedart._timespan(s, node, ts, out)."""
     t = f"<{node}>"
-    pairs, label = _timespan_literals(ts)
+    # the records of a periodical share their TimeSpan objects (parse_date's cache): known by identity, which
+    # spares the dataclass hash of the lru_cache key
+    hit = _TIMESPANS.get(id(ts))
+    if hit is None or hit[0] is not ts:
+        hit = _keep(_TIMESPANS, id(ts), (ts, *_timespan_literals(ts)))
+    _, pairs, label = hit
     out += [(s, _P4, t), (t, A, _TIME_SPAN)]
     for p, o in pairs:
         out.append((t, p, o))
     if label is not None:
         n = f"<{node}/name>"
-        dtype, block, _, _ = _name_blocks("display_name", None)
-        out += [(t, _P1, n), (n, A, _APPELLATION), (n, _P190, label), (n, _P2, dtype)]
-        out += block
+        out += [(t, _P1, n), (n, A, _APPELLATION), (n, _P190, label), (n, _P2, _DISPLAY_TYPE)]
+        out += _DISPLAY_BLOCK
 
 
 def _note(s: str, node: str, text: str, out: list[Triple]) -> None:
     """linkedart._statement(s, node, "note", text, None, out, "Relation")."""
     n = f"<{node}>"
-    t, block = la._aat_block(la.STATEMENT_AAT.get("note", "note"), "brief_text")
-    out += [(s, _P67I, n), (n, A, _LINGUISTIC), (n, _P190, L(text)), (n, LABEL, _RELATION), (n, _P2, t)]
-    out += block
+    out += [(s, _P67I, n), (n, A, _LINGUISTIC), (n, _P190, L(text)), (n, LABEL, _RELATION), (n, _P2, _NOTE_TYPE)]
+    out += _NOTE_BLOCK
+
+
+# Agents, places, roles and time-spans recur across records as the same objects (the mapper's caches): their
+# triples are kept by identity (the object itself is kept too, so its id is not reused), sparing the
+# dataclass hashes of linkedart's lru_cache keys. Bounded: dropped when full.
+_AGENTS: dict[int, tuple[Any, str, tuple[Triple, ...]]] = {}
+_PLACES: dict[int, tuple[Any, str, tuple[Triple, ...]]] = {}
+_TIMESPANS: dict[int, tuple[Any, tuple[tuple[str, str], ...], str | None]] = {}
+_ROLES: dict[int, tuple[Any, str, tuple[Triple, ...]]] = {}
+
+
+def _keep(cache: dict[int, Any], key: int, value: Any) -> Any:
+    if len(cache) >= 16384:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _agent(a: Agent, out: list[Triple]) -> str:
+    """linkedart._agent(a, out)."""
+    hit = _AGENTS.get(id(a))
+    if hit is None or hit[0] is not a:
+        triples: list[Triple] = []
+        term = la._agent(a, triples)
+        hit = (a, term, tuple(triples))
+        if "unknown" not in a.flags:  # as linkedart: agents scoped to one work never recur
+            _keep(_AGENTS, id(a), hit)
+    out += hit[2]
+    return hit[1]  # type: ignore[no-any-return]
+
+
+def _place(p: Place, out: list[Triple]) -> str:
+    """linkedart._place(p, out)."""
+    hit = _PLACES.get(id(p))
+    if hit is None or hit[0] is not p:
+        triples: list[Triple] = []
+        hit = _keep(_PLACES, id(p), (p, la._place(p, triples), tuple(triples)))
+    out += hit[2]
+    return hit[1]  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=64)
@@ -121,54 +169,55 @@ def document(rec: Record, out: list[Triple]) -> None:
     visual = not VISUAL_TYPES.isdisjoint(rec.schema_types)
     append = out.append
     if visual:
-        out += [(w, C["P65_shows_visual_item"], c), (c, A, _VISUAL)]
+        out += [(w, _P65, c), (c, A, _VISUAL)]
     else:
-        out += [(w, C["P128_carries"], c), (c, A, _LINGUISTIC)]
+        out += [(w, _P128, c), (c, A, _LINGUISTIC)]
     append((c, LABEL, title))
     # French statements point at the AAT French language: describe it even when no title is French
     out += _FR_TRIPLES
-    for n, (text, lang, kind) in enumerate(rec.titles, 1):
-        _name(c, f"{cbase}/name{n}", text, out, "primary_name" if kind == "primary" else "alternate_name", lang)
+    for n, (text, lang, kind) in enumerate(rec.titles, 1):  # the first is rec.title: its literal is made
+        _name(c, f"{cbase}/name{n}", title if n == 1 else L(text), out,
+              "primary_name" if kind == "primary" else "alternate_name", lang)
     if not visual:
         for lc in rec.languages:
             append((c, _P72, f"<{lc.iri}>"))
     if rec.subjects:
-        is_about = C["P129_is_about"]
         describe = la._describe_type
         for subject in rec.subjects:
-            append((c, is_about, I(subject.iri)))
+            append((c, _P129, I(subject.iri)))
             describe(subject.iri, subject.label, out)
 
     # creation, one part per contributor and role
     if rec.contributions:
         cr = f"<{cbase}/creation>"
-        creation = C["E65_Creation"]
-        consists_of, carried_out_by = C["P9_consists_of"], C["P14_carried_out_by"]
-        out += [(c, C["P94i_was_created_by"], cr), (cr, A, creation)]
+        out += [(c, _P94I, cr), (cr, A, _E65)]
         for n, contrib in enumerate(rec.contributions, 1):
             part = f"<{cbase}/creation/part{n}>"
-            out += [(cr, consists_of, part), (part, A, creation)]
+            out += [(cr, _P9, part), (part, A, _E65)]
             role = contrib.role
-            la._type(part, role.iri, role.label, out)
-            append((part, carried_out_by, la._agent(contrib.agent, out)))
+            hit = _ROLES.get(id(role))  # la._type(part, role.iri, role.label, out)
+            if hit is None or hit[0] is not role:
+                hit = _keep(_ROLES, id(role), (role, f"<{role.iri}>", la._type_triples(role.iri, role.label, None,
+                                                                                       "E55_Type")))
+            append((part, _P2, hit[1]))
+            out += hit[2]
+            append((part, _P14, _agent(contrib.agent, out)))
 
     # publishing activities
     pubs = rec.publications or ([rec.publication] if rec.publication else [])
     if pubs:
-        used_for, activity = C["P16i_was_used_for"], C["E7_Activity"]
-        publishing, publishing_block = la._aat_block("publishing", None)
         for n, pub in enumerate(pubs, 1):
             act_iri = f"{cbase}/publication{n}"
             act = f"<{act_iri}>"
-            out += [(c, used_for, act), (act, A, activity)]
+            out += [(c, _P16I, act), (act, A, _E7)]
             if pub.label:
                 append((act, LABEL, L(pub.label)))
-            append((act, _P2, publishing))  # linkedart._aat_type(act, "publishing", out)
-            out += publishing_block
+            append((act, _P2, _PUBLISHING_TYPE))  # linkedart._aat_type(act, "publishing", out)
+            out += _PUBLISHING_BLOCK
             if pub.publisher:
-                append((act, C["P14_carried_out_by"], la._agent(pub.publisher, out)))
+                append((act, _P14, _agent(pub.publisher, out)))
             if pub.place:
-                append((act, C["P7_took_place_at"], la._place(pub.place, out)))
+                append((act, _P7, _place(pub.place, out)))
             if pub.timespan:
                 _timespan(act, f"{act_iri}/timespan", pub.timespan, out)
 
@@ -179,13 +228,12 @@ def document(rec: Record, out: list[Triple]) -> None:
         liri = link.iri
         if liri and link.kind == "catalogue" and "data.bnf.fr" in liri:
             e = f"<{liri}>"
-            out += [(c, LAX["equivalent"], e), (e, A, kind), (e, LABEL, title)]
+            out += [(c, _EQUIVALENT, e), (e, A, kind), (e, LABEL, title)]
         elif liri and link.kind == "part_of":
             parent = f"<{liri}/la/content>"
-            out += [(c, C["P106i_forms_part_of"], parent), (parent, A, _LINGUISTIC),
-                    (parent, LABEL, L(link.label or "Périodique"))]
+            out += [(c, _P106I, parent), (parent, A, _LINGUISTIC), (parent, LABEL, L(link.label or "Périodique"))]
             s = f"<{liri}/set>"
-            out += [(w, LAX["member_of"], s), (s, A, LAX["Set"]), (s, LABEL, L(f"Fascicules : {link.label or 'périodique'}"))]
+            out += [(w, _MEMBER_OF, s), (s, A, _SET), (s, LABEL, L(f"Fascicules : {link.label or 'périodique'}"))]
         else:
             m += 1
             label = link.label
@@ -247,3 +295,9 @@ def _conforms(do: str, target: str, out: list[Triple], add_link: bool = True) ->
     if add_link:
         out.append((do, la.CONFORMS, t))
     out += [(t, A, _INFO_OBJECT), (t, LABEL, L(_CONFORMS_LABELS.get(target, target)))]
+
+
+# record-independent type blocks (linkedart's own, built once)
+_DISPLAY_TYPE, _DISPLAY_BLOCK = _name_blocks("display_name", None)[:2]
+_NOTE_TYPE, _NOTE_BLOCK = la._aat_block(la.STATEMENT_AAT.get("note", "note"), "brief_text")
+_PUBLISHING_TYPE, _PUBLISHING_BLOCK = la._aat_block("publishing", None)
