@@ -124,7 +124,18 @@ _TIMESPANS: dict[int, tuple[Any, tuple[tuple[str, str], ...], str | None]] = {}
 _ROLES: dict[int, tuple[Any, str, tuple[Triple, ...]]] = {}
 
 
-def _keep(cache: dict[int, Any], key: int, value: Any) -> Any:
+_LITERALS: dict[str, str] = {}
+
+
+def _literal(text: str) -> str:
+    """L(text), for texts that recur (publisher statements, the parent periodical's labels)."""
+    lit = _LITERALS.get(text)
+    if lit is None:
+        lit = _keep(_LITERALS, text, L(text))
+    return lit
+
+
+def _keep(cache: dict[Any, Any], key: Any, value: Any) -> Any:
     if len(cache) >= 16384:
         cache.clear()
     cache[key] = value
@@ -211,7 +222,7 @@ def document(rec: Record, out: list[Triple]) -> None:
             act = f"<{act_iri}>"
             out += [(c, _P16I, act), (act, A, _E7)]
             if pub.label:
-                append((act, LABEL, L(pub.label)))
+                append((act, LABEL, _literal(pub.label)))
             append((act, _P2, _PUBLISHING_TYPE))  # linkedart._aat_type(act, "publishing", out)
             out += _PUBLISHING_BLOCK
             if pub.publisher:
@@ -231,9 +242,9 @@ def document(rec: Record, out: list[Triple]) -> None:
             out += [(c, _EQUIVALENT, e), (e, A, kind), (e, LABEL, title)]
         elif liri and link.kind == "part_of":
             parent = f"<{liri}/la/content>"
-            out += [(c, _P106I, parent), (parent, A, _LINGUISTIC), (parent, LABEL, L(link.label or "Périodique"))]
+            out += [(c, _P106I, parent), (parent, A, _LINGUISTIC), (parent, LABEL, _literal(link.label or "Périodique"))]
             s = f"<{liri}/set>"
-            out += [(w, _MEMBER_OF, s), (s, A, _SET), (s, LABEL, L(f"Fascicules : {link.label or 'périodique'}"))]
+            out += [(w, _MEMBER_OF, s), (s, A, _SET), (s, LABEL, _literal(f"Fascicules : {link.label or 'périodique'}"))]
         else:
             m += 1
             label = link.label

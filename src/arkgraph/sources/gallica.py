@@ -450,7 +450,7 @@ class Mapper:
             if cote:
                 identifiers.append(Identifier(cote, "call", "Cote"))
             for v in sources:
-                statements.append(Statement("credit", v, "fr", label="Source"))
+                statements.append(Statement("credit", v, "fr", "Source"))  # positional: cheaper, on every record
 
         # relations
         links = rec.links
