@@ -132,8 +132,9 @@ def test_streaming_reader_gives_what_iterparse_gives(monkeypatch):
     }
     docs.update({f"cut at {i}": sru[:i] for i in range(200, len(sru), len(sru) // 17)})
     docs.update({f"'<' at {i}": sru[:i] + b"<" + sru[i:] for i in range(300, len(sru), len(sru) // 13)})
-    for chunk in (64, 1000, 65536):
+    for chunk, unread in ((64, 300), (64, 1 << 24), (1000, 1 << 24), (65536, 1 << 24)):
         monkeypatch.setattr(gallica_reader, "_CHUNK", chunk)
+        monkeypatch.setattr(gallica_reader, "_MAX_UNREAD", unread)  # small: gives up part-way (a long record)
         for label, data in docs.items():
             expected = _iterparse_items(data)
             assert read_bytes(data) == expected, (label, chunk)

@@ -207,6 +207,7 @@ def read(fh: IO[bytes], name: str) -> Iterator[RawRecord | Reject]:
 # record elements of a response, matched at any depth as iterparse's tag filter does
 _RECORD_TAGS = {"sru": (f"{{{SRW}}}record",), "oai-pmh": (f"{{{OAI}}}record", f"{{{OAI}}}error")}
 _CHUNK = 65536
+_MAX_UNREAD = 1 << 24
 _MARKER = b"<!---->"
 _ENCODING_DECL = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 
@@ -257,7 +258,7 @@ def _read_streaming(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord |
     tags = _RECORD_TAGS[kind]
     sru = kind == "sru"
     marker = root = parent = None
-    n = 0
+    n = unread = 0
     checked = final = False
     while True:
         for _event, comment in parser.read_events():
@@ -299,10 +300,15 @@ def _read_streaming(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord |
             if matches and last is not None:
                 while parent[0] is not last:  # whatever came between the records read (comments…), as _free drops it
                     del parent[0]
+        if matches:
+            unread = 0
+        elif unread > _MAX_UNREAD:  # each chunk walks the whole unread tree: iterparse reads that in one pass
+            raise _Unusual("no record ends in 16 MB")
         if final:
             return
         data = fh.read(_CHUNK)
         if data:
+            unread += len(data)
             parser.feed(data)
         else:
             parser.close()
