@@ -126,11 +126,14 @@ def _clean_value(text: str) -> str:
 
 def _header(h: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"identifier": None, "datestamp": None, "setSpec": [], "status": h.get("status")}
+    names = _LOCAL_NAMES
     for child in h:
         tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        name = _local_name(tag)
+        name = names.get(tag)
+        if name is None:
+            if not isinstance(tag, str):
+                continue
+            name = _local_name(tag)
         if name == "setSpec":
             out["setSpec"].append((child.text or "").strip())
         elif name in ("identifier", "datestamp"):
@@ -411,11 +414,14 @@ def _oai_record(el: Any, mixed: Callable[[Any], str] = _text) -> dict[str, Any]:
     header: dict[str, Any] = _NO_HEADER
     fields: dict[str, list[str]] = {}
     leaves = 0
+    names = _LOCAL_NAMES
     for child in el:
         tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        name = _local_name(tag)
+        name = names.get(tag)
+        if name is None:
+            if not isinstance(tag, str):
+                continue
+            name = _local_name(tag)
         if name == "header":
             header = _header(child)
         elif name == "metadata":
