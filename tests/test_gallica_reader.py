@@ -127,7 +127,8 @@ def test_streaming_reader_gives_what_iterparse_gives(monkeypatch):
         "junk after root": (FIX / "damaged" / "sru-junk-after-root.xml").read_bytes(),
         # mixed content: the streaming reader drops blank text between elements, so it leaves these to iterparse
         "mixed value": sru.replace(b"<dc:title>", b"<dc:title><i>x</i> <b>y</b> ", 2),
-        "mixed extra": sru.replace(b"<typedoc>", b"<listBibVirt>\n<label>a <i>b</i> <i>c</i></label></listBibVirt><typedoc>"),
+        "mixed extra": sru.replace(b"<typedoc>",
+                                   b"<listBibVirt>\n<label>a <i>b</i> <i>c</i></label></listBibVirt><typedoc>"),
         "blank values": sru.replace(b"<dc:title>", b"<dc:subject>  </dc:subject><dc:title>", 3),
     }
     docs.update({f"cut at {i}": sru[:i] for i in range(200, len(sru), len(sru) // 17)})

@@ -242,9 +242,11 @@ def document(rec: Record, out: list[Triple]) -> None:
             out += [(c, _EQUIVALENT, e), (e, A, kind), (e, LABEL, title)]
         elif liri and link.kind == "part_of":
             parent = f"<{liri}/la/content>"
-            out += [(c, _P106I, parent), (parent, A, _LINGUISTIC), (parent, LABEL, _literal(link.label or "Périodique"))]
+            out += [(c, _P106I, parent), (parent, A, _LINGUISTIC),
+                    (parent, LABEL, _literal(link.label or "Périodique"))]
             s = f"<{liri}/set>"
-            out += [(w, _MEMBER_OF, s), (s, A, _SET), (s, LABEL, _literal(f"Fascicules : {link.label or 'périodique'}"))]
+            out += [(w, _MEMBER_OF, s), (s, A, _SET),
+                    (s, LABEL, _literal(f"Fascicules : {link.label or 'périodique'}"))]
         else:
             m += 1
             label = link.label

@@ -524,7 +524,8 @@ class Mapper:
                 manifest = self._enrich(rec, enrichments.get(ark, ()), name, manifest, link)
         if manifest is not None:
             digital.append(manifest)
-        return _new_mapped(rec, out_unhandled, out_ignored, leaves + len(set_specs) + (1 if header.get("identifier") else 0))
+        return _new_mapped(rec, out_unhandled, out_ignored,
+                           leaves + len(set_specs) + (1 if header.get("identifier") else 0))
 
     def _classify(self, typedocs: tuple[str, ...], types: tuple[str, ...]) -> tuple[
             tuple[Concept, ...], tuple[Concept, ...], str, frozenset[str]]:

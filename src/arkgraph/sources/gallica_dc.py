@@ -30,7 +30,8 @@ _ARK_IN = re.compile(r"ark:/?12148/([0-9a-z]+)((?:/date(?:\d{4})?)?)", re.I)
 _BARE = re.compile(r"^(?:bpt6k|btv1b|bd6t|bc6p|cb)[0-9a-z]+(?:/date)?$")
 # an ARK URL (or OAI identifier) ending with a plain name: no earlier "ark:" in these, so the name is _ARK_IN's
 # first match
-_ARK_URLS = ("https://gallica.bnf.fr/ark:/12148/", "http://catalogue.bnf.fr/ark:/12148/", "oai:bnf.fr:gallica/ark:/12148/")
+_ARK_URLS = ("https://gallica.bnf.fr/ark:/12148/", "http://catalogue.bnf.fr/ark:/12148/",
+             "oai:bnf.fr:gallica/ark:/12148/")
 
 
 def gallica_ark(text: str | None) -> str | None:

@@ -1,9 +1,10 @@
 """Stream Gallica XML (SRU, OAI-PMH, OAIRecord, bare oai_dc) into plain-Python payloads, and read the
 per-document enrichment files (Pagination, Issues, Toc, IIIF manifest).
 
-Memory stays bounded: records are extracted to tuples as soon as their end tag is read, then the
-element and its already-processed siblings are freed. Entities are never expanded: a document that
-declares any (<!ENTITY>) is refused, which stops both expansion bombs and external entities.
+Memory stays bounded: records are extracted to plain values once read (after each 64 KB chunk, or as
+their end tag is read), then the element and its already-processed siblings are freed. Entities are
+never expanded: a document that declares any (<!ENTITY>) is refused, which stops both expansion bombs
+and external entities.
 """
 
 from __future__ import annotations
@@ -248,8 +249,9 @@ def _read_streaming(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord |
     and end tag of the file. Here libxml2 builds the tree alone; the only events asked for are comments, and
     one empty comment inserted before the root gives a handle on the document as it grows. After each chunk,
     the record elements found (all siblings) are complete but for the last one, which waits for the next
-    chunk; each is freed once read, as iterparse's reader does. Raises ``_Unusual`` (records that are not
-    all siblings: nested, or in several places) or XMLSyntaxError: the caller then starts over with iterparse."""
+    chunk; each is freed once read, as iterparse's reader does. Raises ``_Unusual`` (not UTF-8, records that
+    are not all siblings: nested or in several places, a value with child elements, no record ending in 16 MB)
+    or XMLSyntaxError: the caller then starts over with iterparse."""
     marked = _marked(fh.read(_CHUNK))
     if marked is None:
         raise _Unusual("not UTF-8")
