@@ -11,9 +11,9 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from itertools import chain, repeat
-from operator import itemgetter
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, groupby, repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,25 +49,39 @@ def _open(path: str) -> IO[bytes]:
 def records_from_quads(quads: Iterator[ox.Quad], root_classes: set[str]) -> Iterator[tuple[str, list[Triple]]]:
     """A record = a named graph (contiguous, as arkgraph writes them); default-graph triples are
     cut into records like a triples file. The deletions graph carries no records."""
-    current: str | None = None
-    buf: list[Triple] = []
+    runs = ((None if isinstance(g, ox.DefaultGraph) else str(g),
+             [(str(q.subject), str(q.predicate), str(q.object)) for q in qs])
+            for g, qs in groupby(quads, key=attrgetter("graph_name")))
     default: list[Triple] = []
-    for q in quads:
-        g = q.graph_name
-        t = (str(q.subject), str(q.predicate), str(q.object))
-        if isinstance(g, ox.DefaultGraph):
-            default.append(t)
-            continue
-        name = str(g)
-        if name != current:
-            if current is not None and buf and current != DELETIONS_GRAPH:
-                yield current, buf
-            current, buf = name, []
-        buf.append(t)
-    if current is not None and buf and current != DELETIONS_GRAPH:
-        yield current, buf
+    yield from _by_graph(runs, _extend, default)
     if default:
         yield from records_from_triples(iter(default), root_classes)
+
+
+def _by_graph(runs: Iterable[tuple[str | None, Any]], join: Callable[[Any, Any], Any],
+              default: list[Any]) -> Iterator[tuple[str, Any]]:
+    """Records from runs of statements (graph, or None for the default graph; their data): a record is
+    a named graph's consecutive runs, ``join``ed. The deletions graph carries no records. Default-graph
+    statements are put in ``default``, for the caller to cut into records as a triples file's."""
+    current: str | None = None
+    acc: Any = None
+    for g, data in runs:
+        if g is None:
+            default.extend(data)
+            continue
+        if g != current:
+            if current is not None and acc and current != DELETIONS_GRAPH:
+                yield current, acc
+            current, acc = g, data
+        else:
+            acc = join(acc, data)
+    if current is not None and acc and current != DELETIONS_GRAPH:
+        yield current, acc
+
+
+def _extend(into: list[Any], more: list[Any]) -> list[Any]:
+    into.extend(more)
+    return into
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,7 +146,7 @@ _RUN = 24_000  # chars (CPython searches for a long separator in 30,000 chars or
 _BLOCK = 1 << 20  # bytes read and decoded at a time (small enough to stay in the CPU caches)
 
 
-Index = dict[str, dict[str, list[str]]]  # subject -> predicate -> objects (``validate.index``)
+Index = V.Index  # subject -> predicate -> objects (``validate.index``)
 
 
 class _Odd(Exception):
@@ -478,13 +492,12 @@ def _row_runs(fh: IO[bytes], quads: bool, chunk: int = _BLOCK) -> Iterator[tuple
             lineno += seg.count("\n")
 
 
-def _finish(g: str | None, out: Index, big: list[tuple[dict[str, list[str]], str]], segs: list[str],
+def _finish(g: str | None, out: Index, long: V.Long, segs: list[str],
             lineno: int, nlines: int, terms: _Terms, bad: bool) -> tuple[list[tuple[str | None, Index | list[list[str]]]], int]:
     """One graph indexed by _index_graphs: checked, or read again line by line. Returns its items
     and its number of lines."""
     if not bad and terms.index(out):  # then each part was one line
-        for d, p in big:
-            d[p] = list(dict.fromkeys(d[p]))
+        V.dedupe_long(long)
         return [(g, out)], nlines
     items: list[tuple[str | None, Index | list[list[str]]]] = []
     n = lineno
@@ -507,7 +520,7 @@ def _index_graphs(fh: IO[bytes], chunk: int = _BLOCK) -> Iterator[tuple[str | No
     out: Index = {}
     segs: list[str] = []  # the current graph's runs (read again if a term is odd)
     nlines = 0
-    big: list[tuple[dict[str, list[str]], str]] = []
+    long: V.Long = []
     bad = False
     # (the lambda reads the current counts when asked: the lines of the pending graph, not yet checked)
     for text in _decoded(fh, chunk, lambda: lineno + sum(seg.count("\n") for seg in segs)):  # noqa: B023
@@ -518,42 +531,27 @@ def _index_graphs(fh: IO[bytes], chunk: int = _BLOCK) -> Iterator[tuple[str | No
                 if not parts[-1]:
                     if g != cur:
                         if segs:
-                            items, nl = _finish(cur, out, big, segs, lineno, nlines, terms, bad)
+                            items, nl = _finish(cur, out, long, segs, lineno, nlines, terms, bad)
                             yield from items
                             lineno += nl
-                        cur, out, segs, nlines, big, bad = g, {}, [], 0, [], False
+                        cur, out, segs, nlines, long, bad = g, {}, [], 0, [], False
                     parts.pop()
                     segs.append(seg)
                     nlines += len(parts)
-                    get = out.get
                     try:
-                        for s, p, o in map(_SPLIT, parts, repeat(" "), repeat(2)):
-                            d = get(s)
-                            if d is None:
-                                out[s] = {p: [o]}
-                            else:
-                                lst = d.get(p)
-                                if lst is None:
-                                    d[p] = [o]
-                                elif len(lst) < 8:
-                                    if o not in lst:
-                                        lst.append(o)
-                                else:  # many values: deduplicated at the end
-                                    if len(lst) == 8:
-                                        big.append((d, p))
-                                    lst.append(o)
+                        V.index_into(out, long, map(_SPLIT, parts, repeat(" "), repeat(2)))
                     except ValueError:  # a line with fewer than three fields: read the graph again
                         bad = True
                     continue
             if segs:
-                items, nl = _finish(cur, out, big, segs, lineno, nlines, terms, bad)
+                items, nl = _finish(cur, out, long, segs, lineno, nlines, terms, bad)
                 yield from items
                 lineno += nl
-            cur, out, segs, nlines, big, bad = None, {}, [], 0, [], False
+            cur, out, segs, nlines, long, bad = None, {}, [], 0, [], False
             yield from _slow_runs(seg, lineno, True, terms, ox.RdfFormat.N_QUADS)
             lineno += seg.count("\n")
     if segs:
-        yield from _finish(cur, out, big, segs, lineno, nlines, terms, bad)[0]
+        yield from _finish(cur, out, long, segs, lineno, nlines, terms, bad)[0]
 
 
 def _fast_runs(fh: IO[bytes], quads: bool, chunk: int = _BLOCK) -> Iterator[tuple[str | None, list[Triple]]]:
@@ -587,21 +585,8 @@ def _row_records(fh: IO[bytes], fmt: ox.RdfFormat, root_classes: set[str]) -> It
     if not quads:
         yield from records_from_triples((t for _, ts in runs for t in ts), root_classes)  # type: ignore[misc, arg-type]
         return
-    current: str | None = None
-    buf: list[list[str]] = []
     default: list[list[str]] = []
-    for g, rows in runs:
-        if g is None:
-            default.extend(rows)
-            continue
-        if g != current:
-            if current is not None and buf and current != DELETIONS_GRAPH:
-                yield current, buf
-            current, buf = g, rows
-        else:
-            buf.extend(rows)
-    if current is not None and buf and current != DELETIONS_GRAPH:
-        yield current, buf
+    yield from _by_graph(runs, _extend, default)
     if default:
         yield from records_from_triples(iter(default), root_classes)  # type: ignore[misc, arg-type]
 
@@ -612,6 +597,11 @@ def _fast_records(fh: IO[bytes], fmt: ox.RdfFormat, root_classes: set[str]) -> I
         yield record, list(map(tuple, rows))  # type: ignore[arg-type]
 
 
+def _within(s: str, root: str) -> bool:
+    """``s`` is a record's main resource ``root`` or one of its nodes (``<root/…>``)."""
+    return s == root or s.startswith(root[:-1] + "/")
+
+
 def records_from_triples(triples: Iterator[Triple], root_classes: set[str]) -> Iterator[tuple[str, list[Triple]]]:
     """Cut a triple stream into records: a record starts where a new subject is typed with a class
     the shapes mark as a record root (ag:recordRoot), as arkgraph's writers put each record's
@@ -620,7 +610,7 @@ def records_from_triples(triples: Iterator[Triple], root_classes: set[str]) -> I
     buf: list[Triple] = []
     for t in triples:
         s, p, o = t
-        if p == V.TYPE and o in root_classes and s != root and (root is None or not s.startswith(root[:-1] + "/")):
+        if p == V.TYPE and o in root_classes and (root is None or not _within(s, root)):
             if buf:
                 yield root or "", buf
             root, buf = s, []
@@ -663,7 +653,7 @@ def _jsonld_records(fh: IO[bytes], root_classes: set[str], name: str) -> Iterato
         yield root or "", buf
 
 
-def _merge(into: Index, more: Index) -> None:
+def _merge(into: Index, more: Index) -> Index:
     for s, po in more.items():
         d = into.get(s)
         if d is None:
@@ -676,30 +666,19 @@ def _merge(into: Index, more: Index) -> None:
             else:
                 seen = set(lst)
                 lst.extend(o for o in objs if o not in seen)
+    return into
 
 
 def _index_records(fh: IO[bytes], root_classes: set[str], chunk: int = _BLOCK,
                    default: list[list[str]] | None = None) -> Iterator[tuple[str, Index]]:
     """Records from an N-Quads stream, as records_from_quads cuts them, each as its index. With
     ``default`` (a list), the default-graph rows are put in it rather than cut into records at the end."""
-    current: str | None = None
-    idx: Index = {}
     keep = default is not None
     if default is None:
         default = []
-    for g, data in _index_graphs(fh, chunk):
-        if g is None:
-            default.extend(data)  # type: ignore[arg-type]
-            continue
-        more = data if isinstance(data, dict) else V.index(data)
-        if g != current:
-            if current is not None and idx and current != DELETIONS_GRAPH:
-                yield current, idx
-            current, idx = g, more
-        else:
-            _merge(idx, more)
-    if current is not None and idx and current != DELETIONS_GRAPH:
-        yield current, idx
+    # a run is an index, or rows where a line was read on its own
+    runs = ((g, data if g is None or isinstance(data, dict) else V.index(data)) for g, data in _index_graphs(fh, chunk))
+    yield from _by_graph(runs, _merge, default)
     if default and not keep:
         for record, rows in records_from_triples(iter(default), root_classes):  # type: ignore[arg-type]
             yield record, V.index(rows)
@@ -874,7 +853,7 @@ def _nt_cut(fh: IO[bytes], pos: int, limit: int, roots: set[str]) -> tuple[int, 
             t = _one(line, ox.RdfFormat.N_TRIPLES)
             if t is not None and str(t.predicate) == V.TYPE and str(t.object) in roots:
                 s = str(t.subject)
-                if seen and all(s != r and not s.startswith(r[:-1] + "/") for r in seen):
+                if seen and not any(_within(s, r) for r in seen):
                     return off, s
                 if s not in seen:
                     seen.append(s)
@@ -937,7 +916,7 @@ def _validate_range(path: str, fmt: ox.RdfFormat, start: int, end: int, shapes: 
                 records = ((r, V.index(rows)) for r, rows in _row_records(rng, fmt, shapes.root_classes))
             for last, idx in records:
                 report.add(last, shapes.validate_index(idx))
-        return ("ok", report.records, report.invalid_records, report.counts, report.first, report.all, default, last)
+        return ("ok", report, default, last)
     except _Odd as odd:
         return ("odd", odd.line, odd.error)
     except OSError as exc:
@@ -1092,21 +1071,13 @@ def _validate_parts(path: str, shapes: V.CompiledShapes, report: V.Report, cuts:
         for k, msg in enumerate(done):
             if k:
                 s = cuts[k][1]
-                if s == root or (root is not None and s.startswith(root[:-1] + "/")):
+                if root is not None and _within(s, root):
                     return False
-            if msg[1]:
-                root = msg[7] or None
+            if msg[1].records:
+                root = msg[3] or None
     default: list[list[str]] = []
-    for _, records, invalid, counts, first, results, rows, _ in done:
-        report.records += records
-        report.invalid_records += invalid
-        for key, n in counts.items():
-            report.counts[key] = report.counts.get(key, 0) + n
-        for key, ex in first.items():
-            kept = report.first.setdefault(key, [])
-            kept.extend(ex[:report.examples - len(kept)])
-        if report.keep_all:
-            report.all.extend(results)
+    for _, part, rows, _ in done:
+        report.merge(part)
         default.extend(rows)
     if default:  # as _index_records: the default graph's triples cut into records at the end
         for record, triples in records_from_triples(iter(default), shapes.root_classes):  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as dtime
@@ -689,16 +689,7 @@ class CompiledShapes:
             elif comp in ("datatype", "pattern", "minLength", "maxLength", "minExclusive", "minInclusive",
                           "maxExclusive", "maxInclusive"):
                 memo: dict[str, bool] = {}
-                test: Any
-                if comp in ("minLength", "maxLength"):
-                    test = partial(_length_ok, n=param, at_least=comp == "minLength")
-                elif comp == "datatype":
-                    test = partial(_datatype_ok, rule=param)
-                elif comp == "pattern":
-                    test = partial(_pattern_ok, search=param.search)
-                else:
-                    test = partial(_range_ok, comp, bound=param)
-                env[f"D{key}"], env[f"J{key}"] = memo, _memo_judge(test, memo)
+                env[f"D{key}"], env[f"J{key}"] = memo, _memo_judge(_value_test(comp, param), memo)
                 w(f"for {v} in {vals}:", f"    ok = D{key}.get({v})", "    if ok is None:", f"        ok = J{key}({v})",
                   "    if not ok:", "        return False")
             elif comp == "nodeKind":
@@ -827,21 +818,15 @@ class CompiledShapes:
             elif comp in ("datatype", "pattern", "minLength", "maxLength", "minExclusive", "minInclusive",
                           "maxExclusive", "maxInclusive"):
                 memo: dict[str, bool] = {}
-                test: Any
                 if comp in ("minLength", "maxLength"):
-                    test = partial(_length_ok, n=param, at_least=comp == "minLength")
                     msg = f"value length violates {comp} {param}"
                 elif comp == "datatype":
-                    test = partial(_datatype_ok, rule=param)
                     msg = f"value does not have datatype <{param}>"
                 elif comp == "pattern":
-                    test = partial(_pattern_ok, search=param.search)
                     msg = f"value does not match pattern {param.pattern!r}"
                 else:
-                    test = partial(_range_ok, comp, bound=param)
                     msg = f"value is not within {comp} {param.lex}"
-                judge = _memo_judge(test, memo)
-                env[f"D{k}"], env[f"J{k}"] = memo, judge
+                env[f"D{k}"], env[f"J{k}"] = memo, _memo_judge(_value_test(comp, param), memo)
                 w("for v in values:", f"    ok = D{k}.get(v)", "    if ok is None:", f"        ok = J{k}(v)",
                   "    if not ok:", "        " + res("v", msg))
             elif comp == "nodeKind":
@@ -972,13 +957,39 @@ class CompiledShapes:
         return [seen[k] for k in sorted(seen)]
 
 
-def index(triples: Iterable[Sequence[str]]) -> dict[str, dict[str, list[str]]]:
+Index = dict[str, dict[str, list[str]]]  # subject -> predicate -> objects
+Long = list[tuple[dict[str, list[str]], str]]  # (predicate -> objects, predicate) of the long object lists
+
+
+def index(triples: Iterable[Sequence[str]], unique: bool = False) -> Index:
     """subject -> predicate -> objects, without duplicates (RDF graphs are sets), in first-appearance
-    order; the triples may be (s, p, o) tuples or [s, p, o] lists. ``validate_index`` takes it."""
-    out: dict[str, dict[str, list[str]]] = {}
-    big: list[tuple[dict[str, list[str]], str]] = []
+    order; the triples may be (s, p, o) tuples or [s, p, o] lists. ``validate_index`` takes it.
+    ``unique=True`` promises the triples hold no duplicates (none are looked for)."""
+    out: Index = {}
+    if unique:
+        for s, p, o in triples:
+            d = out.get(s)
+            if d is None:
+                out[s] = {p: [o]}
+                continue
+            lst = d.get(p)
+            if lst is None:
+                d[p] = [o]
+            else:
+                lst.append(o)
+        return out
+    long: Long = []
+    index_into(out, long, triples)
+    dedupe_long(long)
+    return out
+
+
+def index_into(out: Index, long: Long, triples: Iterable[Sequence[str]]) -> None:
+    """Add triples to an index, each object once per subject and predicate; lists longer than 8
+    are only noted in ``long`` (no quadratic scans): ``dedupe_long`` finishes them."""
+    get = out.get
     for s, p, o in triples:
-        d = out.get(s)
+        d = get(s)
         if d is None:
             out[s] = {p: [o]}
             continue
@@ -988,13 +999,15 @@ def index(triples: Iterable[Sequence[str]]) -> dict[str, dict[str, list[str]]]:
         elif len(lst) < 8:
             if o not in lst:
                 lst.append(o)
-        else:  # many values: deduplicated at the end (no quadratic scans)
+        else:
             if len(lst) == 8:
-                big.append((d, p))
+                long.append((d, p))
             lst.append(o)
-    for d, p in big:
+
+
+def dedupe_long(long: Long) -> None:
+    for d, p in long:
         d[p] = list(dict.fromkeys(d[p]))
-    return out
 
 
 class _Data:
@@ -1003,17 +1016,7 @@ class _Data:
     def __init__(self, triples: Iterable[Triple], shapes: CompiledShapes, unique: bool = False,
                  out: dict[str, dict[str, list[str]]] | None = None):
         if out is None:
-            out = {}
-            for s, p, o in (triples if unique else dict.fromkeys(triples)):  # RDF graphs are sets
-                d = out.get(s)
-                if d is None:
-                    out[s] = {p: [o]}
-                    continue
-                lst = d.get(p)
-                if lst is None:
-                    d[p] = [o]
-                else:
-                    lst.append(o)
+            out = index(triples, unique)
         # one pass over the subjects (in first-appearance order, as the focus nodes come out)
         by_type: dict[str, list[str]] = {}
         subclass: dict[str, list[str]] | None = None
@@ -1407,6 +1410,17 @@ def _fast_conf(comp: str, param: Any) -> Any:
     return lambda ev, v: test(ev.data, v)
 
 
+def _value_test(comp: str, param: Any) -> Callable[[str], bool]:
+    """The test one value node passes for a datatype, pattern, min/maxLength or range constraint."""
+    if comp in ("minLength", "maxLength"):
+        return partial(_length_ok, n=param, at_least=comp == "minLength")
+    if comp == "datatype":
+        return partial(_datatype_ok, rule=param)
+    if comp == "pattern":
+        return partial(_pattern_ok, search=param.search)
+    return partial(_range_ok, comp, bound=param)
+
+
 def _memo_judge(test: Any, memo: dict[str, bool]) -> Any:
     """``test(v)``, remembered in ``memo`` (bounded: cleared when full); the caller looks ``memo`` up first."""
     def judge(v: str) -> bool:
@@ -1593,6 +1607,19 @@ class Report:
                 ex.append(r)
         if self.keep_all:
             self.all.extend(results)
+
+    def merge(self, part: Report) -> None:
+        """Add what another report saw after this one's records (a worker's part of the same file):
+        the same as if this report had seen those records itself."""
+        self.records += part.records
+        self.invalid_records += part.invalid_records
+        for k, n in part.counts.items():
+            self.counts[k] = self.counts.get(k, 0) + n
+        for k, ex in part.first.items():
+            kept = self.first.setdefault(k, [])
+            kept.extend(ex[:self.examples - len(kept)])
+        if self.keep_all:
+            self.all.extend(part.all)
 
     @property
     def violations(self) -> int:
