@@ -17,6 +17,41 @@ def normalize_with_leaves(v: Any) -> tuple[Any, list[str]]:
     return _norm(v, "", acc), acc
 
 
+# Reading without normalizing (no coverage report asked for): the same rules, applied only where a
+# reader looks, one value at a time.
+_ENVELOPE = frozenset(("entities", "count"))
+
+
+def unwrap(v: Any) -> Any:
+    """``{"entity": x}`` → x, ``{count, entities}`` → its entities (a list), anything else as it is."""
+    while type(v) is dict:
+        if len(v) == 1 and "entity" in v:
+            v = v["entity"]
+        elif "entities" in v and len(v) <= 2 and v.keys() <= _ENVELOPE:
+            return v["entities"] or []
+        else:
+            break
+    return v
+
+
+def field(d: dict[str, Any], key: str) -> Any:
+    """``d[key]`` unwrapped, or its ``queryField…`` variant's."""
+    v = d.get(key)
+    if v is None and key[:5] == "field":
+        v = d.get("queryF" + key[1:])
+    return unwrap(v)
+
+
+def items(v: Any) -> list[Any]:
+    """A list value's items, unwrapped, nulls dropped."""
+    out = []
+    for x in v:
+        x = unwrap(x)
+        if x is not None:
+            out.append(x)
+    return out
+
+
 def name_of(d: dict[str, Any]) -> Any:
     """A term's ``name``, or its ``entityLabel`` when it has no ``name`` key."""
     return d["name"] if "name" in d else d.get("entityLabel")
@@ -27,7 +62,7 @@ def _norm(v: Any, path: str, acc: list[str]) -> Any:
     if type(v) is dict:
         if len(v) == 1 and "entity" in v:
             return _norm(v["entity"], path, acc)
-        if "entities" in v and len(v) <= 2 and set(v) <= {"entities", "count"}:
+        if "entities" in v and len(v) <= 2 and v.keys() <= _ENVELOPE:
             return _norm_list(v["entities"] or [], path + "[]", acc)
         prefix = path + "." if path else ""
         rename = False

@@ -17,7 +17,10 @@ from ..terms import safe_iri
 from .common import Mapped, RawRecord
 from collections import Counter
 
+from .graphql import field as _field
+from .graphql import items as _items
 from .graphql import name_of, normalize_with_leaves
+from .graphql import unwrap as _unwrap
 
 SOURCE = "parismusees"
 PORTAL = "https://www.parismuseescollections.paris.fr/"
@@ -58,38 +61,8 @@ _SPACES = re.compile(r"\s+")
 
 
 # -- reading the API's JSON ------------------------------------------------------------
-# Without a coverage report the JSON is read as it came: these accessors unwrap the GraphQL
-# variants (``{"entity": x}``, ``queryFieldX {count, entities}``, null items) where the mapper
-# looks, as graphql.normalize_* would have everywhere. On normalized JSON they change nothing.
-_ENVELOPE = frozenset(("entities", "count"))
-
-
-def _unwrap(v: Any) -> Any:
-    while type(v) is dict:
-        if len(v) == 1 and "entity" in v:
-            v = v["entity"]
-        elif "entities" in v and len(v) <= 2 and v.keys() <= _ENVELOPE:
-            return v["entities"] or []
-        else:
-            break
-    return v
-
-
-def _field(d: dict[str, Any], key: str) -> Any:
-    v = d.get(key)
-    if v is None and key[:5] == "field":
-        v = d.get("queryF" + key[1:])
-    return _unwrap(v)
-
-
-def _items(v: Any) -> list[Any]:
-    """A list value's items, unwrapped, nulls dropped."""
-    out = []
-    for x in v:
-        x = _unwrap(x)
-        if x is not None:
-            out.append(x)
-    return out
+# Without a coverage report the JSON is read as it came: the accessors unwrap the GraphQL variants
+# (graphql.unwrap/field/items) where the mapper looks. On normalized JSON they change nothing.
 
 
 def _node(d: dict[str, Any], key: str) -> dict[str, Any] | None:
