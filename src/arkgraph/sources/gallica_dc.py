@@ -17,9 +17,10 @@ from ..model import TimeSpan
 NAAN = "12148"
 GALLICA = "https://gallica.bnf.fr/"
 
-def _ws(text: str) -> str:
+def clean_space(text: str) -> str:
     """Whitespace runs → one space, trimmed: what ``re.sub(r"\\s+", " ", text).strip()`` gives (``str.split``
-    and ``\\s`` agree on whitespace), without the regex; values the mapper already cleaned pass untouched."""
+    and ``\\s`` agree on whitespace), without the regex; most values need nothing and come back as they are
+    (printable: no whitespace but the plain space)."""
     if text and text.isprintable() and text[0] != " " and text[-1] != " " and "  " not in text:
         return text
     return " ".join(text.split())
@@ -128,7 +129,7 @@ def parse_name(text: str, known_roles: frozenset[str] = frozenset()) -> ParsedNa
 
     Corporate names keep their inner ". " (``France. Cour d'appel (Paris). Chambre …``): only
     suffixes that are role labels are split off."""
-    s = _ws(text)
+    s = clean_space(text)
     s, roles = _role_split(s, known_roles)
     name = s.rstrip(" ,")
     base, qualifier, birth, death = name, None, None, None
@@ -267,7 +268,7 @@ def parse_publisher(text: str) -> tuple[str | None, str | None]:
     """``M. Dreyfous (Paris)`` → ("M. Dreyfous", "Paris"); ``[s.n.][s.n.] (Pau)`` → (None, "Pau");
     ``chez X (A Paris)`` → ("chez X", "Paris"). Old imprints without a final (Place) → (None, None):
     the caller keeps the whole string as the publication label."""
-    s = _ws(text)
+    s = clean_space(text)
     m = _PAREN_END.match(s)
     if not m:
         once = undouble(s)  # "DIPIDIPI": a doubled name without place; an old imprint otherwise
@@ -292,7 +293,7 @@ def parse_source(text: str) -> tuple[str, str | None, str | None]:
     """``Bibliothèque nationale de France, département Littérature et art, YE-2163-2164, 2778``
     → (institution, department, shelfmark). The shelfmark is everything after the department:
     shelfmarks contain commas, so nothing is split on the last comma."""
-    return parse_clean_source(_ws(text))
+    return parse_clean_source(clean_space(text))
 
 
 def parse_clean_source(s: str) -> tuple[str, str | None, str | None]:
@@ -335,7 +336,7 @@ def parse_relation(text: str) -> Relation:
     if text.startswith(_CATALOGUE_NOTICE):
         # the catalogue record link, unique to each document: what _parse_relation gives, without its
         # regex or an entry in its cache (the URL must be printable, spaceless and http(s))
-        url = text[22:]
+        url = text[len(_CATALOGUE_NOTICE):]
         if url.startswith(("http://", "https://")) and len(url) > 8 and url.isprintable() and " " not in url \
                 and url[7 if url[4] == ":" else 8:]:
             return Relation("catalogue", "Notice du catalogue", url,
@@ -345,7 +346,7 @@ def parse_relation(text: str) -> Relation:
 
 @lru_cache(maxsize=16384)
 def _parse_relation(text: str) -> Relation:
-    s = _ws(text)
+    s = clean_space(text)
     m = _LABELLED_URL.match(s)
     if m:
         label, url = m.group("label").strip(), m.group("url")
@@ -377,7 +378,7 @@ _MIME = re.compile(r"^[a-z]+/[a-z0-9.+\-]+$")
 @lru_cache(maxsize=16384)
 def parse_format(text: str) -> tuple[str, str | int]:
     """("views", 395) | ("mime", "image/jpeg") | ("extent", "1 vol. (346 p.) : fig. ; In-18")."""
-    s = _ws(text)
+    s = clean_space(text)
     m = _VIEWS.match(s)
     if m:
         return "views", int(m.group(1))
@@ -395,7 +396,7 @@ _ENSEMBLE = re.compile(r"^Appartient [àa] l['’]ensemble documentaire\s*:\s*(\
 def parse_description(text: str) -> tuple[str, str | None, str]:
     """(kind, label, text): ``Échelle(s) : 1:7 500 000`` → ("scale", "Échelle(s)", "1:7 500 000");
     ``Appartient à l’ensemble documentaire : PACA1`` → ("collection", None, "PACA1"); else description."""
-    s = _ws(text)
+    s = clean_space(text)
     m = _ENSEMBLE.match(s)
     if m:
         return "collection", None, m.group(1)

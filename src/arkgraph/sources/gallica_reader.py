@@ -18,7 +18,7 @@ from typing import IO, Any, Callable, Iterator
 from lxml import etree
 
 from .common import RawRecord, Reject
-from .gallica_dc import gallica_ark
+from .gallica_dc import clean_space, gallica_ark
 
 SOURCE = "gallica"
 SRW = "http://www.loc.gov/zing/srw/"
@@ -80,7 +80,7 @@ _CLEANED: dict[str, str] = {}
 
 def _dc(dc_el: Any, mixed: Callable[[Any], str] = _text) -> tuple[dict[str, list[str]], int]:
     """DC element name → its cleaned non-empty values in document order (whitespace runs → one space,
-    trimmed, as ``gallica.dc_clean``), and how many values that is. ``xml:lang`` is not read: the
+    trimmed, as ``clean_space``), and how many values that is. ``xml:lang`` is not read: the
     mapping does not use it (the French/English pairs of dc:type are told apart by the tables).
     ``mixed`` gives the text of a value with child elements (rare in DC)."""
     fields: dict[str, list[str]] = {}
@@ -102,11 +102,10 @@ def _dc(dc_el: Any, mixed: Callable[[Any], str] = _text) -> tuple[dict[str, list
             if hit is None:
                 if len(cleaned) >= 20_000:  # bounded: dropped when full
                     cleaned.clear()
-                hit = cleaned[text] = _clean_value(text)
+                hit = cleaned[text] = clean_space(text)
             text = hit
-        # strip() gives the string itself when there is nothing to trim; printable: no whitespace but " "
-        elif not (text.strip() is text and "  " not in text and text.isprintable()):
-            text = " ".join(text.split())
+        else:
+            text = clean_space(text)
         if not text:
             continue
         vs = fields.get(name)
@@ -116,13 +115,6 @@ def _dc(dc_el: Any, mixed: Callable[[Any], str] = _text) -> tuple[dict[str, list
             vs.append(text)
         n += 1
     return fields, n
-
-
-def _clean_value(text: str) -> str:
-    """Whitespace runs → one space, trimmed (as ``gallica.dc_clean``, but "" for nothing left)."""
-    if text.strip() is text and "  " not in text and text.isprintable():
-        return text
-    return " ".join(text.split())
 
 
 def _header(h: Any) -> dict[str, Any]:
@@ -287,19 +279,11 @@ def _read_streaming(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord |
                     if _declares_entities(el):
                         yield Reject(name, el.sourceline, None, ENTITY_REFUSAL, SOURCE)
                         return
-                if sru:
+                item = _response_item(el, name, n + 1, sru, _mixed_content)
+                if isinstance(item, RawRecord):
                     n += 1
-                    payload = _sru_record(el, _mixed_content)
-                    yield RawRecord(SOURCE, name, n, payload, payload["id"])
-                elif el.tag.endswith("}error"):
-                    code = el.get("code") or ""
-                    if code != "noRecordsMatch":
-                        message = el.text if not len(el) else _mixed_content(el)
-                        yield Reject(name, None, None, f"OAI-PMH error {code}: {(message or '').strip()}", SOURCE)
-                else:
-                    n += 1
-                    payload = _oai_record(el, _mixed_content)
-                    yield RawRecord(SOURCE, name, n, payload, payload["id"])
+                if item is not None:
+                    yield item
                 el.clear(keep_tail=False)
                 parent.remove(el)
             if matches and last is not None:
@@ -321,12 +305,7 @@ def _read_streaming(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord |
 
 
 def _read_iterparse(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord | Reject]:
-    if kind == "sru":
-        tags: Any = _RECORD_TAGS["sru"]
-    elif kind == "oai-pmh":
-        tags = _RECORD_TAGS["oai-pmh"]
-    else:
-        tags = None  # small single-record documents: handled when the root ends
+    tags = _RECORD_TAGS.get(kind)  # None: small single-record documents, handled when the root ends
     n = 0
     checked = False
     context = etree.iterparse(fh, events=("end",), tag=tags, **_PARSER_OPTS)
@@ -337,21 +316,14 @@ def _read_iterparse(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord |
                 if _declares_entities(el):
                     yield Reject(name, el.sourceline, None, ENTITY_REFUSAL, SOURCE)
                     return
-            if kind == "sru":
-                n += 1
-                payload = _sru_record(el)
-                yield RawRecord(SOURCE, name, n, payload, payload["id"])
-                _free(el)
-            elif kind == "oai-pmh":
-                if el.tag.endswith("}error"):
-                    code = el.get("code") or ""
-                    if code != "noRecordsMatch":
-                        yield Reject(name, None, None, f"OAI-PMH error {code}: {_text(el).strip()}", SOURCE)
-                    continue
-                n += 1
-                payload = _oai_record(el)
-                yield RawRecord(SOURCE, name, n, payload, payload["id"])
-                _free(el)
+            if tags is not None:
+                item = _response_item(el, name, n + 1, kind == "sru")
+                if isinstance(item, RawRecord):
+                    n += 1
+                    yield item
+                    _free(el)
+                elif item is not None:
+                    yield item
             elif el.getparent() is None:
                 if kind == "oairecord":
                     for rec_el in el.iter("record"):
@@ -370,6 +342,22 @@ def _read_iterparse(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord |
                      "the rest of the file is lost", SOURCE)
     finally:
         del context
+
+
+def _response_item(el: Any, name: str, n: int, sru: bool, mixed: Callable[[Any], str] = _text) -> RawRecord | Reject | None:
+    """What a record element of an SRU or OAI-PMH response gives, as the ``n``-th record: the record, an
+    OAI-PMH error's reject, or None (``noRecordsMatch``). ``mixed`` reads a value with child elements."""
+    if sru:
+        payload = _sru_record(el, mixed)
+    elif el.tag.endswith("}error"):
+        code = el.get("code") or ""
+        if code == "noRecordsMatch":
+            return None
+        message = el.text if not len(el) else mixed(el)
+        return Reject(name, None, None, f"OAI-PMH error {code}: {(message or '').strip()}", SOURCE)
+    else:
+        payload = _oai_record(el, mixed)
+    return RawRecord(SOURCE, name, n, payload, payload["id"])
 
 
 def _first_ark(header: dict[str, Any], fields: dict[str, list[str]]) -> str | None:
