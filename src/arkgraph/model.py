@@ -6,7 +6,9 @@ IRIs are decided by the reader (it knows the stable ids); profiles only add suff
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 # Value objects below are immutable by convention, not frozen: a frozen dataclass sets each field
 # through object.__setattr__, which made building them about 4x slower, on every record.
@@ -193,3 +195,33 @@ class Record:
     @property
     def title(self) -> str:
         return self.titles[0][0] if self.titles else self.local_id
+
+
+def constructor(cls: Any, params: tuple[str, ...], fixed: dict[str, Any]) -> Callable[..., Any]:
+    """``cls(<params>, **fixed)`` with the params positional, field by field: the same object the dataclass
+    ``__init__`` makes (every field set, each default factory called), several times faster for classes with
+    many fields (Record has 37). Generated from ``dataclasses.fields`` so it follows the model; a class with
+    a ``__post_init__`` gets its own constructor."""
+    if hasattr(cls, "__post_init__"):
+        return lambda *args: cls(**dict(zip(params, args)), **fixed)
+    ns: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    body = []
+    for f in dataclasses.fields(cls):
+        if f.name in params:
+            value = f.name
+        elif f.name in fixed:
+            value = f"_fixed_{f.name}"
+            ns[value] = fixed[f.name]
+        elif f.default_factory is not dataclasses.MISSING:
+            value = "[]" if f.default_factory is list else f"_factory_{f.name}()"
+            ns[f"_factory_{f.name}"] = f.default_factory
+        elif f.default is not dataclasses.MISSING:
+            value = f"_default_{f.name}"
+            ns[value] = f.default
+        elif f.init:
+            raise TypeError(f"{cls.__name__}.{f.name} has no default: pass it")
+        else:
+            continue  # init=False without a default: the dataclass leaves it unset too
+        body.append(f"    r.{f.name} = {value}\n")
+    exec(f"def new({', '.join(params)}):\n    r = _new(_cls)\n" + "".join(body) + "    return r\n", ns)  # noqa: S102
+    return ns["new"]  # type: ignore[no-any-return]

@@ -7,7 +7,6 @@ SRU responses are mapped or listed in ``mappings/gallica-ignored.csv``; the rest
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import re
 from dataclasses import replace
@@ -17,7 +16,7 @@ from .. import ark as arks
 from ..errors import RecordError
 from ..mappings import Tables
 from ..model import (Agent, Concept, Contribution, DigitalObject, Identifier, Link, Part, Place, Publication,
-                     Record, Statement, TimeSpan)
+                     Record, Statement, TimeSpan, constructor)
 from ..terms import RELATOR, safe_iri
 from . import gallica_dc as dc
 from .common import Mapped, RawRecord
@@ -461,17 +460,9 @@ class Mapper:
                 link_seen.add((iri_, kind))
                 links.append(Link(iri_, kind, label))
 
-        rlabel: str | None
-        rurl: str | None
-        cb: str | None
         for v in fields.get("relation", no):
-            cb_name = v[_CATALOGUE_NOTICE_LEN:] if v.startswith(_CATALOGUE_NOTICE) else ""
-            if cb_name.isascii() and cb_name.isalnum():
-                # the record's catalogue link, unique to it: what parse_relation gives, without building it
-                rkind, rlabel, rurl, cb = "catalogue", "Notice du catalogue", v[22:], "ark:12148/" + cb_name
-            else:
-                r = dc.parse_relation(v)
-                rkind, rlabel, rurl, cb = r.kind, r.label, r.url, r.catalogue_ark
+            r = dc.parse_relation(v)
+            rkind, rlabel, rurl, cb = r.kind, r.label, r.url, r.catalogue_ark
             if rkind == "catalogue" or rkind == "ensemble":
                 if not cb:
                     if rurl:
@@ -649,44 +640,14 @@ class Mapper:
                     label, img, f"{GALLICA_ARK}{name}/f{n}")
 
 
-def _constructor(cls: Any, params: tuple[str, ...], fixed: dict[str, Any]) -> Callable[..., Any]:
-    """``cls(<params>, **fixed)`` with the params positional, field by field: the same object the dataclass
-    ``__init__`` makes (every field set, each default factory called), several times faster for classes with
-    many fields (Record has 37). Generated from ``dataclasses.fields`` so it follows the model; a class with
-    a ``__post_init__`` gets its own constructor."""
-    if hasattr(cls, "__post_init__"):
-        return lambda *args: cls(**dict(zip(params, args)), **fixed)
-    ns: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    body = []
-    for f in dataclasses.fields(cls):
-        if f.name in params:
-            value = f.name
-        elif f.name in fixed:
-            value = f"_fixed_{f.name}"
-            ns[value] = fixed[f.name]
-        elif f.default_factory is not dataclasses.MISSING:
-            value = "[]" if f.default_factory is list else f"_factory_{f.name}()"
-            ns[f"_factory_{f.name}"] = f.default_factory
-        elif f.default is not dataclasses.MISSING:
-            value = f"_default_{f.name}"
-            ns[value] = f.default
-        elif f.init:
-            raise TypeError(f"{cls.__name__}.{f.name} has no default: pass it")
-        else:
-            continue  # init=False without a default: the dataclass leaves it unset too
-        body.append(f"    r.{f.name} = {value}\n")
-    exec(f"def new({', '.join(params)}):\n    r = _new(_cls)\n" + "".join(body) + "    return r\n", ns)  # noqa: S102
-    return ns["new"]  # type: ignore[no-any-return]
-
-
 # Record(iri=…, ark=…, source=SOURCE, local_id=…, kind="document", minted=…)
-_new_record: Callable[[str, str, str, bool], Record] = _constructor(
+_new_record: Callable[[str, str, str, bool], Record] = constructor(
     Record, ("iri", "ark", "local_id", "minted"), {"source": SOURCE, "kind": "document"})
 # DigitalObject(iri, kind, access_point=…, format=…, label=…, conforms_to=…)
-_new_digital: Callable[[str, str, str | None, str | None, str | None, str | None], DigitalObject] = _constructor(
+_new_digital: Callable[[str, str, str | None, str | None, str | None, str | None], DigitalObject] = constructor(
     DigitalObject, ("iri", "kind", "access_point", "format", "label", "conforms_to"), {})
 # Mapped(record, unhandled=…, ignored=…, mapped=…)
-_new_mapped: Callable[[Record, list[str], list[str], int], Mapped] = _constructor(
+_new_mapped: Callable[[Record, list[str], list[str], int], Mapped] = constructor(
     Mapped, ("record", "unhandled", "ignored", "mapped"), {})
 
 
@@ -704,8 +665,6 @@ _URL = re.compile(r"^https?://\S+$")
 _THUMB_NAME = re.compile(r"[0-9a-z]+\.thumbnail")
 _MANIFEST_FORMAT = f'application/ld+json;profile="{IIIF_PRESENTATION_2}"'
 _CATALOGUE_LABEL = "Notice du catalogue BnF"
-_CATALOGUE_NOTICE = "Notice du catalogue : http://catalogue.bnf.fr/ark:/12148/"
-_CATALOGUE_NOTICE_LEN = len(_CATALOGUE_NOTICE)
 _IRI_FORBIDDEN = re.compile(r'[<>"{}|\\^`]')  # the printable ASCII that terms.safe_iri percent-encodes (with space)
 
 
@@ -729,14 +688,8 @@ def _put(cache: dict[Any, Any], key: Any, value: Any) -> Any:
 
 
 def dc_clean(text: str | None) -> str | None:
-    """Whitespace runs → one space, trimmed; None when nothing is left. Same as ``re.sub(r"\\s+", " ", t).strip()``
-    (``str.split`` and ``\\s`` agree on what whitespace is); most values need nothing and are returned as is."""
-    if not text:
-        return None
-    if text.isprintable() and text[0] != " " and text[-1] != " " and "  " not in text:
-        return text  # printable: no whitespace but the plain space
-    s = " ".join(text.split())
-    return s or None
+    """``gallica_dc.clean_space``; None when nothing is left."""
+    return (dc.clean_space(text) or None) if text else None
 
 
 def _distinct(values: Any) -> list[str]:
