@@ -8,6 +8,7 @@ places, groups, concepts, the shown VisualItem) is a reference to a resource of 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any, Callable
 
 from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
 from ..terms import AAT, CRM, DC, DCTERMS, DIG, LA, A, I, L, LABEL, Triple, dbl, dt
@@ -149,8 +150,23 @@ def _ref(iri: str, klass: str, label: str, out: list[Triple]) -> str:
     return s
 
 
+# Agents and places recur across records as the same objects (the mappers' caches): their triples are
+# found by identity first (the object is kept with them, so its id is not reused), sparing the dataclass
+# hash and comparison of an lru_cache lookup. Bounded: dropped when full.
+_BY_ID: dict[int, tuple[Any, tuple[Triple, ...]]] = {}
+
+
+def _shared(obj: Any, build: Callable[[Any], tuple[Triple, ...]]) -> tuple[Triple, ...]:
+    hit = _BY_ID.get(id(obj))
+    if hit is None or hit[0] is not obj:
+        if len(_BY_ID) >= 16384:
+            _BY_ID.clear()
+        hit = _BY_ID[id(obj)] = (obj, build(obj))
+    return hit[1]
+
+
 def _place(p: Place, out: list[Triple]) -> str:
-    out.extend(_place_triples(p))
+    out.extend(_shared(p, _place_triples))
     return I(p.iri)
 
 
@@ -165,7 +181,7 @@ def _place_triples(p: Place) -> tuple[Triple, ...]:
 
 def _agent(a: Agent, out: list[Triple]) -> str:
     # agents scoped to one work ("Inconnu") never recur: kept out of the cache
-    out.extend(_agent_triples.__wrapped__(a) if "unknown" in a.flags else _agent_triples(a))
+    out.extend(_agent_triples.__wrapped__(a) if "unknown" in a.flags else _shared(a, _agent_triples))
     return f"<{a.iri}>"
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from ..model import Agent, Place, Record, TimeSpan
+from ..model import Record, TimeSpan
 from ..terms import AAT, CRM, LABEL, A, I, L, Triple, dt
 from . import linkedart as la
 
@@ -115,13 +115,9 @@ def _note(s: str, node: str, text: str, out: list[Triple]) -> None:
     out += _NOTE_BLOCK
 
 
-# Agents, places, roles and time-spans recur across records as the same objects (the mapper's caches): their
-# triples are kept by identity (the object itself is kept too, so its id is not reused), sparing the
-# dataclass hashes of linkedart's lru_cache keys. Bounded: dropped when full.
-_AGENTS: dict[int, tuple[Any, str, tuple[Triple, ...]]] = {}
-_PLACES: dict[int, tuple[Any, str, tuple[Triple, ...]]] = {}
+# Time-spans recur across records as the same objects (the mapper's caches): their literals are kept by
+# identity, as linkedart keeps agents' and places' triples. Bounded: dropped when full.
 _TIMESPANS: dict[int, tuple[Any, tuple[tuple[str, str], ...], str | None]] = {}
-_ROLES: dict[int, tuple[Any, str, tuple[Triple, ...]]] = {}
 
 
 _LITERALS: dict[str, str] = {}
@@ -142,27 +138,6 @@ def _keep(cache: dict[Any, Any], key: Any, value: Any) -> Any:
     return value
 
 
-def _agent(a: Agent, out: list[Triple]) -> str:
-    """linkedart._agent(a, out)."""
-    hit = _AGENTS.get(id(a))
-    if hit is None or hit[0] is not a:
-        triples: list[Triple] = []
-        term = la._agent(a, triples)
-        hit = (a, term, tuple(triples))
-        if "unknown" not in a.flags:  # as linkedart: agents scoped to one work never recur
-            _keep(_AGENTS, id(a), hit)
-    out += hit[2]
-    return hit[1]  # type: ignore[no-any-return]
-
-
-def _place(p: Place, out: list[Triple]) -> str:
-    """linkedart._place(p, out)."""
-    hit = _PLACES.get(id(p))
-    if hit is None or hit[0] is not p:
-        triples: list[Triple] = []
-        hit = _keep(_PLACES, id(p), (p, la._place(p, triples), tuple(triples)))
-    out += hit[2]
-    return hit[1]  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=64)
@@ -205,14 +180,8 @@ def document(rec: Record, out: list[Triple]) -> None:
         for n, contrib in enumerate(rec.contributions, 1):
             part = f"<{cbase}/creation/part{n}>"
             out += [(cr, _P9, part), (part, A, _E65)]
-            role = contrib.role
-            hit = _ROLES.get(id(role))  # la._type(part, role.iri, role.label, out)
-            if hit is None or hit[0] is not role:
-                hit = _keep(_ROLES, id(role), (role, f"<{role.iri}>", la._type_triples(role.iri, role.label, None,
-                                                                                       "E55_Type")))
-            append((part, _P2, hit[1]))
-            out += hit[2]
-            append((part, _P14, _agent(contrib.agent, out)))
+            la._type(part, contrib.role.iri, contrib.role.label, out)
+            append((part, _P14, la._agent(contrib.agent, out)))
 
     # publishing activities
     pubs = rec.publications or ([rec.publication] if rec.publication else [])
@@ -226,9 +195,9 @@ def document(rec: Record, out: list[Triple]) -> None:
             append((act, _P2, _PUBLISHING_TYPE))  # linkedart._aat_type(act, "publishing", out)
             out += _PUBLISHING_BLOCK
             if pub.publisher:
-                append((act, _P14, _agent(pub.publisher, out)))
+                append((act, _P14, la._agent(pub.publisher, out)))
             if pub.place:
-                append((act, _P7, _place(pub.place, out)))
+                append((act, _P7, la._place(pub.place, out)))
             if pub.timespan:
                 _timespan(act, f"{act_iri}/timespan", pub.timespan, out)
 
