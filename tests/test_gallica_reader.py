@@ -140,6 +140,15 @@ def test_streaming_reader_gives_what_iterparse_gives(monkeypatch):
             expected = _iterparse_items(data)
             assert read_bytes(data) == expected, (label, chunk)
     assert any(isinstance(i, RawRecord) for i in _iterparse_items(docs["nested record"]))
+    # the real records, read by the streaming reader itself (not left to iterparse): not an empty agreement
+    monkeypatch.setattr(gallica_reader, "_CHUNK", 64)
+    got = list(gallica_reader._read_streaming(io.BufferedReader(io.BytesIO(sru)), "f.xml", "sru"))
+    assert [r.record_id for r in got][:1] + [r.record_id for r in got][-1:] == [
+        "ark:12148/bpt6k34565h", "ark:12148/bpt6k969388g"] and len(got) == 6
+    assert got[0].payload["fields"]["title"] == ["Revue maritime et coloniale / Ministère de la marine et des colonies"]
+    got = list(gallica_reader._read_streaming(io.BufferedReader(io.BytesIO(oai)), "f.xml", "oai-pmh"))
+    assert [r.record_id for r in got] == ["ark:12148/bpt6k58017546", got[1].record_id, "ark:12148/bpt6k5805671m"]
+    assert got[0].payload["fields"]["title"][0].startswith("L'aventure de Port-Breton")
     for label in ("sru", "oai", "comments between", "oai error only", "blank values"):  # read by the streaming reader
         fh = io.BufferedReader(io.BytesIO(docs[label]))
         kind = gallica_reader._head_kind(fh.peek(4096))
