@@ -37,9 +37,18 @@ def unwrap(v: Any) -> Any:
 def field(d: dict[str, Any], key: str) -> Any:
     """``d[key]`` unwrapped, or its ``queryField…`` variant's."""
     v = d.get(key)
-    if v is None and key[:5] == "field":
-        v = d.get("queryF" + key[1:])
+    if v is None:
+        q = _QUERY_KEYS.get(key)
+        if q is None:
+            q = _QUERY_KEYS[key] = "queryF" + key[1:] if key[:5] == "field" else ""
+        if q:
+            v = d.get(q)
     return unwrap(v)
+
+
+# the mapper's keys and their queryField names: most fields are absent from a given work, and a
+# name built anew for each lookup would be built and hashed each time
+_QUERY_KEYS: dict[str, str] = {}
 
 
 def items(v: Any) -> list[Any]:
