@@ -46,8 +46,8 @@ def field(d: dict[str, Any], key: str) -> Any:
     return unwrap(v)
 
 
-# the mapper's keys and their queryField names: most fields are absent from a given work, and a
-# name built anew for each lookup would be built and hashed each time
+# the mapper's own field names (a fixed set, so this stays small) → their queryField names: most
+# fields are absent from a given work, and a name built anew would be built and hashed on each lookup
 _QUERY_KEYS: dict[str, str] = {}
 
 
