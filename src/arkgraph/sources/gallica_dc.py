@@ -328,7 +328,6 @@ class Relation:
 
 
 _CATALOGUE_NOTICE = "Notice du catalogue : "
-_CATALOGUE_ARK = "http://catalogue.bnf.fr/ark:/12148/"
 
 
 def parse_relation(text: str) -> Relation:
@@ -338,9 +337,6 @@ def parse_relation(text: str) -> Relation:
         # the catalogue record link, unique to each document: what _parse_relation gives, without its
         # regex or an entry in its cache (the URL must be printable, spaceless and http(s))
         url = text[len(_CATALOGUE_NOTICE):]
-        name = url[len(_CATALOGUE_ARK):] if url.startswith(_CATALOGUE_ARK) else ""
-        if name.isascii() and name.isalnum():  # the usual one: what gallica_ark gives for it, at once
-            return Relation("catalogue", "Notice du catalogue", url, f"ark:{NAAN}/{name}")
         if url.startswith(("http://", "https://")) and len(url) > 8 and url.isprintable() and " " not in url \
                 and url[7 if url[4] == ":" else 8:]:
             return Relation("catalogue", "Notice du catalogue", url,
