@@ -8,7 +8,7 @@ places, groups, concepts, the shown VisualItem) is a reference to a resource of 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
 from ..terms import AAT, CRM, DC, DCTERMS, DIG, LA, A, I, L, LABEL, Triple, dbl, dt
@@ -150,13 +150,14 @@ def _ref(iri: str, klass: str, label: str, out: list[Triple]) -> str:
     return s
 
 
-# Agents and places recur across records as the same objects (the mappers' caches): their triples are
-# found by identity first (the object is kept with them, so its id is not reused), sparing the dataclass
-# hash and comparison of an lru_cache lookup. Bounded: dropped when full.
-_BY_ID: dict[int, tuple[Any, tuple[Triple, ...]]] = {}
+# Agents, places and time-spans recur across records as the same objects (the mappers' caches): what is
+# built from them (triples, literals) is found by identity first (the object is kept with it, so its id
+# is not reused), sparing the dataclass hash and comparison of an lru_cache lookup. Bounded: dropped when full.
+_BY_ID: dict[int, tuple[Any, Any]] = {}
+_T = TypeVar("_T")
 
 
-def _shared(obj: Any, build: Callable[[Any], tuple[Triple, ...]]) -> tuple[Triple, ...]:
+def _shared(obj: Any, build: Callable[[Any], _T]) -> _T:
     hit = _BY_ID.get(id(obj))
     if hit is None or hit[0] is not obj:
         if len(_BY_ID) >= 16384:

@@ -11,7 +11,6 @@ and role, ``used_for`` Publishing activities, ``language``, ``about`` subjects. 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from ..model import Record, TimeSpan
 from ..terms import AAT, CRM, LABEL, A, I, L, Triple, dt
@@ -93,12 +92,9 @@ def _timespan_literals(ts: TimeSpan) -> tuple[tuple[tuple[str, str], ...], str |
 def _timespan(s: str, node: str, ts: TimeSpan, out: list[Triple]) -> None:
     """linkedart._timespan(s, node, ts, out)."""
     t = f"<{node}>"
-    # the records of a periodical share their TimeSpan objects (parse_date's cache): known by identity, which
-    # spares the dataclass hash of the lru_cache key
-    hit = _TIMESPANS.get(id(ts))
-    if hit is None or hit[0] is not ts:
-        hit = _keep(_TIMESPANS, id(ts), (ts, *_timespan_literals(ts)))
-    _, pairs, label = hit
+    # the records of a periodical share their TimeSpan objects (parse_date's cache): found by identity, as
+    # linkedart finds agents and places
+    pairs, label = la._shared(ts, _timespan_literals)
     out += [(s, _P4, t), (t, A, _TIME_SPAN)]
     for p, o in pairs:
         out.append((t, p, o))
@@ -115,29 +111,17 @@ def _note(s: str, node: str, text: str, out: list[Triple]) -> None:
     out += _NOTE_BLOCK
 
 
-# Time-spans recur across records as the same objects (the mapper's caches): their literals are kept by
-# identity, as linkedart keeps agents' and places' triples. Bounded: dropped when full.
-_TIMESPANS: dict[int, tuple[Any, tuple[tuple[str, str], ...], str | None]] = {}
-
-
 _LITERALS: dict[str, str] = {}
 
 
 def _literal(text: str) -> str:
-    """L(text), for texts that recur (publisher statements, the parent periodical's labels)."""
+    """L(text), for texts that recur (publisher statements, the parent periodical's labels). Bounded."""
     lit = _LITERALS.get(text)
     if lit is None:
-        lit = _keep(_LITERALS, text, L(text))
+        if len(_LITERALS) >= 16384:
+            _LITERALS.clear()
+        lit = _LITERALS[text] = L(text)
     return lit
-
-
-def _keep(cache: dict[Any, Any], key: Any, value: Any) -> Any:
-    if len(cache) >= 16384:
-        cache.clear()
-    cache[key] = value
-    return value
-
-
 
 
 @lru_cache(maxsize=64)
