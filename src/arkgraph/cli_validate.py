@@ -46,10 +46,15 @@ def _open(path: str) -> IO[bytes]:
         raise InputError(f"{path}: {exc.strerror or exc}") from None
 
 
+def _graph_name(g: Any) -> str | None:
+    """A pyoxigraph graph name as an N-Quads term, or None for the default graph."""
+    return None if isinstance(g, ox.DefaultGraph) else str(g)
+
+
 def records_from_quads(quads: Iterator[ox.Quad], root_classes: set[str]) -> Iterator[tuple[str, list[Triple]]]:
     """A record = a named graph (contiguous, as arkgraph writes them); default-graph triples are
     cut into records like a triples file. The deletions graph carries no records."""
-    runs = ((None if isinstance(g, ox.DefaultGraph) else str(g),
+    runs = ((_graph_name(g),
              [(str(q.subject), str(q.predicate), str(q.object)) for q in qs])
             for g, qs in groupby(quads, key=attrgetter("graph_name")))
     default: list[Triple] = []
@@ -364,9 +369,7 @@ def _line(line: str, i: int, quads: bool, terms: _Terms, fmt: ox.RdfFormat) -> I
                 return
     try:  # not canonical: pyoxigraph parses this line alone
         for q in ox.parse(line.encode("utf-8"), format=fmt):
-            gn = q.graph_name
-            yield (None if isinstance(gn, ox.DefaultGraph) else str(gn)), \
-                [str(q.subject), str(q.predicate), str(q.object)]
+            yield _graph_name(q.graph_name), [str(q.subject), str(q.predicate), str(q.object)]
     except SyntaxError as exc:
         raise _Odd(i, str(exc).replace(" at line 1 ", f" at line {i} ", 1)) from None
 
@@ -679,9 +682,15 @@ def _index_records(fh: IO[bytes], root_classes: set[str], chunk: int = _BLOCK,
     # a run is an index, or rows where a line was read on its own
     runs = ((g, data if g is None or isinstance(data, dict) else V.index(data)) for g, data in _index_graphs(fh, chunk))
     yield from _by_graph(runs, _merge, default)
-    if default and not keep:
-        for record, rows in records_from_triples(iter(default), root_classes):  # type: ignore[arg-type]
-            yield record, V.index(rows)
+    if not keep:
+        yield from _default_records(default, root_classes)
+
+
+def _default_records(rows: list[list[str]], root_classes: set[str]) -> Iterator[tuple[str, Index]]:
+    """Default-graph rows (kept aside while the named graphs were read), cut into records as a triples
+    file's, each as its index."""
+    for record, triples in records_from_triples(iter(rows), root_classes):  # type: ignore[arg-type]
+        yield record, V.index(triples)
 
 
 def read_indexed(path: str, root_classes: set[str]) -> Iterator[tuple[str, Index]]:
@@ -832,11 +841,11 @@ def _nq_cut(fh: IO[bytes], pos: int, limit: int, roots: set[str]) -> tuple[int, 
         graph: str | None | bool = False
         if prev is not None and tail != prev_tail:
             q = _one(line, ox.RdfFormat.N_QUADS)
-            graph = None if q is None or isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+            graph = None if q is None else _graph_name(q.graph_name)
             if graph is not None:
                 if prev_graph is False:
                     p = _one(prev, ox.RdfFormat.N_QUADS)
-                    prev_graph = None if p is None or isinstance(p.graph_name, ox.DefaultGraph) else str(p.graph_name)
+                    prev_graph = None if p is None else _graph_name(p.graph_name)
                 if prev_graph is not None and prev_graph != graph:
                     return off, graph
         prev, prev_tail, prev_graph = line, tail, graph
@@ -1079,9 +1088,8 @@ def _validate_parts(path: str, shapes: V.CompiledShapes, report: V.Report, cuts:
     for _, part, rows, _ in done:
         report.merge(part)
         default.extend(rows)
-    if default:  # as _index_records: the default graph's triples cut into records at the end
-        for record, triples in records_from_triples(iter(default), shapes.root_classes):  # type: ignore[arg-type]
-            report.add(record, shapes.validate_index(V.index(triples)))
+    for record, idx in _default_records(default, shapes.root_classes):  # at the end, as _index_records does
+        report.add(record, shapes.validate_index(idx))
     return True
 
 
@@ -1116,14 +1124,15 @@ def validate(files: tuple[str, ...], shapes_dir: str | None, report_path: str | 
     # records are acyclic (freed by refcount) and the term caches hold many objects: frequent
     # collections would rescan them for nothing (as in pipeline.convert)
     gc.set_threshold(50_000, 50, 100)
+    jobs = jobs or default_jobs()
     try:
         shapes = V.load(shapes_dir)
         report = V.Report(keep_all=bool(report_path), shapes=shapes)
         for path in files:
             if path != "-" and not Path(path).exists():
                 raise InputError(f"{path}: no such file")
-            cuts = _plan(path, jobs or default_jobs(), shapes.root_classes)
-            if cuts is not None and _validate_parts(path, shapes, report, cuts, jobs or default_jobs()):
+            cuts = _plan(path, jobs, shapes.root_classes)
+            if cuts is not None and _validate_parts(path, shapes, report, cuts, jobs):
                 continue
             for record, idx in read_indexed(path, shapes.root_classes):
                 report.add(record, shapes.validate_index(idx))
