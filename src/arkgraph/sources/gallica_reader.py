@@ -71,6 +71,14 @@ def _local_name(tag: str) -> str:
     return name
 
 
+def _element_name(tag: Any) -> str | None:
+    """An element's local name; None for comments and processing instructions (their tag is a function)."""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None and isinstance(tag, str):
+        name = _local_name(tag)
+    return name
+
+
 # values of these elements recur from record to record (the same agents, types, languages, rights…): each
 # distinct one is cleaned once, and the records share one string (whose hash the mapper's caches then reuse)
 _RECURRING = frozenset(("creator", "contributor", "publisher", "type", "language", "rights", "format", "subject",
@@ -85,15 +93,11 @@ def _dc(dc_el: Any, mixed: Callable[[Any], str] = _text) -> tuple[dict[str, list
     ``mixed`` gives the text of a value with child elements (rare in DC)."""
     fields: dict[str, list[str]] = {}
     n = 0
-    names = _LOCAL_NAMES
     cleaned = _CLEANED
     for child in dc_el:
-        tag = child.tag
-        name = names.get(tag)  # comments and PIs (tag is a function) miss, then fail the str check
+        name = _element_name(child.tag)
         if name is None:
-            if not isinstance(tag, str):
-                continue
-            name = _local_name(tag)
+            continue
         text = child.text if not len(child) else mixed(child)
         if not text:
             continue
@@ -119,14 +123,10 @@ def _dc(dc_el: Any, mixed: Callable[[Any], str] = _text) -> tuple[dict[str, list
 
 def _header(h: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"identifier": None, "datestamp": None, "setSpec": [], "status": h.get("status")}
-    names = _LOCAL_NAMES
     for child in h:
-        tag = child.tag
-        name = names.get(tag)
+        name = _element_name(child.tag)
         if name is None:
-            if not isinstance(tag, str):
-                continue
-            name = _local_name(tag)
+            continue
         if name == "setSpec":
             out["setSpec"].append((child.text or "").strip())
         elif name in ("identifier", "datestamp"):
@@ -138,23 +138,19 @@ def _extras(parent: Any, skip: tuple[str, ...] = (), mixed: Callable[[Any], str]
     """(name, text) of the non-blank extra elements, in document order (attributes are not mapped)."""
     out: list[tuple[str, str]] = []
     append = out.append
-    names = _LOCAL_NAMES
     for child in parent:
-        tag = child.tag
-        name = names.get(tag)
+        name = _element_name(child.tag)
         if name is None:
-            if not isinstance(tag, str):
-                continue
-            name = _local_name(tag)
+            continue
         if skip and name in skip:
             continue
         if len(child):
             for sub in child:  # listBibVirt/label
-                stag = sub.tag
-                if isinstance(stag, str):
+                sname = _element_name(sub.tag)
+                if sname is not None:
                     text = sub.text if not len(sub) else mixed(sub)
                     if text and not text.isspace():
-                        append((f"{name}.{_local_name(stag)}", text))
+                        append((f"{name}.{sname}", text))
         else:
             text = child.text
             if text and not text.isspace():  # empty elements (<epubFile/>) carry nothing
@@ -404,14 +400,10 @@ def _oai_record(el: Any, mixed: Callable[[Any], str] = _text) -> dict[str, Any]:
     header: dict[str, Any] = _NO_HEADER
     fields: dict[str, list[str]] = {}
     leaves = 0
-    names = _LOCAL_NAMES
     for child in el:
-        tag = child.tag
-        name = names.get(tag)
+        name = _element_name(child.tag)
         if name is None:
-            if not isinstance(tag, str):
-                continue
-            name = _local_name(tag)
+            continue
         if name == "header":
             header = _header(child)
         elif name == "metadata":
