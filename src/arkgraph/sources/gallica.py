@@ -499,9 +499,7 @@ class Mapper:
         if rec.page_url:
             digital.append(_new_digital(f"{iri}/gallica", "webpage", rec.page_url, "text/html",
                                         f"« {title} » sur Gallica" if not minted else title, None))
-        thumb = extras.get("thumbnail")
-        if name is None or thumb != f"{GALLICA_ARK}{name}.thumbnail":  # the usual one is an IRI as it stands
-            thumb = _thumbnail(dc_clean(thumb), name, is_title)
+        thumb = _thumbnail(extras.get("thumbnail"), name, is_title)
         if thumb:
             digital.append(_new_digital(f"{iri}/thumbnail", "thumbnail", thumb, "image/jpeg",
                                         f"Vignette de « {title} »", None))
@@ -720,8 +718,11 @@ def _iri(text: str) -> str:
 
 
 def _thumbnail(value: str | None, name: str | None, is_title: bool) -> str | None:
-    if value:
-        v = value.strip()
+    """The thumbnail extra element as read (or the document's own thumbnail URL when it has none)."""
+    if name is not None and value == f"{GALLICA_ARK}{name}.thumbnail":
+        return value  # the usual one: an IRI as it stands
+    v = dc_clean(value)
+    if v:
         if v.startswith("http"):
             return _iri(v)
         if _THUMB_NAME.fullmatch(v):
