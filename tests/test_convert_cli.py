@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
+import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
+from arkgraph import serialize
 from arkgraph.cli import main
+from arkgraph.pipeline import Options, convert
 from helpers import PM
 
 REAL = PM / "nodequery-chinese-works-even.json"
@@ -134,6 +140,52 @@ def test_deterministic_bytes(tmp_path: Path) -> None:
         run(str(PM), "-o", str(a))
         run(str(PM), "-o", str(b))
         assert a.read_bytes() == b.read_bytes(), ext
+
+
+def test_batched_writes_give_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # N-Triples / N-Quads are written by a thread in ~1 MB batches: forced down to a few records
+    # per batch, the bytes and their order are those of one batch
+    for ext in ("nt", "nq"):
+        whole, batched = tmp_path / f"whole.{ext}", tmp_path / f"batched.{ext}"
+        run(str(PM), "-o", str(whole))
+        with monkeypatch.context() as m:
+            m.setattr(serialize._Spool, "BATCH", 4096)
+            run(str(PM), "-o", str(batched))
+        assert whole.stat().st_size > 50 * 4096
+        assert batched.read_bytes() == whole.read_bytes(), ext
+
+
+class _FullDisk(io.RawIOBase):
+    """Takes ``room`` bytes, then fails as a full disk does."""
+
+    def __init__(self, room: int):
+        self.room, self.data = room, bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:  # type: ignore[no-untyped-def, override]
+        if len(self.data) + len(b) > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.data += b
+        return len(b)
+
+
+def test_a_failed_write_stops_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(serialize._Spool, "BATCH", 4096)
+    out = _FullDisk(room=20_000)
+    with pytest.raises(OSError, match="No space left"):
+        convert(Options([str(PM)], fmt="nt"), out)
+    # what was written is whole batches of whole lines, with no later batch after the gap
+    assert 0 < len(out.data) <= 20_000 and out.data.endswith(b" .\n")
+
+
+def test_an_unwritable_output_is_one_clear_line() -> None:
+    with open("/dev/full", "wb") as full:
+        p = subprocess.run([sys.executable, "-c", "from arkgraph.cli import main; main()", "convert", str(REAL),
+                            "-o", "-", "-q"], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert p.returncode == 2
+    assert p.stderr.strip() == "Error: cannot write standard output: No space left on device"
 
 
 def test_naan_and_ark_base(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from typing import IO, Any, Iterator
 import click
 
 from . import __version__, ark
-from .errors import ArkgraphError
+from .errors import ArkgraphError, OutputError
 from .pipeline import Options, Summary, convert as run_convert, parse_profiles
 
 
@@ -190,6 +190,11 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         progress.done()
     except ArkgraphError as exc:
         raise fail(exc) from None
+    except BrokenPipeError:
+        raise  # stdout closed by the reader (| head): not an error to report
+    except OSError as exc:  # readers turn input errors into InputError: what is left is an output
+        names = ", ".join("standard output" if o == "-" else o for o in outputs)
+        raise fail(OutputError(f"cannot write {names}: {exc.strerror or exc}")) from None
     if validator is not None:
         if extra.get("report_path"):
             from .validate import write_report

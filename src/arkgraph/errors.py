@@ -3,6 +3,7 @@
 * ArkgraphError (exit 1)
   + ArkError            an ARK string that cannot be parsed
   + InputError (exit 2) unreadable input, named by file
+  + OutputError (exit 2) an output that cannot be written (disk full, no permission)
   + MappingTableError   a bad crosswalk table, named by path and line
   + RecordError         one record cannot be converted; it goes to rejects
 """
@@ -19,6 +20,10 @@ class ArkError(ArkgraphError, ValueError):
 
 
 class InputError(ArkgraphError):
+    exit_code = 2
+
+
+class OutputError(ArkgraphError):
     exit_code = 2
 
 

@@ -74,30 +74,92 @@ def _lines(ts: list[Triple], end: bytes) -> bytes:
     return end.join(map(str.encode, map(" ".join, ts))) + end
 
 
-class NTriplesWriter(Writer):
+class _Spool:
+    """Record bytes gathered into batches of about 1 MB, joined and written by a thread of their own.
+
+    Joining that much and the write itself release the GIL: the output's copying and the kernel's
+    work overlap the next records' conversion instead of adding to it. One thread, FIFO: the bytes
+    are those a plain write would give. A write error is raised on the next batch or at close."""
+
+    BATCH = 1 << 20
+
+    def __init__(self, out: IO[bytes]):
+        self.out = out
+        self._batch: list[bytes] = []
+        self._size = 0
+        self._q: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._raised = False
+        self._thread = threading.Thread(target=self._run, name="arkgraph-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        write, failed = self.out.write, False
+        while (batch := self._q.get()) is not None:
+            if not failed:  # after an error, batches are drained, never written after a gap
+                try:
+                    write(b"".join(batch))
+                except BaseException as exc:  # raised in the converting thread
+                    self._error, failed = exc, True
+
+    def write(self, data: bytes) -> None:
+        self._batch.append(data)
+        self._size += len(data)
+        if self._size >= self.BATCH:
+            self._check()
+            self._q.put(self._batch)
+            self._batch, self._size = [], 0
+
+    def _check(self) -> None:
+        if self._error is not None and not self._raised:
+            self._raised = True
+            raise self._error
+
+    def close(self) -> None:
+        if self._batch:
+            self._q.put(self._batch)
+            self._batch, self._size = [], 0
+        self._q.put(None)
+        self._thread.join()
+        self._check()
+
+
+class _LineWriter(Writer):
+    """N-Triples / N-Quads: each record's lines built here, written by a _Spool."""
+
+    def __init__(self, out: IO[bytes]):
+        super().__init__(out)
+        self._spool = _Spool(out)
+
+    def close(self) -> None:
+        self._spool.close()
+        super().close()
+
+
+class NTriplesWriter(_LineWriter):
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
         if ts:
-            self.out.write(_lines(ts, b" .\n"))
+            self._spool.write(_lines(ts, b" .\n"))
         self.triples += len(ts)
         return len(ts)
 
     def deletion(self, iri: str) -> None:
-        self.out.write(f"<{iri}> {DELETED} {TRUE} .\n".encode())
+        self._spool.write(f"<{iri}> {DELETED} {TRUE} .\n".encode())
 
 
-class NQuadsWriter(Writer):
+class NQuadsWriter(_LineWriter):
     """One named graph per record, named by the record's IRI."""
 
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
         if ts:
-            self.out.write(_lines(ts, f" <{iri}> .\n".encode()))
+            self._spool.write(_lines(ts, f" <{iri}> .\n".encode()))
         self.triples += len(ts)
         return len(ts)
 
     def deletion(self, iri: str) -> None:
-        self.out.write(f"<{iri}> {DELETED} {TRUE} {DELETIONS_GRAPH} .\n".encode())
+        self._spool.write(f"<{iri}> {DELETED} {TRUE} {DELETIONS_GRAPH} .\n".encode())
 
 
 class _OxigraphWriter(Writer):
