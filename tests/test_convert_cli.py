@@ -143,7 +143,7 @@ def test_deterministic_bytes(tmp_path: Path) -> None:
 
 
 def test_batched_writes_give_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # N-Triples / N-Quads are written by a thread in ~1 MB batches: forced down to a few records
+    # N-Triples / N-Quads are written by a thread in ~4 MB batches: forced down to a few records
     # per batch, the bytes and their order are those of one batch
     for ext in ("nt", "nq"):
         whole, batched = tmp_path / f"whole.{ext}", tmp_path / f"batched.{ext}"

@@ -75,19 +75,19 @@ def _lines(ts: list[Triple], end: bytes) -> bytes:
 
 
 class _Spool:
-    """Record bytes gathered into batches of about 1 MB, joined and written by a thread of their own.
+    """Record bytes gathered into batches of about 4 MB, joined and written by a thread of their own.
 
     Joining that much and the write itself release the GIL: the output's copying and the kernel's
     work overlap the next records' conversion instead of adding to it. One thread, FIFO: the bytes
     are those a plain write would give. A write error is raised on the next batch or at close."""
 
-    BATCH = 1 << 20
+    BATCH = 1 << 22
 
     def __init__(self, out: IO[bytes]):
         self.out = out
         self._batch: list[bytes] = []
         self._size = 0
-        self._q: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=8)
+        self._q: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=4)
         self._error: BaseException | None = None
         self._raised = False
         self._thread = threading.Thread(target=self._run, name="arkgraph-writer", daemon=True)
