@@ -106,9 +106,20 @@ class _Spool:
         self._batch.append(data)
         self._size += len(data)
         if self._size >= self.BATCH:
-            self._check()
-            self._q.put(self._batch)
-            self._batch, self._size = [], 0
+            self._handoff()
+
+    def lines(self, ts: list[Triple], end: bytes) -> None:
+        """``_lines(ts, end)``, its last ``end`` added to the batch as is (no copy of the record's bytes)."""
+        body = end.join(map(str.encode, map(" ".join, ts)))
+        self._batch += (body, end)
+        self._size += len(body)
+        if self._size >= self.BATCH:
+            self._handoff()
+
+    def _handoff(self) -> None:
+        self._check()
+        self._q.put(self._batch)
+        self._batch, self._size = [], 0
 
     def _check(self) -> None:
         if self._error is not None and not self._raised:
@@ -140,7 +151,7 @@ class NTriplesWriter(_LineWriter):
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
         if ts:
-            self._spool.write(_lines(ts, b" .\n"))
+            self._spool.lines(ts, b" .\n")
         self.triples += len(ts)
         return len(ts)
 
@@ -154,7 +165,7 @@ class NQuadsWriter(_LineWriter):
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
         if ts:
-            self._spool.write(_lines(ts, f" <{iri}> .\n".encode()))
+            self._spool.lines(ts, f" <{iri}> .\n".encode())
         self.triples += len(ts)
         return len(ts)
 
