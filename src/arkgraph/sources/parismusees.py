@@ -5,14 +5,14 @@ from __future__ import annotations
 import fnmatch
 import html
 import re
-from typing import Any
+from typing import Any, Callable
 
 from .. import ark as arks
 from .. import dates
 from ..errors import RecordError
 from ..mappings import Tables
 from ..model import (Acquisition, Link, Agent, Concept, Contribution, DigitalObject, Dimension, Identifier,
-                     Place, Record, Statement, TimeSpan)
+                     Place, Record, Statement, TimeSpan, constructor)
 from ..terms import safe_iri
 from .common import Mapped, RawRecord
 from collections import Counter
@@ -29,6 +29,8 @@ INC = "http://rightsstatements.org/vocab/InC/1.0/"
 OWNER_NAME = "Ville de Paris"
 _MISSING = object()
 UNKNOWN_AGENTS = {"inconnu", "anonyme"}
+# Record(iri=…, ark=…, local_id=…, source=SOURCE): 37 fields, several times faster than __init__
+_new_record: Callable[[str, str, str], Record] = constructor(Record, ("iri", "ark", "local_id"), {"source": SOURCE})
 
 
 def _text(v: Any) -> str | None:
@@ -325,7 +327,7 @@ class Mapper:
                               record_id=str(nid or uuid))
         minted = arks.mint(self.t.naan, "pm", nid if nid is not None else uuid)  # type: ignore[arg-type]
         iri = minted.iri(self.t.base)
-        rec = Record(iri=iri, ark=str(minted), source=SOURCE, local_id=str(nid if nid is not None else uuid))
+        rec = _new_record(iri, str(minted), str(nid if nid is not None else uuid))
         if nid is None:
             rec.flags.append("no-nid: ARK minted from uuid")
         rec.titles.append((title, "fr", "primary"))
