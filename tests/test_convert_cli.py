@@ -188,6 +188,13 @@ def test_an_unwritable_output_is_one_clear_line() -> None:
     assert p.stderr.strip() == "Error: cannot write standard output: No space left on device"
 
 
+def test_an_unwritable_rejects_file_is_named(tmp_path: Path) -> None:
+    bad = str(tmp_path / "no-such-dir" / "rejects.jsonl")
+    r = CliRunner().invoke(main, ["convert", str(REAL), "-o", str(tmp_path / "o.nt"), "--rejects", bad])
+    assert r.exit_code == 2
+    assert r.stderr.strip() == f"Error: cannot write {bad}: No such file or directory"
+
+
 def test_naan_and_ark_base(tmp_path: Path) -> None:
     out = tmp_path / "o.nt"
     run(str(PM / "nodebyid-226737-docs-example.json"), "--naan", "12345", "--ark-base",

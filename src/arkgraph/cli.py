@@ -143,7 +143,8 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
     """Convert records to RDF.
 
     INPUT is a file, a directory (walked), or '-' for stdin; .gz files are read transparently.
-    Exit status: 0 all converted, 1 some rejected (the rest is written), 2 usage or unreadable input.
+    Exit status: 0 all converted, 1 some rejected (the rest is written), 2 usage, unreadable input or
+    an output that cannot be written.
 
     Example:
 
@@ -193,7 +194,10 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
     except BrokenPipeError:
         raise  # stdout closed by the reader (| head): not an error to report
     except OSError as exc:  # readers turn input errors into InputError: what is left is an output
-        names = ", ".join("standard output" if o == "-" else o for o in outputs)
+        if exc.filename is not None and exc.filename in (rejects, coverage):
+            names = str(exc.filename)
+        else:  # the outputs' own errors name a temporary file, or nothing
+            names = ", ".join("standard output" if o == "-" else o for o in outputs)
         raise fail(OutputError(f"cannot write {names}: {exc.strerror or exc}")) from None
     if validator is not None:
         if extra.get("report_path"):
