@@ -156,28 +156,36 @@ def test_batched_writes_give_the_same_bytes(tmp_path: Path, monkeypatch: pytest.
 
 
 class _FullDisk(io.RawIOBase):
-    """Takes ``room`` bytes, then fails as a full disk does."""
+    """Takes ``room`` bytes, then fails as a full disk does; counts the writes tried after that."""
 
     def __init__(self, room: int):
-        self.room, self.data = room, bytearray()
+        self.room, self.data, self.after_full = room, bytearray(), 0
 
     def writable(self) -> bool:
         return True
 
     def write(self, b) -> int:  # type: ignore[no-untyped-def, override]
         if len(self.data) + len(b) > self.room:
+            self.after_full += 1
             raise OSError(errno.ENOSPC, "No space left on device")
         self.data += b
         return len(b)
 
 
-def test_a_failed_write_stops_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fmt", ["nt", "nq", "ttl"])
+def test_a_failed_write_stops_the_run(monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
     monkeypatch.setattr(serialize._Spool, "BATCH", 4096)
     out = _FullDisk(room=20_000)
     with pytest.raises(OSError, match="No space left"):
-        convert(Options([str(PM)], fmt="nt"), out)
-    # what was written is whole batches of whole lines, with no later batch after the gap
-    assert 0 < len(out.data) <= 20_000 and out.data.endswith(b" .\n")
+        convert(Options([str(PM)], fmt=fmt), out)
+    assert len(out.data) > 0
+    if fmt == "ttl":  # pyoxigraph's writer flushes its own buffer once more as it fails: its business
+        return
+    # one write failed and none was tried after it (no batch written after a gap); what was written is
+    # whole batches of whole lines, which parse
+    assert out.after_full == 1
+    parsed = list(ox.parse(bytes(out.data), format=ox.RdfFormat.N_TRIPLES if fmt == "nt" else ox.RdfFormat.N_QUADS))
+    assert len(parsed) == bytes(out.data).count(b"\n")
 
 
 def test_an_unwritable_output_is_one_clear_line() -> None:

@@ -1,7 +1,7 @@
 """Write records' triples as N-Triples, N-Quads, Turtle, TriG or JSON-LD, streaming.
 
-N-Triples and N-Quads are written directly (the terms are already N-Triples strings).
-Turtle and TriG go through pyoxigraph's streaming writer, fed record by record.
+N-Triples and N-Quads are written directly (the terms are already N-Triples strings), on a thread of
+their own; Turtle and TriG are those lines through pyoxigraph's streaming writer, on that thread.
 JSON-LD is one compacted tree per record and profile, in a JSON array.
 """
 
@@ -11,7 +11,7 @@ import json
 import queue
 import threading
 from itertools import chain
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -66,26 +66,20 @@ def unique(by_profile: dict[str, list[Triple]]) -> list[Triple]:
     return list(dict.fromkeys(chain.from_iterable(by_profile.values())))
 
 
-def _lines(ts: list[Triple], end: bytes) -> bytes:
-    """N-Triples (``end`` b" .\\n") or N-Quads lines, joined and encoded in C (map, not a Python loop).
-
-    Encoded line by line: most lines are ASCII, which encodes as a copy; one accented literal would
-    otherwise put the whole record through the slow UTF-8 path."""
-    return end.join(map(str.encode, map(" ".join, ts))) + end
-
-
 class _Spool:
-    """Bytes gathered into batches of about 4 MB, joined with ``sep`` (which also ends each batch) and
-    written by a thread of their own.
+    """Bytes gathered into batches of about 4 MB, each joined with ``sep`` (which also ends it) and
+    handed, in order, to ``consume`` on a thread of its own.
 
-    Joining that much and the write itself release the GIL: the output's copying and the kernel's
-    work overlap the next records' conversion instead of adding to it. One thread, FIFO: the bytes
-    are those a plain write would give. A write error is raised on the next batch or at close."""
+    Joining that much and writing it release the GIL: the output's copying and the kernel's work
+    overlap the next records' conversion instead of adding to it. One thread, FIFO: the bytes are
+    those a plain write would give. An error in ``consume`` is raised in the converting thread, once,
+    at the next batch or at close; nothing is consumed after it."""
 
     BATCH = 1 << 22
 
-    def __init__(self, out: IO[bytes], sep: bytes = b""):
-        self.out, self.sep = out, sep
+    def __init__(self, consume: Callable[[Iterator[bytes]], None], sep: bytes = b""):
+        self.sep = sep
+        self._consume = consume
         self._batch: list[bytes] = []
         self._size = 0
         self._q: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=4)
@@ -95,13 +89,13 @@ class _Spool:
         self._thread.start()
 
     def _run(self) -> None:
-        write, join, failed = self.out.write, self.sep.join, False
-        while (batch := self._q.get()) is not None:
-            if not failed:  # after an error, batches are drained, never written after a gap
-                try:
-                    write(join(batch))
-                except BaseException as exc:  # raised in the converting thread
-                    self._error, failed = exc, True
+        batches = iter(self._q.get, None)
+        try:
+            self._consume(map(self.sep.join, batches))
+        except BaseException as exc:  # raised in the converting thread
+            self._error = exc
+            for _ in batches:  # drained, so the converting thread never blocks
+                pass
 
     def extend(self, items: Iterable[bytes], size: int) -> None:
         """Add items whose bytes come to about ``size``."""
@@ -130,33 +124,45 @@ class _Spool:
         self._check()
 
 
-class NTriplesWriter(Writer):
-    """Lines are the spool's items, terminated as the thread joins them: no join of a record's own."""
+class _SpooledWriter(Writer):
+    """Records' lines go through a _Spool; ``_consume`` writes its chunks as they come."""
+
+    sep = b""
 
     def __init__(self, out: IO[bytes]):
         super().__init__(out)
-        self._spool = _Spool(out, b" .\n")
+        self._spool = _Spool(self._consume, self.sep)
 
-    def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
-        ts = unique(by_profile) if triples is None else triples
-        self._spool.extend(map(str.encode, map(" ".join, ts)), len(ts) << 7)  # ~130 bytes a line
-        self.triples += len(ts)
-        return len(ts)
-
-    def deletion(self, iri: str) -> None:
-        self._spool.extend((f"<{iri}> {DELETED} {TRUE}".encode(),), 100)
+    def _consume(self, chunks: Iterator[bytes]) -> None:
+        write = self.out.write
+        for chunk in chunks:
+            write(chunk)
 
     def close(self) -> None:
         self._spool.close()
         super().close()
 
 
-class NQuadsWriter(Writer):
-    """One named graph per record, named by the record's IRI."""
+class NTriplesWriter(_SpooledWriter):
+    """Lines are the spool's items, terminated as the thread joins them: no join of a record's own.
+    Encoded line by line: most lines are ASCII, which encodes as a copy; one accented literal would
+    otherwise put a whole record through the slow UTF-8 path."""
 
-    def __init__(self, out: IO[bytes]):
-        super().__init__(out)
-        self._spool = _Spool(out)
+    sep = b" .\n"
+
+    def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
+        ts = unique(by_profile) if triples is None else triples
+        n = len(ts)
+        self._spool.extend(map(str.encode, map(" ".join, ts)), n << 7)  # ~130 bytes a line
+        self.triples += n
+        return n
+
+    def deletion(self, iri: str) -> None:
+        self._spool.extend((f"<{iri}> {DELETED} {TRUE}".encode(),), 100)
+
+
+class NQuadsWriter(_SpooledWriter):
+    """One named graph per record, named by the record's IRI."""
 
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
@@ -170,64 +176,25 @@ class NQuadsWriter(Writer):
     def deletion(self, iri: str) -> None:
         self._spool.extend((f"<{iri}> {DELETED} {TRUE} {DELETIONS_GRAPH} .\n".encode(),), 100)
 
-    def close(self) -> None:
-        self._spool.close()
-        super().close()
+
+def _serialize_chunks(chunks: Iterator[bytes], out: IO[bytes], parse: ox.RdfFormat, fmt: ox.RdfFormat) -> None:
+    """pyoxigraph's streaming writer, fed the N-Triples / N-Quads chunks as they come."""
+    quads = (q for chunk in chunks for q in ox.parse(chunk, format=parse))
+    ox.serialize(quads, out, format=fmt, prefixes=dict(PREFIXES))
 
 
-class _OxigraphWriter(Writer):
-    """Turtle/TriG through pyoxigraph's writer, which runs in a thread pulling from a bounded queue."""
+class TurtleWriter(NTriplesWriter):
+    """The N-Triples writer's lines, through pyoxigraph's Turtle writer."""
 
-    fmt = ox.RdfFormat.TURTLE
-    quads = False
-
-    def __init__(self, out: IO[bytes]):
-        super().__init__(out)
-        self._q: queue.Queue[bytes | None] = queue.Queue(maxsize=64)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _items(self) -> Iterator[Any]:
-        fmt = ox.RdfFormat.N_QUADS if self.quads else ox.RdfFormat.N_TRIPLES
-        while (chunk := self._q.get()) is not None:
-            yield from ox.parse(chunk, format=fmt)
-
-    def _run(self) -> None:
-        try:
-            ox.serialize(self._items(), self.out, format=self.fmt,
-                         prefixes={k: v for k, v in PREFIXES.items()})
-        except BaseException as exc:  # surfaced in close()
-            self._error = exc
-            while self._q.get() is not None:  # drain so producers never block
-                pass
-
-    def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
-        ts = unique(by_profile) if triples is None else triples
-        if ts:
-            self._q.put(_lines(ts, f" <{iri}> .\n".encode() if self.quads else b" .\n"))
-        self.triples += len(ts)
-        return len(ts)
-
-    def deletion(self, iri: str) -> None:
-        g = f" {DELETIONS_GRAPH}" if self.quads else ""
-        self._q.put(f"<{iri}> {DELETED} {TRUE}{g} .\n".encode())
-
-    def close(self) -> None:
-        self._q.put(None)
-        self._thread.join()
-        if self._error:
-            raise self._error
-        super().close()
+    def _consume(self, chunks: Iterator[bytes]) -> None:
+        _serialize_chunks(chunks, self.out, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE)
 
 
-class TurtleWriter(_OxigraphWriter):
-    fmt = ox.RdfFormat.TURTLE
+class TriGWriter(NQuadsWriter):
+    """The N-Quads writer's lines, through pyoxigraph's TriG writer."""
 
-
-class TriGWriter(_OxigraphWriter):
-    fmt = ox.RdfFormat.TRIG
-    quads = True
+    def _consume(self, chunks: Iterator[bytes]) -> None:
+        _serialize_chunks(chunks, self.out, ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
 
 
 class JsonLdWriter(Writer):
