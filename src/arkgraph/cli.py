@@ -31,8 +31,11 @@ def atomic_output(path: str | None) -> Iterator[IO[bytes]]:
         sys.stdout.buffer.flush()
         return
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:  # named by the output, not by the temporary file
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
@@ -194,10 +197,8 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
     except BrokenPipeError:
         raise  # stdout closed by the reader (| head): not an error to report
     except OSError as exc:  # readers turn input errors into InputError: what is left is an output
-        if exc.filename is not None and exc.filename in (rejects, coverage):
-            names = str(exc.filename)
-        else:  # the outputs' own errors name a temporary file, or nothing
-            names = ", ".join("standard output" if o == "-" else o for o in outputs)
+        # a file opened by name (rejects, coverage) says which; a failed write on an output does not
+        names = exc.filename or ", ".join("standard output" if o == "-" else o for o in outputs)
         raise fail(OutputError(f"cannot write {names}: {exc.strerror or exc}")) from None
     if validator is not None:
         if extra.get("report_path"):
