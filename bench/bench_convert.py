@@ -1,6 +1,7 @@
 """Benchmark: N generated Paris Musées records → both profiles → N-Triples, single process.
 
     python bench/bench_convert.py 100000
+    python bench/bench_convert.py 100000 --host-check   # and how fast the host was meanwhile (hostcheck.py)
 
 Prints records/s, triples/s and peak RSS. Targets (issue 2): ≥ 2,000 records/s, peak RSS < 300 MB.
 Records/s is given by the wall clock and by CPU time: of all threads (the output is joined and
@@ -10,6 +11,8 @@ machine disturb least.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import resource
 import sys
 import tempfile
@@ -19,11 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
+from hostcheck import HostCheck  # noqa: E402
 
 from arkgraph.pipeline import Options, convert  # noqa: E402
 
 
-def main(n: int, fmt: str = "nt") -> None:
+def main(n: int, fmt: str = "nt", host_check: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "works.json"
         t0 = time.perf_counter()
@@ -32,8 +36,9 @@ def main(n: int, fmt: str = "nt") -> None:
         size = src.stat().st_size
         out_path = Path(tmp) / f"out.{fmt}"
         opts = Options([str(src)], output=str(out_path), fmt=fmt)
+        host = HostCheck() if host_check else None
         cpu0, thread0 = time.process_time(), time.thread_time()
-        with open(out_path, "wb") as out:
+        with open(out_path, "wb") as out, host or contextlib.nullcontext():
             summary, _ = convert(opts, out)
         cpu, thread = time.process_time() - cpu0, time.thread_time() - thread0
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -44,7 +49,15 @@ def main(n: int, fmt: str = "nt") -> None:
               f" (all threads), {summary.converted / thread:,.0f} per CPU-second of the converting thread")
         print(f"triples/s: {summary.triples / summary.seconds:,.0f} wall, {summary.triples / cpu:,.0f} per CPU-second")
         print(f"peak RSS: {rss:.0f} MB")
+        if host:
+            print(host.summary())
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20000, sys.argv[2] if len(sys.argv) > 2 else "nt")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("records", type=int, nargs="?", default=20000)
+    ap.add_argument("format", nargs="?", default="nt", help="nt, nq, ttl, trig or jsonld (default nt)")
+    ap.add_argument("--host-check", action="store_true",
+                    help="time a fixed workload every 2 s in a small separate process during the conversion")
+    a = ap.parse_args()
+    main(a.records, a.format, a.host_check)

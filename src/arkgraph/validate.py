@@ -1452,6 +1452,12 @@ def _in_norm(v: str) -> str:
     return v
 
 
+# the Python type a well-formed literal of the datatype parses to (rdflib's ill-typed check)
+_VALUE_TYPES: dict[str, type] = {
+    XSD_STRING: str, LANGSTRING: str, XSD + "integer": int, XSD + "float": float, XSD + "decimal": Decimal,
+    XSD + "boolean": bool, XSD + "date": date, XSD + "time": dtime, XSD + "dateTime": datetime}
+
+
 def _datatype_ok(v: str, rule: str) -> bool:
     if not is_literal(v):
         return False
@@ -1462,24 +1468,7 @@ def _datatype_ok(v: str, rule: str) -> bool:
     if dt == rule:
         if x.value is None:
             return False
-        val = x.value
-        if rule == XSD_STRING or rule == LANGSTRING:
-            return isinstance(val, str)
-        if rule == XSD + "integer":
-            return isinstance(val, int)
-        if rule == XSD + "float":
-            return isinstance(val, float)
-        if rule == XSD + "decimal":
-            return isinstance(val, Decimal)
-        if rule == XSD + "boolean":
-            return isinstance(val, bool)
-        if rule == XSD + "date":
-            return isinstance(val, date)
-        if rule == XSD + "time":
-            return isinstance(val, dtime)
-        if rule == XSD + "dateTime":
-            return isinstance(val, datetime)
-        return True
+        return isinstance(x.value, _VALUE_TYPES.get(rule, object))
     if rule == RDFS + "Literal":
         return True
     if rule == RDFS + "Datatype" and dt:
