@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 _SAMPLER = r"""
-import sys, time
+import time
 def work():
     d = {}
     s = 0
@@ -50,7 +50,8 @@ class HostCheck:
         assert self._proc is not None
         self._proc.terminate()
         out, _ = self._proc.communicate()
-        self.samples = [float(x) for x in out.split()]
+        lines = out.split("\n")
+        self.samples = [float(x) for x in lines[:-1]]  # the last line may have been cut by terminate()
 
     def summary(self) -> str:
         if not self.samples:
