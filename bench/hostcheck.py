@@ -17,6 +17,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
+from typing import Self
 
 _SAMPLER = r"""
 import time
@@ -42,7 +43,7 @@ class HostCheck:
         self.samples: list[float] = []
         self._proc: subprocess.Popen[str] | None = None
 
-    def __enter__(self) -> HostCheck:
+    def __enter__(self) -> Self:
         self._proc = subprocess.Popen([sys.executable, "-c", _SAMPLER], stdout=subprocess.PIPE, text=True)
         return self
 
