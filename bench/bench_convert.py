@@ -12,7 +12,6 @@ machine disturb least.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import resource
 import sys
 import tempfile
@@ -22,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
-from hostcheck import HostCheck  # noqa: E402
+import hostcheck  # noqa: E402
 
 from arkgraph.pipeline import Options, convert  # noqa: E402
 
@@ -36,9 +35,8 @@ def main(n: int, fmt: str = "nt", host_check: bool = False) -> None:
         size = src.stat().st_size
         out_path = Path(tmp) / f"out.{fmt}"
         opts = Options([str(src)], output=str(out_path), fmt=fmt)
-        host = HostCheck() if host_check else None
         cpu0, thread0 = time.process_time(), time.thread_time()
-        with open(out_path, "wb") as out, host or contextlib.nullcontext():
+        with open(out_path, "wb") as out, hostcheck.HostCheck(host_check) as host:
             summary, _ = convert(opts, out)
         cpu, thread = time.process_time() - cpu0, time.thread_time() - thread0
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -49,15 +47,13 @@ def main(n: int, fmt: str = "nt", host_check: bool = False) -> None:
               f" (all threads), {summary.converted / thread:,.0f} per CPU-second of the converting thread")
         print(f"triples/s: {summary.triples / summary.seconds:,.0f} wall, {summary.triples / cpu:,.0f} per CPU-second")
         print(f"peak RSS: {rss:.0f} MB")
-        if host:
-            print(host.summary())
+        host.report()
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("records", type=int, nargs="?", default=20000)
     ap.add_argument("format", nargs="?", default="nt", help="nt, nq, ttl, trig or jsonld (default nt)")
-    ap.add_argument("--host-check", action="store_true",
-                    help="time a fixed workload every 2 s in a small separate process during the conversion")
+    hostcheck.add_option(ap)
     a = ap.parse_args()
     main(a.records, a.format, a.host_check)

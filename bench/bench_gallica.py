@@ -11,7 +11,6 @@ steady on a shared machine) and wall-clock time, and peak RSS.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import re
 import resource
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hostcheck import HostCheck  # noqa: E402
+import hostcheck  # noqa: E402
 
 from arkgraph.pipeline import Options, convert  # noqa: E402
 
@@ -71,8 +70,7 @@ def main() -> None:
     ap.add_argument("--input", help="convert this SRU file (e.g. one kept by --keep) instead of generating one")
     ap.add_argument("--stages", action="store_true",
                     help="instead of the end-to-end run, time each stage per record (CPU µs/record)")
-    ap.add_argument("--host-check", action="store_true",
-                    help="time a fixed workload every 2 s in a small separate process during the conversion")
+    hostcheck.add_option(ap)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.input:
@@ -90,9 +88,8 @@ def main() -> None:
         # the generator's own memory is not the converter's: measure the peak from here on where Linux allows
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         reset = _reset_peak_rss()
-        host = HostCheck() if args.host_check else None
         cpu0 = time.process_time()
-        with out.open("wb") as fh, host or contextlib.nullcontext():
+        with out.open("wb") as fh, hostcheck.HostCheck(args.host_check) as host:
             summary, _ = convert(Options([str(src)], source="gallica", profiles=("schemaorg", "linkedart"),
                                          output=str(out), fmt="nt"), fh)
         cpu = time.process_time() - cpu0
@@ -105,8 +102,7 @@ def main() -> None:
     print(f"CPU  {cpu:7.1f}s: {n / cpu:8,.0f} records/s  {t / cpu:10,.0f} triples/s")
     print(f"wall {wall:7.1f}s: {n / wall:8,.0f} records/s  {t / wall:10,.0f} triples/s")
     print(f"peak RSS {rss:.0f} MB" + ("" if reset else f" (process peak; {rss_before:.0f} MB before converting)"))
-    if host:
-        print(host.summary())
+    host.report()
 
 
 def stages(src: Path) -> None:

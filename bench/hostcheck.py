@@ -7,13 +7,15 @@ as well as wall time (on this project's machine a fixed loop took from 1.0 to 2.
 A benchmark's records/s only means something next to the host's speed during that run: the median
 sample rises when the host is slower.
 
-    with HostCheck() as host:
+    hostcheck.add_option(parser)                 # --host-check
+    with HostCheck(args.host_check) as host:     # does nothing when not asked for
         run()
-    print(host.summary())
+    host.report()
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -38,17 +40,25 @@ while True:
 """
 
 
+def add_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host-check", action="store_true",
+                        help="time a fixed workload every 2 s in a small separate process during the conversion")
+
+
 class HostCheck:
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
         self.samples: list[float] = []
         self._proc: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> Self:
-        self._proc = subprocess.Popen([sys.executable, "-c", _SAMPLER], stdout=subprocess.PIPE, text=True)
+        if self.enabled:
+            self._proc = subprocess.Popen([sys.executable, "-c", _SAMPLER], stdout=subprocess.PIPE, text=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self._proc is not None
+        if self._proc is None:
+            return
         self._proc.terminate()
         out, _ = self._proc.communicate()
         lines = out.split("\n")
@@ -61,3 +71,8 @@ class HostCheck:
         return (f"host check: a fixed workload took median {statistics.median(ms):.0f} ms CPU "
                 f"(min {ms[0]:.0f}, max {ms[-1]:.0f}, {len(ms)} samples) during the run; "
                 f"higher means a slower host")
+
+    def report(self) -> None:
+        """Print the summary, if the check ran."""
+        if self.enabled:
+            print(self.summary())
