@@ -34,6 +34,11 @@ def unwrap(v: Any) -> Any:
     return v
 
 
+# the mapper's own field names (a fixed set, so this stays small) → their queryField names: most
+# fields are absent from a given work, and a name built anew would be built and hashed on each lookup
+_QUERY_KEYS: dict[str, str] = {}
+
+
 def field(d: dict[str, Any], key: str) -> Any:
     """``d[key]`` unwrapped, or its ``queryField…`` variant's."""
     v = d.get(key)
@@ -44,11 +49,6 @@ def field(d: dict[str, Any], key: str) -> Any:
         if q:
             v = d.get(q)
     return unwrap(v)
-
-
-# the mapper's own field names (a fixed set, so this stays small) → their queryField names: most
-# fields are absent from a given work, and a name built anew would be built and hashed on each lookup
-_QUERY_KEYS: dict[str, str] = {}
 
 
 def items(v: Any) -> list[Any]:
