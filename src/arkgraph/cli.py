@@ -205,6 +205,11 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
             from .validate import write_report
             write_report(extra["report_path"], validator.report.all, conforms=validator.report.violations == 0)
         click.echo(validator.report.summary() if not quiet else validator.report.summary().splitlines()[0], err=True)
+    if verbose:  # the summary counts them; --verbose names them
+        for name in summary.skipped_files:
+            click.echo(f"skipped: {name} (not a record file name)", err=True)
+        for name in summary.empty_files:
+            click.echo(f"no records: {name}", err=True)
     click.echo(summary.line(), err=True)
     if summary.rejected:
         sys.exit(1)

@@ -41,6 +41,7 @@ import pyoxigraph as ox
 from . import ark as arks
 from . import jsonld
 from .errors import InputError, UsageError
+from .seen import FirstSeen
 from .terms import AG, CRM, RDF, SCHEMA, Triple
 
 PROFILES = ("schemaorg", "linkedart")
@@ -90,17 +91,19 @@ def _open(path: str) -> IO[bytes]:
     return gzip.GzipFile(fileobj=fh, mode="rb") if path.lower().endswith(".gz") else fh  # type: ignore[return-value]
 
 
-def read_records(path: str) -> Iterator[tuple[str, list[Triple]]]:
+def read_records(path: str, duplicates: list[str] | None = None) -> Iterator[tuple[str, list[Triple]]]:
     """``(record IRI, triples)`` for each record in an RDF file written by arkgraph.
 
     Triples are N-Triples term strings, as :func:`arkgraph.jsonld.record_documents` takes them.
-    Deletion markers are skipped.
+    Deletion markers are skipped. In N-Quads and TriG, a record met again (a later graph of the same name)
+    is skipped and named in ``duplicates``: the first is kept, as ``arkgraph convert`` keeps the first record
+    read for an IRI. A deletion marker ends its record: one met after it is new again.
     """
     ext, fmt = _format(path)
     with _open(path) as fh:
         try:
             if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-                yield from _stream_graphs(ox.parse(fh, format=fmt), path)
+                yield from _stream_graphs(ox.parse(fh, format=fmt), path, duplicates)
                 return
             if fmt is None:
                 triples = _jsonld_triples(fh, path)
@@ -111,11 +114,15 @@ def read_records(path: str) -> Iterator[tuple[str, list[Triple]]]:
     yield from group_by_root(triples)
 
 
-def _stream_graphs(quads: Iterable[Any], path: str) -> Iterator[tuple[str, list[Triple]]]:
+def _stream_graphs(quads: Iterable[Any], path: str,
+                   duplicates: list[str] | None = None) -> Iterator[tuple[str, list[Triple]]]:
     """Consecutive quads of one named graph form a record; the default graph is grouped by root."""
     current: str | None = None
+    keep = False
     buf: list[Triple] = []
     default: list[Triple] = []
+    seen = FirstSeen()  # record graphs met so far → their number in the file
+    graphs = 0
     for q in quads:
         g = q.graph_name
         if isinstance(g, ox.DefaultGraph):
@@ -123,14 +130,26 @@ def _stream_graphs(quads: Iterable[Any], path: str) -> Iterator[tuple[str, list[
             continue
         name = g.value
         if name != current:
-            if current is not None and current != DELETIONS_GRAPH:
-                yield current, buf
-            # a graph met again is a later version of that record (the same record in two inputs):
-            # it replaces the earlier one, as loading does
-            current, buf = name, []
-        buf.append((str(q.subject), str(q.predicate), str(q.object)))
-    if current is not None and current != DELETIONS_GRAPH:
-        yield current, buf
+            if keep:
+                yield current, buf  # type: ignore[misc]
+            current, buf, keep = name, [], name != DELETIONS_GRAPH
+            if keep:
+                graphs += 1
+                key = seen.digest(name)
+                first = seen.get(key)
+                if first is None:
+                    seen.put(key, graphs)
+                else:  # the same record twice in the input: the first is kept
+                    keep = False
+                    if duplicates is not None:
+                        duplicates.append(f"{name}: duplicate record (graph {graphs} of {path} repeats graph "
+                                          f"{first}); the first is kept")
+        if keep:
+            buf.append((str(q.subject), str(q.predicate), str(q.object)))
+        elif name == DELETIONS_GRAPH:
+            seen.forget(seen.digest(q.subject.value))
+    if keep:
+        yield current, buf  # type: ignore[misc]
     if default:
         yield from group_by_root(default)
 
@@ -295,12 +314,13 @@ class Summary:
     pages_unmatched: int = 0
     records_unmatched: int = 0
     conflicts: int = 0
+    duplicates: int = 0  # records met again in the input (counted in records): the first is kept
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def failed(self) -> bool:
-        return bool(self.skipped or self.conflicts)
+        return bool(self.skipped or self.conflicts or self.duplicates)
 
     def line(self) -> str:
         rate = self.records / self.seconds if self.seconds else 0.0
@@ -316,6 +336,8 @@ class Summary:
             body = f", {self.written} {what} written"
         if self.skipped:
             body += f", {self.skipped} records skipped (no data for the profile)"
+        if self.duplicates:
+            body += f", {self.duplicates} duplicate records skipped (the first record of each IRI is kept)"
         return f"{head}{body} in {self.seconds:.2f}s ({rate:,.0f} records/s)"
 
 

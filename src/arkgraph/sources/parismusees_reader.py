@@ -90,12 +90,19 @@ class _Scanner:
         self.pos = 0
         self.eof = False
         self.dec = codecs.getincrementaldecoder("utf-8-sig")()
+        self.bad: UnicodeDecodeError | None = None
 
     def more(self, size: int = 0) -> bool:
         if self.eof:
             return False
+        if self.bad is not None:
+            raise self.bad
         chunk = self.fh.read(size or _BLOCK)
-        text = self.dec.decode(chunk, final=not chunk)
+        try:
+            text = self.dec.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:  # the text before the bad byte first: its records are read
+            self.bad = exc
+            text = exc.object[:exc.start].decode("utf-8")
         if not chunk:
             self.eof = True
         self.buf = self.buf[self.pos:] + text
