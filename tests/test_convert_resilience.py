@@ -226,6 +226,26 @@ def test_a_file_given_twice_gives_the_output_of_it_given_once(tmp_path: Path) ->
                                 "the first record is kept"}
 
 
+def test_a_record_that_was_rejected_does_not_make_the_next_one_a_duplicate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    emit = pipeline.PROFILES["schemaorg"]
+    victim = "https://n2t.net/ark:99999/pm216769"
+    failures = []
+
+    def fails_once(rec, *a, **k):
+        if rec.iri == victim and not failures:
+            failures.append(rec.iri)
+            raise RuntimeError("transient")
+        return emit(rec, *a, **k)
+
+    monkeypatch.setitem(pipeline.PROFILES, "schemaorg", fails_once)
+    out = tmp_path / "o.nq"
+    r = run(str(REAL), str(REAL), "-o", str(out))
+    # the first copy of the victim is rejected (internal error), its second copy is the first converted
+    assert "read 500 records, converted 249, rejected 251 (248 duplicates:" in summary(r)
+    assert f"<{victim}>" in graphs(out.read_bytes())
+
+
 def test_the_same_document_in_two_gallica_responses_is_converted_once(tmp_path: Path) -> None:
     """Real overlap: an OAIRecord and an SRU page about the same ARKs."""
     oai = GALLICA / "oairecord" / "bpt6k58017546-monographie.xml"

@@ -135,11 +135,8 @@ def _stream_graphs(quads: Iterable[Any], path: str,
             current, buf, keep = name, [], name != DELETIONS_GRAPH
             if keep:
                 graphs += 1
-                key = seen.digest(name)
-                first = seen.get(key)
-                if first is None:
-                    seen.put(key, graphs)
-                else:  # the same record twice in the input: the first is kept
+                first = seen.first(seen.digest(name), graphs)
+                if first is not None:  # the same record twice in the input: the first is kept
                     keep = False
                     if duplicates is not None:
                         duplicates.append(f"{name}: duplicate record (graph {graphs} of {path} repeats graph "

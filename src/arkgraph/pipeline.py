@@ -341,6 +341,7 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
             if mapper is None:
                 mapper = mappers[mod.SOURCE] = mod.Mapper(tables)
                 mapper.track_coverage = track_coverage
+            claimed = 0  # the IRI's digest once this record holds it as the first of its IRI
             # mapping, emitting and validating one record: whatever goes wrong rejects that record only
             try:
                 mapped = mapper.map(item, context)
@@ -349,13 +350,16 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
                 if rec.deleted:
                     seen.forget(key)  # a record read after its deletion is new again, as a store sees it
                 else:
-                    first = seen.get(key)
+                    if item.file != files[-1]:
+                        files.append(item.file)
+                    first = seen.first(key, ((len(files) - 1) << 32) | min(item.position, 0xFFFFFFFF))
                     if first is not None:
                         summary.duplicates += 1
                         reject(Reject(item.file, item.position, item.record_id,
                                       f"duplicate of {rec.iri}, first read at {files[first >> 32]}:"
                                       f"{first & 0xFFFFFFFF}; the first record is kept", mod.SOURCE))
                         continue
+                    claimed = key
                 if track_coverage:
                     coverage.add(mod.SOURCE, mapped, tables)
                 summary.by_source[mod.SOURCE] += 1
@@ -367,14 +371,19 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
                     if validator is not None:
                         problem = validator(rec.iri, ts)
                         if problem:
+                            seen.forget(claimed)  # not converted: a later record of this IRI may be
                             reject(Reject(item.file, item.position, item.record_id, problem, mod.SOURCE))
                             continue
             except RecordError as exc:
+                if claimed:
+                    seen.forget(claimed)
                 reject(Reject(item.file, item.position, exc.record_id or item.record_id, exc.reason, mod.SOURCE))
                 continue
             except Exception as exc:  # noqa: BLE001 - a bug met by one record: that record is rejected
                 if stops_run(exc):  # e.g. the validator's ValidationFailed (--on-invalid fail)
                     raise
+                if claimed:
+                    seen.forget(claimed)
                 reject(Reject(item.file, item.position, item.record_id, internal_error(exc), mod.SOURCE))
                 continue
             if rec.deleted:
@@ -389,9 +398,6 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
                 writer.record(rec.iri, by_profile, ts)
             if sink:
                 sink.write(rec.iri, ts, source=item.file)
-            if item.file != files[-1]:
-                files.append(item.file)
-            seen.put(key, ((len(files) - 1) << 32) | min(item.position, 0xFFFFFFFF))
             summary.triples += len(ts)
             summary.converted += 1
             if progress and summary.read % 500 == 0:

@@ -52,6 +52,20 @@ class FirstSeen:
         if self._used > self._limit:
             self._grow()
 
+    def first(self, digest: int, value: int) -> int | None:
+        """The value put for this digest earlier, or None after putting ``value`` (one probe for both)."""
+        i = self._slot(digest)
+        old = self._values[i]
+        if old:
+            return old - 1
+        if self._keys[i] == 0:
+            self._keys[i] = digest
+            self._used += 1
+        self._values[i] = value + 1
+        if self._used > self._limit:
+            self._grow()
+        return None
+
     def forget(self, digest: int) -> None:
         i = self._slot(digest)
         if self._keys[i]:
