@@ -54,12 +54,15 @@ class FirstSeen:
 
     def first(self, digest: int, value: int) -> int | None:
         """The value put for this digest earlier, or None after putting ``value`` (one probe for both)."""
-        i = self._slot(digest)
+        keys, mask = self._keys, self._mask
+        i = digest & mask
+        while (k := keys[i]) != digest and k != 0:  # _slot, inlined: this runs once per record converted
+            i = (i + 1) & mask
         old = self._values[i]
         if old:
             return old - 1
-        if self._keys[i] == 0:
-            self._keys[i] = digest
+        if k == 0:
+            keys[i] = digest
             self._used += 1
         self._values[i] = value + 1
         if self._used > self._limit:
