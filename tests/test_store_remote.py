@@ -84,7 +84,7 @@ def test_token_never_in_output_logs_or_checkpoint(tmp_path: Path, oxigraph_serve
         ok = run(nq, "--store", proxy.url, "--auth-env", "ARKGRAPH_AUTH", "--batch", "4", "--checkpoint", ck,
                  *FAST, env={"ARKGRAPH_AUTH": f"bearer:{token}"})
         assert ok.exit_code == 0, ok.output
-        assert "retry 1/4" in ok.stderr and "***" in ok.stderr  # the echoed token was masked
+        assert "retry 1/4" in ok.stderr and "[REDACTED]" in ok.stderr  # the echoed token was masked
         # a failing run with the token on the command line: the stop message and retries stay clean
         plan.update({n: ("status", 500, {}, leaky_body) for n in range(4, 60)})
         bad = run(nq, "--store", proxy.url, "--auth", f"bearer:{token}", "--checkpoint", ck, *FAST)
