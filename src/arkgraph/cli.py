@@ -165,9 +165,11 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         # the store's credential never reaches a rejects line, whatever the input holds
         redact = Redactor(auth.secrets() if auth else ())
         with contextlib.ExitStack() as stack:
+            outs = [(f, stack.enter_context(atomic_output(o))) for f, o in zip(formats, outputs)]
+            # entered after the outputs, so committed before them: rejects that cannot be written fail the run
+            # before any output replaces the previous one
             rej = stack.enter_context(open_output(rejects, encoding="utf-8")) if rejects else None
             rej = _Tee(rej, verbose, redact) if verbose or redact else rej
-            outs = [(f, stack.enter_context(atomic_output(o))) for f, o in zip(formats, outputs)]
             sink = None
             if extra.get("store_target"):
                 from .store import open_sink
