@@ -5,6 +5,7 @@ the file, and a killed run's temporary is removed by the next run, never a live 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import stat
@@ -19,6 +20,7 @@ from click.testing import CliRunner
 from arkgraph.cli import main
 from arkgraph.outputs import remove_stale_temps
 from helpers import PM
+from oxigraph_server import OxigraphServer, oxigraph_server  # noqa: F401  (fixture)
 
 REAL = PM / "nodequery-chinese-works-even.json"  # its one null entity is a reject: exit 1
 DAMAGED = PM / "damaged"
@@ -201,3 +203,20 @@ def test_a_locked_temporary_is_kept_even_if_its_pid_looks_dead(tmp_path: Path) -
         fcntl.flock(held, fcntl.LOCK_EX)
         assert remove_stale_temps(tmp_path, "o.nq") == 0 and temp.exists()
     assert remove_stale_temps(tmp_path, "o.nq") == 1 and not temp.exists()
+
+
+def test_a_store_credential_never_reaches_a_rejects_line(tmp_path: Path, oxigraph_server: OxigraphServer) -> None:
+    # the real GraphQL errors body, its message made to quote the credential (as a careless proxy might)
+    doc = json.loads((DAMAGED / "graphql-errors.json").read_text())
+    secret = "s3cr3t-Pa55word"
+    doc["errors"][0]["message"] = f"Syntax Error near basic:ann:{secret}"
+    src = tmp_path / "errors.json"
+    src.write_text(json.dumps(doc))
+    rejects = tmp_path / "rejects.jsonl"
+    r = CliRunner().invoke(main, ["convert", str(src), "-o", str(tmp_path / "o.nq"), "--rejects", str(rejects), "-v",
+                                  "--store", oxigraph_server.url, "--store-auth-env", "ARKGRAPH_TEST_AUTH"],
+                           env={"ARKGRAPH_TEST_AUTH": f"basic:ann:{secret}"}, catch_exceptions=False)
+    assert r.exit_code == 1, r.stderr
+    line = json.loads(rejects.read_text())
+    assert line["reason"] == "GraphQL errors in response: Syntax Error near basic:ann:[REDACTED]"
+    assert secret not in r.stderr + r.stdout and "[REDACTED]" in r.stderr

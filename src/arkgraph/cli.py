@@ -13,8 +13,8 @@ import click
 from . import __version__, ark
 from .errors import ArkgraphError, OutputError
 from .outputs import open_output
-from .redact import Redactor
 from .pipeline import Options, Summary, convert as run_convert, parse_profiles
+from .redact import Redactor
 
 
 def fail(exc: ArkgraphError) -> click.ClickException:
