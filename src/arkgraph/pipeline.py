@@ -8,13 +8,13 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, Callable, Iterator, Protocol
 
 from . import mappings, serialize, sources
 from .errors import RecordError, UsageError
 from .mappings import Tables
+from .outputs import write_output
 from .profiles import linkedart, schemaorg
 from .sources.common import Mapped, RawRecord, Reject, open_binary, walk_inputs
 from .terms import Triple
@@ -303,6 +303,5 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
             writer.close()
         summary.seconds = time.perf_counter() - started
     if opts.coverage:
-        Path(opts.coverage).write_text(json.dumps(coverage.report(tables), ensure_ascii=False, indent=2) + "\n",
-                                       encoding="utf-8")
+        write_output(opts.coverage, (json.dumps(coverage.report(tables), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return summary, coverage
