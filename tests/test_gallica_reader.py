@@ -100,15 +100,15 @@ def test_cli_auto_with_damage_exits_1(tmp_path):
     assert json.loads(line)["position"] == 51
 
 
-def _iterparse_items(data: bytes) -> list:
+def _pull_items(data: bytes) -> list:
     from arkgraph.sources import gallica_reader
     fh = io.BufferedReader(io.BytesIO(data))
-    return list(gallica_reader._read_iterparse(fh, "f.xml", gallica_reader._head_kind(fh.peek(4096)[:4096])))
+    return list(gallica_reader._read_pull(fh, "f.xml", gallica_reader._head_kind(fh.peek(4096)[:4096])))
 
 
-def test_streaming_reader_gives_what_iterparse_gives(monkeypatch):
-    """The streaming reader (no per-element callbacks) against iterparse: the same items in the same order,
-    with records cut across chunks, odd layouts it leaves to iterparse, and damage anywhere."""
+def test_streaming_reader_gives_what_the_pull_reader_gives(monkeypatch):
+    """The streaming reader (no per-element callbacks) against the pull reader: the same items in the same order,
+    with records cut across chunks, odd layouts it leaves to the pull reader, and damage anywhere."""
     from arkgraph.sources import gallica_reader
     sru = (FIX / "sru" / "dummyKeywordRecords.xml").read_bytes()
     oai = (FIX / "oaipmh" / "listrecords-page1.xml").read_bytes()
@@ -125,7 +125,7 @@ def test_streaming_reader_gives_what_iterparse_gives(monkeypatch):
         "oai error": oai.replace(b"<ListRecords>", b'<error code="badArgument">x</error><ListRecords>'),
         "oai error only": oai[:oai.index(b"<ListRecords>")] + b'<error code="badVerb">bad</error></OAI-PMH>',
         "junk after root": (FIX / "damaged" / "sru-junk-after-root.xml").read_bytes(),
-        # mixed content: the streaming reader drops blank text between elements, so it leaves these to iterparse
+        # mixed content: the streaming reader drops blank text between elements, so it leaves these to the pull reader
         "mixed value": sru.replace(b"<dc:title>", b"<dc:title><i>x</i> <b>y</b> ", 2),
         "mixed extra": sru.replace(b"<typedoc>",
                                    b"<listBibVirt>\n<label>a <i>b</i> <i>c</i></label></listBibVirt><typedoc>"),
@@ -137,10 +137,10 @@ def test_streaming_reader_gives_what_iterparse_gives(monkeypatch):
         monkeypatch.setattr(gallica_reader, "_CHUNK", chunk)
         monkeypatch.setattr(gallica_reader, "_MAX_UNREAD", unread)  # small: gives up part-way (a long record)
         for label, data in docs.items():
-            expected = _iterparse_items(data)
+            expected = _pull_items(data)
             assert read_bytes(data) == expected, (label, chunk)
-    assert any(isinstance(i, RawRecord) for i in _iterparse_items(docs["nested record"]))
-    # the real records, read by the streaming reader itself (not left to iterparse): not an empty agreement
+    assert any(isinstance(i, RawRecord) for i in _pull_items(docs["nested record"]))
+    # the real records, read by the streaming reader itself (not left to the pull reader): not an empty agreement
     monkeypatch.setattr(gallica_reader, "_CHUNK", 64)
     got = list(gallica_reader._read_streaming(io.BufferedReader(io.BytesIO(sru)), "f.xml", "sru"))
     assert [(r.position, r.record_id) for r in got] == [
@@ -154,7 +154,7 @@ def test_streaming_reader_gives_what_iterparse_gives(monkeypatch):
     for label in ("sru", "oai", "comments between", "oai error only", "blank values"):  # read by the streaming reader
         fh = io.BufferedReader(io.BytesIO(docs[label]))
         kind = gallica_reader._head_kind(fh.peek(4096))
-        assert list(gallica_reader._read_streaming(fh, "f.xml", kind)) == _iterparse_items(docs[label]), label
+        assert list(gallica_reader._read_streaming(fh, "f.xml", kind)) == _pull_items(docs[label]), label
 
 
 def read_bytes(data: bytes) -> list:

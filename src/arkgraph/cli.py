@@ -205,6 +205,9 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
             from .validate import write_report
             write_report(extra["report_path"], validator.report.all, conforms=validator.report.violations == 0)
         click.echo(validator.report.summary() if not quiet else validator.report.summary().splitlines()[0], err=True)
+    if verbose:
+        for name in summary.unmatched_enrichments:
+            click.echo(f"unmatched: {name}: enrichment file matched no record (not used)", err=True)
     click.echo(summary.line(), err=True)
     if summary.rejected:
         sys.exit(1)
