@@ -185,8 +185,8 @@ def read(fh: IO[bytes], name: str) -> Iterator[RawRecord | Reject]:
                 done += 1
                 yield item
             return
-        except (etree.XMLSyntaxError, _Unusual):
-            pass
+        except (etree.XMLSyntaxError, _Unusual, OSError, EOFError, zlib.error):
+            pass  # a read error (a cut .gz) too: the pull reader meets it again, and says so
         # damaged or unusual: the pull reader says what and where, from the start; the items already given are skipped
         fh.seek(0)
         items = _read_pull(fh, name, kind)
@@ -312,19 +312,25 @@ def _read_pull(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord | Reje
     checked = False
     parser = etree.XMLPullParser(events=("end",), tag=tags, **_PARSER_OPTS)
     etree.clear_error_log()  # the damage is then the first error logged (see _damage)
-    error: etree.XMLSyntaxError | None = None
-    final = False
-    while not final:
+    error: str | None = None
+    # read1: a cut .gz raises at the cut, and what read() had decompressed of the same call would be lost
+    read_chunk = getattr(fh, "read1", fh.read)
+    while error is None:
+        data = b""
         try:
-            data = fh.read(_CHUNK)
+            data = read_chunk(_CHUNK)
             if data:
                 parser.feed(data)
             else:
-                final = True
                 parser.close()
         except etree.XMLSyntaxError as exc:
-            error, final = exc, True  # the events parsed before the damage are still to be read
-        for _event, el in parser.read_events():
+            error = _damage(exc)[1]  # the events parsed before the damage are still to be read
+        except (OSError, EOFError, zlib.error) as exc:  # e.g. a cut .gz
+            error = f"cannot read further: {exc}"
+        # at the end of the data, libxml2 2.14 ends the elements left open (a cut record) with end events
+        # when close() fails: those records are not whole, and not read
+        events = parser.read_events() if data or error is None else ()
+        for _event, el in events:
             if not checked:
                 checked = True
                 if _declares_entities(el):
@@ -349,8 +355,10 @@ def _read_pull(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord | Reje
                     fields, leaves = _dc(el)
                     payload = _payload("dc", _NO_HEADER, fields, leaves, [], el.sourceline)
                     yield RawRecord(SOURCE, name, n, payload, payload["id"])
+        if not data:
+            break
     if error is not None:
-        yield Reject(name, n + 1, None, f"{_damage(error)[1]}; the {n} record(s) before it were read, "
+        yield Reject(name, n + 1, None, f"{error}; the {n} record(s) before it were read, "
                      "the rest of the file is lost", SOURCE)
 
 
