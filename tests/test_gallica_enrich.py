@@ -19,9 +19,8 @@ N2T = "https://n2t.net/ark:12148/"
 MANIFEST = FIX / "iiif" / "manifest-bpt6k9604118j.json"
 
 
-def run(*inputs: Path, verbose: bool = True) -> tuple[object, list[dict], str]:
-    """The CLI on ``inputs``: its result, the rejects, and the N-Quads written."""
-    tmp = inputs[-1].parent
+def run(tmp: Path, *inputs: Path, verbose: bool = True) -> tuple[object, list[dict], str]:
+    """The CLI on ``inputs``: its result, the rejects, and the N-Quads written (under ``tmp``)."""
     out, rej = tmp / "out.nq", tmp / "rejects.jsonl"
     args = ["convert", *map(str, inputs), "-o", str(out), "--rejects", str(rej)] + (["-v"] if verbose else [])
     res = CliRunner().invoke(main, args)
@@ -42,8 +41,8 @@ def record_for_the_manifest(tmp_path: Path) -> Path:
 # side file, its record (joined by ARK; for a Toc the ARK is the file name), what it adds to the record, the
 # document the reject names (an Issues list belongs to its periodical; it also enriches each issue)
 SIDE_FILES = {
-    "pagination": (FIX / "pagination" / "pagination-bpt6k5603637g.xml", FIX / "oairecord" / "bpt6k5603637g-fascicule.xml",
-                   "bpt6k5603637g/f1>", "ark:12148/bpt6k5603637g"),
+    "pagination": (FIX / "pagination" / "pagination-bpt6k5603637g.xml",
+                   FIX / "oairecord" / "bpt6k5603637g-fascicule.xml", "bpt6k5603637g/f1>", "ark:12148/bpt6k5603637g"),
     "toc-tei": (FIX / "enrich" / "bpt6k58017546.xml", FIX / "oairecord" / "bpt6k58017546-monographie.xml", "/sdo/toc1>",
                 "ark:12148/bpt6k58017546"),
     "toc-xhtml": (FIX / "enrich" / "bpt6k5785971m.xml", FIX / "oairecord" / "bpt6k5785971m.xml", "/sdo/toc1>",
@@ -63,7 +62,7 @@ def test_a_bad_byte_in_a_side_file_rejects_that_file_and_its_record_is_written_u
     bad.write_bytes(data[:at] + damage + data[at:])
     ark = "ark:12148/" + record.name.split("-")[0].removesuffix(".xml")
 
-    res, rejects, written = run(tmp_path / side.name, record)
+    res, rejects, written = run(tmp_path, tmp_path / side.name, record)
     assert res.exit_code == 1
     [rej] = rejects
     line = data[:at].count(b"\n") + 1
@@ -72,22 +71,23 @@ def test_a_bad_byte_in_a_side_file_rejects_that_file_and_its_record_is_written_u
     assert "read 2 records, converted 1, rejected 1" in res.output and "1 un-enriched" in res.output
     assert f"<{N2T}{ark[10:]}>" in written and enriched not in written
     # undamaged, the same side file enriches the record: the flag stands for what is missing
-    ok, _, written = run(side, record)
+    ok, _, written = run(tmp_path, side, record)
     assert ok.exit_code == 0 and enriched in written and "un-enriched" not in ok.output
 
 
 def test_a_side_file_that_matches_no_record_is_counted_and_listed(tmp_path):
     monograph = FIX / "oairecord" / "bpt6k58017546-monographie.xml"
     pagination = FIX / "pagination" / "pagination-bpt6k5603637g.xml"
-    res, rejects, written = run(monograph, pagination, MANIFEST)
+    res, rejects, written = run(tmp_path, monograph, pagination, MANIFEST)
     assert res.exit_code == 0 and rejects == []
     assert res.output.rstrip().endswith(", 2 enrichment file(s) matched no record")
     assert f"unmatched: {pagination}: enrichment file matched no record" in res.output
     assert f"unmatched: {MANIFEST}: enrichment file matched no record" in res.output
-    quiet, _, _ = run(monograph, pagination, MANIFEST, verbose=False)
+    quiet, _, _ = run(tmp_path, monograph, pagination, MANIFEST, verbose=False)
     assert "unmatched:" not in quiet.output and "2 enrichment file(s) matched no record" in quiet.output
     # an Issues list matches when any one of its issues (or its periodical) is read
-    res, _, _ = run(FIX / "issues" / "1879-cb328261098.xml", pagination, FIX / "oairecord" / "bpt6k5603637g-fascicule.xml")
+    issue = FIX / "oairecord" / "bpt6k5603637g-fascicule.xml"
+    res, _, _ = run(tmp_path, FIX / "issues" / "1879-cb328261098.xml", pagination, issue)
     assert res.exit_code == 0 and "matched no record" not in res.output
 
 
@@ -105,7 +105,7 @@ def test_an_image_id_given_as_a_list_is_ignored_and_flagged(tmp_path):
         res = doc["sequences"][0]["canvases"][0]["images"][0]["resource"]
         res["@id"] = [res["@id"]]
     path = manifest_with(tmp_path, listed)
-    res, rejects, written = run(path, record_for_the_manifest(tmp_path))
+    res, rejects, written = run(tmp_path, path, record_for_the_manifest(tmp_path))
     assert res.exit_code == 0 and rejects == [] and "1 iiif-ignored" in res.output
     # the page is still there, its image at the IIIF service's default address
     assert (f"<{N2T}bpt6k9604118j/f1> <http://schema.org/image> "
@@ -158,7 +158,7 @@ def test_a_manifest_nested_100000_deep_is_a_clean_reject(tmp_path):
     doc["description"] = "@@deep@@"
     path = tmp_path / MANIFEST.name
     path.write_text(json.dumps(doc).replace('"@@deep@@"', "[" * 100_000 + "]" * 100_000), encoding="utf-8")
-    res, rejects, written = run(path, record_for_the_manifest(tmp_path))
+    res, rejects, written = run(tmp_path, path, record_for_the_manifest(tmp_path))
     assert res.exit_code == 1
     [rej] = rejects
     assert rej["file"] == str(path) and rej["record_id"] == "ark:12148/bpt6k9604118j"
@@ -170,6 +170,6 @@ def test_a_manifest_nested_100000_deep_is_a_clean_reject(tmp_path):
 def test_a_manifest_that_is_not_a_json_object_is_rejected(tmp_path):
     path = tmp_path / MANIFEST.name
     path.write_text("[" + MANIFEST.read_text(encoding="utf-8") + "]", encoding="utf-8")
-    res, [rej], written = run(path, record_for_the_manifest(tmp_path))
+    res, [rej], written = run(tmp_path, path, record_for_the_manifest(tmp_path))
     assert res.exit_code == 1 and rej["file"] == str(path) and "is a JSON array, not an object" in rej["reason"]
     assert f"<{N2T}bpt6k9604118j>" in written and "1 un-enriched" in res.output

@@ -546,8 +546,8 @@ def enrichment_kind(head: bytes) -> str | None:
     if h[:1] in (b"{", b"["):
         # Gallica writes @context and @type last, so the manifest @id (…/iiif/…/manifest.json) is the early
         # clue; or its sequences, when the @id is not a string
-        if (b"iiif.io/api/presentation" in h or b"sc:Manifest" in h or re.search(rb'"@id"\s*:\s*"[^"]*/iiif/[^"]*manifest', h)
-                or re.search(rb'"sequences"\s*:\s*\[', h)):
+        if (b"iiif.io/api/presentation" in h or b"sc:Manifest" in h
+                or re.search(rb'"@id"\s*:\s*"[^"]*/iiif/[^"]*manifest', h) or re.search(rb'"sequences"\s*:\s*\[', h)):
             return "iiif"
         return None
     if re.search(rb"<livre\b", h) and b"<structure" in h:
