@@ -200,6 +200,9 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
             except ArkgraphError as exc:
                 raise fail(exc) from None
         click.echo(validator.report.summary() if not quiet else validator.report.summary().splitlines()[0], err=True)
+    if verbose:
+        for name in summary.unmatched_enrichments:
+            click.echo(f"unmatched: {name}: enrichment file matched no record (not used)", err=True)
     click.echo(summary.line(), err=True)
     if summary.rejected:
         sys.exit(1)
