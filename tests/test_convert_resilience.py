@@ -72,7 +72,8 @@ def test_a_truncated_gz_keeps_its_records_before_the_cut_and_the_run_goes_on(
     assert r.exit_code == 1 and "Traceback" not in r.output and "Aborted" not in r.output
     mine = [x for x in rejects(rej) if x["file"] == str(damaged)]
     last = mine[-1]
-    assert last["reason"].startswith("damaged gzip: the compressed data ends early")
+    # named by the reader that met it (the Gallica reader words its own) or by the pipeline's net
+    assert re.search(r"compressed (data|file) (ends|ended) ", last["reason"], re.I), last["reason"]
     assert last["reason"].endswith("the rest of the file is lost")
     written = graphs(out.read_bytes())
     intact = graphs(nquads(sample))
@@ -82,7 +83,7 @@ def test_a_truncated_gz_keeps_its_records_before_the_cut_and_the_run_goes_on(
         assert kept, "records before the damage are kept"
     # the reject stands where the damage is: one after the last item read (records kept, the null entity)
     assert last["position"] == 1 + len(kept) + len(mine) - 1
-    assert f"the {len(kept)} record(s) read before it are kept" in last["reason"]
+    assert f"the {len(kept)} record(s)" in last["reason"]
     assert written[-1] == graphs(nquads(DOC))[0]  # the next file is fully converted
     read, conv, rejected = map(int, re.match(r"arkgraph: read (\d+) records, converted (\d+), rejected (\d+)",
                                              summary(r)).groups())  # type: ignore[union-attr]

@@ -9,13 +9,13 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, Callable, Iterator, Protocol
 
 from . import mappings, serialize, sources
 from .errors import ArkError, ArkgraphError, RecordError, UsageError
 from .mappings import Tables
+from .outputs import write_output
 from .profiles import linkedart, schemaorg
 from .seen import FirstSeen
 from .sources.common import GZIP_DAMAGE, RECORD_SUFFIXES, Mapped, RawRecord, Reject, open_binary, walk_inputs
@@ -55,11 +55,14 @@ class Summary:
     by_source: Counter[str] = field(default_factory=Counter)
     empty_files: list[str] = field(default_factory=list)    # read, but held no record (e.g. {} or [])
     skipped_files: list[str] = field(default_factory=list)  # in a directory, not named like a record file
+    unmatched_enrichments: list[str] = field(default_factory=list)  # side files read whole that matched no record
 
     def line(self) -> str:
         dups = f" ({self.duplicates} duplicate{_s(self.duplicates)}: the first record of each IRI is kept)" if self.duplicates else ""
         extra = f", deleted {self.deleted}" if self.deleted else ""
         flags = "".join(f", {n} {k}" for k, n in sorted(self.flagged.items()))
+        unmatched = (f", {len(self.unmatched_enrichments)} enrichment file(s) matched no record"
+                     if self.unmatched_enrichments else "")
         files = ""
         if self.empty_files:
             n = len(self.empty_files)
@@ -68,7 +71,7 @@ class Summary:
             n = len(self.skipped_files)
             files += f", {n} file{_s(n)} skipped (not {_SUFFIXES})"
         return (f"arkgraph: read {self.read} records, converted {self.converted}, rejected {self.rejected}{dups}"
-                f"{extra}, {self.triples} triples written in {self.seconds:.2f}s{flags}{files}")
+                f"{extra}, {self.triples} triples written in {self.seconds:.2f}s{flags}{unmatched}{files}")
 
 
 _SUFFIXES = ", ".join(sorted(RECORD_SUFFIXES)[:-1]) + " or " + sorted(RECORD_SUFFIXES)[-1]
@@ -198,10 +201,12 @@ def _sniff(fh: IO[bytes], name: str, source: str) -> ModuleType | Reject:
 def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleType | None, RawRecord | Reject]]:
     """Every item of every input, with its source module (None for a file no source claims).
 
-    Enrichment files (read first) are joined to their records by ARK through ``context``."""
+    Enrichment files (read first) are joined to their records by ARK through ``context``: the mapper adds
+    each key it joined to ``context["enriched"]`` (see ``unmatched_enrichments``)."""
     files = list(walk_inputs(opts.inputs, context.setdefault("skipped_files", [])))
     record_files: list[str] = []
     enrichments: dict[str, list[Any]] = context.setdefault("enrichments", {})
+    enrichment_files: dict[str, list[str]] = context.setdefault("enrichment_files", {})
     for name in files:
         if name == "-":
             record_files.append(name)
@@ -210,17 +215,23 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
             head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""
             mod = next((m for m in sources.available() if hasattr(m, "is_enrichment") and m.is_enrichment(head)), None)
             if mod is not None and opts.source in ("auto", mod.SOURCE):
+                keys: list[str] = []
+                rejected = False
                 for item in mod.read_enrichment(fh, name):
                     if isinstance(item, Reject):
+                        rejected = True
                         yield mod, item
                     else:
                         enrichments.setdefault(item[0], []).append(item[1])
+                        keys.append(item[0])
+                if keys and not rejected:  # a rejected file is reported already
+                    enrichment_files[name] = keys
                 continue
         record_files.append(name)
     empty: list[str] = context.setdefault("empty_files", [])
     for name in record_files:
         fh = open_binary(name)
-        mod: ModuleType | Reject | None = None
+        mod = None  # the file's source module, once sniffed
         last = records = items = 0  # for a reader that fails: where, and what came before
         try:
             mod = _sniff(fh, name, opts.source)
@@ -284,6 +295,14 @@ def _message(exc: BaseException) -> str:
 def internal_error(exc: BaseException) -> str:
     """The reason for an exception nobody expected (a bug): this prefix is what fuzzing counts."""
     return f"internal error: {type(exc).__name__}: {_message(exc)}"
+
+
+def unmatched_enrichments(context: dict[str, Any]) -> list[str]:
+    """The enrichment files (read without reject) none of whose keys a record was joined to, once every
+    record has been mapped."""
+    enriched = context.get("enriched", ())
+    return [name for name, keys in context.get("enrichment_files", {}).items()
+            if not any(k in enriched for k in keys)]
 
 
 def convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, *, sink: Sink | None = None,
@@ -409,7 +428,7 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
         summary.seconds = time.perf_counter() - started
         summary.empty_files = context.get("empty_files", [])
         summary.skipped_files = context.get("skipped_files", [])
+    summary.unmatched_enrichments = unmatched_enrichments(context)
     if opts.coverage:
-        Path(opts.coverage).write_text(json.dumps(coverage.report(tables), ensure_ascii=False, indent=2) + "\n",
-                                       encoding="utf-8")
+        write_output(opts.coverage, (json.dumps(coverage.report(tables), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return summary, coverage
