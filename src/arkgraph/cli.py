@@ -131,6 +131,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
     """Convert records to RDF.
 
     INPUT is a file, a directory (walked), or '-' for stdin; .gz files are read transparently.
+    One record per IRI: a later record with the IRI of one already converted is rejected as a duplicate.
     Exit status: 0 all converted, 1 some rejected (the rest is written), 2 usage, unreadable input or
     an output that cannot be written.
 
