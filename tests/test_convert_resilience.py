@@ -321,3 +321,13 @@ def test_first_seen_remembers_where_each_key_was_first_met() -> None:
     seen.put(seen.digest(keys[5]), 0)
     assert seen.get(seen.digest(keys[5])) == 0
     assert FirstSeen.digest("ark") == FirstSeen.digest("ark") != FirstSeen.digest("arc")  # same in every run
+
+
+def test_a_reject_quoting_a_lone_surrogate_is_written_escaped(tmp_path):
+    # synthetic: no real response echoes a lone surrogate; a GraphQL errors body can echo any query text
+    src, rej = tmp_path / "x.json", tmp_path / "r.jsonl"
+    src.write_text('{"errors": [{"message": "bad \\ud800 query"}], "data": null}', encoding="utf-8")
+    res = CliRunner().invoke(main, ["convert", str(src), "-o", str(tmp_path / "x.nq"), "--rejects", str(rej)])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    [line] = rej.read_text(encoding="utf-8").splitlines()
+    assert "\\ud800" in json.loads(line)["reason"]

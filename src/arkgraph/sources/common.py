@@ -38,12 +38,29 @@ class Reject:
     reason: str
     source: str | None = None
 
+    def __post_init__(self) -> None:
+        # a reject quotes the source (an echoed error body, a record id, a file name decoded with
+        # surrogateescape): lone surrogates there cannot be written as UTF-8, so they are shown escaped
+        for name in ("file", "record_id", "reason"):
+            value = getattr(self, name)
+            if isinstance(value, str) and not value.isascii():
+                setattr(self, name, printable(value))
+
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "position": self.position, "record_id": self.record_id,
                 "source": self.source, "reason": self.reason}
 
 
 Item = RawRecord | Reject
+
+
+def printable(text: str) -> str:
+    """``text`` with each lone surrogate written as its escape (``\\udc86``), so that it can be encoded."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass
