@@ -247,3 +247,18 @@ def test_a_year_that_is_no_year_names_no_year_page(tmp_path: Path) -> None:
     nq, line, status = convert_every_format(tmp_path, years, GALLICA / "sru" / "dummyNewspaperRecords-periodiques.xml")
     assert "1 invalid-iri" in line
     assert "cb32699739p/date1916>" in nq and "date19 17" not in nq
+
+
+def test_unusual_valid_iris_are_read_by_validate(tmp_path: Path) -> None:
+    # validate checks common IRIs with its own grammar and hands the rest to pyoxigraph: both must agree
+    data = json.loads((PM / QUERY).read_text(encoding="utf-8"))
+    works = [w for w in data["data"]["nodeQuery"]["entities"] if w][:5]
+    for work, url in zip(works, ["https://musées.paris.fr/œuvre", "http://[2001:db8::1]:8080/x", "http://h/\U0001f5bc",
+                                 "http://h/x?\ue000#f", "urn:x-paris-musees:a:b"]):
+        work["absolutePath"] = url
+    src = tmp_path / "works.json"
+    src.write_text(json.dumps({"data": {"nodeQuery": {"entities": works}}}), encoding="utf-8")
+    nq, line, status = convert_every_format(tmp_path, src)
+    assert "<http://[2001:db8::1]:8080/x>" in nq and "<http://h/x?\ue000#f>" in nq
+    r = CliRunner().invoke(main, ["validate", str(tmp_path / "out.nq")])
+    assert r.exit_code in (0, 1) and "not readable" not in r.output, r.output
