@@ -60,7 +60,7 @@ _TAIL = (f"(?:[{_PCHAR}/]++|{_PCT})*+(?:\\?(?:[{_QUERY}]++|{_PCT})*+)?+"
 # http(s) IRIs must name a host (RFC 9110 §4.2): "http:foo" and "http:///x" are not links.
 _ABSOLUTE_IRI = re.compile(f"(?!(?i:https?):(?!//[^/?#]))(?:{_SCHEME}:(?://{_AUTHORITY}(?=[/?#]|\\Z)|(?!//)){_TAIL})")
 # What safe_iri may percent-encode: anything a component does not allow, and a "%" that starts no escape
-_NOT_IN = {part: re.compile(f"%(?![0-9A-Fa-f]{{2}})|[^%{chars}]")
+_NOT_IN = {part: re.compile(f"%(?![0-9A-Fa-f]{{2}})|[^%{chars}]+")
            for part, chars in (("path", _PCHAR + "/"), ("query", _QUERY), ("fragment", _FRAGMENT))}
 _SPLIT = re.compile(f"({_SCHEME}):(//[^/?#]*)?([^?#]*)(\\?[^#]*)?(#.*)?", re.S)
 
@@ -98,11 +98,11 @@ def _repair(text: str) -> str | None:
 
 
 def _encode(part: str, text: str) -> str:
-    return _NOT_IN[part].sub(lambda c: "".join(f"%{b:02X}" for b in c.group().encode("utf-8")), text)
+    return _NOT_IN[part].sub(lambda c: "%" + c.group().encode("utf-8").hex("%").upper(), text)
 
 
 def is_iri(text: str) -> bool:
-    """``text`` is an absolute IRI (RFC 3987) as written."""
+    """``text`` is an absolute IRI (RFC 3987) as written, and names a host if it is an http(s) one."""
     return _ABSOLUTE_IRI.fullmatch(text) is not None
 
 
