@@ -24,10 +24,7 @@ import gzip
 import hashlib
 import html
 import json
-import os
 import re
-import shutil
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,6 +38,7 @@ import pyoxigraph as ox
 from . import ark as arks
 from . import jsonld
 from .errors import InputError, UsageError
+from .outputs import remove_stale_temps, write_output
 from .terms import AG, CRM, RDF, SCHEMA, Triple
 
 PROFILES = ("schemaorg", "linkedart")
@@ -329,6 +327,7 @@ def write_snippets(records: Iterable[tuple[str, list[Triple]]], out_dir: str | P
     """One ``<script type="application/ld+json">`` file per record: ``OUT/ark-NAAN-name.html``, in ASCII."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(out)  # once here: each page is then written with clean=False
     s = Summary("snippets")
     started = time.perf_counter()
     for root, triples in records:
@@ -339,8 +338,7 @@ def write_snippets(records: Iterable[tuple[str, list[Triple]]], out_dir: str | P
             s.skipped += 1
             s.problems.append(f"{root}: no {'/'.join(profiles)} data")
         else:
-            with open(out / f"{file_stem(root)}.html", "w", encoding="ascii", newline="\n") as fh:
-                fh.write("\n".join(blocks) + "\n")
+            write_output(out / f"{file_stem(root)}.html", ("\n".join(blocks) + "\n").encode("ascii"), clean=False)
             s.written += 1
         if progress and s.records % 1000 == 0:
             s.seconds = time.perf_counter() - started
@@ -486,21 +484,6 @@ def _page_keys(sc: _Scanner, match_by: str, extra_urls: list[str]) -> list[str]:
     return list(dict.fromkeys(norm_url(u) for u in urls))
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def inject(records: Iterable[tuple[str, list[Triple]]], pages_dir: str | Path, profiles: tuple[str, ...],
            match_by: str = "url", *, base_url: str | None = None, url_map: dict[str, str] | None = None,
            indent: int | None = None, progress: Progress | None = None) -> Summary:
@@ -510,6 +493,7 @@ def inject(records: Iterable[tuple[str, list[Triple]]], pages_dir: str | Path, p
     root_dir = Path(pages_dir)
     if not root_dir.is_dir():
         raise InputError(f"{pages_dir}: not a directory")
+    remove_stale_temps(root_dir, recursive=True)  # once here: each page is then written with clean=False
     s = Summary("inject")
     started = time.perf_counter()
     url_map = url_map or {}
@@ -547,7 +531,7 @@ def inject(records: Iterable[tuple[str, list[Triple]]], pages_dir: str | Path, p
                 if new == data:
                     s.pages_unchanged += 1
                 else:
-                    _write_atomic(page, new)
+                    write_output(page, new, clean=False)  # stale temps: removed once, up front
                     s.pages_updated += 1
         if progress and s.records % 1000 == 0:
             s.seconds = time.perf_counter() - started
@@ -747,6 +731,7 @@ def write_pages(records: Iterable[tuple[str, list[Triple]]], out_dir: str | Path
     """A readable static page per record (JSON-LD embedded) and an index.html listing them."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(out)  # once here: each page is then written with clean=False
     s = Summary("pages")
     started = time.perf_counter()
     infos: dict[str, PageInfo] = {}
@@ -760,14 +745,13 @@ def write_pages(records: Iterable[tuple[str, list[Triple]]], out_dir: str | Path
             if "schemaorg" not in docs:  # the page text still comes from the schema.org view when present
                 docs["schemaorg"] = documents(root, triples, "schemaorg")
             page, info = record_page(root, blocks, docs)
-            with open(out / f"{info.stem}.html", "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(page)
+            write_output(out / f"{info.stem}.html", page.encode("utf-8"), clean=False)
             infos.pop(info.stem, None)  # a later version of a record replaces the earlier one
             infos[info.stem] = info
             s.written += 1
         if progress and s.records % 1000 == 0:
             s.seconds = time.perf_counter() - started
             progress(s)
-    (out / "index.html").write_text(index_page(list(infos.values())), encoding="utf-8")
+    write_output(out / "index.html", index_page(list(infos.values())).encode("utf-8"))
     s.seconds = time.perf_counter() - started
     return s

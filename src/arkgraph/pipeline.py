@@ -8,13 +8,13 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, Callable, Iterator, Protocol
 
 from . import mappings, serialize, sources
 from .errors import RecordError, UsageError
 from .mappings import Tables
+from .outputs import write_output
 from .profiles import linkedart, schemaorg
 from .sources.common import Mapped, RawRecord, Reject, open_binary, walk_inputs
 from .terms import Triple
@@ -50,12 +50,15 @@ class Summary:
     seconds: float = 0.0
     flagged: Counter[str] = field(default_factory=Counter)
     by_source: Counter[str] = field(default_factory=Counter)
+    unmatched_enrichments: list[str] = field(default_factory=list)  # side files read whole that matched no record
 
     def line(self) -> str:
         extra = f", deleted {self.deleted}" if self.deleted else ""
         flags = "".join(f", {n} {k}" for k, n in sorted(self.flagged.items()))
+        unmatched = (f", {len(self.unmatched_enrichments)} enrichment file(s) matched no record"
+                     if self.unmatched_enrichments else "")
         return (f"arkgraph: read {self.read} records, converted {self.converted}, rejected {self.rejected}"
-                f"{extra}, {self.triples} triples written in {self.seconds:.2f}s{flags}")
+                f"{extra}, {self.triples} triples written in {self.seconds:.2f}s{flags}{unmatched}")
 
 
 @dataclass
@@ -178,10 +181,12 @@ def _sniff(fh: IO[bytes], name: str, source: str) -> ModuleType | Reject:
 def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleType | None, RawRecord | Reject]]:
     """Every item of every input, with its source module (None for a file no source claims).
 
-    Enrichment files (read first) are joined to their records by ARK through ``context``."""
+    Enrichment files (read first) are joined to their records by ARK through ``context``: the mapper adds
+    each key it joined to ``context["enriched"]`` (see ``unmatched_enrichments``)."""
     files = list(walk_inputs(opts.inputs))
     record_files: list[str] = []
     enrichments: dict[str, list[Any]] = context.setdefault("enrichments", {})
+    enrichment_files: dict[str, list[str]] = context.setdefault("enrichment_files", {})
     for name in files:
         if name == "-":
             record_files.append(name)
@@ -190,11 +195,17 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
             head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""
             mod = next((m for m in sources.available() if hasattr(m, "is_enrichment") and m.is_enrichment(head)), None)
             if mod is not None and opts.source in ("auto", mod.SOURCE):
+                keys: list[str] = []
+                rejected = False
                 for item in mod.read_enrichment(fh, name):
                     if isinstance(item, Reject):
+                        rejected = True
                         yield mod, item
                     else:
                         enrichments.setdefault(item[0], []).append(item[1])
+                        keys.append(item[0])
+                if keys and not rejected:  # a rejected file is reported already
+                    enrichment_files[name] = keys
                 continue
         record_files.append(name)
     for name in record_files:
@@ -209,6 +220,14 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
         finally:
             if name != "-":
                 fh.close()
+
+
+def unmatched_enrichments(context: dict[str, Any]) -> list[str]:
+    """The enrichment files (read without reject) none of whose keys a record was joined to, once every
+    record has been mapped."""
+    enriched = context.get("enriched", ())
+    return [name for name, keys in context.get("enrichment_files", {}).items()
+            if not any(k in enriched for k in keys)]
 
 
 def convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, *, sink: Sink | None = None,
@@ -302,7 +321,7 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
         for writer in writers:
             writer.close()
         summary.seconds = time.perf_counter() - started
+    summary.unmatched_enrichments = unmatched_enrichments(context)
     if opts.coverage:
-        Path(opts.coverage).write_text(json.dumps(coverage.report(tables), ensure_ascii=False, indent=2) + "\n",
-                                       encoding="utf-8")
+        write_output(opts.coverage, (json.dumps(coverage.report(tables), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return summary, coverage
