@@ -227,6 +227,16 @@ def test_a_gallica_relation_or_identifier_that_is_no_iri_is_kept_as_text_or_enco
         assert term in nq
 
 
+def test_each_gallica_relation_that_is_no_iri_is_kept(tmp_path: Path) -> None:
+    bad = ("<dc:relation>Voir : http://[a]/1</dc:relation><dc:relation>Voir : http://[b]/2</dc:relation>"
+           "<dc:relation>http://h:x/3</dc:relation>")
+    nq, line, status = convert_every_format(
+        tmp_path, gallica_record(tmp_path, "oairecord/bpt6k58040250.xml", CATALOGUE, CATALOGUE + bad))
+    assert status == 0 and "3 invalid-iri" in line
+    for text in ('"Voir : http://[a]/1"', '"Voir : http://[b]/2"', '"http://h:x/3"'):
+        assert text in nq
+
+
 def test_a_iiif_licence_in_words_becomes_a_rights_statement(tmp_path: Path) -> None:
     manifest = gallica_record(tmp_path, "iiif/manifest-bpt6k9604118j.json",
                               '"https://gallica.bnf.fr/html/und/conditions-dutilisation-des-contenus-de-gallica"',

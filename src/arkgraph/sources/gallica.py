@@ -465,11 +465,14 @@ class Mapper:
         def link_url(url: str, kind: str, label: str | None) -> None:
             """A link to a URL from the data; one that cannot be an IRI is kept as the relation's text."""
             u = safe_iri(url)
-            if u is None:
-                rec.flags.append(f"invalid-iri: relation {url[:200]!r}")
-                link(None, kind, f"{label} : {url}" if label and url not in label else label or url)
-            else:
+            if u is not None:
                 link(u, kind, label)
+                return
+            rec.flags.append(f"invalid-iri: relation {url[:200]!r}")
+            text = f"{label} : {url}" if label and url not in label else label or url
+            if (text, kind) not in link_seen:  # keyed on its text (no IRI): each one is kept
+                link_seen.add((text, kind))
+                links.append(Link(None, kind, text))
 
         for v in fields.get("relation", no):
             r = dc.parse_relation(v)
