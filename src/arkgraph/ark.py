@@ -8,9 +8,10 @@ from functools import lru_cache
 from dataclasses import dataclass
 
 from .errors import ArkError
+from .terms import is_iri
 
 BETANUMERIC = "0123456789bcdfghjkmnpqrstvwxz"
-_NAME_CHARS = re.compile(r"^[A-Za-z0-9=~*+@_$%./-]+$")
+_NAME_CHARS = re.compile(r"^(?:[A-Za-z0-9=~*+@_$./-]|%[0-9A-Fa-f]{2})+$")  # "%" only as an escape: IRI-safe
 _LABEL = re.compile(r"ark:/?", re.IGNORECASE)
 _HYPHENS = re.compile("[-\u2010-\u2015]")
 _STRUCT_RUN = re.compile(r"[./]{2,}")
@@ -125,6 +126,15 @@ def check_naan(naan: str) -> str:
     if not naan or not _NAAN.match(naan):
         raise ArkError(f"bad NAAN {naan!r}: NAANs are betanumeric (digits and consonants but 'l')")
     return naan
+
+
+def check_base(base: str) -> str:
+    """The resolver prefix an ARK is appended to, ending with "/", "#" or "="; every ARK IRI must be a
+    valid absolute IRI (RFC 3987), so the base must make one."""
+    base = base if base.endswith(("/", "#", "=")) else base + "/"
+    if not is_iri(f"{base}ark:{DEFAULT_NAAN}/x"):
+        raise ArkError(f"ARK base {base!r} does not make valid IRIs: give an absolute URL such as {DEFAULT_BASE}")
+    return base
 
 
 @lru_cache(maxsize=64)

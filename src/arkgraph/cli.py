@@ -149,7 +149,10 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
     except ArkgraphError as exc:
         raise click.BadParameter(str(exc), param_hint="--naan") from None
     try:
-        base = ark_base if ark_base.endswith(("/", "#", "=")) else ark_base + "/"
+        base = ark.check_base(ark_base)
+    except ArkgraphError as exc:
+        raise click.BadParameter(str(exc), param_hint="--ark-base") from None
+    try:
         from .serialize import format_for
         if fmt and len(outputs) > 1:
             raise click.UsageError("--format applies to a single -o; with several, each extension gives its format")

@@ -87,7 +87,9 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 def source_iri(source: str) -> str:
     """A file path becomes a ``file:`` IRI; a URL stays (minus any user-info, which may hold a password)."""
     if _URL.match(source):
-        return safe_iri(re.sub(r"^([^:]+://)[^/@]*@", r"\1", source))
+        iri = safe_iri(re.sub(r"^([^:]+://)[^/@]*@", r"\1", source))
+        if iri is not None:  # else not a URL after all (a bad host): a file named so
+            return iri
     return Path(source).resolve().as_uri()
 
 

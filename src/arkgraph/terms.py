@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import quote
 
 Triple = tuple[str, str, str]
 
@@ -33,19 +32,78 @@ PREFIXES = {
     "skos": SKOS, "prov": PROV, "ag": AG,
 }
 
-# Characters RFC 3987 forbids in an IRI, plus controls: percent-encoded when an IRI is built from data.
-_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f-\x9f\ue000-\uf8ff\ufff0-\uffff]')
-_IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|\\^`]*$")
+# RFC 3987 (IRI) grammar, as N-Triples / Turtle readers (pyoxigraph) check it. ``ucschar`` and
+# ``iprivate`` as character ranges; a "%" is only ever the start of a two-hex-digit escape.
+_UCS = ("\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef"
+        + "".join(f"{chr(p)}-{chr(p + 0xfffd)}" for p in range(0x10000, 0xe0000, 0x10000)) + "\U000e1000-\U000efffd")
+_PRIVATE = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+_PCT = "%[0-9A-Fa-f]{2}"
+_SUB = "!$&'()*+,;="
+_UNRESERVED = "A-Za-z0-9\\-._~"
+_PCHAR = f"{_UNRESERVED}{_SUB}:@{_UCS}"      # ipchar, less pct-encoded
+_QUERY = f"{_PCHAR}/?{_PRIVATE}"              # iquery
+_FRAGMENT = f"{_PCHAR}/?"                     # ifragment
+_DEC = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9]|[0-9])"
+_H16, _LS32 = "[0-9A-Fa-f]{1,4}", f"(?:[0-9A-Fa-f]{{1,4}}:[0-9A-Fa-f]{{1,4}}|{_DEC}(?:\\.{_DEC}){{3}})"
+_IPV6 = "|".join((  # RFC 3986 §3.2.2, line by line
+    f"(?:{_H16}:){{6}}{_LS32}", f"::(?:{_H16}:){{5}}{_LS32}", f"(?:{_H16})?::(?:{_H16}:){{4}}{_LS32}",
+    *(f"(?:(?:{_H16}:){{0,{n}}}{_H16})?::(?:{_H16}:){{{3 - n}}}{_LS32}" for n in (1, 2)),
+    f"(?:(?:{_H16}:){{0,3}}{_H16})?::{_H16}:{_LS32}", f"(?:(?:{_H16}:){{0,4}}{_H16})?::{_LS32}",
+    f"(?:(?:{_H16}:){{0,5}}{_H16})?::{_H16}", f"(?:(?:{_H16}:){{0,6}}{_H16})?::"))
+_HOST = (f"(?:\\[(?:{_IPV6}|v[0-9A-Fa-f]+\\.[{_UNRESERVED}{_SUB}:]+)\\]"
+         f"|(?:[{_UNRESERVED}{_SUB}{_UCS}]++|{_PCT})*+)")
+_AUTHORITY = f"(?:(?:[{_UNRESERVED}{_SUB}:{_UCS}]++|{_PCT})*+@)?{_HOST}(?::[0-9]*+)?"
+_SCHEME = "[A-Za-z][A-Za-z0-9+.\\-]*+"
+_TAIL = (f"(?:[{_PCHAR}/]++|{_PCT})*+(?:\\?(?:[{_QUERY}]++|{_PCT})*+)?+"
+         f"(?:#(?:[{_FRAGMENT}]++|{_PCT})*+)?+")  # ipath, then "?" iquery, then "#" ifragment
+# An absolute IRI: scheme ":" ihier-part ["?" iquery] ["#" ifragment]; "//" always opens an authority.
+# http(s) IRIs must name a host (RFC 9110 §4.2): "http:foo" and "http:///x" are not links.
+_ABSOLUTE_IRI = re.compile(f"(?!(?i:https?):(?!//[^/?#]))(?:{_SCHEME}:(?://{_AUTHORITY}(?=[/?#]|\\Z)|(?!//)){_TAIL})")
+# What safe_iri may percent-encode: anything a component does not allow, and a "%" that starts no escape
+_NOT_IN = {part: re.compile(f"%(?![0-9A-Fa-f]{{2}})|[^%{chars}]+")
+           for part, chars in (("path", _PCHAR + "/"), ("query", _QUERY), ("fragment", _FRAGMENT))}
+_SPLIT = re.compile(f"({_SCHEME}):(//[^/?#]*)?([^?#]*)(\\?[^#]*)?(#.*)?", re.S)
 
 
-def safe_iri(text: str) -> str:
-    """Turn a URL found in data into a valid IRI (percent-encode what IRIs forbid)."""
-    text = text.strip()
-    return _BAD_IRI.sub(lambda m: quote(m.group(0), safe=""), text)
+def safe_iri(text: object) -> str | None:
+    """A URL or IRI found in data as a valid absolute IRI (RFC 3987), or None when it cannot be one.
+
+    Characters an IRI does not allow in its path, query or fragment (spaces, controls, ``"<>\\^`{|}``,
+    ``[`` ``]``, a ``%`` that starts no escape, non-characters) are percent-encoded (UTF-8), which keeps
+    what the URL means. A value without a scheme, with a bad authority (host, port, user) or an http(s)
+    URL without a host is not guessed at: None, and the caller keeps the value as text or drops it.
+    """
+    if type(text) is not str:
+        return None
+    if _ABSOLUTE_IRI.fullmatch(text):  # the common case: already an IRI, nothing to copy
+        return text
+    return _repair(text)
+
+
+def _repair(text: str) -> str | None:
+    m = _SPLIT.fullmatch(text.strip())
+    if m is None:
+        return None
+    scheme, authority, path, query, fragment = m.groups()
+    try:
+        parts = [scheme, ":", authority or "", _encode("path", path)]
+        if query is not None:
+            parts += "?", _encode("query", query[1:])
+        if fragment is not None:
+            parts += "#", _encode("fragment", fragment[1:])
+    except UnicodeEncodeError:  # a lone surrogate (JSON "\ud800"): no UTF-8 bytes to escape
+        return None
+    iri = "".join(parts)
+    return iri if _ABSOLUTE_IRI.fullmatch(iri) else None  # the authority is checked here, never rewritten
+
+
+def _encode(part: str, text: str) -> str:
+    return _NOT_IN[part].sub(lambda c: "%" + c.group().encode("utf-8").hex("%").upper(), text)
 
 
 def is_iri(text: str) -> bool:
-    return bool(_IRI_OK.match(text))
+    """``text`` is an absolute IRI (RFC 3987) as written, and names a host if it is an http(s) one."""
+    return _ABSOLUTE_IRI.fullmatch(text) is not None
 
 
 def I(iri: str) -> str:  # noqa: E743 - short on purpose, used on every triple

@@ -320,6 +320,8 @@ class Mapper:
             link_url = dc_clean(extras.get("link")) or ""
             if link_url.startswith("http"):
                 rec.page_url = safe_iri(link_url)
+                if rec.page_url is None:
+                    rec.flags.append(f"invalid-iri: link {link_url[:200]!r}")
         if not minted and self.n2t_same:
             identifiers.append(Identifier(N2T + ark, "url", "n2t.net"))
 
@@ -460,13 +462,25 @@ class Mapper:
                 link_seen.add((iri_, kind))
                 links.append(Link(iri_, kind, label))
 
+        def link_url(url: str, kind: str, label: str | None) -> None:
+            """A link to a URL from the data; one that cannot be an IRI is kept as the relation's text."""
+            u = safe_iri(url)
+            if u is not None:
+                link(u, kind, label)
+                return
+            rec.flags.append(f"invalid-iri: relation {url[:200]!r}")
+            text = f"{label} : {url}" if label and url not in label else label or url
+            if (text, kind) not in link_seen:  # keyed on its text (no IRI): each one is kept
+                link_seen.add((text, kind))
+                links.append(Link(None, kind, text))
+
         for v in fields.get("relation", no):
             r = dc.parse_relation(v)
             rkind, rlabel, rurl, cb = r.kind, r.label, r.url, r.catalogue_ark
             if rkind == "catalogue" or rkind == "ensemble":
                 if not cb:
                     if rurl:
-                        link(safe_iri(rurl), "related", rlabel)
+                        link_url(rurl, "related", rlabel)
                     else:
                         link(None, "related", rlabel)
                     continue
@@ -488,9 +502,12 @@ class Mapper:
                     link(base + parent, "part_of", "Périodique")  # gallica_ark output: str(_ark(p)) == p
             elif rkind == "reproduction":
                 target = dc.gallica_ark(rurl)
-                link(base + target if target else safe_iri(rurl or ""), "reproduction", rlabel)
+                if target:
+                    link(base + target, "reproduction", rlabel)
+                else:
+                    link_url(rurl or "", "reproduction", rlabel)
             elif rurl:
-                link(safe_iri(rurl), "related", rlabel)
+                link_url(rurl, "related", rlabel)
             else:
                 link(None, "related", rlabel)
 
@@ -599,9 +616,12 @@ class Mapper:
                     pages[pg.ordre] = self._page(rec, a, name, pg.ordre, pg.numero, pg.width, pg.height)
             elif isinstance(obj, Manifest):
                 if manifest is not None:
+                    license_iri = safe_iri(obj.license)
+                    if obj.license and license_iri is None:  # a licence in words: kept as a rights statement
+                        rec.statements.append(Statement("rights", obj.license, None, label="Licence"))
                     manifest = replace(
                         manifest, access_point=safe_iri(obj.url) or manifest.access_point,
-                        label=obj.label or manifest.label, license=obj.license, thumbnail=obj.thumbnail,
+                        label=obj.label or manifest.label, license=license_iri, thumbnail=safe_iri(obj.thumbnail),
                         credit=obj.attribution)
                 for cv in obj.canvases:
                     if cv.n not in pages:
@@ -624,6 +644,9 @@ class Mapper:
             elif isinstance(obj, IssueYears):
                 base = arks.parse(obj.parent)
                 for i, y in enumerate(obj.years, 1):
+                    if not (y.isascii() and y.isdigit()):  # not a year: no year page to name
+                        rec.flags.append(f"invalid-iri: Issues year {y[:200]!r}")
+                        continue
                     # Gallica's year pages: …/cb…/date1879
                     rec.parts.append(Part(arks.Ark(base.naan, base.name, base.qualifier + y).iri(self.t.base),
                                           "year", y, i))
@@ -638,9 +661,13 @@ class Mapper:
 
     def _page(self, rec: Record, a: arks.Ark, name: str, n: int, label: str | None, width: int | None,
               height: int | None, image: str | None = None, service: str | None = None) -> Part:
-        svc = service or f"{IIIF}{name}/f{n}"
-        img = DigitalObject(f"{rec.iri}/f{n}/image", "view", access_point=safe_iri(image or f"{svc}/full/full/0/native.jpg"),
-                            format="image/jpeg", service=safe_iri(svc), conforms_to=IIIF_IMAGE, width=width, height=height,
+        # an image or service the manifest gives that cannot be an IRI is treated as not given
+        svc_iri, img_iri = safe_iri(service), safe_iri(image)
+        if (service is not None and svc_iri is None) or (image is not None and img_iri is None):
+            rec.flags.append(f"invalid-iri: IIIF canvas {n} image or service")
+        svc = svc_iri or f"{IIIF}{name}/f{n}"
+        img = DigitalObject(f"{rec.iri}/f{n}/image", "view", access_point=img_iri or f"{svc}/full/full/0/native.jpg",
+                            format="image/jpeg", service=svc, conforms_to=IIIF_IMAGE, width=width, height=height,
                             label=f"Vue {n}")
         return Part(a.child(f"/f{n}").iri(self.t.base), "page", label if label and label != "NP" else f"Vue {n}", n,
                     label, img, f"{GALLICA_ARK}{name}/f{n}")
@@ -671,7 +698,6 @@ _URL = re.compile(r"^https?://\S+$")
 _THUMB_NAME = re.compile(r"[0-9a-z]+\.thumbnail")
 _MANIFEST_FORMAT = f'application/ld+json;profile="{IIIF_PRESENTATION_2}"'
 _CATALOGUE_LABEL = "Notice du catalogue BnF"
-_IRI_FORBIDDEN = re.compile(r'[<>"{}|\\^`]')  # the printable ASCII that terms.safe_iri percent-encodes (with space)
 
 
 def _format_statement(v: str, whole: bool) -> Statement:
@@ -711,18 +737,13 @@ def _identifier(v: str) -> Identifier:
     if _SYSTEM_ID.match(v):
         return Identifier(v, "system", v.split("-", 1)[0])
     if _URL.match(v):
-        return Identifier(safe_iri(v), "url", None)
+        url = safe_iri(v)
+        if url is not None:  # else kept as the identifier text it is (below)
+            return Identifier(url, "url", None)
     ark = dc.gallica_ark(v)
     if ark:
         return Identifier(ark, "ark", "ARK")
     return Identifier(v, "other", "Identifiant")
-
-
-def _iri(text: str) -> str:
-    """``safe_iri(text)``: a printable ASCII URL without spaces or characters IRIs forbid is one already."""
-    if text.isascii() and text.isprintable() and " " not in text and not _IRI_FORBIDDEN.search(text):
-        return text
-    return safe_iri(text)
 
 
 def _thumbnail(value: str | None, name: str | None, is_title: bool) -> str | None:
@@ -732,7 +753,9 @@ def _thumbnail(value: str | None, name: str | None, is_title: bool) -> str | Non
     v = dc_clean(value)
     if v:
         if v.startswith("http"):
-            return _iri(v)
+            url = safe_iri(v)
+            if url is not None:  # else as if there were none
+                return url
         if _THUMB_NAME.fullmatch(v):
             return GALLICA_ARK + v  # relative form seen in DLME harvests
     if name and not is_title:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import html
 import re
+from urllib.parse import quote
 from typing import Any, Callable
 
 from .. import ark as arks
@@ -153,6 +154,13 @@ READS = frozenset((
     *(f"{v}.{f}" for v in ("fieldVisuels", "fieldVisuelsPrincipals") for f in _IMAGE),
     *(f"{k}.{f}" for k in ("fieldOeuvreFaitPartieDe", "fieldOeuvresEnRapport") for f in ("targetId", "entityId", "nid", "name")),
 ))
+
+
+def _segment(text: str) -> str:
+    """An id as one IRI path segment: the API's numbers as they are, anything else percent-encoded."""
+    if text.isascii() and text.isalnum():
+        return text
+    return quote(text, safe="", errors="surrogatepass")
 
 
 def _is_read(path: str) -> bool:
@@ -357,7 +365,9 @@ class Mapper:
         alias = _text(root.get("fieldUrlAlias"))
         if alias:
             rec.page_url = safe_iri(PORTAL + "fr/" + alias.lstrip("/"))
-        elif nid is not None:
+            if rec.page_url is None:
+                rec.flags.append(f"invalid-iri: fieldUrlAlias {alias[:200]!r}")
+        if rec.page_url is None and nid is not None:
             rec.page_url = f"{PORTAL}node/{nid}"
         created = _text(root.get("entityCreated"))
         changed = _text(root.get("entityChanged"))
@@ -480,15 +490,20 @@ class Mapper:
                 thumb = _text(img.get("vignette")) or _text(_dig(img, "thumbnail", "url"))
                 if thumb and "/styles/thumbnail/public?" in thumb:
                     thumb = None  # the known dead-link variant
-                key = _text(img.get("entityId")) or url or thumb
+                eid = _text(img.get("entityId"))
+                key = eid or url or thumb
                 if not (url or thumb) or key in seen_img:
                     continue
                 seen_img.add(key)  # type: ignore[arg-type]
                 free = bool(img.get("fieldImageLibre"))
+                url_iri, thumb_iri = safe_iri(url), safe_iri(thumb)
+                for v, v_iri in ((url, url_iri), (thumb, thumb_iri)):
+                    if v and v_iri is None:  # the image is kept, without that link
+                        rec.flags.append(f"invalid-iri: {field_name} image URL {v[:200]!r}")
                 rec.digital.append(DigitalObject(
-                    iri=f"{iri}/image{_text(img.get('entityId')) or len(seen_img)}", kind="image",
-                    access_point=safe_iri(url or thumb), format="image/jpeg",  # type: ignore[arg-type]
-                    thumbnail=safe_iri(thumb) if thumb else None, label=_text(name_of(img)),
+                    iri=f"{iri}/image{_segment(eid) if eid else len(seen_img)}", kind="image",
+                    access_point=url_iri or thumb_iri, format="image/jpeg",
+                    thumbnail=thumb_iri, label=_text(name_of(img)),
                     license=CC0 if free and url else INC,
                     credit=_text(img.get("fieldCopyright")) or credit,
                     copyright=_text(img.get("fieldImageDroits")),
@@ -502,7 +517,13 @@ class Mapper:
                                              format="text/html", label=f"Page de « {title} » sur Paris Musées Collections"))
         # the API URL is kept as seen, but the portal URL above is authoritative
         if isinstance(abs_path, str) and abs_path:
-            rec.identifiers.append(Identifier(safe_iri(abs_path), "url", "absolutePath"))
+            # a root-relative path ("/node/N") is the portal's, as the absolute ones are
+            ap_iri = safe_iri(PORTAL + abs_path[1:] if abs_path[:1] == "/" and abs_path[1:2] != "/" else abs_path)
+            if ap_iri is not None:
+                rec.identifiers.append(Identifier(ap_iri, "url", "absolutePath"))
+            else:  # not a URL ("19??"): kept as the identifier text it is
+                rec.identifiers.append(Identifier(abs_path, "other", "absolutePath"))
+                rec.flags.append(f"invalid-iri: absolutePath {abs_path[:200]!r}")
 
         for lk, kind in (("fieldOeuvreFaitPartieDe", "part_of"), ("fieldOeuvresEnRapport", "related")):
             for n in _nodes(root, lk):
