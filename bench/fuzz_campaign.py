@@ -37,7 +37,6 @@ import sys
 import tempfile
 import time
 import traceback
-from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing import connection, get_context
 from pathlib import Path
@@ -709,7 +708,7 @@ def _alarm(_sig: int, _frame: Any) -> None:
 
 
 def worker(conn: Any, seed: int, workdir: str, mem_mb: int, timeout: float, jsonld_every: int, cli_every: int) -> None:
-    os.nice(0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops handing out inputs and reports
     signal.signal(signal.SIGALRM, _alarm)
     if mem_mb:
         resource.setrlimit(resource.RLIMIT_AS, (mem_mb << 20, mem_mb << 20))
@@ -813,42 +812,11 @@ def campaign(args: argparse.Namespace) -> int:
         for k in range(args.jobs):
             workers.append(start(k))
             feed(workers[-1])
-        last_report = time.monotonic()
-        while any(w["batch"] for w in workers):
-            ready = connection.wait([w["conn"] for w in workers if w["batch"]], timeout=5)
-            for w in workers:
-                if w["conn"] in ready:
-                    try:
-                        res = w["conn"].recv()
-                    except EOFError:  # the worker died (killed by the kernel, a crash in C…)
-                        res = None
-                    if res is None:
-                        i = w["batch"].pop(0)
-                        record(Result(i, make_input(args.seed, i)[0].name,
-                                      [("exception", f"worker died (exit {w['proc'].exitcode})", "")]))
-                        pending.extend(reversed(w["batch"]))
-                        w.update(start(w["k"]))
-                        feed(w)
-                        continue
-                    record(res)
-                    w["batch"].remove(res.index)
-                    w["since"] = time.monotonic()
-                    if not w["batch"]:
-                        feed(w)
-                elif w["batch"] and time.monotonic() - w["since"] > hard:
-                    i = w["batch"].pop(0)
-                    w["proc"].kill()
-                    w["proc"].join()
-                    record(Result(i, make_input(args.seed, i)[0].name,
-                                  [("over budget", f"hung: no answer in {hard:g} s (killed)", "")]))
-                    pending.extend(reversed(w["batch"]))
-                    w.update(start(w["k"]))
-                    feed(w)
-            if time.monotonic() - last_report > 30 and not args.quiet:
-                rate = done / (time.perf_counter() - t0)
-                print(f"  {done}/{args.n} inputs, {rate:.0f}/s, {sum(f.count for f in findings.values())} findings",
-                      file=sys.stderr, flush=True)
-                last_report = time.monotonic()
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # kill PID: stop and report, as Ctrl-C does
+        try:
+            _loop(args, workers, pending, record, start, feed, hard, t0, lambda: done, findings)
+        except KeyboardInterrupt:
+            print(f"interrupted: reporting the {done} inputs done", file=sys.stderr)
     finally:
         for w in workers:
             try:
@@ -861,6 +829,48 @@ def campaign(args: argparse.Namespace) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     elapsed = time.perf_counter() - t0
     return report(args, findings, over, done, peak, elapsed)
+
+
+def _loop(args: argparse.Namespace, workers: list[dict[str, Any]], pending: list[int], record: Callable[[Result], None],
+          start: Callable[[int], dict[str, Any]], feed: Callable[[dict[str, Any]], None], hard: float, t0: float,
+          done: Callable[[], int], findings: dict[str, Finding]) -> None:
+    """Hand out inputs until all are done; restart a worker that died or hung (its input is reported)."""
+    last_report = time.monotonic()
+    while any(w["batch"] for w in workers):
+        ready = connection.wait([w["conn"] for w in workers if w["batch"]], timeout=5)
+        for w in workers:
+            if w["conn"] in ready:
+                try:
+                    res = w["conn"].recv()
+                except EOFError:  # the worker died (killed by the kernel, a crash in C…)
+                    res = None
+                if res is None:
+                    i = w["batch"].pop(0)
+                    record(Result(i, make_input(args.seed, i)[0].name,
+                                  [("exception", f"worker died (exit {w['proc'].exitcode})", "")]))
+                    pending.extend(reversed(w["batch"]))
+                    w.update(start(w["k"]))
+                    feed(w)
+                    continue
+                record(res)
+                w["batch"].remove(res.index)
+                w["since"] = time.monotonic()
+                if not w["batch"]:
+                    feed(w)
+            elif w["batch"] and time.monotonic() - w["since"] > hard:
+                i = w["batch"].pop(0)
+                w["proc"].kill()
+                w["proc"].join()
+                record(Result(i, make_input(args.seed, i)[0].name,
+                              [("over budget", f"hung: no answer in {hard:g} s (killed)", "")]))
+                pending.extend(reversed(w["batch"]))
+                w.update(start(w["k"]))
+                feed(w)
+        if time.monotonic() - last_report > 30 and not args.quiet:
+            rate = done() / (time.perf_counter() - t0)
+            print(f"  {done()}/{args.n} inputs, {rate:.0f}/s, {sum(f.count for f in findings.values())} findings",
+                  file=sys.stderr, flush=True)
+            last_report = time.monotonic()
 
 
 CATEGORIES = ("exception", "count mismatch", "unparseable", "invalid IRI", "over budget", "cli")
