@@ -12,8 +12,9 @@ format (nt, nq, ttl, trig, jsonld) plus rejects; every ``--cli-every``-th input 
 Checked for every input: no uncaught exception (nor an ``internal error:`` reject); read = converted + rejected;
 one rejects line per reject, each naming its file and a reason; every output parses back with pyoxigraph (JSON-LD:
 strict JSON always, pyoxigraph's JSON-LD parser with the bundled contexts every ``--jsonld-every``-th input, as it
-costs ~10 ms a document); every IRI written is a valid absolute IRI (oxiri, RFC 3987); the CLI never prints a
-traceback and exits 0 or 1; time and memory stay within budget (``--timeout``, ``--mem-mb``).
+costs ~10 ms a document); every IRI written is a valid absolute IRI (oxiri, RFC 3987); the same input converted
+twice gives the same bytes (every ``--jsonld-every``-th input); the CLI never prints a traceback, exits 0 or 1 and
+ends with its summary line; time and memory stay within budget (``--timeout``, ``--mem-mb``).
 
 The report groups failures by signature (exception type + innermost arkgraph frame, or the check that failed),
 with a count and the smallest reproduction of each saved under ``--save``. Exit status 1 when any line is non-zero.
@@ -645,7 +646,7 @@ def run_cli(paths: list[str], outdir: Path, res: Result, timeout: float) -> None
         last = [ln for ln in err.strip().splitlines() if ln.strip()][-1:]
         res.problems.append(("cli", f"cli traceback: {_norm(last[0] if last else '')}", err[-600:]))
     elif p.returncode not in (0, 1):
-        res.problems.append(("cli", f"cli exit {p.returncode}: {_norm(err.strip()[-120:].replace(str(outdir), ''))}",
+        res.problems.append(("cli", f"cli exit {p.returncode}: {_norm(err.replace(str(outdir), '').strip()[-120:])}",
                              err[-300:]))
     else:  # the run ended as it should: its summary line, and as many rejects lines as it says were rejected
         m = re.search(r"arkgraph: read (\d+) records, converted (\d+), rejected (\d+)", err)
@@ -668,9 +669,20 @@ def write_input(files: list[tuple[str, bytes]], d: Path) -> list[str]:
     return [str(d / name) for name, _ in files]
 
 
+def _same_again(paths: list[str], outdir: Path, again: Path, res: Result) -> None:
+    """A second conversion of the same input writes the same bytes, in every format."""
+    shutil.rmtree(again, ignore_errors=True)
+    again.mkdir(parents=True)
+    run_pipeline(paths, again, Result(res.index, res.case), full_jsonld=False)
+    for name in [f"out.{f}" for f in FORMATS] + ["rejects.jsonl"]:
+        if (outdir / name).read_bytes() != (again / name).read_bytes():
+            res.problems.append(("nondeterministic", f"{name} differs between two runs", ""))
+
+
 def check_input(files: list[tuple[str, bytes]], workdir: Path, *, full_jsonld: bool = True, cli: bool = False,
-                timeout: float = 0, index: int = -1, case: str = "") -> Result:
-    """Convert the files (and, with ``cli``, run the CLI on them); every broken invariant is in ``problems``."""
+                twice: bool = False, timeout: float = 0, index: int = -1, case: str = "") -> Result:
+    """Convert the files (and, with ``cli``, run the CLI on them; with ``twice``, convert them again and compare
+    the bytes); every broken invariant is in ``problems``."""
     res = Result(index, case)
     paths = write_input(files, workdir / "in")
     outdir = workdir / "out"
@@ -681,6 +693,8 @@ def check_input(files: list[tuple[str, bytes]], workdir: Path, *, full_jsonld: b
         signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         run_pipeline(paths, outdir, res, full_jsonld)
+        if twice and not res.problems:
+            _same_again(paths, outdir, workdir / "again", res)
     except Budget:
         res.problems.append(("over budget", f"over the time budget ({timeout:g} s)", ""))
     except MemoryError:
@@ -700,7 +714,8 @@ def run_input(seed: int, i: int, workdir: Path, *, full_jsonld: bool, cli: bool,
         case, files, _notes = make_input(seed, i)
     except Exception as exc:  # noqa: BLE001 - a bug of the campaign's own, reported rather than fatal
         return Result(i, "?", [("exception", f"fuzz harness: {_signature(exc)}", repr(exc)[:200])])
-    return check_input(files, workdir, full_jsonld=full_jsonld, cli=cli, timeout=timeout, index=i, case=case.name)
+    return check_input(files, workdir, full_jsonld=full_jsonld, cli=cli, twice=full_jsonld, timeout=timeout, index=i,
+                       case=case.name)
 
 
 def _alarm(_sig: int, _frame: Any) -> None:
@@ -873,7 +888,7 @@ def _loop(args: argparse.Namespace, workers: list[dict[str, Any]], pending: list
             last_report = time.monotonic()
 
 
-CATEGORIES = ("exception", "count mismatch", "unparseable", "invalid IRI", "over budget", "cli")
+CATEGORIES = ("exception", "count mismatch", "unparseable", "invalid IRI", "nondeterministic", "over budget", "cli")
 
 
 def report(args: argparse.Namespace, findings: dict[str, Finding], slowest: list[tuple[float, int, str]], done: int,
@@ -905,7 +920,7 @@ def replay(args: argparse.Namespace) -> int:
         print(f"  {name}: {len(data)} bytes: {data[:300]!r}{'…' if len(data) > 300 else ''}")
     signal.signal(signal.SIGALRM, _alarm)
     with tempfile.TemporaryDirectory() as tmp:
-        res = run_input(seed, i, Path(tmp), full_jsonld=True, cli=True, timeout=args.timeout)
+        res = run_input(seed, i, Path(tmp), full_jsonld=True, cli=True, timeout=args.timeout)  # twice, too
     for cat, sig, detail in res.problems:
         print(f"{cat}: {sig}\n    {detail}")
     if args.save:
@@ -923,7 +938,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", help="directory for one reproduction per failure signature")
     ap.add_argument("--timeout", type=float, default=10.0, help="time budget of one input, seconds")
     ap.add_argument("--mem-mb", type=int, default=2048, help="address-space budget of a worker, MB (0: none)")
-    ap.add_argument("--jsonld-every", type=int, default=10, help="parse the JSON-LD with pyoxigraph every N-th input")
+    ap.add_argument("--jsonld-every", type=int, default=10,
+                    help="every N-th input: parse the JSON-LD with pyoxigraph, and convert twice to compare the bytes")
     ap.add_argument("--cli-every", type=int, default=200, help="also run the real CLI every N-th input (0: never)")
     ap.add_argument("--batch", type=int, default=20, help="inputs handed to a worker at a time")
     ap.add_argument("--replay", metavar="SEED:I", help="run one input in this process and show what it does")
