@@ -355,7 +355,7 @@ def mutate_xml_tree(data: bytes, rng: random.Random, notes: list[str]) -> bytes:
         elif op == "attr":
             name = rng.choice(("ark", "date", "dayOfYear", "listType", "parentArk", "status", "nbIssue", "totalIssues",
                                "{http://www.w3.org/XML/1998/namespace}lang", "from"))
-            value = rng.choice([s for s in ODD_STRINGS if _xml_ok(s)] + ["years", "deleted", "-1", "9" * 400])
+            value = rng.choice([s for s in ODD_STRINGS if xml_ok(s)] + ["years", "deleted", "-1", "9" * 400])
             el.set(name, value)
             notes.append(f"xml attr <{local} {name}={value[:30]!r}>")
         else:
@@ -363,7 +363,7 @@ def mutate_xml_tree(data: bytes, rng: random.Random, notes: list[str]) -> bytes:
                 ids = [e for e in els if re.search(r"(?i)identifier|idUPN|ordre|relation|numero|width|height", str(e.tag))]
                 el = rng.choice(ids) if ids else el
                 local = etree.QName(el).localname
-            value = rng.choice([s for s in ODD_STRINGS if _xml_ok(s)] + ["9" * 5000, "-1", "0", "1e400", "NaN"])
+            value = rng.choice([s for s in ODD_STRINGS if xml_ok(s)] + ["9" * 5000, "-1", "0", "1e400", "NaN"])
             if el.text and rng.random() < 0.4:
                 value = el.text + value if rng.random() < 0.5 else value + el.text
             el.text = value
@@ -371,7 +371,7 @@ def mutate_xml_tree(data: bytes, rng: random.Random, notes: list[str]) -> bytes:
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
 
 
-def _xml_ok(s: str) -> bool:
+def xml_ok(s: str) -> bool:
     """Whether lxml can hold the string as text (XML 1.0 characters only)."""
     return all(c in "\t\n\r" or 0x20 <= ord(c) <= 0xD7FF or 0xE000 <= ord(c) <= 0xFFFD or ord(c) >= 0x10000 for c in s)
 
@@ -434,6 +434,55 @@ def mutate_gzip(data: bytes, rng: random.Random, notes: list[str]) -> bytes:
         return gz + b"junk"
     notes.append("gzip intact")
     return gz
+
+
+XML_ID_TAG = re.compile(r"(?i)identifier|idUPN|relation|source|issue$")
+
+
+def _slots(data: bytes) -> tuple[Any, list[Any]]:
+    """The parsed file (an lxml root, or a list of JSON documents: one, or one per line) and its id-like
+    values: elements or (object, index) pairs whose value ends up in IRIs (ids, paths, URLs, identifiers)."""
+    if data.lstrip()[:1] == b"<":
+        from lxml import etree
+
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+        return root, [e for e in root.iter() if isinstance(e.tag, str) and (XML_ID_TAG.search(e.tag) or _id_attr(e))]
+    try:
+        docs = [jparse(data)]
+    except ValueError:  # JSON Lines
+        docs = [jparse(ln.encode()) for ln in data.decode("utf-8").splitlines() if ln.strip()]
+    return docs, [p[-1] for d in docs for p, _n in _json_nodes(d)
+                  if p and isinstance(p[-1][0], Obj) and ID_KEY.search(p[-1][0][p[-1][1]][0])]
+
+
+def _id_attr(el: Any) -> str | None:
+    return next((a for a in ("ark", "parentArk") if el.get(a) is not None), None)
+
+
+def id_slots(case: Case) -> int:
+    """How many id-like values the case's target file has."""
+    return len(_slots(case.files[case.target][1])[1])
+
+
+def with_id_value(case: Case, slot: int, value: str) -> list[tuple[str, bytes]]:
+    """The case with its ``slot``-th id-like value replaced by ``value`` (property tests draw both)."""
+    files = list(case.files)
+    name, data = files[case.target]
+    parsed, slots = _slots(data)
+    if isinstance(parsed, list):
+        container, i = slots[slot]
+        _set(container, i, value)
+        files[case.target] = (name, "\n".join(jdump(d) for d in parsed).encode("utf-8", "surrogatepass"))
+        return files
+    from lxml import etree
+
+    el = slots[slot]
+    if _id_attr(el):
+        el.set(_id_attr(el), value)
+    else:
+        el.text = value
+    files[case.target] = (name, etree.tostring(parsed, xml_declaration=True, encoding="UTF-8"))
+    return files
 
 
 def mutate_case(case: Case, rng: random.Random) -> tuple[list[tuple[str, bytes]], list[str]]:
