@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -12,3 +15,22 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def fuzz() -> ModuleType:
+    """bench/fuzz_campaign.py as a module: its corpus (the real samples cut small), mutators and checks."""
+    path = Path(__file__).parent.parent / "bench" / "fuzz_campaign.py"
+    spec = importlib.util.spec_from_file_location("fuzz_campaign", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fuzz_campaign"] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def fuzz_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One directory for property tests' inputs and outputs, rewritten by each example (Hypothesis runs
+    many examples per test: a function-scoped tmp_path would be shared by them anyway)."""
+    return tmp_path_factory.mktemp("fuzz")
