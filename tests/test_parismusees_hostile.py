@@ -92,6 +92,8 @@ CASES = [
      "fieldDenominations: expected a list of objects, got the string 'Plat'"),
     ("a term label given as true", put("fieldDenominations", 0, "entity", "entityLabel", value=True), None,
      "fieldDenominations.name: expected text, got JSON true"),
+    ("absolutePath given as a number", put("absolutePath", value=221254), None,
+     "absolutePath: expected text, got the number 221254"),
     ("a title given as false", put("title", value=False), None, "title: expected text, got JSON false"),
     ("formatted text holding an object", put("fieldOeuvreDescriptionIcono", value={"value": {"x": 1}}), None,
      "fieldOeuvreDescriptionIcono: expected text, got a JSON object"),

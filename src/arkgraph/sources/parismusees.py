@@ -469,7 +469,9 @@ class Mapper:
         root: dict[str, Any] = data if type(data) is dict else {}
         nid = _int(root.get("nid"), "nid", 1) or _int(root.get("entityId"), "entityId", 1)
         abs_path = root.get("absolutePath")
-        if nid is None and isinstance(abs_path, str):
+        if abs_path is not None and type(abs_path) is not str:
+            raise _bad("absolutePath", f"expected text, got {_what(abs_path)}")
+        if nid is None and abs_path:
             m = _NODE_PATH.search(abs_path)
             nid = _int(m.group(1), "absolutePath", 1) if m else None
         uuid = _text(root.get("entityUuid"), "entityUuid") or _text(root.get("uuid"), "uuid")
@@ -679,7 +681,7 @@ class Mapper:
             rec.digital.append(DigitalObject(iri=f"{iri}/page", kind="webpage", access_point=rec.page_url,
                                              format="text/html", label=f"Page de « {title} » sur Paris Musées Collections"))
         # the API URL is kept as seen, but the portal URL above is authoritative
-        if isinstance(abs_path, str) and abs_path:
+        if abs_path:
             rec.identifiers.append(Identifier(safe_iri(abs_path), "url", "absolutePath"))
 
         for lk, kind in (("fieldOeuvreFaitPartieDe", "part_of"), ("fieldOeuvresEnRapport", "related")):

@@ -186,7 +186,7 @@ class _Scanner:
             except RecursionError:
                 raise _BadValue("JSON nested too deeply") from None
             except ValueError as exc:  # the int-string conversion limit (CVE-2020-10735)
-                raise _BadValue(f"a number Python will not read ({str(exc).split(':')[0]})") from None
+                raise _BadValue(f"a number Python will not read ({str(exc).split(';')[0]})") from None
             if end >= len(self.buf) and not self.eof and self.more(size):  # a number may go on
                 continue
             if end - self.pos > self.limit >> 2 and self._over_limit(end):
