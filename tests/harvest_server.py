@@ -7,12 +7,13 @@ and what is re-paged), logs every request, and injects faults matched per reques
 * ``status``     an error status (429 with ``Retry-After``, 500, 502, 503 ...)
 * ``html``       a 200 HTML "Service indisponible" page instead of JSON/XML
 * ``reset``      half of the body, then the connection is reset (RST)
-* ``slow``       the response starts after ``delay`` seconds (beyond the client timeout)
-* ``hang``       the response waits until the server stops (for kill tests)
+* ``hang``       no response until the server stops: the client's timeout ends it, or a kill test's signal
 * ``truncated``  a 200 whose body is the real page cut in half (well-formed HTTP, broken XML/JSON)
-* ``gqlerrors``  a GraphQL ``{"errors": [...]}`` body with no data
+* ``gqlerrors``  a GraphQL ``{"errors": [...]}`` body with no data (``with_data``: next to the real page;
+                 ``echo``: the message quotes the credential the request carried, as a careless server would)
 * ``body``       any fixed body (e.g. XML declaring entities)
 
+Each fault's ``reached`` event is set when a request takes it: tests wait on that, never on the clock.
 No test using it touches the internet: it binds 127.0.0.1 on an ephemeral port.
 """
 
@@ -57,9 +58,11 @@ class Fault:
     times: int | None = 1  # None: every matching request, until cleared
     status: int = 503
     retry_after: str | None = None
-    delay: float = 0.0
     body: bytes = b""
+    echo: bool = False
+    with_data: bool = False
     hits: int = 0
+    reached: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -219,6 +222,7 @@ class ReplayServer:
             for f in self.faults:
                 if (f.times is None or f.hits < f.times) and f.when(req):
                     f.hits += 1
+                    f.reached.set()
                     return f
         return None
 
@@ -359,16 +363,20 @@ class ReplayServer:
                     self._send(Reply(200, HTML_PAGE, "text/html; charset=utf-8"))
                     return
                 if kind == "gqlerrors":
-                    doc = {"errors": [{"message": "Syntax Error: Unexpected Name \"oops\"", "locations": [{"line": 1, "column": 3}]}]}
+                    message = "Syntax Error: Unexpected Name \"oops\""
+                    if fault.echo:
+                        sent = req.headers.get("auth-token") or req.headers.get("authorization", "")
+                        message = f"Invalid credentials: {sent} is not a valid token"
+                    doc: dict[str, Any] = {"errors": [{"message": message, "locations": [{"line": 1, "column": 3}]}]}
+                    if fault.with_data:
+                        doc["data"] = json.loads(server.route(req).body)["data"]
                     self._send(Reply(200, json.dumps(doc).encode(), "application/json"))
                     return
                 if kind == "body":
                     self._send(Reply(200, fault.body, "text/xml"))
                     return
-                if kind == "slow":
-                    server.release.wait(fault.delay)
                 if kind == "hang":
-                    server.release.wait(60)
+                    server.release.wait()  # set when the server stops (or a test lets the hang end)
                 reply = server.route(req)
                 if kind == "truncated":
                     cut = reply.body[: len(reply.body) // 2]
@@ -390,6 +398,7 @@ class ReplayServer:
 # tests/conftest.py stays untouched.
 
 import os  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 
 import pytest  # noqa: E402
@@ -425,6 +434,15 @@ def all_bytes_under(directory: Path) -> bytes:
 def subprocess_cmd(*args: str) -> list[str]:
     """Command line running the harvest group in a child process (for kill tests)."""
     return [sys.executable, "-c", "import sys; from arkgraph.cli_harvest import harvest; harvest(sys.argv[1:])", *args]
+
+
+def wait_for(event: threading.Event, child: subprocess.Popen) -> bool:
+    """Wait until ``event`` is set, or ``child`` exits first (False). No deadline: how long the
+    child takes depends on the machine; a child that hangs is pytest-timeout's to report."""
+    while not event.wait(0.1):  # woken at once by the event; the period only notices the child's death
+        if child.poll() is not None:
+            return event.is_set()
+    return True
 
 
 def child_env() -> dict[str, str]:

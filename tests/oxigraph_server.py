@@ -41,13 +41,15 @@ class OxigraphServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> "OxigraphServer":
+    def start(self, timeout: float | None = None) -> "OxigraphServer":
+        """Start and wait until it answers (or exits). No deadline by default: a loaded machine may take
+        long to start it; one that never answers is pytest-timeout's to report."""
         assert OXIGRAPH, "the oxigraph binary is missing: pip install oxigraph"
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen([OXIGRAPH, "serve", "--location", str(self.location),
                                           "--bind", f"127.0.0.1:{self.port}"], stdout=log, stderr=log)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while deadline is None or time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"oxigraph exited: {self.log.read_text()[-500:]}")
             try:

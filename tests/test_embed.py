@@ -361,8 +361,8 @@ def test_cli_usage_errors_and_help(data: dict[str, Path], tmp_path: Path) -> Non
     assert code == 1 and "1 records skipped" in out
 
 
-def test_a_record_met_twice_keeps_its_later_version(tmp_path: Path) -> None:
-    """The same record in two inputs (e.g. an OAIRecord and an SRU page): the later graph wins, as in loading."""
+def test_a_record_met_twice_keeps_its_first_version(tmp_path: Path) -> None:
+    """The same record twice (e.g. two outputs joined): the first graph wins, as in convert; the later is reported."""
     from arkgraph.cli import main as cli_main
     g = "https://n2t.net/ark:99999/pm1"
     nq = tmp_path / "twice.nq"
@@ -373,7 +373,8 @@ def test_a_record_met_twice_keeps_its_later_version(tmp_path: Path) -> None:
         f'<{g}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://schema.org/VisualArtwork> <{g}> .\n'
         f'<{g}> <http://schema.org/name> "second"@fr <{g}> .\n', encoding="utf-8")
     r = CliRunner().invoke(cli_main, ["embed", str(nq), "--pages", str(tmp_path / "site")], catch_exceptions=False)
-    assert r.exit_code in (0, 1), r.stderr
+    assert r.exit_code == 1, r.stderr
+    assert "3 records read, 2 pages written, 1 duplicate records skipped" in r.stderr
     page = (tmp_path / "site" / "ark-99999-pm1.html").read_text(encoding="utf-8")
-    assert "second" in page and "first" not in page
+    assert "first" in page and "second" not in page
     assert (tmp_path / "site" / "index.html").read_text(encoding="utf-8").count("ark-99999-pm1.html") == 1

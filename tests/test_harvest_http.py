@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -64,7 +67,7 @@ def test_client_headers_and_redaction(harvest_server):
     f = Fetcher(client, policy, secrets=[TOKEN], on_retry=notes.append, sleep=sleeps.append)
     with f, pytest.raises(FetchError) as info:
         f.get(f"{harvest_server.url}/graphql?token={TOKEN}")
-    assert TOKEN not in str(info.value) and "***" in str(info.value) and TOKEN not in info.value.url
+    assert TOKEN not in str(info.value) and "[REDACTED]" in str(info.value) and TOKEN not in info.value.url
 
 
 def test_checkpoint_roundtrip_and_corruption(tmp_path):
@@ -89,8 +92,15 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
         atomic_write(target, "not bytes")  # type: ignore[arg-type]
     assert target.read_bytes() == b"<ok/>"
     assert [p.name for p in target.parent.iterdir()] == ["page.xml"]
+    # a killed run's temporary (its PID is gone) is removed; another live run's, or one not ours, is kept
+    dead = subprocess.Popen([sys.executable, "-c", ""])
+    dead.wait()
+    (target.parent / f".page.xml.{dead.pid}.0123abcd.part").write_bytes(b"<half")
+    (target.parent / f".page.xml.{os.getpid()}.0123abcd.part").write_bytes(b"<half")
     (target.parent / ".page.xml.abc.part").write_bytes(b"<half")
     assert clean_stale_temps(tmp_path) == 1
+    assert sorted(p.name for p in target.parent.iterdir()) == [f".page.xml.{os.getpid()}.0123abcd.part",
+                                                               ".page.xml.abc.part", "page.xml"]
 
 
 def test_query_conditions_and_museums():

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterator
 
@@ -14,7 +12,9 @@ import click
 
 from . import __version__, ark
 from .errors import ArkgraphError, OutputError
+from .outputs import open_output
 from .pipeline import Options, Summary, convert as run_convert, parse_profiles
+from .redact import Redactor
 
 
 def fail(exc: ArkgraphError) -> click.ClickException:
@@ -25,32 +25,17 @@ def fail(exc: ArkgraphError) -> click.ClickException:
 
 @contextlib.contextmanager
 def atomic_output(path: str | None) -> Iterator[IO[bytes]]:
-    """stdout for '-' or None; otherwise a temp file renamed into place only on success."""
+    """stdout for '-' or None; otherwise :func:`~arkgraph.outputs.open_output` (atomic for files)."""
     if not path or path == "-":
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    except OSError as exc:  # named by the output, not by the temporary file
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if path.endswith(".gz"):
-                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-                    yield gz  # type: ignore[misc]
-            else:
-                yield raw
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with open_output(path, parents=True) as raw:
+        if path.endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+                yield gz  # type: ignore[misc]
+        else:
+            yield raw
 
 
 class _Progress:
@@ -149,6 +134,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
     """Convert records to RDF.
 
     INPUT is a file, a directory (walked), or '-' for stdin; .gz files are read transparently.
+    One record per IRI: a later record with the IRI of one already converted is rejected as a duplicate.
     Exit status: 0 all converted, 1 some rejected (the rest is written), 2 usage, unreadable input or
     an output that cannot be written.
 
@@ -176,15 +162,22 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         opts = Options(list(inputs), source, parse_profiles(profile), outputs[0], fmt, rejects, ark.check_naan(naan),
                        base, mappings_dir, coverage, max_value_bytes)
         progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+        auth = None
+        if extra.get("store_target"):
+            from .sparql_client import parse_auth
+            auth = parse_auth(None, extra.get("store_auth_env"))
+        # the store's credential never reaches a rejects line, whatever the input holds
+        redact = Redactor(auth.secrets() if auth else ())
         with contextlib.ExitStack() as stack:
-            rej = stack.enter_context(open(rejects, "w", encoding="utf-8")) if rejects else None
-            rej = _Tee(rej, verbose) if verbose else rej
             outs = [(f, stack.enter_context(atomic_output(o))) for f, o in zip(formats, outputs)]
+            # entered after the outputs, so committed before them: rejects that cannot be written fail the run
+            # before any output replaces the previous one
+            rej = stack.enter_context(open_output(rejects, encoding="utf-8")) if rejects else None
+            rej = _Tee(rej, verbose, redact) if verbose or redact else rej
             sink = None
             if extra.get("store_target"):
-                from .sparql_client import parse_auth
                 from .store import open_sink
-                sink = open_sink(extra["store_target"], auth=parse_auth(None, extra.get("store_auth_env")),
+                sink = open_sink(extra["store_target"], auth=auth,
                                  protocol=extra["store_protocol"], default_graph=extra["default_graph"],
                                  resume=extra["resume"], profiles=opts.profiles, inputs=list(inputs))
                 stack.enter_context(sink)  # commits on success, keeps the checkpoint on failure
@@ -206,20 +199,31 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
     if validator is not None:
         if extra.get("report_path"):
             from .validate import write_report
-            write_report(extra["report_path"], validator.report.all, conforms=validator.report.violations == 0)
+            try:
+                write_report(extra["report_path"], validator.report.all, conforms=validator.report.violations == 0)
+            except ArkgraphError as exc:
+                raise fail(exc) from None
         click.echo(validator.report.summary() if not quiet else validator.report.summary().splitlines()[0], err=True)
+    if verbose:  # the summary counts them; --verbose names them
+        for name in summary.unmatched_enrichments:
+            click.echo(f"unmatched: {name}: enrichment file matched no record (not used)", err=True)
+        for name in summary.skipped_files:
+            click.echo(f"skipped: {name} (not a record file name)", err=True)
+        for name in summary.empty_files:
+            click.echo(f"no records: {name}", err=True)
     click.echo(summary.line(), err=True)
     if summary.rejected:
         sys.exit(1)
 
 
 class _Tee:
-    """Rejects to the file and, with --verbose, one line each on stderr."""
+    """Rejects to the file and, with --verbose, one line each on stderr; known secrets redacted."""
 
-    def __init__(self, fh: IO[str] | None, verbose: bool):
-        self.fh, self.verbose = fh, verbose
+    def __init__(self, fh: IO[str] | None, verbose: bool, redact: Redactor):
+        self.fh, self.verbose, self.redact = fh, verbose, redact
 
     def write(self, line: str) -> None:
+        line = self.redact(line)
         if self.fh:
             self.fh.write(line)
         if self.verbose:

@@ -59,6 +59,9 @@ def embed(file: str, out_dir: str | None, inject_dir: str | None, pages_dir: str
     FILE is RDF written by `arkgraph convert`: .nq (best: read record by record), .trig, .nt, .ttl
     or .jsonld, optionally .gz. Give exactly one of --out, --inject, --pages.
 
+    One record per IRI, as `arkgraph convert` keeps it: in .nq or .trig, a record met again (a later graph
+    of the same name, e.g. two outputs joined) is skipped and counted; the first is kept.
+
     The JSON-LD is one tree per record rooted at the work (creators, images, identifiers nested),
     compacted with the schema.org context, inside <script type="application/ld+json" data-arkgraph>.
     Characters that could end the script element (<, >, &, U+2028, U+2029) are written as \\uXXXX.
@@ -84,7 +87,8 @@ def embed(file: str, out_dir: str | None, inject_dir: str | None, pages_dir: str
     progress, shown = _progress(not quiet and sys.stderr.isatty())
     try:
         lib._format(file)  # usage errors before any work
-        records = lib.read_records(file)
+        duplicates: list[str] = []
+        records = lib.read_records(file, duplicates)
         if out_dir:
             summary = lib.write_snippets(records, out_dir, profiles, indent=2 if pretty else None, progress=progress)
         elif inject_dir:
@@ -102,6 +106,9 @@ def embed(file: str, out_dir: str | None, inject_dir: str | None, pages_dir: str
         raise err from None
     if shown:
         click.echo("", err=True)
+    summary.records += len(duplicates)  # read, then skipped: a record met again is not written twice
+    summary.duplicates = len(duplicates)
+    summary.problems.extend(duplicates)
     if verbose:
         for p in summary.problems:
             click.echo(f"problem: {p}", err=True)

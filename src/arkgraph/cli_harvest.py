@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from .errors import ArkgraphError
+from .errors import ArkgraphError, OutputError
 from .errors import UsageError as ArkgraphUsageError
 from .harvest import gallica, parismusees
 from .harvest.common import RESUME_HINT, HarvestStopped, Result
@@ -94,9 +94,9 @@ def _run(label: str, opts: dict[str, Any], work: Callable[[Fetcher, StderrReport
     """Run one harvest with the CLI's reporting and error conventions."""
     out: Path = opts["out"]
     started = time.monotonic()
-    reporter = StderrReporter(label, quiet=opts["quiet"])
     fetcher = Fetcher(make_client(_policy(opts), headers=headers), _policy(opts), secrets=secrets,
                       on_retry=lambda msg: reporter.note(f"retrying: {msg}"))
+    reporter = StderrReporter(label, quiet=opts["quiet"], redact=fetcher.redact)
     result: Result | None = None
     error: str | None = None
     code = 0
@@ -112,6 +112,8 @@ def _run(label: str, opts: dict[str, Any], work: Callable[[Fetcher, StderrReport
         fetcher.close()
         reporter.close()
         raise click.UsageError(fetcher.redact(str(exc))) from None
+    except OutputError as exc:  # a full disk stops the harvest like a failure: what was saved is kept
+        error, code = f"{label}: {exc}; {RESUME_HINT}", 1
     except ArkgraphError as exc:
         error, code = f"{label}: {exc}", exc.exit_code
     except OSError as exc:

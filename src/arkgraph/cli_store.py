@@ -93,7 +93,8 @@ def load(files: tuple[Path, ...], target: str, fmt: str | None, graph: str | Non
     """Load RDF files into a SPARQL store, one named graph per record.
 
     Each record's graph is replaced, so loading the same file twice, or a newer version of some records,
-    leaves exactly one current version. OAI-PMH deletion markers drop the record's graph. Each graph gets
+    leaves exactly one current version (a file written by `arkgraph convert` holds each record IRI once:
+    the first record read). OAI-PMH deletion markers drop the record's graph. Each graph gets
     provenance: prov:wasDerivedFrom the file, prov:generatedAtTime, ag:arkgraphVersion, ag:profile.
 
     If the endpoint keeps failing, the load stops, says how far it got, and `--resume` continues.

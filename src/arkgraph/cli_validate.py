@@ -1136,14 +1136,14 @@ def validate(files: tuple[str, ...], shapes_dir: str | None, report_path: str | 
                 continue
             for record, idx in read_indexed(path, shapes.root_classes):
                 report.add(record, shapes.validate_index(idx))
+        if report_path:  # an unwritable report is one line too (OutputError)
+            V.write_report(report_path, report.all, conforms=report.violations == 0)
     except ArkgraphError as exc:
         err = click.ClickException(str(exc))
         err.exit_code = exc.exit_code
         raise err from None
     finally:
         gc.set_threshold(*thresholds)
-    if report_path:
-        V.write_report(report_path, report.all, conforms=report.violations == 0)
     text = report.summary()
     click.echo(text.splitlines()[0] if quiet else text, err=True)
     sys.exit(1 if report.violations else 0)

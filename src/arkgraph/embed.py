@@ -24,10 +24,7 @@ import gzip
 import hashlib
 import html
 import json
-import os
 import re
-import shutil
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,6 +38,8 @@ import pyoxigraph as ox
 from . import ark as arks
 from . import jsonld
 from .errors import InputError, UsageError
+from .outputs import remove_stale_temps, write_output
+from .seen import FirstSeen
 from .terms import AG, CRM, RDF, SCHEMA, Triple
 
 PROFILES = ("schemaorg", "linkedart")
@@ -90,17 +89,19 @@ def _open(path: str) -> IO[bytes]:
     return gzip.GzipFile(fileobj=fh, mode="rb") if path.lower().endswith(".gz") else fh  # type: ignore[return-value]
 
 
-def read_records(path: str) -> Iterator[tuple[str, list[Triple]]]:
+def read_records(path: str, duplicates: list[str] | None = None) -> Iterator[tuple[str, list[Triple]]]:
     """``(record IRI, triples)`` for each record in an RDF file written by arkgraph.
 
     Triples are N-Triples term strings, as :func:`arkgraph.jsonld.record_documents` takes them.
-    Deletion markers are skipped.
+    Deletion markers are skipped. In N-Quads and TriG, a record met again (a later graph of the same name)
+    is skipped and named in ``duplicates``: the first is kept, as ``arkgraph convert`` keeps the first record
+    read for an IRI. A deletion marker ends its record: one met after it is new again.
     """
     ext, fmt = _format(path)
     with _open(path) as fh:
         try:
             if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-                yield from _stream_graphs(ox.parse(fh, format=fmt), path)
+                yield from _stream_graphs(ox.parse(fh, format=fmt), path, duplicates)
                 return
             if fmt is None:
                 triples = _jsonld_triples(fh, path)
@@ -111,11 +112,15 @@ def read_records(path: str) -> Iterator[tuple[str, list[Triple]]]:
     yield from group_by_root(triples)
 
 
-def _stream_graphs(quads: Iterable[Any], path: str) -> Iterator[tuple[str, list[Triple]]]:
+def _stream_graphs(quads: Iterable[Any], path: str,
+                   duplicates: list[str] | None = None) -> Iterator[tuple[str, list[Triple]]]:
     """Consecutive quads of one named graph form a record; the default graph is grouped by root."""
     current: str | None = None
+    keep = False
     buf: list[Triple] = []
     default: list[Triple] = []
+    seen = FirstSeen()  # record graphs met so far → their number in the file
+    graphs = 0
     for q in quads:
         g = q.graph_name
         if isinstance(g, ox.DefaultGraph):
@@ -123,14 +128,23 @@ def _stream_graphs(quads: Iterable[Any], path: str) -> Iterator[tuple[str, list[
             continue
         name = g.value
         if name != current:
-            if current is not None and current != DELETIONS_GRAPH:
-                yield current, buf
-            # a graph met again is a later version of that record (the same record in two inputs):
-            # it replaces the earlier one, as loading does
-            current, buf = name, []
-        buf.append((str(q.subject), str(q.predicate), str(q.object)))
-    if current is not None and current != DELETIONS_GRAPH:
-        yield current, buf
+            if keep:
+                yield current, buf  # type: ignore[misc]
+            current, buf, keep = name, [], name != DELETIONS_GRAPH
+            if keep:
+                graphs += 1
+                first = seen.first(seen.digest(name), graphs)
+                if first is not None:  # the same record twice in the input: the first is kept
+                    keep = False
+                    if duplicates is not None:
+                        duplicates.append(f"{name}: duplicate record (graph {graphs} of {path} repeats graph "
+                                          f"{first}); the first is kept")
+        if keep:
+            buf.append((str(q.subject), str(q.predicate), str(q.object)))
+        elif name == DELETIONS_GRAPH:
+            seen.forget(seen.digest(q.subject.value))
+    if keep:
+        yield current, buf  # type: ignore[misc]
     if default:
         yield from group_by_root(default)
 
@@ -295,12 +309,13 @@ class Summary:
     pages_unmatched: int = 0
     records_unmatched: int = 0
     conflicts: int = 0
+    duplicates: int = 0  # records met again in the input (counted in records): the first is kept
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def failed(self) -> bool:
-        return bool(self.skipped or self.conflicts)
+        return bool(self.skipped or self.conflicts or self.duplicates)
 
     def line(self) -> str:
         rate = self.records / self.seconds if self.seconds else 0.0
@@ -316,6 +331,8 @@ class Summary:
             body = f", {self.written} {what} written"
         if self.skipped:
             body += f", {self.skipped} records skipped (no data for the profile)"
+        if self.duplicates:
+            body += f", {self.duplicates} duplicate records skipped (the first record of each IRI is kept)"
         return f"{head}{body} in {self.seconds:.2f}s ({rate:,.0f} records/s)"
 
 
@@ -329,6 +346,7 @@ def write_snippets(records: Iterable[tuple[str, list[Triple]]], out_dir: str | P
     """One ``<script type="application/ld+json">`` file per record: ``OUT/ark-NAAN-name.html``, in ASCII."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(out)  # once here: each page is then written with clean=False
     s = Summary("snippets")
     started = time.perf_counter()
     for root, triples in records:
@@ -339,8 +357,7 @@ def write_snippets(records: Iterable[tuple[str, list[Triple]]], out_dir: str | P
             s.skipped += 1
             s.problems.append(f"{root}: no {'/'.join(profiles)} data")
         else:
-            with open(out / f"{file_stem(root)}.html", "w", encoding="ascii", newline="\n") as fh:
-                fh.write("\n".join(blocks) + "\n")
+            write_output(out / f"{file_stem(root)}.html", ("\n".join(blocks) + "\n").encode("ascii"), clean=False)
             s.written += 1
         if progress and s.records % 1000 == 0:
             s.seconds = time.perf_counter() - started
@@ -486,21 +503,6 @@ def _page_keys(sc: _Scanner, match_by: str, extra_urls: list[str]) -> list[str]:
     return list(dict.fromkeys(norm_url(u) for u in urls))
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        shutil.copymode(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def inject(records: Iterable[tuple[str, list[Triple]]], pages_dir: str | Path, profiles: tuple[str, ...],
            match_by: str = "url", *, base_url: str | None = None, url_map: dict[str, str] | None = None,
            indent: int | None = None, progress: Progress | None = None) -> Summary:
@@ -510,6 +512,7 @@ def inject(records: Iterable[tuple[str, list[Triple]]], pages_dir: str | Path, p
     root_dir = Path(pages_dir)
     if not root_dir.is_dir():
         raise InputError(f"{pages_dir}: not a directory")
+    remove_stale_temps(root_dir, recursive=True)  # once here: each page is then written with clean=False
     s = Summary("inject")
     started = time.perf_counter()
     url_map = url_map or {}
@@ -547,7 +550,7 @@ def inject(records: Iterable[tuple[str, list[Triple]]], pages_dir: str | Path, p
                 if new == data:
                     s.pages_unchanged += 1
                 else:
-                    _write_atomic(page, new)
+                    write_output(page, new, clean=False)  # stale temps: removed once, up front
                     s.pages_updated += 1
         if progress and s.records % 1000 == 0:
             s.seconds = time.perf_counter() - started
@@ -747,6 +750,7 @@ def write_pages(records: Iterable[tuple[str, list[Triple]]], out_dir: str | Path
     """A readable static page per record (JSON-LD embedded) and an index.html listing them."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(out)  # once here: each page is then written with clean=False
     s = Summary("pages")
     started = time.perf_counter()
     infos: dict[str, PageInfo] = {}
@@ -760,14 +764,13 @@ def write_pages(records: Iterable[tuple[str, list[Triple]]], out_dir: str | Path
             if "schemaorg" not in docs:  # the page text still comes from the schema.org view when present
                 docs["schemaorg"] = documents(root, triples, "schemaorg")
             page, info = record_page(root, blocks, docs)
-            with open(out / f"{info.stem}.html", "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(page)
+            write_output(out / f"{info.stem}.html", page.encode("utf-8"), clean=False)
             infos.pop(info.stem, None)  # a later version of a record replaces the earlier one
             infos[info.stem] = info
             s.written += 1
         if progress and s.records % 1000 == 0:
             s.seconds = time.perf_counter() - started
             progress(s)
-    (out / "index.html").write_text(index_page(list(infos.values())), encoding="utf-8")
+    write_output(out / "index.html", index_page(list(infos.values())).encode("utf-8"))
     s.seconds = time.perf_counter() - started
     return s

@@ -32,9 +32,9 @@ import httpx
 
 from . import __version__
 from .errors import ArkgraphError
+from .redact import Redactor
 
 USER_AGENT = f"arkgraph/{__version__} (+https://github.com/arkgraph/arkgraph)"
-REDACTED = "***"
 
 # Status codes worth another try: throttling and server-side trouble.
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
@@ -147,18 +147,6 @@ def retry_after_seconds(value: str | None, *, now: float | None = None) -> float
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-class Redactor:
-    """Replaces every known secret by ``***`` in text meant for people or files."""
-
-    def __init__(self, secrets: Iterable[str] = ()):
-        self._secrets = [s for s in secrets if s]
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
 
 
 Check = Callable[[httpx.Response], Any]

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import fnmatch
 import gc
+import gzip
 import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, Callable, Iterator, Protocol
 
 from . import mappings, serialize, sources
-from .errors import RecordError, UsageError
+from .errors import ArkError, ArkgraphError, RecordError, UsageError
 from .mappings import Tables
+from .outputs import write_output
 from .profiles import linkedart, schemaorg
-from .sources.common import Mapped, RawRecord, Reject, open_binary, walk_inputs
+from .seen import FirstSeen
+from .sources.common import GZIP_DAMAGE, RECORD_SUFFIXES, Mapped, RawRecord, Reject, open_binary, walk_inputs
 from .terms import Triple
 
 PROFILES: dict[str, Callable[..., list[Triple]]] = {"schemaorg": schemaorg.triples, "linkedart": linkedart.triples}
@@ -45,17 +47,38 @@ class Summary:
     read: int = 0
     converted: int = 0
     rejected: int = 0
+    duplicates: int = 0  # of the rejected: a later record with the IRI of one already converted
     deleted: int = 0
     triples: int = 0
     seconds: float = 0.0
     flagged: Counter[str] = field(default_factory=Counter)
     by_source: Counter[str] = field(default_factory=Counter)
+    empty_files: list[str] = field(default_factory=list)    # read, but held no record (e.g. {} or [])
+    skipped_files: list[str] = field(default_factory=list)  # in a directory, not named like a record file
+    unmatched_enrichments: list[str] = field(default_factory=list)  # side files read whole that matched no record
 
     def line(self) -> str:
+        dups = f" ({self.duplicates} duplicate{_s(self.duplicates)}: the first record of each IRI is kept)" if self.duplicates else ""
         extra = f", deleted {self.deleted}" if self.deleted else ""
         flags = "".join(f", {n} {k}" for k, n in sorted(self.flagged.items()))
-        return (f"arkgraph: read {self.read} records, converted {self.converted}, rejected {self.rejected}"
-                f"{extra}, {self.triples} triples written in {self.seconds:.2f}s{flags}")
+        unmatched = (f", {len(self.unmatched_enrichments)} enrichment file(s) matched no record"
+                     if self.unmatched_enrichments else "")
+        files = ""
+        if self.empty_files:
+            n = len(self.empty_files)
+            files += f", {n} file{_s(n)} held no records"
+        if self.skipped_files:
+            n = len(self.skipped_files)
+            files += f", {n} file{_s(n)} skipped (not {_SUFFIXES})"
+        return (f"arkgraph: read {self.read} records, converted {self.converted}, rejected {self.rejected}{dups}"
+                f"{extra}, {self.triples} triples written in {self.seconds:.2f}s{flags}{unmatched}{files}")
+
+
+_SUFFIXES = ", ".join(sorted(RECORD_SUFFIXES)[:-1]) + " or " + sorted(RECORD_SUFFIXES)[-1]
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
 
 
 @dataclass
@@ -179,10 +202,12 @@ def _sniff(fh: IO[bytes], name: str, source: str) -> ModuleType | Reject:
 def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleType | None, RawRecord | Reject]]:
     """Every item of every input, with its source module (None for a file no source claims).
 
-    Enrichment files (read first) are joined to their records by ARK through ``context``."""
-    files = list(walk_inputs(opts.inputs))
+    Enrichment files (read first) are joined to their records by ARK through ``context``: the mapper adds
+    each key it joined to ``context["enriched"]`` (see ``unmatched_enrichments``)."""
+    files = list(walk_inputs(opts.inputs, context.setdefault("skipped_files", [])))
     record_files: list[str] = []
     enrichments: dict[str, list[Any]] = context.setdefault("enrichments", {})
+    enrichment_files: dict[str, list[str]] = context.setdefault("enrichment_files", {})
     for name in files:
         if name == "-":
             record_files.append(name)
@@ -191,27 +216,95 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
             head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""
             mod = next((m for m in sources.available() if hasattr(m, "is_enrichment") and m.is_enrichment(head)), None)
             if mod is not None and opts.source in ("auto", mod.SOURCE):
+                keys: list[str] = []
+                rejected = False
                 for item in mod.read_enrichment(fh, name):
                     if isinstance(item, Reject):
+                        rejected = True
                         yield mod, item
                     else:
                         enrichments.setdefault(item[0], []).append(item[1])
+                        keys.append(item[0])
+                if keys and not rejected:  # a rejected file is reported already
+                    enrichment_files[name] = keys
                 continue
         record_files.append(name)
+    empty: list[str] = context.setdefault("empty_files", [])
     for name in record_files:
         fh = open_binary(name)
+        mod = None  # the file's source module, once sniffed
+        last = records = items = 0  # for a reader that fails: where, and what came before
         try:
             mod = _sniff(fh, name, opts.source)
+            damage = getattr(fh, "damage", None)
+            if damage is not None:  # a .gz damaged in its first block: say so, not "empty file"
+                raise damage
             if isinstance(mod, Reject):
                 yield None, mod
                 continue
-            items = (mod.read(fh, name, max_value_bytes=opts.max_value_bytes) if getattr(mod, "READ_LIMITS", False)
-                     else mod.read(fh, name))
-            for item in items:
+            for item in (mod.read(fh, name, max_value_bytes=opts.max_value_bytes) if getattr(mod, "READ_LIMITS", False)
+                         else mod.read(fh, name)):
+                items += 1
+                if item.position:
+                    last = item.position
+                if type(item) is RawRecord:
+                    records += 1
                 yield mod, item
+            if not items:
+                empty.append(name)
+        except Exception as exc:  # noqa: BLE001 - one file's failure loses that file's rest, not the run
+            if stops_run(exc):
+                raise
+            module = mod if isinstance(mod, ModuleType) else None
+            yield module, Reject(name, last + 1, None, _read_failure(exc, last, records),
+                                 module.SOURCE if module else None)
         finally:
             if name != "-":
                 fh.close()
+
+
+def _read_failure(exc: Exception, last: int, records: int) -> str:
+    """A reject reason for a reader that raised: what happened, where, and what was kept."""
+    if isinstance(exc, EOFError):
+        what = "damaged gzip: the compressed data ends early, as in a truncated file"
+    elif isinstance(exc, GZIP_DAMAGE):
+        what = f"damaged gzip: {_message(exc)}"
+        if isinstance(exc, gzip.BadGzipFile) and "CRC" in what:  # found at the end of the data it checks
+            what += ", so the text read before it may be damaged too"
+    elif isinstance(exc, RecursionError):
+        what = "nested too deeply to read"
+    elif isinstance(exc, UnicodeDecodeError):
+        what = f"not UTF-8: {exc.reason}"
+    elif isinstance(exc, OSError):
+        what = f"cannot read: {exc.strerror or _message(exc)}"
+    else:
+        what = internal_error(exc)
+    where = f"after record {last}" if last else "before any record"
+    return f"{what} ({where}); the {records} record(s) read before it are kept, the rest of the file is lost"
+
+
+def stops_run(exc: Exception) -> bool:
+    """Whether an exception met while reading or converting one record must stop the run: no memory left,
+    or arkgraph's own errors (input, output, usage, --on-invalid fail). An ArkError escaping a mapper is
+    about the record's data, not the run."""
+    return isinstance(exc, MemoryError) or (isinstance(exc, ArkgraphError) and not isinstance(exc, ArkError))
+
+
+def _message(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or "no message"
+
+
+def internal_error(exc: BaseException) -> str:
+    """The reason for an exception nobody expected (a bug): this prefix is what fuzzing counts."""
+    return f"internal error: {type(exc).__name__}: {_message(exc)}"
+
+
+def unmatched_enrichments(context: dict[str, Any]) -> list[str]:
+    """The enrichment files (read without reject) none of whose keys a record was joined to, once every
+    record has been mapped."""
+    enriched = context.get("enriched", ())
+    return [name for name, keys in context.get("enrichment_files", {}).items()
+            if not any(k in enriched for k in keys)]
 
 
 def convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, *, sink: Sink | None = None,
@@ -247,6 +340,9 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
     track_coverage = opts.coverage is not None  # the report costs a walk of every source leaf: only when asked
     started = time.perf_counter()
     last_file = ""
+    # one record per IRI: the first read is kept, a later one is rejected as a duplicate (see README)
+    seen = FirstSeen()
+    files = [""]  # names of the files records were kept from, indexed by seen's values
 
     def reject(r: Reject) -> None:
         summary.rejected += 1
@@ -266,17 +362,51 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
             if mapper is None:
                 mapper = mappers[mod.SOURCE] = mod.Mapper(tables)
                 mapper.track_coverage = track_coverage
+            claimed = 0  # the IRI's digest once this record holds it as the first of its IRI
+            # mapping, emitting and validating one record: whatever goes wrong rejects that record only
             try:
                 mapped = mapper.map(item, context)
+                rec = mapped.record
+                key = seen.digest(rec.iri)
+                if rec.deleted:
+                    seen.forget(key)  # a record read after its deletion is new again, as a store sees it
+                else:
+                    if item.file != files[-1]:
+                        files.append(item.file)
+                    first = seen.first(key, ((len(files) - 1) << 32) | min(item.position, 0xFFFFFFFF))
+                    if first is not None:
+                        summary.duplicates += 1
+                        reject(Reject(item.file, item.position, item.record_id,
+                                      f"duplicate of {rec.iri}, first read at {files[first >> 32]}:"
+                                      f"{first & 0xFFFFFFFF}; the first record is kept", mod.SOURCE))
+                        continue
+                    claimed = key
+                if track_coverage:
+                    coverage.add(mod.SOURCE, mapped, tables)
+                summary.by_source[mod.SOURCE] += 1
+                for flag in rec.flags:
+                    summary.flagged[flag.split(":")[0]] += 1
+                if not rec.deleted:
+                    by_profile = {name: emit(rec) for name, emit in emitters}
+                    ts = serialize.unique(by_profile)
+                    if validator is not None:
+                        problem = validator(rec.iri, ts)
+                        if problem:
+                            seen.forget(claimed)  # not converted: a later record of this IRI may be
+                            reject(Reject(item.file, item.position, item.record_id, problem, mod.SOURCE))
+                            continue
             except RecordError as exc:
+                if claimed:
+                    seen.forget(claimed)
                 reject(Reject(item.file, item.position, exc.record_id or item.record_id, exc.reason, mod.SOURCE))
                 continue
-            rec = mapped.record
-            if track_coverage:
-                coverage.add(mod.SOURCE, mapped, tables)
-            summary.by_source[mod.SOURCE] += 1
-            for flag in rec.flags:
-                summary.flagged[flag.split(":")[0]] += 1
+            except Exception as exc:  # noqa: BLE001 - a bug met by one record: that record is rejected
+                if stops_run(exc):  # e.g. the validator's ValidationFailed (--on-invalid fail)
+                    raise
+                if claimed:
+                    seen.forget(claimed)
+                reject(Reject(item.file, item.position, item.record_id, internal_error(exc), mod.SOURCE))
+                continue
             if rec.deleted:
                 summary.deleted += 1
                 summary.converted += 1
@@ -285,13 +415,6 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
                 if sink:
                     sink.delete(rec.iri, source=item.file)
                 continue
-            by_profile = {name: emit(rec) for name, emit in emitters}
-            ts = serialize.unique(by_profile)
-            if validator is not None:
-                problem = validator(rec.iri, ts)
-                if problem:
-                    reject(Reject(item.file, item.position, item.record_id, problem, mod.SOURCE))
-                    continue
             for writer in writers:
                 writer.record(rec.iri, by_profile, ts)
             if sink:
@@ -305,7 +428,9 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
         for writer in writers:
             writer.close()
         summary.seconds = time.perf_counter() - started
+        summary.empty_files = context.get("empty_files", [])
+        summary.skipped_files = context.get("skipped_files", [])
+    summary.unmatched_enrichments = unmatched_enrichments(context)
     if opts.coverage:
-        Path(opts.coverage).write_text(json.dumps(coverage.report(tables), ensure_ascii=False, indent=2) + "\n",
-                                       encoding="utf-8")
+        write_output(opts.coverage, (json.dumps(coverage.report(tables), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return summary, coverage

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import os
 import random
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from . import redact
 from .errors import ArkgraphError, UsageError
 
 BodyFactory = Callable[[], Iterable[bytes]]
@@ -86,25 +86,11 @@ def parse_auth(spec: str | None, env_var: str | None = None) -> Auth | None:
     raise UsageError("--auth must be basic:USER:PASSWORD or bearer:TOKEN")
 
 
-class Redactor:
-    """Replaces every known secret (and URL user-info) in text meant for humans."""
+class Redactor(redact.Redactor):
+    """The shared redactor, given the credential: its secret and the header forms built from it."""
 
     def __init__(self, auth: Auth | None = None, extra: Iterable[str] = ()):
-        self._secrets = sorted({s for s in ([*auth.secrets()] if auth else []) + list(extra) if s},
-                               key=len, reverse=True)
-
-    def add(self, secret: str) -> None:
-        if secret and secret not in self._secrets:
-            self._secrets.append(secret)
-            self._secrets.sort(key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for s in self._secrets:
-            text = text.replace(s, "***")
-        return _USERINFO.sub(r"\1***@", text)
-
-
-_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://)[^/@\s]+@")
+        super().__init__([*(auth.secrets() if auth else ()), *extra])
 
 
 def redact_url(url: str) -> str:

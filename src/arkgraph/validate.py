@@ -26,6 +26,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .errors import ArkgraphError, UsageError
+from .outputs import open_output, write_output
 from .terms import RDF, RDFS, XSD, Triple
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -1673,11 +1674,10 @@ def write_report(path: str, results: Sequence[Result], conforms: bool, fmt: str 
     fmt = fmt or ("jsonld" if path.endswith((".jsonld", ".json")) else "nt" if path.endswith(".nt") else "ttl")
     triples = list(report_triples(results, conforms))
     if fmt == "jsonld":
-        Path(path).write_text(json.dumps(report_jsonld(results, conforms), ensure_ascii=False, indent=1) + "\n",
-                              encoding="utf-8")
+        write_output(path, (json.dumps(report_jsonld(results, conforms), ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
         return
     text = "".join(f"{s} {p} {o} .\n" for s, p, o in triples).encode("utf-8")
-    with open(path, "wb") as fh:
+    with open_output(path) as fh:
         if fmt == "nt":
             fh.write(text)
         else:

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..redact import Redactor
 from .files import atomic_write
 
 CHECKPOINT_DIR = ".arkgraph-harvest"
@@ -29,8 +30,9 @@ def job_id(identity: dict[str, Any]) -> str:
 class Checkpoint:
     """A small JSON state dict bound to one job, saved atomically on ``save()``."""
 
-    def __init__(self, out: Path, source: str, identity: dict[str, Any]):
+    def __init__(self, out: Path, source: str, identity: dict[str, Any], *, redact: Redactor | None = None):
         self.identity = identity
+        self.redact = redact or Redactor()  # the saved identity shows the endpoint, which may carry a secret
         self.id = job_id({"source": source, **identity})
         # not *.json: `convert DIR` must never mistake a checkpoint for a response
         self.path = out / CHECKPOINT_DIR / f"{source}-{self.id}.checkpoint"
@@ -51,4 +53,4 @@ class Checkpoint:
 
     def save(self) -> None:
         doc = {"version": VERSION, "job": self.id, "identity": self.identity, "state": self.state}
-        atomic_write(self.path, json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
+        atomic_write(self.path, self.redact.bytes(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")))

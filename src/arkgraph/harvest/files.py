@@ -1,37 +1,31 @@
-"""Atomic file writes: a killed harvest never leaves a half-written response behind.
+"""Harvest files: a killed harvest never leaves a half-written response behind, nor a secret.
 
-A response is written to a hidden temporary file in the same directory, flushed and
-fsynced, then renamed over its final name with ``os.replace`` (atomic on POSIX and
-Windows). Readers (``arkgraph convert``) skip hidden files, so they never see the temp.
+Responses and checkpoints are written with :func:`arkgraph.outputs.open_output`: to a hidden
+temporary file in the same directory, fsynced, then renamed over the final name. Readers
+(``arkgraph convert``) skip hidden files, so they never see a temporary.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from ..outputs import remove_stale_temps, write_output
+from ..redact import Redactor
 
 # Characters that are safe in a file name on every platform we care about.
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]+")
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        # Ctrl-C or a full disk mid-write: drop the temp, keep whatever was there before.
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    # stale temporaries are removed once per run (clean_stale_temps), not per file: a directory
+    # holds thousands of responses
+    write_output(path, data, fsync=True, parents=True, clean=False)
+
+
+def save_response(path: Path, content: bytes, redact: Redactor) -> None:
+    """A response body as received, except known secrets (a server may echo the token back)."""
+    atomic_write(path, redact.bytes(content))
 
 
 def safe_name(text: str) -> str:
@@ -40,13 +34,5 @@ def safe_name(text: str) -> str:
 
 
 def clean_stale_temps(directory: Path) -> int:
-    """Remove ``.*.part`` leftovers of a killed run; returns how many were removed."""
-    removed = 0
-    if directory.is_dir():
-        for tmp in directory.rglob(".*.part"):
-            try:
-                tmp.unlink()
-                removed += 1
-            except OSError:
-                pass
-    return removed
+    """Remove the temporaries of killed runs under ``directory``, never a live run's; returns how many."""
+    return remove_stale_temps(directory, recursive=True)

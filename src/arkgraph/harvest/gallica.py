@@ -35,7 +35,7 @@ from ..errors import UsageError
 from ..http import BodyError, Fetcher, FetchError
 from .checkpoint import Checkpoint
 from .common import RESUME_HINT, HarvestStopped, Result, local_name, parse_json, parse_xml
-from .files import atomic_write, safe_name
+from .files import safe_name, save_response
 from .progress import NullReporter, Reporter
 
 DEFAULT_ENDPOINT = "https://gallica.bnf.fr"
@@ -157,7 +157,7 @@ class Gallica:
 
     def fetch_to(self, url: str, path: Path, check: Callable[[httpx.Response], object]) -> object:
         response, parsed = self.fetcher.get(url, check=check)
-        atomic_write(path, response.content)
+        save_response(path, response.content, self.fetcher.redact)
         return parsed
 
     # Issues: the periodical's years, then the issues of each year.
@@ -290,7 +290,8 @@ def harvest_arks(fetcher: Fetcher, out: Path, names: Sequence[str], *, services:
     g = Gallica(fetcher, out, endpoint)
     wanted = ["record", *services]
     arks_key = hashlib.sha256("\n".join(names).encode("utf-8")).hexdigest()  # the list itself may be long
-    cp = Checkpoint(out, "gallica", {"mode": "arks", "endpoint": g.root, "arks_sha256": arks_key, "services": wanted})
+    cp = Checkpoint(out, "gallica", {"mode": "arks", "endpoint": g.root, "arks_sha256": arks_key, "services": wanted},
+                    redact=fetcher.redact)
     done: set[str] = set(cp.state.get("done", []))
     todo = [n for n in names if n not in done]
     result = Result(total=len(names))
@@ -373,7 +374,7 @@ def _paged(fetcher: Fetcher, out: Path, *, identity: dict, label: str, services:
            describe: Callable[[dict], str]) -> Result:
     """The loop shared by OAI-PMH and SRU: fetch page, save it, checkpoint, fan out ``--with``."""
     g = Gallica(fetcher, out, endpoint)
-    cp = Checkpoint(out, "gallica", {**identity, "endpoint": g.root, "services": list(services)})
+    cp = Checkpoint(out, "gallica", {**identity, "endpoint": g.root, "services": list(services)}, redact=fetcher.redact)
     st = cp.state
     for key, value in first.items():
         st.setdefault(key, value)
@@ -426,7 +427,7 @@ def _paged(fetcher: Fetcher, out: Path, *, identity: dict, label: str, services:
                 raise HarvestStopped(f"Gallica {label} stopped at {where}: {exc}; {RESUME_HINT}", result) from None
             n = count(root)
             if n:  # an empty page (no hits, OAI noRecordsMatch) holds nothing to convert
-                atomic_write(file_for(cp.id, st), response.content)
+                save_response(file_for(cp.id, st), response.content, fetcher.redact)
                 result.files += 1
             result.records += n
             st["records"] += n
@@ -536,7 +537,7 @@ def list_sets(fetcher: Fetcher, out: Path, *, endpoint: str = DEFAULT_ENDPOINT) 
             response, root = fetcher.get(g.url("/services/OAIRepository", **params), check=check_oai)
         except FetchError as exc:
             raise HarvestStopped(f"OAI-PMH ListSets stopped at page {page}: {exc}") from None
-        atomic_write(out / "oaipmh" / f"listsets-{page:06d}.xml", response.content)
+        save_response(out / "oaipmh" / f"listsets-{page:06d}.xml", response.content, fetcher.redact)
         for s in root.iter(f"{{{OAI_NS}}}set"):
             sets.append(((s.findtext(f"{{{OAI_NS}}}setSpec") or "").strip(), (s.findtext(f"{{{OAI_NS}}}setName") or "").strip()))
         token, _ = _oai_token(root)

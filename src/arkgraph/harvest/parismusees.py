@@ -1,8 +1,9 @@
 """Harvest Paris Musées GraphQL: ``nodeQuery`` pages by ``$limit``/``$offset`` against ``count``.
 
 Each page is POSTed as ``{"query": ..., "variables": {"limit": L, "offset": O}}`` and the
-body is saved as received to ``OUT/nodequery-<job>-<offset>.json``. The token travels in a
-header only (``auth-token`` or ``Authorization: Bearer``); it is never written anywhere.
+body is saved as received to ``OUT/nodequery-<job>-<offset>.json``, except the token if the server
+echoes it (``[REDACTED]``). The token travels in a header only (``auth-token`` or ``Authorization:
+Bearer``); it is never written anywhere.
 
 Failure handling, per page:
 
@@ -29,7 +30,7 @@ from ..errors import UsageError
 from ..http import BodyError, Fetcher, FetchError
 from .checkpoint import Checkpoint
 from .common import RESUME_HINT, HarvestStopped, Result, parse_json
-from .files import atomic_write
+from .files import save_response
 from .progress import NullReporter, Reporter
 
 DEFAULT_ENDPOINT = "https://apicollections.parismusees.paris.fr/graphql"
@@ -231,7 +232,7 @@ def harvest(fetcher: Fetcher, out: Path, *, query: str, endpoint: str = DEFAULT_
     """Fetch every page of ``query`` into ``out``, resuming from the checkpoint."""
     reporter = reporter or NullReporter()
     check_query(query)
-    cp = Checkpoint(out, "parismusees", {"endpoint": endpoint, "query": query, "limit": limit})
+    cp = Checkpoint(out, "parismusees", {"endpoint": endpoint, "query": query, "limit": limit}, redact=fetcher.redact)
     st = cp.state
     st.setdefault("offset", 0)
     st.setdefault("records", 0)
@@ -261,7 +262,7 @@ def harvest(fetcher: Fetcher, out: Path, *, query: str, endpoint: str = DEFAULT_
                 response, page = fetcher.post(endpoint, json=body, check=check_page)
             except FetchError as exc:
                 raise HarvestStopped(f"Paris Musées harvest stopped at {position()}: {exc}; {RESUME_HINT}", result) from None
-            atomic_write(out / f"nodequery-{cp.id}-{offset:08d}.json", response.content)
+            save_response(out / f"nodequery-{cp.id}-{offset:08d}.json", response.content, fetcher.redact)
             result.files += 1
             result.records += page.records
             for warning in page.warnings:

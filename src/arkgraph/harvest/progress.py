@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol, TextIO
 
 
@@ -48,8 +49,10 @@ class StderrReporter:
 
     WIDTH = 24
 
-    def __init__(self, label: str, *, stream: TextIO | None = None, quiet: bool = False, start: int = 0):
+    def __init__(self, label: str, *, stream: TextIO | None = None, quiet: bool = False, start: int = 0,
+                 redact: Callable[[str], str] | None = None):
         self.stream = stream or sys.stderr
+        self.redact = redact or str  # notes may quote a server's message, which may echo the token
         self.label = label
         self.quiet = quiet
         self.bar = not quiet and self.stream.isatty()
@@ -76,7 +79,7 @@ class StderrReporter:
         with self._lock:
             if self._drawn:
                 self.stream.write("\r\x1b[2K")
-            self.stream.write(message + "\n")
+            self.stream.write(self.redact(message) + "\n")
             self.stream.flush()
         self._draw(force=True)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gzip
-from collections import Counter
 import io
 import re
 import sys
+import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -37,12 +38,29 @@ class Reject:
     reason: str
     source: str | None = None
 
+    def __post_init__(self) -> None:
+        # a reject quotes the source (an echoed error body, a record id, a file name decoded with
+        # surrogateescape): lone surrogates there cannot be written as UTF-8, so they are shown escaped
+        for name in ("file", "record_id", "reason"):
+            value = getattr(self, name)
+            if isinstance(value, str) and not value.isascii():
+                setattr(self, name, printable(value))
+
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "position": self.position, "record_id": self.record_id,
                 "source": self.source, "reason": self.reason}
 
 
 Item = RawRecord | Reject
+
+
+def printable(text: str) -> str:
+    """``text`` with each lone surrogate written as its escape (``\\udc86``), so that it can be encoded."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass
@@ -55,8 +73,57 @@ class Mapped:
     mapped: int = 0                                     # non-empty source leaves used
 
 
+# what a damaged .gz raises: cut short (EOFError), bad header or CRC (BadGzipFile), bad deflate data (zlib.error)
+GZIP_DAMAGE = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+class GzipInput(gzip.GzipFile):
+    """A .gz input that gives every byte decompressed before damage, then raises the damage.
+
+    ``GzipFile.read(n)`` drops the whole block it was decompressing when the stream turns out damaged
+    (truncated, CRC, bad deflate data): a reader asking for 1 MB would lose the records in it. Here the bytes
+    before the damage come first and the next read raises it. ``peek`` (used to sniff a file) never raises:
+    it keeps the damage in ``damage`` and returns what it has, so a caller asks ``damage`` rather than
+    reading an "empty file"."""
+
+    damage: BaseException | None = None
+
+    def peek(self, n: int = 0) -> bytes:
+        if self.damage is None:
+            try:
+                return super().peek(n)
+            except GZIP_DAMAGE as exc:
+                self.damage = exc
+        return b""
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.damage is not None:
+            raise self.damage
+        if size is None or size < 0:
+            size = sys.maxsize
+        parts: list[bytes] = []
+        got = 0
+        while got < size:
+            try:
+                part = super().read1(min(size - got, 1 << 20))  # one decompressed chunk at a time
+            except GZIP_DAMAGE as exc:
+                if not parts:
+                    raise
+                self.damage = exc  # raised on the next read, after the caller has what came before
+                break
+            if not part:
+                break
+            parts.append(part)
+            got += len(part)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self.damage = None  # read again from there, the damage is met again in its place
+        return super().seek(offset, whence)
+
+
 def open_binary(path: str) -> IO[bytes]:
-    """Open a file or stdin ('-') for binary reading; .gz and gzip magic are read transparently."""
+    """Open a file or stdin ('-') for binary reading; .gz and gzip magic are read transparently (GzipInput)."""
     if path == "-":
         raw: IO[bytes] = sys.stdin.buffer
         buf = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw  # type: ignore[arg-type]
@@ -67,7 +134,7 @@ def open_binary(path: str) -> IO[bytes]:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     head = buf.peek(2)[:2] if hasattr(buf, "peek") else b""
     if head == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=buf)  # type: ignore[return-value]
+        return GzipInput(fileobj=buf)  # type: ignore[return-value]
     return buf
 
 
@@ -90,8 +157,15 @@ def clean(text: Any) -> str | None:
     return s or None
 
 
-def walk_inputs(inputs: list[str]) -> Iterator[str]:
-    """Files as given; directories walked in sorted order (deterministic); '-' passes through."""
+RECORD_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson", ".xml", ".gz"})
+
+
+def walk_inputs(inputs: list[str], skipped: list[str] | None = None) -> Iterator[str]:
+    """Files as given; directories walked in sorted order (deterministic); '-' passes through.
+
+    In a directory, only files named like record files (RECORD_SUFFIXES) are read; the others are appended
+    to ``skipped`` so that the run can say so. Hidden files and directories (a harvest's checkpoints) are
+    the tools' own: passed over silently."""
     for inp in inputs:
         if inp == "-":
             yield inp
@@ -99,9 +173,12 @@ def walk_inputs(inputs: list[str]) -> Iterator[str]:
         p = Path(inp)
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                hidden = any(part.startswith(".") for part in f.relative_to(p).parts)  # e.g. harvest checkpoints
-                if f.is_file() and not hidden and f.suffix.lower() in {".json", ".jsonl", ".ndjson", ".xml", ".gz"}:
+                if any(part.startswith(".") for part in f.relative_to(p).parts) or not f.is_file():
+                    continue
+                if f.suffix.lower() in RECORD_SUFFIXES:
                     yield str(f)
+                elif skipped is not None:
+                    skipped.append(str(f))
         elif p.exists():
             yield str(p)
         else:

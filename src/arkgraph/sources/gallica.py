@@ -20,8 +20,8 @@ from ..model import (Agent, Concept, Contribution, DigitalObject, Identifier, Li
 from ..terms import RELATOR, safe_iri
 from . import gallica_dc as dc
 from .common import Mapped, RawRecord
-from .gallica_reader import (IssueList, IssueOf, IssueYears, Manifest, Pagination, Toc, enrichment_kind,
-                             read, read_enrichment)
+from .gallica_reader import (IssueList, IssueOf, IssueYears, Manifest, Pagination, Toc, Unenriched,
+                             enrichment_kind, read, read_enrichment)
 
 SOURCE = "gallica"
 GALLICA_ARK = "https://gallica.bnf.fr/ark:/12148/"
@@ -510,7 +510,10 @@ class Mapper:
         if context:
             enrichments = context.get("enrichments")
             if enrichments:
-                manifest = self._enrich(rec, enrichments.get(ark, ()), name, manifest, link)
+                objs = enrichments.get(ark)
+                if objs:
+                    context.setdefault("enriched", set()).add(ark)  # for the files that matched no record
+                    manifest = self._enrich(rec, objs, name, manifest, link)
         if manifest is not None:
             digital.append(manifest)
         return _new_mapped(rec, out_unhandled, out_ignored,
@@ -603,6 +606,11 @@ class Mapper:
                 for cv in obj.canvases:
                     if cv.n not in pages:
                         pages[cv.n] = self._page(rec, a, name, cv.n, cv.label, cv.width, cv.height, cv.image, cv.service)
+                if obj.ignored:
+                    rec.flags.append(f"iiif-ignored: {obj.ignored} value(s) of an unexpected JSON type in {obj.file} "
+                                     f"(first: {obj.ignored_example})")
+            elif isinstance(obj, Unenriched):
+                rec.flags.append(f"un-enriched: {obj.file} was rejected, its content is missing")
             elif isinstance(obj, Toc):
                 n = 0
                 for e in obj.entries:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
@@ -184,19 +185,19 @@ def read(fh: IO[bytes], name: str) -> Iterator[RawRecord | Reject]:
                 done += 1
                 yield item
             return
-        except (etree.XMLSyntaxError, _Unusual):
-            pass
-        # damaged or unusual: iterparse says what and where, from the start; the items already given are skipped
+        except (etree.XMLSyntaxError, _Unusual, OSError, EOFError, zlib.error):
+            pass  # a read error (a cut .gz) too: the pull reader meets it again, and says so
+        # damaged or unusual: the pull reader says what and where, from the start; the items already given are skipped
         fh.seek(0)
-        items = _read_iterparse(fh, name, kind)
+        items = _read_pull(fh, name, kind)
         for _ in zip(range(done), items):
             pass
         yield from items
         return
-    yield from _read_iterparse(fh, name, kind)
+    yield from _read_pull(fh, name, kind)
 
 
-# record elements of a response, matched at any depth as iterparse's tag filter does
+# record elements of a response, matched at any depth as the pull parser's tag filter does
 _RECORD_TAGS = {"sru": (f"{{{SRW}}}record",), "oai-pmh": (f"{{{OAI}}}record", f"{{{OAI}}}error")}
 _CHUNK = 65536
 _MAX_UNREAD = 1 << 24
@@ -205,7 +206,7 @@ _ENCODING_DECL = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 
 
 class _Unusual(Exception):
-    """The streaming reader met a layout it does not handle (e.g. nested records): iterparse takes over."""
+    """The streaming reader met a layout it does not handle (e.g. nested records): ``_read_pull`` takes over."""
 
 
 def _mixed_content(el: Any) -> str:
@@ -232,20 +233,20 @@ def _marked(first: bytes) -> bytes | None:
 
 
 def _read_streaming(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord | Reject]:
-    """The records of an SRU or OAI-PMH response, as ``_read_iterparse`` gives them, at less cost: iterparse
+    """The records of an SRU or OAI-PMH response, as ``_read_pull`` gives them, at less cost: ``_read_pull``
     asks libxml2 for element events, and each one is a call back into Python (taking the GIL) for every start
     and end tag of the file. Here libxml2 builds the tree alone; the only events asked for are comments, and
     one empty comment inserted before the root gives a handle on the document as it grows. After each chunk,
     the record elements found (all siblings) are complete but for the last one, which waits for the next
-    chunk; each is freed once read, as iterparse's reader does. Raises ``_Unusual`` (not UTF-8, records that
+    chunk; each is freed once read, as ``_read_pull`` does. Raises ``_Unusual`` (not UTF-8, records that
     are not all siblings: nested or in several places, a value with child elements, no record ending in 16 MB)
-    or XMLSyntaxError: the caller then starts over with iterparse."""
+    or XMLSyntaxError: the caller then starts over with ``_read_pull``."""
     marked = _marked(fh.read(_CHUNK))
     if marked is None:
         raise _Unusual("not UTF-8")
     # whitespace-only text between elements is never read here: without it libxml2 builds (and frees) a third
     # fewer nodes. Text of mixed content could lose such whitespace: a value with child elements goes back to
-    # iterparse (_mixed_content)
+    # _read_pull (_mixed_content)
     parser = etree.XMLPullParser(events=("comment",), remove_blank_text=True, **_PARSER_OPTS)
     parser.feed(marked)
     tags = _RECORD_TAGS[kind]
@@ -270,7 +271,7 @@ def _read_streaming(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord |
                     raise _Unusual("records are not all siblings")
             last = None if final else matches.pop()  # may still be open: read after the next chunk
             for el in matches:
-                if not checked:  # where iterparse's reader checks: at the first record read
+                if not checked:  # where _read_pull checks: at the first record read
                     checked = True
                     if _declares_entities(el):
                         yield Reject(name, el.sourceline, None, ENTITY_REFUSAL, SOURCE)
@@ -287,7 +288,7 @@ def _read_streaming(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord |
                     del parent[0]
         if matches:
             unread = 0
-        elif unread > _MAX_UNREAD:  # each chunk walks the whole unread tree: iterparse reads that in one pass
+        elif unread > _MAX_UNREAD:  # each chunk walks the whole unread tree: _read_pull reads that in one pass
             raise _Unusual("no record ends in 16 MB")
         if final:
             return
@@ -300,13 +301,36 @@ def _read_streaming(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord |
             final = True
 
 
-def _read_iterparse(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord | Reject]:
+def _read_pull(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord | Reject]:
+    """Every item of a response, from the start, with one end event per record element (or per element for
+    the small single-record documents). A pull parser fed in chunks, not ``etree.iterparse``: when a later
+    byte is damaged, iterparse drops end events it had already parsed (libxml2 2.14, lxml 6), while the
+    pull parser's events are still there to read after the error, so every record completed before the
+    damage is kept, whatever libxml2's version."""
     tags = _RECORD_TAGS.get(kind)  # None: small single-record documents, handled when the root ends
     n = 0
     checked = False
-    context = etree.iterparse(fh, events=("end",), tag=tags, **_PARSER_OPTS)
-    try:
-        for _event, el in context:
+    parser = etree.XMLPullParser(events=("end",), tag=tags, **_PARSER_OPTS)
+    etree.clear_error_log()  # the damage is then the first error logged (see _damage)
+    error: str | None = None
+    # read1: a cut .gz raises at the cut, and what read() had decompressed of the same call would be lost
+    read_chunk = getattr(fh, "read1", fh.read)
+    while error is None:
+        data = b""
+        try:
+            data = read_chunk(_CHUNK)
+            if data:
+                parser.feed(data)
+            else:
+                parser.close()
+        except etree.XMLSyntaxError as exc:
+            error = _damage(exc)[1]  # the events parsed before the damage are still to be read
+        except (OSError, EOFError, zlib.error) as exc:  # e.g. a cut .gz
+            error = f"cannot read further: {exc}"
+        # at the end of the data, libxml2 2.14 ends the elements left open (a cut record) with end events
+        # when close() fails: those records are not whole, and not read
+        events = parser.read_events() if data or error is None else ()
+        for _event, el in events:
             if not checked:
                 checked = True
                 if _declares_entities(el):
@@ -331,13 +355,23 @@ def _read_iterparse(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord |
                     fields, leaves = _dc(el)
                     payload = _payload("dc", _NO_HEADER, fields, leaves, [], el.sourceline)
                     yield RawRecord(SOURCE, name, n, payload, payload["id"])
-    except etree.XMLSyntaxError as exc:
-        line, col = exc.position if exc.position else (None, None)
-        yield Reject(name, n + 1, None,
-                     f"damaged XML at line {line}, column {col}: {exc.msg}; the {n} record(s) before it were read, "
+        if not data:
+            break
+    if error is not None:
+        yield Reject(name, n + 1, None, f"{error}; the {n} record(s) before it were read, "
                      "the rest of the file is lost", SOURCE)
-    finally:
-        del context
+
+
+def _damage(exc: etree.XMLSyntaxError) -> tuple[int | None, str]:
+    """The line of the damage, and what and where it is, from the first error logged since the parse began
+    (the caller clears lxml's log first). A pull parser may go on after an error and raise a later, vaguer one
+    (with libxml2 2.14, ``&nbsp;`` gives "Start tag expected" at line 1, or "no element found" at line 0)."""
+    first = next((e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR), None) if exc.error_log else None
+    if first is not None and first.line:
+        line, col, msg = first.line, first.column, first.message
+    else:
+        (line, col), msg = exc.position or (None, None), exc.msg
+    return line, f"damaged XML at line {line}, column {col}: {msg}"
 
 
 def _response_item(el: Any, name: str, n: int, sru: bool, mixed: Callable[[Any], str] = _text) -> RawRecord | Reject | None:
@@ -502,13 +536,18 @@ class Manifest:
     related: str | None
     canvases: tuple[Canvas, ...]
     metadata: tuple[tuple[str, str], ...]
+    ignored: int = 0            # values of an unexpected JSON type, not used
+    ignored_example: str | None = None
+    file: str = ""
 
 
 def enrichment_kind(head: bytes) -> str | None:
     h = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
     if h[:1] in (b"{", b"["):
-        # Gallica writes @context last, so the manifest @id (…/iiif/…/manifest.json) is the early clue
-        if b"iiif.io/api/presentation" in h or b"sc:Manifest" in h or re.search(rb'"@id"\s*:\s*"[^"]*/iiif/[^"]*manifest', h):
+        # Gallica writes @context and @type last, so the manifest @id (…/iiif/…/manifest.json) is the early
+        # clue; or its sequences, when the @id is not a string
+        if (b"iiif.io/api/presentation" in h or b"sc:Manifest" in h
+                or re.search(rb'"@id"\s*:\s*"[^"]*/iiif/[^"]*manifest', h) or re.search(rb'"sequences"\s*:\s*\[', h)):
             return "iiif"
         return None
     if re.search(rb"<livre\b", h) and b"<structure" in h:
@@ -524,37 +563,102 @@ def enrichment_kind(head: bytes) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Unenriched:
+    """Keyed by a document's ARK: a side file meant for it could not be used (its reject says why). The record
+    is still converted, flagged ``un-enriched``."""
+    file: str
+
+
+# an enrichment file is one document's side file (a few MB at most): read whole, within this bound
+_MAX_ENRICHMENT = 1 << 27
+
+
 def read_enrichment(fh: IO[bytes], name: str) -> Iterator[tuple[str, object] | Reject]:
+    """``(ARK, object)`` pairs to join to the records; or the file's reject, followed by an ``Unenriched``
+    for each document it was meant for, when that can be told (file name, or a regular expression over the
+    bytes when they cannot be parsed)."""
     head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""
     kind = enrichment_kind(head)
+    if kind == "contentsearch":
+        yield Reject(name, None, None, "a Gallica ContentSearch response (full-text hits) is not converted", SOURCE)
+        return
+    data = b""
+    items: list[tuple[str, object] | Reject]
     try:
-        if kind == "iiif":
-            yield from _manifest(fh, name)
-            return
-        if kind == "contentsearch":
-            yield Reject(name, None, None, "a Gallica ContentSearch response (full-text hits) is not converted", SOURCE)
-            return
-        if b"<!ENTITY" in head:
-            yield Reject(name, 1, None, ENTITY_REFUSAL, SOURCE)
-            return
-        parser = etree.XMLParser(**_PARSER_OPTS)
-        root = etree.parse(fh, parser).getroot()
-        if _declares_entities(root):
-            yield Reject(name, 1, None, ENTITY_REFUSAL, SOURCE)
-            return
-        if kind == "pagination":
-            yield from _pagination(root, name)
-        elif kind == "issues":
-            yield from _issues(root, name)
-        elif kind == "toc":
-            yield from _toc(root, name)
+        data = fh.read(_MAX_ENRICHMENT + 1)
+        if len(data) > _MAX_ENRICHMENT:
+            items = [Reject(name, None, None, f"larger than {_MAX_ENRICHMENT >> 20} MB: not a Gallica side file "
+                            "for one document; file not used", SOURCE)]
         else:
-            yield Reject(name, None, None, "not a Gallica enrichment response", SOURCE)
+            items = list(_enrichment_items(kind, data, name))
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged .gz
+        items = [Reject(name, None, None, f"cannot read: {exc}; file not used", SOURCE)]
     except etree.XMLSyntaxError as exc:
-        line, col = exc.position if exc.position else (None, None)
-        yield Reject(name, line, None, f"damaged XML at line {line}, column {col}: {exc.msg}; file not used", SOURCE)
+        line, what = _damage(exc)
+        items = [Reject(name, line, None, f"{what}; file not used", SOURCE)]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        yield Reject(name, None, None, f"unexpected {kind or 'enrichment'} content: {exc}", SOURCE)
+        items = [Reject(name, None, None, f"unexpected {kind or 'enrichment'} content: {exc}", SOURCE)]
+    rejects = [i for i in items if isinstance(i, Reject)]
+    if not rejects:
+        yield from items
+        return
+    keys = list(dict.fromkeys(r.record_id for r in rejects if r.record_id)) or _keys_of(kind, data, name)
+    for r in rejects:
+        yield r if r.record_id or not keys else Reject(r.file, r.position, keys[0], r.reason, r.source)
+    for key in keys:
+        yield key, Unenriched(name)
+
+
+def _enrichment_items(kind: str | None, data: bytes, name: str) -> Iterator[tuple[str, object] | Reject]:
+    if kind == "iiif":
+        yield from _manifest(data, name)
+        return
+    if kind is None:
+        yield Reject(name, None, None, "not a Gallica enrichment response", SOURCE)
+        return
+    if b"<!ENTITY" in data[:4096]:
+        yield Reject(name, 1, None, ENTITY_REFUSAL, SOURCE)
+        return
+    etree.clear_error_log()  # see _damage
+    root = etree.fromstring(data, etree.XMLParser(**_PARSER_OPTS))
+    if _declares_entities(root):
+        yield Reject(name, 1, None, ENTITY_REFUSAL, SOURCE)
+        return
+    if kind == "pagination":
+        yield from _pagination(root, name)
+    elif kind == "issues":
+        yield from _issues(root, name)
+    else:
+        yield from _toc(root, name)
+
+
+# where the documents' ARKs are in a side file that cannot be parsed (first match only, but for Issues)
+_KEYS_IN = {"pagination": re.compile(rb"<idUPN>\s*([^<\s]+)"),
+            "issues": re.compile(rb"""\b(parentArk|ark)\s*=\s*["']([^"'<>]+)"""),
+            "iiif": re.compile(rb'"(?:@id|related)"\s*:\s*"([^"]+)"')}
+
+
+def _keys_of(kind: str | None, data: bytes, name: str) -> list[str]:
+    """The ARKs of the documents a side file that could not be read was meant for."""
+    keys: dict[str, None] = {}
+    pattern = _KEYS_IN.get(kind or "")
+    if pattern is not None:
+        for m in pattern.finditer(data):
+            if kind == "issues":
+                text = m.group(2).decode("utf-8", "replace")
+                key = _periodical(text) if m.group(1) == b"parentArk" else gallica_ark(text)
+            else:
+                key = gallica_ark(m.group(1).decode("utf-8", "replace"))
+            if key:
+                keys[key] = None
+                if kind != "issues":
+                    break
+    if not keys:
+        key = _ark_from_name(name)
+        if key:
+            keys[key] = None
+    return list(keys)
 
 
 def _int(text: str | None) -> int | None:
@@ -587,9 +691,14 @@ def _pagination(root: Any, name: str) -> Iterator[tuple[str, object] | Reject]:
     yield ark, Pagination(ark, tuple(pages), has_toc, first)
 
 
+def _periodical(parent_ark: str) -> str | None:
+    """An Issues response's parentArk (``ark:/12148/cb…`` or ``…/date``) → the periodical's ARK."""
+    return gallica_ark(parent_ark if "/date" in parent_ark else parent_ark + "/date")
+
+
 def _issues(root: Any, name: str) -> Iterator[tuple[str, object] | Reject]:
     parent_raw = root.get("parentArk") or ""
-    parent = gallica_ark(parent_raw if "/date" in parent_raw else parent_raw + "/date")
+    parent = _periodical(parent_raw)
     if not parent:
         yield Reject(name, None, None, f"Issues without a usable parentArk ({parent_raw!r})", SOURCE)
         return
@@ -693,39 +802,120 @@ def _toc_xhtml(root: Any) -> list[TocEntry]:
     return out
 
 
-def _manifest(fh: IO[bytes], name: str) -> Iterator[tuple[str, object] | Reject]:
+class _Typed:
+    """Reads manifest values of the JSON type expected; a value of another type (a list where a string is
+    expected, an object, a number, …) is ignored and counted, never used as is."""
+
+    def __init__(self) -> None:
+        self.ignored = 0
+        self.example: str | None = None
+
+    def wrong(self, path: str, v: Any) -> None:
+        self.ignored += 1
+        if self.example is None:
+            self.example = f"{path} is a JSON {_JSON_TYPES.get(type(v), type(v).__name__)}"
+
+    def items(self, obj: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
+        """The objects of a list value (missing or null: none)."""
+        v = obj.get(key)
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            self.wrong(f"{path}{key}", v)
+            return []
+        out = []
+        for i, x in enumerate(v):
+            if isinstance(x, dict):
+                out.append(x)
+            elif x is not None:
+                self.wrong(f"{path}{key}[{i}]", x)
+        return out
+
+    def obj(self, obj: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+        v = obj.get(key)
+        if isinstance(v, dict):
+            return v
+        if v is not None:
+            self.wrong(f"{path}{key}", v)
+        return {}
+
+    def uri(self, obj: dict[str, Any], key: str, path: str) -> str | None:
+        """A link: a string, or an object with a string @id; of a list, the first (IIIF allows all three)."""
+        v = obj.get(key)
+        if isinstance(v, list) and key != "@id":
+            v = v[0] if v else None
+        if isinstance(v, dict) and key != "@id":
+            v = v.get("@id")
+        if v is None or isinstance(v, str):
+            return _s(v)
+        self.wrong(f"{path}{key}", v)
+        return None
+
+    def text(self, obj: dict[str, Any], key: str, path: str) -> str | None:
+        """A text: a string or number, or an object with a string @value; of a list, the first (IIIF language
+        forms)."""
+        v = obj.get(key)
+        if isinstance(v, list):
+            v = v[0] if v else None
+        if isinstance(v, dict):
+            v = v.get("@value")
+        if v is None or (isinstance(v, (str, int, float)) and not isinstance(v, bool)):
+            return _s(v)
+        self.wrong(f"{path}{key}", v)
+        return None
+
+    def size(self, obj: dict[str, Any], key: str, path: str) -> int | None:
+        v = obj.get(key)
+        n = _int(v) if isinstance(v, (int, str)) and not isinstance(v, bool) else None
+        if n is not None and 0 < n < 1 << 31:
+            return n
+        if v is not None:
+            self.wrong(f"{path}{key}", v)
+        return None
+
+
+_JSON_TYPES = {list: "array", dict: "object", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
+_CANVAS_VIEW = re.compile(r"/f(\d{1,9})$")
+
+
+def _manifest(data: bytes, name: str) -> Iterator[tuple[str, object] | Reject]:
     try:
-        data = json.load(fh)
+        doc = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         yield Reject(name, None, None, f"damaged IIIF manifest JSON: {exc}", SOURCE)
         return
-    if not isinstance(data, dict):
-        yield Reject(name, None, None, "IIIF manifest is not a JSON object", SOURCE)
+    except RecursionError:  # hostile nesting ([[[…]]] 100,000 deep): json gives up before the stack does
+        yield Reject(name, None, None, "IIIF manifest JSON nested too deep to be a manifest; file not used", SOURCE)
         return
-    url = str(data.get("@id") or "")
-    ark = gallica_ark(url) or gallica_ark(str(data.get("related") or "")) or _ark_from_name(name)
+    if not isinstance(doc, dict):
+        yield Reject(name, None, None, f"IIIF manifest is a JSON {_JSON_TYPES.get(type(doc), '?')}, not an object",
+                     SOURCE)
+        return
+    t = _Typed()
+    url = t.uri(doc, "@id", "") or ""
+    related = t.uri(doc, "related", "")
+    ark = gallica_ark(url) or gallica_ark(related) or _ark_from_name(name)
     if not ark:
         yield Reject(name, None, None, "IIIF manifest without a Gallica ARK in @id or related", SOURCE)
         return
     canvases = []
-    for seq in data.get("sequences") or []:
-        for i, c in enumerate(seq.get("canvases") or [], 1):
-            m = re.search(r"/f(\d+)$", str(c.get("@id") or ""))
+    for si, seq in enumerate(t.items(doc, "sequences", "")):
+        for i, c in enumerate(t.items(seq, "canvases", f"sequences[{si}]."), 1):
+            at = f"sequences[{si}].canvases[{i - 1}]."
+            m = _CANVAS_VIEW.search(t.uri(c, "@id", at) or "")
             image = service = None
-            for img in c.get("images") or []:
-                res = img.get("resource") or {}
-                image = res.get("@id")
-                svc = res.get("service") or {}
-                service = svc.get("@id") if isinstance(svc, dict) else None
-                break
-            canvases.append(Canvas(int(m.group(1)) if m else i, _s(c.get("label")), _int(c.get("width")),
-                                   _int(c.get("height")), image, service))
-    thumb = data.get("thumbnail")
-    meta = tuple((_s(m.get("label")) or "", _s(m.get("value")) or "") for m in data.get("metadata") or []
-                 if isinstance(m, dict))
-    yield ark, Manifest(ark, url, _s(data.get("label")), _s(data.get("description")), _s(data.get("license")),
-                        _s(data.get("attribution")), _s(thumb.get("@id")) if isinstance(thumb, dict) else _s(thumb),
-                        _s(data.get("related")), tuple(canvases), meta)
+            for img in t.items(c, "images", at)[:1]:
+                res = t.obj(img, "resource", f"{at}images[0].")
+                image = t.uri(res, "@id", f"{at}images[0].resource.")
+                service = t.uri(res, "service", f"{at}images[0].resource.")
+            canvases.append(Canvas(int(m.group(1)) if m else i, t.text(c, "label", at), t.size(c, "width", at),
+                                   t.size(c, "height", at), image, service))
+    meta = tuple((t.text(m, "label", f"metadata[{i}].") or "", t.text(m, "value", f"metadata[{i}].") or "")
+                 for i, m in enumerate(t.items(doc, "metadata", "")))
+    yield ark, Manifest(ark, url, t.text(doc, "label", ""), t.text(doc, "description", ""),
+                        t.uri(doc, "license", ""), t.text(doc, "attribution", ""), t.uri(doc, "thumbnail", ""),
+                        related, tuple(canvases), meta, t.ignored, t.example, name)
 
 
 def _s(v: Any) -> str | None:

@@ -128,14 +128,21 @@ class _Scanner:
         self.pos = 0
         self.eof = False
         self.dec = codecs.getincrementaldecoder("utf-8-sig")()
+        self.bad: UnicodeDecodeError | None = None
         self.limit = max_value_bytes
         self.surrogates = False  # a value read since the walker last cleared it may hold a lone surrogate
 
     def more(self, size: int = 0) -> bool:
         if self.eof:
             return False
+        if self.bad is not None:
+            raise self.bad
         chunk = self.fh.read(size or _BLOCK)
-        text = self.dec.decode(chunk, final=not chunk)
+        try:
+            text = self.dec.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:  # the text before the bad byte first: its records are read
+            self.bad = exc
+            text = exc.object[:exc.start].decode("utf-8")
         if not chunk:
             self.eof = True
         self.buf = self.buf[self.pos:] + text
@@ -343,11 +350,11 @@ class _Walk:
             yield Reject(self.name, self.pos, None,
                          f"entity is a JSON {type(ent).__name__}, not an object: {str(ent)[:60]!r}", SOURCE)
         elif problem is not None:
-            yield Reject(self.name, self.pos, _printable(_entity_id(ent)), problem, SOURCE)
+            yield Reject(self.name, self.pos, _entity_id(ent), problem, SOURCE)
         elif self.s.surrogates and (where := _lone_surrogate(ent)) is not None:
             # UTF-8 cannot encode a lone surrogate: the record could never be written
-            yield Reject(self.name, self.pos, _printable(_entity_id(ent)),
-                         f"{_printable(where)}: a lone surrogate (a \\ud800-\\udfff escape that is not half of a pair)",
+            yield Reject(self.name, self.pos, _entity_id(ent),
+                         f"{where}: a lone surrogate (a \\ud800-\\udfff escape that is not half of a pair)",
                          SOURCE)
         else:
             yield from _entity_item(ent, self.name, self.pos)
@@ -378,7 +385,7 @@ class _Walk:
             except _BadValue as exc:
                 size = s.skip(exc)
                 if problem is None:
-                    problem = f"{_printable(key)}: {_describe(exc, size, s.limit)}"
+                    problem = f"{key}: {_describe(exc, size, s.limit)}"
             key = next(keys, None)  # type: ignore[assignment]
         return out, problem
 
@@ -426,18 +433,13 @@ def _first_line(exc: Exception) -> str:
 def _errors_reject(errs: Any, name: str) -> Reject:
     items = errs if isinstance(errs, list) else [errs]
     msgs = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in items)[:500]
-    return Reject(name, None, None, f"GraphQL errors in response: {_printable(msgs) or 'no message'}", SOURCE)
+    return Reject(name, None, None, f"GraphQL errors in response: {msgs or 'no message'}", SOURCE)
 
 
 def _describe(exc: _BadValue, size: int, limit: int) -> str:
     if exc.args[0] is _TOO_BIG:
         return f"value of {size} bytes, over the --max-value-bytes limit of {limit}"
     return str(exc)
-
-
-def _printable(text: str | None) -> str | None:
-    """Text from the input, safe to write as UTF-8 (lone surrogates escaped)."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8") if text is not None else None
 
 
 def _lone_surrogate(ent: dict[str, Any]) -> str | None:
