@@ -160,7 +160,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
             raise click.UsageError("only one -o can be '-' (stdout)")
         formats = [format_for(o, fmt) for o in outputs]  # usage errors before any work
         opts = Options(list(inputs), source, parse_profiles(profile), outputs[0], fmt, rejects, ark.check_naan(naan),
-                       base, mappings_dir, coverage, max_value_bytes)
+                       base, mappings_dir, coverage, max_value_bytes=max_value_bytes)
         progress = _Progress(enabled=not quiet and sys.stderr.isatty())
         auth = None
         if extra.get("store_target"):
