@@ -161,13 +161,20 @@ def test_running_out_of_memory_still_stops_the_run(monkeypatch: pytest.MonkeyPat
         convert(Options([str(DOC)], fmt="nq"), io.BytesIO())
 
 
-def test_a_reader_that_fails_loses_the_rest_of_its_file_only(tmp_path: Path) -> None:
-    # a real page with one value replaced by nesting deeper than the JSON decoder goes (RecursionError)
-    text = REAL.read_text(encoding="utf-8")
-    at = text.index('"title"', len(text) // 2)
+def test_a_reader_that_fails_loses_the_rest_of_its_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the reader raising mid-file on a real page (deep nesting once did; now it rejects only its record)
+    from arkgraph.sources import parismusees_reader
+
     hostile = tmp_path / "deep.json"
-    hostile.write_text(text[:at] + '"title": ' + "[" * 200_000 + "]" * 200_000 + text[text.index(",", at):],
-                       encoding="utf-8")
+    shutil.copy(REAL, hostile)
+    entity_item = parismusees_reader._entity_item
+
+    def failing(ent, name, pos):  # type: ignore[no-untyped-def]
+        if name == str(hostile) and pos == 126:
+            raise RecursionError("maximum recursion depth exceeded")
+        yield from entity_item(ent, name, pos)
+
+    monkeypatch.setattr(parismusees_reader, "_entity_item", failing)
     out, rej = tmp_path / "o.nq", tmp_path / "rej.jsonl"
     r = run(str(hostile), str(DOC), "-o", str(out), "--rejects", str(rej))
     assert r.exit_code == 1 and "Traceback" not in r.output

@@ -83,3 +83,34 @@ def test_same_triples_with_and_without_a_coverage_report(tmp_path) -> None:
         summary, _ = convert(Options([str(PM)], source="parismusees", output="x.nq", coverage=cov), buf)
         outs.append((buf.getvalue(), summary.converted, summary.rejected))
     assert outs[0] == outs[1] and outs[0][1] > 250
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 4093, 1 << 20])
+def test_a_refused_value_is_skipped_at_any_block_boundary(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    """Values the decoder refuses (too deep, a number too long, too big) are skipped by a scan that
+    counts brackets outside strings: the entities after them come out the same."""
+    data = REAL.read_bytes()
+    doc = json.loads(data)
+    ents = doc["data"]["nodeQuery"]["entities"]
+    # hostile by design: brackets, quotes and backslashes inside strings within the deep part
+    deep = "[" * 3000 + '"a\\"]}[\\\\", {"k": "]]}}", "l": [1e5, -2]}' + "]" * 3000
+    ents[3]["fieldDeep"], ents[4]["nid"], ents[5]["fieldBig"] = "<deep>", "<long>", "<big>"
+    text = (json.dumps(doc, ensure_ascii=False).replace('"<deep>"', deep).replace('"<long>"', "9" * 5000)
+            .replace('"<big>"', json.dumps("é" * 3000, ensure_ascii=False)))  # 6,002 bytes of JSON
+    monkeypatch.setattr(reader, "_BLOCK", block)
+    got = list(reader.read(io.BufferedReader(io.BytesIO(text.encode())), "x.json", max_value_bytes=5000))
+    assert [g.position for g in got] == list(range(1, 251))
+    assert [(g.position, g.reason) for g in got[3:6]] == [  # type: ignore[union-attr]
+        (4, "fieldDeep: JSON nested too deeply"),
+        (5, "nid: a number Python will not read (Exceeds the limit (4300 digits) for integer string conversion: "
+            "value has 5000 digits)"),
+        (6, "fieldBig: value of 6002 bytes, over the --max-value-bytes limit of 5000")]
+    assert [g.record_id for g in got[3:6]] == [ents[i]["entityUuid"] for i in (3, 4, 5)]
+    expected = entities(data)
+    assert [g.payload for g in got[6:]] == expected[6:]  # type: ignore[union-attr]
+    assert [g.payload for g in got[1:3]] == expected[1:3]  # type: ignore[union-attr]
+
+
+def test_a_refused_envelope_value_rejects_the_rest_of_the_file() -> None:
+    got = items(b'{"errors": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    assert [g.reason for g in got] == ["unreadable JSON after record 0: JSON nested too deeply"]  # type: ignore[union-attr]

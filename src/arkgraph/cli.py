@@ -102,6 +102,9 @@ def main() -> None:
               help="JSON Lines file, one line per record that could not be converted, with the reason.")
 @click.option("--coverage", type=click.Path(dir_okay=False, writable=True),
               help="JSON report of source fields mapped, deliberately ignored, or unhandled, and values missing from the tables.")
+@click.option("--max-value-bytes", type=click.IntRange(min=1), default=16 << 20, show_default=True,
+              help="Reject a Paris Musées record holding a field value over this many bytes of JSON "
+                   "(bounds memory on hostile input).")
 @click.option("--naan", default=ark.DEFAULT_NAAN, show_default=True, envvar="ARKGRAPH_NAAN",
               help="NAAN under which arkgraph mints ARKs for sources that have none (Paris Musées). 99999 is the ARK test NAAN: set your own.")
 @click.option("--ark-base", default=ark.DEFAULT_BASE, show_default=True, envvar="ARKGRAPH_ARK_BASE",
@@ -126,8 +129,8 @@ def main() -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True),
               help="With --validate: write the full sh:ValidationReport (.ttl, .nt or .jsonld).")
 def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[str, ...], fmt: str | None, rejects: str | None,
-            coverage: str | None, naan: str, ark_base: str, mappings_dir: str | None, quiet: bool, verbose: bool,
-            **extra: Any) -> None:
+            coverage: str | None, max_value_bytes: int, naan: str, ark_base: str, mappings_dir: str | None, quiet: bool,
+            verbose: bool, **extra: Any) -> None:
     """Convert records to RDF.
 
     INPUT is a file, a directory (walked), or '-' for stdin; .gz files are read transparently.
@@ -160,7 +163,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
             raise click.UsageError("only one -o can be '-' (stdout)")
         formats = [format_for(o, fmt) for o in outputs]  # usage errors before any work
         opts = Options(list(inputs), source, parse_profiles(profile), outputs[0], fmt, rejects, ark.check_naan(naan),
-                       base, mappings_dir, coverage)
+                       base, mappings_dir, coverage, max_value_bytes=max_value_bytes)
         progress = _Progress(enabled=not quiet and sys.stderr.isatty())
         auth = None
         if extra.get("store_target"):

@@ -19,7 +19,8 @@ def begin(year: int, month: int | None = None, day: int | None = None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _month_days(year: int, month: int) -> int:
+def month_days(year: int, month: int) -> int:
+    """Days in a month (1-12) of a year (Gregorian; February of a year before 1 has 29)."""
     # calendar has no year 0 or negatives; February length is all that varies
     return calendar.monthrange(year if year > 0 else 4, month)[1]
 
@@ -29,7 +30,7 @@ def end(year: int, month: int | None = None, day: int | None = None) -> str:
     if day:
         d = day
     else:
-        d = _month_days(year, m)
+        d = month_days(year, m)
     return f"{_y(year)}-{m:02d}-{d:02d}T23:59:59Z"
 
 
@@ -62,9 +63,14 @@ _FRACTIONS = {
 }
 
 
-@lru_cache(maxsize=4096)  # few distinct phrases; TimeSpan is immutable
 def century(label: str) -> TimeSpan | None:
     """See _century; a century is too vague for a schema.org date, so none is given."""
+    # no phrase is that long: a huge label is neither parsed nor held by the cache
+    return _century_span(label) if len(label) <= 200 else None
+
+
+@lru_cache(maxsize=4096)  # few distinct phrases; TimeSpan is immutable
+def _century_span(label: str) -> TimeSpan | None:
     ts = _century(label)
     return replace(ts, schema_date=None) if ts else None
 

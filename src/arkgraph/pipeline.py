@@ -174,6 +174,7 @@ class Options:
     ark_base: str = "https://n2t.net/"
     mappings_dir: str | None = None
     coverage: str | None = None
+    max_value_bytes: int = 16 << 20  # a record with a larger field value is rejected (bounded memory)
 
 
 class Progress(Protocol):
@@ -241,7 +242,8 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
             if isinstance(mod, Reject):
                 yield None, mod
                 continue
-            for item in mod.read(fh, name):
+            for item in (mod.read(fh, name, max_value_bytes=opts.max_value_bytes) if getattr(mod, "READ_LIMITS", False)
+                         else mod.read(fh, name)):
                 items += 1
                 if item.position:
                     last = item.position

@@ -72,7 +72,9 @@ def _norm(v: Any, path: str, acc: list[str]) -> Any:
         if len(v) == 1 and "entity" in v:
             return _norm(v["entity"], path, acc)
         if "entities" in v and len(v) <= 2 and v.keys() <= _ENVELOPE:
-            return _norm_list(v["entities"] or [], path + "[]", acc)
+            ents = v["entities"] or []
+            # not a list (the mapper rejects it, naming the field): as unwrap() gives it
+            return _norm_list(ents, path + "[]", acc) if type(ents) is list else _norm(ents, path, acc)
         prefix = path + "." if path else ""
         rename = False
         for k, x in v.items():

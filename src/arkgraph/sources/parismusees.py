@@ -34,32 +34,78 @@ UNKNOWN_AGENTS = {"inconnu", "anonyme"}
 _new_record: Callable[[str, str, str], Record] = constructor(Record, ("iri", "ark", "local_id"), {"source": SOURCE})
 
 
-def _text(v: Any) -> str | None:
-    """Formatted text {value, format, processed} or a plain string → plain text (HTML stripped)."""
-    if type(v) is dict:
-        v = _unwrap(v)
-        if type(v) is list:  # a queryField envelope: its items
-            v = _items(v)
-    if isinstance(v, (list, bool)):
-        raise RecordError(f"expected text, got a JSON {type(v).__name__}: {str(v)[:60]}")
-    if isinstance(v, dict):
-        v = v.get("value") if v.get("value") not in (None, "") else v.get("processed")
+def _what(v: Any) -> str:
+    """A JSON value, as a reject reason names it (short: the value may be huge)."""
+    t = type(v)
+    if t is dict:
+        return "a JSON object"
+    if t is list:
+        return "a JSON array"
+    if t is bool:
+        return f"JSON {str(v).lower()}"
+    if t is str:
+        return f"the string {v[:40]!r}" + ("…" if len(v) > 40 else "")
+    text = repr(v)
+    return f"the number {text[:20]}" + ("…" if len(text) > 20 else "")
+
+
+def _bad(key: str, problem: str) -> RecordError:
+    return RecordError(f"{key}: {problem}")
+
+
+def _scalar_text(v: Any, key: str) -> str | None:
+    """A string, or a number written as text; None when absent. Anything else is a reject."""
+    t = type(v)
+    if t is str:
+        return v
     if v is None:
         return None
-    s = v if type(v) is str else str(v)
+    if t is int:
+        return str(v)
+    if t is float and v - v == 0:  # finite (inf - inf and nan - nan are nan)
+        return repr(v)
+    raise _bad(key, f"expected text, got {_what(v)}")
+
+
+_TEXT_KEYS = frozenset(("value", "processed", "format", "summary"))
+
+
+def _text(v: Any, key: str) -> str | None:
+    """Formatted text {value, format, processed} or a plain string → plain text (HTML stripped)."""
+    if type(v) is not str:
+        if type(v) is dict:
+            v = _unwrap(v)
+            if type(v) is list:  # a queryField envelope: its items
+                v = _items(v)
+            if type(v) is dict:
+                if v and not (v.keys() & _TEXT_KEYS):
+                    raise _bad(key, "expected text, got a JSON object without value or processed")
+                v = v.get("value") if v.get("value") not in (None, "") else v.get("processed")
+        v = _scalar_text(v, key)
+        if v is None:
+            return None
+    s = v
     if "<" in s or "&" in s:
         # tags become spaces (block tags separate words); none before a closing full stop or comma
-        s = _SPACE_PUNCT.sub(r"\1", html.unescape(_TAG.sub(" ", s)))
+        s = _SPACE_PUNCT.sub(r"\1", html.unescape(_strip_tags(s)))
     if "  " in s or "\n" in s or "\t" in s or "\r" in s or "\xa0" in s:
         s = _SPACES.sub(" ", s)
     return s.strip() or None
 
 
+def _strip_tags(s: str) -> str:
+    """Each ``<…>`` becomes a space. Linear: past the last '>' no tag can end, and a '<' there
+    would make the regex scan to the end of the text, once per '<' (``"x < y " * 166666``)."""
+    end = s.rfind(">") + 1
+    return _TAG.sub(" ", s[:end]) + s[end:] if end else s
+
+
 _TAG = re.compile(r"<[^>]+>")
 _NODE_PATH = re.compile(r"/node/(\d+)")
-_QUALIFIED = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
+# "Name (qualifier)": the lookbehind and possessive run keep it linear on long runs of spaces
+_QUALIFIED = re.compile(r"^(.*?)(?<!\s)\s*+\(([^()]*)\)\s*$")
 _GROUP_WORDS = re.compile(r"\b(compagnie|manufacture|atelier|maison|société|fabrique)\b", re.IGNORECASE)
-_SPACE_PUNCT = re.compile(r"\s+([.,)])")
+_SPACE_PUNCT = re.compile(r"(?<!\s)\s++([.,)])")  # from a run's start only, no backtracking: linear
 _SPACES = re.compile(r"\s+")
 
 
@@ -71,19 +117,31 @@ _SPACES = re.compile(r"\s+")
 def _node(d: dict[str, Any], key: str) -> dict[str, Any] | None:
     """The dict at ``key``; queryFieldX gives a list even for one value: take the first."""
     v = _field(d, key)
+    if type(v) is dict or v is None:
+        return v
     if type(v) is list:
         v = _items(v)
-        v = v[0] if v else None
-    return v if type(v) is dict else None
+        if not v:
+            return None
+        v = v[0]
+        if type(v) is dict:
+            return v
+    raise _bad(key, f"expected an object, got {_what(v)}")
 
 
 def _nodes(d: dict[str, Any], key: str) -> list[dict[str, Any]]:
     v = _field(d, key)
     if type(v) is dict:
         return [v]
-    if type(v) is not list:
+    if v is None:
         return []
-    return [x for x in _items(v) if type(x) is dict]
+    if type(v) is not list:
+        raise _bad(key, f"expected a list of objects, got {_what(v)}")
+    v = _items(v)
+    for x in v:
+        if type(x) is not dict:
+            raise _bad(key, f"expected a list of objects, got {_what(x)} in it")
+    return v
 
 
 def _name(d: dict[str, Any] | None) -> str | None:
@@ -92,30 +150,65 @@ def _name(d: dict[str, Any] | None) -> str | None:
     v = name_of(d)
     if v is None or v == "":
         return None
-    return str(v).strip() or None
+    return (v if type(v) is str else _scalar_text(v, "name")).strip() or None  # type: ignore[union-attr]
 
 
 def _label(d: dict[str, Any], key: str) -> str | None:
-    return _name(_node(d, key))
+    try:
+        return _name(_node(d, key))
+    except RecordError as exc:  # a term's name: say whose
+        raise _within(key, exc) if not exc.reason.startswith(key) else exc from None
 
 
 def _labels(d: dict[str, Any], key: str) -> list[str]:
     """The ``name`` of each item of a multi-valued term field."""
-    v = _field(d, key)
-    if type(v) is dict:
-        v = [v]
-    elif type(v) is list:
-        v = _items(v)
-    else:
-        return []
     out = []
-    for x in v:
-        n = name_of(x) if type(x) is dict else None
+    for x in _nodes(d, key):
+        n = name_of(x)
         if n is not None and n != "":
-            t = str(n).strip()
+            t = (n if type(n) is str else _scalar_text(n, f"{key}.name")).strip()  # type: ignore[union-attr]
             if t:
                 out.append(t)
     return out
+
+
+def _within(prefix: str, exc: RecordError) -> RecordError:
+    """The same reason, for a field inside ``prefix``."""
+    return RecordError(f"{prefix}.{exc.reason}", record_id=exc.record_id)
+
+
+def _dimension(v: Any) -> float | int | str | None:
+    """A size: a positive finite number, or text ("12 cm", kept as a statement); None when absent."""
+    t = type(v)
+    if t is float or t is int:
+        if 0 < v < 1e300:  # false for nan and inf; an int beyond would not convert to float
+            return v
+        raise _bad("fieldDimensionValeur", f"{_what(v)} is not a size (a positive finite number)")
+    if v is None or v == "":
+        return None
+    if t is str:
+        return v
+    raise _bad("fieldDimensionValeur", f"expected a number, got {_what(v)}")
+
+
+def _deepest(payload: Any) -> str:
+    """The top-level field nested deepest (walked with a stack: it may be too deep to recurse)."""
+    if type(payload) is not dict:
+        return "entity"
+    best, depth_of = "entity", -1
+    for key, v in payload.items():
+        depth, stack = 0, [(v, 1)]
+        while stack:
+            x, d = stack.pop()
+            if d > depth:
+                depth = d
+            if type(x) is dict:
+                stack.extend((y, d + 1) for y in x.values())
+            elif type(x) is list:
+                stack.extend((y, d + 1) for y in x)
+        if depth > depth_of:
+            best, depth_of = key, depth
+    return best
 
 
 def _dig(d: dict[str, Any], key: str, sub: str) -> Any:
@@ -173,50 +266,100 @@ def _is_read(path: str) -> bool:
         p = p.rsplit(".", 1)[0]
 
 
-def _int(v: Any) -> int | None:
-    try:
-        return int(v) if v not in (None, "") else None
-    except (TypeError, ValueError):
+_INT_TEXT = re.compile(r"\s*[+-]?[0-9]{1,18}\s*")
+
+
+def _int(v: Any, key: str, lo: int = 0, hi: int = 10**18) -> int | None:
+    """An integer (or its decimal text) within [lo, hi); None when absent. Anything else is a reject."""
+    t = type(v)
+    if t is int:
+        n = v
+    elif v is None or v == "":
         return None
+    elif t is str and _INT_TEXT.fullmatch(v):
+        n = int(v)
+    elif t is float and v.is_integer() and abs(v) < 2**53:  # 1902.0; never inf or nan
+        n = int(v)
+    else:
+        raise _bad(key, f"expected an integer, got {_what(v)}")
+    if lo <= n < hi:
+        return n
+    raise _bad(key, f"{_what(n)} is out of range")
 
 
-def _date(n: dict[str, Any] | None) -> TimeSpan | None:
+def _ident(v: Any, key: str) -> str | int | None:
+    """A term or node id (a string or an integer) as it came; None when absent."""
+    t = type(v)
+    if t is str:
+        return v if v.strip() else None
+    if t is int and v >= 0:
+        return v
+    if v is None:
+        return None
+    raise _bad(key, f"expected an id, got {_what(v)}")
+
+
+def _flag(v: Any, key: str) -> bool:
+    if v is None or v is False or v is True:
+        return bool(v)
+    if type(v) is int and v in (0, 1):
+        return bool(v)
+    raise _bad(key, f"expected true or false, got {_what(v)}")
+
+
+_YEARS = 1_000_000  # |year| below this: xsd allows more digits, but no record is older than that
+
+
+def _date(n: dict[str, Any] | None, key: str) -> TimeSpan | None:
     """A date object (startYear…, century, processed) → TimeSpan; None when empty. Memoized: dates recur."""
     if n is None:
         return None
     try:
-        key: Any = tuple(n.items())
-        hit = _DATES.get(key, _MISSING)
+        k: Any = tuple(n.items())
+        hit = _DATES.get(k, _MISSING)
     except TypeError:  # a nested value: not memoized
-        return _date_of(n)
+        return _date_of(n, key)
     if hit is _MISSING:
+        hit = _date_of(n, key)  # may raise: nothing is stored then
         if len(_DATES) > 50_000:
             _DATES.clear()
-        hit = _DATES[key] = _date_of(n)
+        _DATES[k] = hit
     return hit  # type: ignore[return-value]
 
 
 _DATES: dict[Any, TimeSpan | None] = {}
 
 
-def _date_of(n: dict[str, Any] | None) -> TimeSpan | None:
-    if n is None:
-        return None
-    y1, y2 = _int(n.get("startYear")), _int(n.get("endYear"))
-    label = _text(n.get("processed")) or _text(n.get("sort"))
-    century = _text(n.get("century"))
-    qual = _text(n.get("startPrecision"))
-    endq = _text(n.get("endPrecision"))
+def _date_of(n: dict[str, Any], key: str) -> TimeSpan | None:
+    y1 = _int(n.get("startYear"), f"{key}.startYear", -_YEARS, _YEARS)
+    y2 = _int(n.get("endYear"), f"{key}.endYear", -_YEARS, _YEARS)
+    label = _text(n.get("processed"), f"{key}.processed") or _text(n.get("sort"), f"{key}.sort")
+    century = _text(n.get("century"), f"{key}.century")
+    qual = _text(n.get("startPrecision"), f"{key}.startPrecision")
+    endq = _text(n.get("endPrecision"), f"{key}.endPrecision")
     if y1 is None and y2 is None:
         ts = dates.century(century) if century else None
         return ts if ts else (TimeSpan(label=label or century) if (label or century) else None)
     if y1 is None:
         y1 = y2
-    ts = dates.span(y1, y2, m1=_int(n.get("startMonth")), d1=_int(n.get("startDay")),
-                    m2=_int(n.get("endMonth")) if y2 is not None else None,
-                    d2=_int(n.get("endDay")) if y2 is not None else None,
-                    label=label or _display(y1, y2, qual, endq), qualifier=qual)
+    m1, d1 = _month_day(n, key, "start", y1)  # type: ignore[arg-type]
+    m2, d2 = _month_day(n, key, "end", y2) if y2 is not None else (None, None)
+    ts = dates.span(y1, y2, m1=m1, d1=d1, m2=m2, d2=d2,  # type: ignore[arg-type]
+                    label=label or _display(y1, y2, qual, endq), qualifier=qual)  # type: ignore[arg-type]
     return ts
+
+
+def _month_day(n: dict[str, Any], key: str, side: str, year: int) -> tuple[int | None, int | None]:
+    """startMonth/startDay (or end…): checked against the calendar, never written impossible."""
+    month = _int(n.get(side + "Month"), f"{key}.{side}Month", -10**18)
+    day = _int(n.get(side + "Day"), f"{key}.{side}Day", -10**18)
+    if month is None or month == 0:  # a day without its month says nothing more than the year
+        return None, None
+    if not 1 <= month <= 12:
+        raise _bad(f"{key}.{side}Month", f"{month} is not a month (1-12)")
+    if day and not 1 <= day <= dates.month_days(year, month):
+        raise _bad(f"{key}.{side}Day", f"{day} is not a day of {dates.schema_date(year, month)}")
+    return month, day or None
 
 
 def _display(y1: int, y2: int | None, qual: str | None, endq: str | None) -> str:
@@ -286,7 +429,7 @@ class Mapper:
 
     def _agent(self, n: dict[str, Any], record_iri: str, idx: int) -> Agent | None:
         name = _name(n)
-        tid = n.get("tid") or n.get("entityId")
+        tid = _ident(n.get("tid"), "tid") or _ident(n.get("entityId"), "entityId")
         if not name and not tid:
             return None
         name = name or f"#{tid}"
@@ -297,39 +440,54 @@ class Mapper:
         family = given = None
         qualifier = None
         base = name
-        m = _QUALIFIED.match(name)
+        m = _QUALIFIED.match(name) if name.endswith(")") else None
         if m:
             base, qualifier = m.group(1), m.group(2)
         if ", " in base:
             family, given = (x.strip() for x in base.split(", ", 1))
         kind = "Group" if _GROUP_WORDS.search(name) else "Person"
-        birth = _date(_node(n, "fieldPipDateNaissance"))
-        death = _date(_node(n, "fieldPipDateDeces"))
-        bp = _text(n.get("fieldPipLieuNaissance"))
-        dp = _text(n.get("fieldLieuDeces")) or _text(n.get("fieldPipLieuDeces"))
+        birth = _date(_node(n, "fieldPipDateNaissance"), "fieldPipDateNaissance")
+        death = _date(_node(n, "fieldPipDateDeces"), "fieldPipDateDeces")
+        bp = _text(n.get("fieldPipLieuNaissance"), "fieldPipLieuNaissance")
+        dp = _text(n.get("fieldLieuDeces"), "fieldLieuDeces") or _text(n.get("fieldPipLieuDeces"), "fieldPipLieuDeces")
         return Agent(iri, name, kind=kind, family_name=family, given_name=given if kind == "Person" else None,
                      qualifier=qualifier, birth=birth, death=death,
                      birth_place=self.place(bp) if bp else None, death_place=self.place(dp) if dp else None)
 
     # -- the record -------------------------------------------------------------------
     def map(self, raw: RawRecord, context: dict[str, Any] | None = None) -> Mapped:
+        self._where = ""
+        try:
+            return self._map(raw)
+        except RecordError as exc:  # raised naming a field of the object being read: say which
+            raise _within(self._where, exc) if self._where else exc from None
+        except RecursionError:  # nested deep enough to exhaust the stack (the reader lets ~990 levels by)
+            raise RecordError(f"{_deepest(raw.payload)}: JSON nested too deeply") from None
+
+    def _map(self, raw: RawRecord) -> Mapped:
+        leaf_paths = None
         if self.track_coverage:
-            data, leaf_paths = normalize_with_leaves(raw.payload)
-        else:  # read as it came: the accessors unwrap what the mapper looks at
-            data, leaf_paths = _unwrap(raw.payload), None
+            try:
+                data, leaf_paths = normalize_with_leaves(raw.payload)
+            except RecursionError:  # too deep to walk: read as without a report (the same triples), leaves uncounted
+                leaf_paths = None
+        if leaf_paths is None:  # read as it came: the accessors unwrap what the mapper looks at
+            data = _unwrap(raw.payload)
         root: dict[str, Any] = data if type(data) is dict else {}
-        nid = _int(root.get("nid")) or _int(root.get("entityId"))
+        nid = _int(root.get("nid"), "nid", 1) or _int(root.get("entityId"), "entityId", 1)
         abs_path = root.get("absolutePath")
-        if nid is None and isinstance(abs_path, str):
+        if abs_path is not None and type(abs_path) is not str:
+            raise _bad("absolutePath", f"expected text, got {_what(abs_path)}")
+        if nid is None and abs_path:
             m = _NODE_PATH.search(abs_path)
-            nid = int(m.group(1)) if m else None
-        uuid = _text(root.get("entityUuid")) or _text(root.get("uuid"))
+            nid = _int(m.group(1), "absolutePath", 1) if m else None
+        uuid = _text(root.get("entityUuid"), "entityUuid") or _text(root.get("uuid"), "uuid")
         if nid is None and not uuid:
             raise RecordError("no stable id: none of nid, entityId, absolutePath (/node/N) or entityUuid")
-        bundle = _text(root.get("entityBundle"))
+        bundle = _text(root.get("entityBundle"), "entityBundle")
         if bundle and bundle != "oeuvre":
             raise RecordError(f"not a work: entityBundle is {bundle!r}", record_id=str(nid or uuid))
-        title = _text(root.get("title")) or _text(name_of(root))
+        title = _text(root.get("title"), "title") or _text(name_of(root), "name")
         if not title:
             raise RecordError("no title: not a NodeOeuvre record (was the '... on NodeOeuvre' fragment selected?)",
                               record_id=str(nid or uuid))
@@ -341,36 +499,36 @@ class Mapper:
         rec.titles.append((title, "fr", "primary"))
         for key, kind in (("fieldTitreDeMediation", "alternate"), ("fieldSousTitreDeMediation", "subtitle"),
                           ("fieldHdTitre", "alternate")):
-            v = _text(root.get(key))
+            v = _text(root.get(key), key)
             if v and v != title:
                 rec.titles.append((v, "fr", kind))
 
         # identifiers
         rec.identifiers.append(Identifier(str(minted), "ark", "ARK"))
-        inv = _text(root.get("fieldOeuvreNumInventaire"))
+        inv = _text(root.get("fieldOeuvreNumInventaire"), "fieldOeuvreNumInventaire")
         if inv:
             rec.identifiers.append(Identifier(inv, "accession", "Numéro d'inventaire"))
         if nid is not None:
             rec.identifiers.append(Identifier(str(nid), "system", "Paris Musées nid"))
         if uuid:
             rec.identifiers.append(Identifier(uuid, "uuid", "Paris Musées uuid"))
-        lref = _int(root.get("fieldLrefAdlib"))
+        lref = _int(root.get("fieldLrefAdlib"), "fieldLrefAdlib")
         if lref is not None:
             rec.identifiers.append(Identifier(str(lref), "system", "Adlib lref"))
-        num = _text(root.get("fieldNumeroObjet"))
+        num = _text(root.get("fieldNumeroObjet"), "fieldNumeroObjet")
         if num:
             rec.identifiers.append(Identifier(num, "other", "Numéro d'objet"))
 
         # public page: from the alias or nid, never trusting absolutePath's host
-        alias = _text(root.get("fieldUrlAlias"))
+        alias = _text(root.get("fieldUrlAlias"), "fieldUrlAlias")
         if alias:
             rec.page_url = safe_iri(PORTAL + "fr/" + alias.lstrip("/"))
             if rec.page_url is None:
                 rec.flags.append(f"invalid-iri: fieldUrlAlias {alias[:200]!r}")
         if rec.page_url is None and nid is not None:
             rec.page_url = f"{PORTAL}node/{nid}"
-        created = _text(root.get("entityCreated"))
-        changed = _text(root.get("entityChanged"))
+        created = _text(root.get("entityCreated"), "entityCreated")
+        changed = _text(root.get("entityChanged"), "entityChanged")
         rec.modified = changed or created
 
         # classification
@@ -389,19 +547,23 @@ class Mapper:
 
         # authors
         for i, a in enumerate(_nodes(root, "fieldOeuvreAuteurs"), 1):
+            self._where = "fieldOeuvreAuteurs"
             person_node = _node(a, "fieldAuteurAuteur")
             if person_node is None:
                 continue
+            self._where = "fieldOeuvreAuteurs.fieldAuteurAuteur"
             agent = self.agent(person_node, iri, i)
             if agent is None:
                 continue
+            self._where = "fieldOeuvreAuteurs"
             role_label = _label(a, "fieldAuteurFonction")
             role = self.t.concept("roles", role_label) if role_label else Concept(
                 "http://id.loc.gov/vocabulary/relators/cre", "Auteur", code="cre")
             rec.contributions.append(Contribution(agent, role, creator=True))
 
         # production
-        prod = _date(_node(root, "fieldDateProduction"))
+        self._where = ""
+        prod = _date(_node(root, "fieldDateProduction"), "fieldDateProduction")
         century = _label(root, "fieldOeuvreSiecle")
         rec.century = century
         if prod is None and century:
@@ -411,7 +573,7 @@ class Mapper:
         rec.production_places = [self.place(p) for p in _labels(root, "fieldOeuvreLieuxProductions")]
         for label in _labels(root, "fieldMateriauxTechnique"):
             rec.materials.append(self.t.concept("materials", label))
-        disc = _date(_node(root, "fieldOeuvreDateDecouverte"))
+        disc = _date(_node(root, "fieldOeuvreDateDecouverte"), "fieldOeuvreDateDecouverte")
         places_found = _labels(root, "fieldOeuvreLieuxDecouvertes")
         if disc or places_found:
             rec.statements.append(Statement("note", "Découverte : " + ", ".join(
@@ -419,33 +581,37 @@ class Mapper:
 
         # dimensions
         for d in _nodes(root, "fieldOeuvreDimensions"):
-            value = d.get("fieldDimensionValeur")
+            self._where = "fieldOeuvreDimensions"
+            value = _dimension(d.get("fieldDimensionValeur"))
             kind = _label(d, "fieldDimensionType")
             unit = _label(d, "fieldDimensionUnite")
             part = _label(d, "fieldDimensionPartie")
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 and kind:
+            if type(value) is not str and value is not None and kind:
                 rec.dimensions.append(Dimension(self.t.concept("dimension_types", kind), float(value),
                                                 self.t.concept("units", unit) if unit else self.t.concept("units", "unité inconnue"),
                                                 part))
             elif kind or value is not None:
-                # incomplete rows are kept as a statement, never dropped
+                # incomplete rows (and sizes given as text: "12 cm") are kept as a statement, never dropped
                 text = " ".join(str(x) for x in (part, kind, value, unit) if x not in (None, ""))
                 rec.statements.append(Statement("dimensions", text))
 
         # texts
+        self._where = ""
         for key, kind in (("fieldOeuvreDescriptionIcono", "description"), ("fieldCommentaireHistorique", "commentary"),
                           ("fieldDescription", "description"), ("fieldDescriptionCourteExport", "description"),
                           ("fieldDescriptionLongueExport", "description"), ("fieldHdDescription", "description")):
-            v = _text(root.get(key))
+            v = _text(root.get(key), key)
             if v:
                 rec.statements.append(Statement(kind, v))
         for ins in _nodes(root, "fieldOeuvreInscriptions"):
-            mark = _text(ins.get("fieldInscriptionMarque"))
+            self._where = "fieldOeuvreInscriptions"
+            mark = _text(ins.get("fieldInscriptionMarque"), "fieldInscriptionMarque")
             itype = _label(ins, "fieldInscriptionType")
             writing = _label(ins, "fieldInscriptionEcriture")
             if mark or itype:
                 label = " ; ".join(x for x in (itype, writing) if x) or None
                 rec.statements.append(Statement("inscription", mark or itype or "", label=label))
+        self._where = ""
         expose = _label(root, "fieldOeuvreExpose")
         if expose:
             rec.statements.append(Statement("location", expose))
@@ -454,29 +620,36 @@ class Mapper:
         rec.subjects = [self.t.concept("themes", x) for x in _labels(root, "fieldOeuvreThemeRepresente")]
         rec.depicted_places = [self.place(x) for x in _labels(root, "fieldLieuxConcernes")]
         for i, p in enumerate(_nodes(root, "fieldPersonnesConcernees"), 1):
+            self._where = "fieldPersonnesConcernees"
             ag = self.agent(p, iri, 100 + i)
             if ag:
                 rec.depicted_agents.append(ag)
+        self._where = ""
         rec.styles = [self.t.concept("styles", x) for x in _labels(root, "fieldOeuvreStyleMouvement")]
         for x in _labels(root, "fieldOeuvreFonction"):
             rec.genres.append(self.t.concept("functions", x))
 
         # custody
         museum = _node(root, "fieldMusee")
-        if museum is not None and _name(museum):
-            mid = _text(museum.get("entityId")) or _text(museum.get("tid"))
-            mname = _name(museum) or ""
-            rec.keeper = self._group(mid or mname, mname)
+        if museum is not None:
+            self._where = "fieldMusee"
+            mname = _name(museum)
+            if mname:
+                mid = _text(museum.get("entityId"), "entityId") or _text(museum.get("tid"), "tid")
+                rec.keeper = self._group(mid or mname, mname)
+            self._where = ""
         rec.owner = self._group("ville de paris", OWNER_NAME)
 
         # acquisition
         mode = _label(root, "fieldModaliteAcquisition")
-        acq_date = _date(_node(root, "fieldDateAcquisition"))
+        acq_date = _date(_node(root, "fieldDateAcquisition"), "fieldDateAcquisition")
         donors = []
         for i, dn in enumerate(_nodes(root, "fieldDonateurs"), 1):
+            self._where = "fieldDonateurs"
             ag = self.agent(dn, iri, 200 + i)
             if ag:
                 donors.append(ag)
+        self._where = ""
         if mode or donors or acq_date:
             rec.acquisition = Acquisition(self.t.concept("acquisition_modes", mode or "Mode d'acquisition inconnu"),
                                           acq_date, tuple(donors))
@@ -486,16 +659,18 @@ class Mapper:
         seen_img: set[str] = set()
         for field_name in ("fieldVisuels", "fieldVisuelsPrincipals"):
             for j, img in enumerate(_nodes(root, field_name), 1):
-                url = _text(img.get("publicUrl")) or _text(_dig(img, "fieldMediaImage", "url"))
-                thumb = _text(img.get("vignette")) or _text(_dig(img, "thumbnail", "url"))
+                self._where = field_name
+                url = _text(img.get("publicUrl"), "publicUrl") or _text(_dig(img, "fieldMediaImage", "url"),
+                                                                       "fieldMediaImage.url")
+                thumb = _text(img.get("vignette"), "vignette") or _text(_dig(img, "thumbnail", "url"), "thumbnail.url")
                 if thumb and "/styles/thumbnail/public?" in thumb:
                     thumb = None  # the known dead-link variant
-                eid = _text(img.get("entityId"))
+                eid = _text(img.get("entityId"), "entityId")
                 key = eid or url or thumb
                 if not (url or thumb) or key in seen_img:
                     continue
                 seen_img.add(key)  # type: ignore[arg-type]
-                free = bool(img.get("fieldImageLibre"))
+                free = _flag(img.get("fieldImageLibre"), "fieldImageLibre")
                 url_iri, thumb_iri = safe_iri(url), safe_iri(thumb)
                 for v, v_iri in ((url, url_iri), (thumb, thumb_iri)):
                     if v and v_iri is None:  # the image is kept, without that link
@@ -503,15 +678,16 @@ class Mapper:
                 rec.digital.append(DigitalObject(
                     iri=f"{iri}/image{_segment(eid) if eid else len(seen_img)}", kind="image",
                     access_point=url_iri or thumb_iri, format="image/jpeg",
-                    thumbnail=thumb_iri, label=_text(name_of(img)),
+                    thumbnail=thumb_iri, label=_text(name_of(img), "name"),
                     license=CC0 if free and url else INC,
-                    credit=_text(img.get("fieldCopyright")) or credit,
-                    copyright=_text(img.get("fieldImageDroits")),
+                    credit=_text(img.get("fieldCopyright"), "fieldCopyright") or credit,
+                    copyright=_text(img.get("fieldImageDroits"), "fieldImageDroits"),
                     ))
                 for k in ("fieldLegende", "fieldImageLegendeCplementaire"):
-                    v = _text(img.get(k))
+                    v = _text(img.get(k), k)
                     if v:
                         rec.statements.append(Statement("image_caption", v))
+        self._where = ""
         if rec.page_url:
             rec.digital.append(DigitalObject(iri=f"{iri}/page", kind="webpage", access_point=rec.page_url,
                                              format="text/html", label=f"Page de « {title} » sur Paris Musées Collections"))
@@ -527,9 +703,12 @@ class Mapper:
 
         for lk, kind in (("fieldOeuvreFaitPartieDe", "part_of"), ("fieldOeuvresEnRapport", "related")):
             for n in _nodes(root, lk):
-                tid = _int(n.get("targetId")) or _int(n.get("entityId")) or _int(n.get("nid"))
+                self._where = lk
+                tid = (_int(n.get("targetId"), "targetId", 1) or _int(n.get("entityId"), "entityId", 1)
+                       or _int(n.get("nid"), "nid", 1))
                 if tid is not None:
                     rec.links.append(Link(self._iri("pm", tid), kind, _name(n)))
+        self._where = ""
 
         return self._coverage(rec, leaf_paths) if leaf_paths is not None else Mapped(rec)
 
@@ -556,7 +735,7 @@ class Mapper:
         return 1 if any(fnmatch.fnmatchcase(path, p) for p, _ in self.ignore_patterns) else 2
 
 
-from .parismusees_reader import read  # noqa: E402,F401  (the reader, re-exported for the source registry)
+from .parismusees_reader import READ_LIMITS, read  # noqa: E402,F401  (the reader, re-exported for the source registry)
 
 
 def sniff(head: bytes) -> bool:
