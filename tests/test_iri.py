@@ -168,8 +168,6 @@ BY_ID = "nodebyid-226737-docs-example.json"  # known by absolutePath only; has a
     (QUERY, {"absolutePath": "https://musées.paris.fr/node/216702"}, ["<https://musées.paris.fr/node/216702>"], 0),
     (QUERY, {"absolutePath": "http://[2001:db8::1]/node/216702"}, ["<http://[2001:db8::1]/node/216702>"], 0),
     (BY_ID, {"fieldUrlAlias": "petit palais/[œuvres]/%zz"}, [f"<{PORTAL}fr/petit%20palais/%5Bœuvres%5D/%25zz>"], 0),
-    # an alias that cannot be encoded: the page from the node number (taken from absolutePath)
-    (BY_ID, {"fieldUrlAlias": "petit-palais/\ud800"}, [f"<{PORTAL}node/226737>"], 1),
 ])
 def test_a_paris_musees_value_that_is_no_iri_is_kept_as_text_or_encoded(
         tmp_path: Path, sample: str, fields: dict[str, str], present: list[str], flagged: int) -> None:
