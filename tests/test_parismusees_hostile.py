@@ -84,6 +84,8 @@ CASES = [
      "fieldOeuvreDimensions.fieldDimensionValeur: expected a number, got a JSON object"),
     ("a donor's id given as an object", put(*DONOR, "entityId", value={"id": 1}), None,
      "fieldDonateurs.entityId: expected an id, got a JSON object"),
+    ("a donor's tid given as an object", put(*DONOR, "tid", value={"id": 1}), None,
+     "fieldDonateurs.tid: expected an id, got a JSON object"),
     ("a donor's name given as a list", put(*DONOR, "entityLabel", value=["Dutuit"]), None,
      "fieldDonateurs.name: expected text, got a JSON array"),
     ("queryFieldMusee {entities: 5}", put("queryFieldMusee", value={"entities": 5}), None,
