@@ -173,3 +173,20 @@ def test_a_manifest_that_is_not_a_json_object_is_rejected(tmp_path):
     res, [rej], written = run(tmp_path, path, record_for_the_manifest(tmp_path))
     assert res.exit_code == 1 and rej["file"] == str(path) and "is a JSON array, not an object" in rej["reason"]
     assert f"<{N2T}bpt6k9604118j>" in written and "1 un-enriched" in res.output
+
+
+def test_a_manifest_holding_a_lone_surrogate_is_rejected_and_its_record_written_un_enriched(tmp_path):
+    # found by bench/fuzz_campaign.py (seed 2026, input 48252): a label "a\udc00b" crashed the writer
+    doc = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    doc["label"] = "@@lone@@"
+    path = tmp_path / MANIFEST.name
+    path.write_text(json.dumps(doc).replace('"@@lone@@"', '"a\\udc00b"'), encoding="utf-8")
+    res, [rej], written = run(tmp_path, path, record_for_the_manifest(tmp_path))
+    assert res.exit_code == 1 and rej["file"] == str(path) and "lone surrogate" in rej["reason"]
+    assert f"<{N2T}bpt6k9604118j>" in written and "1 un-enriched" in res.output
+
+
+def test_a_surrogate_pair_in_a_manifest_is_one_character_and_converts(tmp_path):
+    path = manifest_with(tmp_path, lambda d: d.update(label="Vogue \U0001d54d"))  # json.dumps escapes it as a pair
+    res, rejects, written = run(tmp_path, path, record_for_the_manifest(tmp_path))
+    assert res.exit_code == 0 and rejects == [] and "Vogue \U0001d54d" in written

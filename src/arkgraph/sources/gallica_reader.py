@@ -879,6 +879,17 @@ _JSON_TYPES = {list: "array", dict: "object", str: "string", int: "number", floa
 _CANVAS_VIEW = re.compile(r"/f(\d{1,9})$")
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(doc: Any) -> bool:
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _manifest(data: bytes, name: str) -> Iterator[tuple[str, object] | Reject]:
     try:
         doc = json.loads(data)
@@ -891,6 +902,10 @@ def _manifest(data: bytes, name: str) -> Iterator[tuple[str, object] | Reject]:
     if not isinstance(doc, dict):
         yield Reject(name, None, None, f"IIIF manifest is a JSON {_JSON_TYPES.get(type(doc), '?')}, not an object",
                      SOURCE)
+        return
+    if _SURROGATE_ESCAPE.search(data) and _lone_surrogate(doc):  # most such escapes are halves of a pair
+        yield Reject(name, None, None, "IIIF manifest holds a lone surrogate (a \\ud800-\\udfff escape that is not "
+                     "half of a pair), which no output can encode; file not used", SOURCE)
         return
     t = _Typed()
     url = t.uri(doc, "@id", "") or ""
