@@ -38,7 +38,7 @@ def real_records() -> list[str]:
     return out
 
 
-_DOC_ARK = re.compile(r"ark:/12148/(bpt6k|btv1b|bd6t)([0-9a-z]+)")
+_DOC_ARK = re.compile(r"ark:/12148/(bpt6k|btv1b|bd6t|cb)([0-9a-z]+)")  # cb: periodical titles (…/date)
 _CATALOGUE_ARK = re.compile(r"(catalogue\.bnf\.fr/ark:/12148/cb[0-9a-z]+)")
 _SHELFMARK = re.compile(r"(<dc:source>[^<]*, [^<]*)</dc:source>")  # "holder, shelfmark": only the shelfmark varies
 _DATE = re.compile(r"<dc:date>(\d{4})")
