@@ -203,3 +203,14 @@ def test_no_dc_value_left_unhandled():
             for item in gallica.read(io.BufferedReader(fh), str(path)):
                 if isinstance(item, RawRecord):
                     assert mapper.map(item, {}).unhandled == []
+
+
+def test_every_relation_given_as_text_alone_is_kept(tmp_path):
+    # the real monograph record with two text-only relations added (no saved record has two)
+    text = (FIX / "oairecord" / "bpt6k58017546-monographie.xml").read_text(encoding="utf-8")
+    extra = "<dc:relation>Voir aussi le tome 2</dc:relation><dc:relation>Voir aussi le tome 3</dc:relation>"
+    path = tmp_path / "bpt6k58017546.xml"
+    path.write_text(text.replace("<dc:relation>", extra + "<dc:relation>", 1), encoding="utf-8")
+    rec = convert(path)["ark:12148/bpt6k58017546"]
+    texts = {link.label for link in rec.links if link.iri is None}  # type: ignore[attr-defined]
+    assert {"Voir aussi le tome 2", "Voir aussi le tome 3"} <= texts

@@ -455,11 +455,12 @@ class Mapper:
 
         # relations
         links = rec.links
-        link_seen: set[tuple[str | None, str]] = set()
+        link_seen: set[tuple[str | None, ...]] = set()
 
         def link(iri_: str | None, kind: str, label: str | None) -> None:
-            if (iri_, kind) not in link_seen:
-                link_seen.add((iri_, kind))
+            key = (iri_, kind) if iri_ is not None else (None, kind, label)  # a text-only relation: by its text
+            if key not in link_seen:
+                link_seen.add(key)
                 links.append(Link(iri_, kind, label))
 
         def link_url(url: str, kind: str, label: str | None) -> None:
@@ -469,10 +470,7 @@ class Mapper:
                 link(u, kind, label)
                 return
             rec.flags.append(f"invalid-iri: relation {url[:200]!r}")
-            text = f"{label} : {url}" if label and url not in label else label or url
-            if (text, kind) not in link_seen:  # keyed on its text (no IRI): each one is kept
-                link_seen.add((text, kind))
-                links.append(Link(None, kind, text))
+            link(None, kind, f"{label} : {url}" if label and url not in label else label or url)
 
         for v in fields.get("relation", no):
             r = dc.parse_relation(v)
