@@ -319,14 +319,11 @@ def test_embed_keeps_the_record_convert_kept(tmp_path: Path) -> None:
 def test_first_seen_remembers_where_each_key_was_first_met() -> None:
     seen = FirstSeen(4)
     keys = [f"https://n2t.net/ark:99999/pm{i}" for i in range(20_000)]  # grows the table many times
-    for i, k in enumerate(keys):
-        assert seen.get(seen.digest(k)) is None
-        seen.put(seen.digest(k), (i << 32) | 7)
-    assert all(seen.get(seen.digest(k)) == (i << 32) | 7 for i, k in enumerate(keys))
+    assert all(seen.first(seen.digest(k), (i << 32) | 7) is None for i, k in enumerate(keys))
+    assert all(seen.first(seen.digest(k), 0) == (i << 32) | 7 for i, k in enumerate(keys))
     seen.forget(seen.digest(keys[5]))
-    assert seen.get(seen.digest(keys[5])) is None and seen.get(seen.digest(keys[6])) is not None
-    seen.put(seen.digest(keys[5]), 0)
-    assert seen.get(seen.digest(keys[5])) == 0
+    assert seen.first(seen.digest(keys[5]), 0) is None and seen.first(seen.digest(keys[6]), 0) is not None
+    assert seen.first(seen.digest(keys[5]), 1) == 0
     assert FirstSeen.digest("ark") == FirstSeen.digest("ark") != FirstSeen.digest("arc")  # same in every run
 
 

@@ -31,38 +31,18 @@ class FirstSeen:
     def _slot(self, digest: int) -> int:
         keys, mask = self._keys, self._mask
         i = digest & mask
-        while True:
-            k = keys[i]
-            if k == digest or k == 0:
-                return i
+        while (k := keys[i]) != digest and k != 0:
             i = (i + 1) & mask
-
-    def get(self, digest: int) -> int | None:
-        """The value put for this digest, or None (never put, or forgotten)."""
-        value = self._values[self._slot(digest)]
-        return value - 1 if value else None
-
-    def put(self, digest: int, value: int) -> None:
-        """``value``: 0 to 2⁶⁴ - 2."""
-        i = self._slot(digest)
-        if self._keys[i] == 0:
-            self._keys[i] = digest
-            self._used += 1
-        self._values[i] = value + 1
-        if self._used > self._limit:
-            self._grow()
+        return i
 
     def first(self, digest: int, value: int) -> int | None:
-        """The value put for this digest earlier, or None after putting ``value`` (one probe for both)."""
-        keys, mask = self._keys, self._mask
-        i = digest & mask
-        while (k := keys[i]) != digest and k != 0:  # _slot, inlined: this runs once per record converted
-            i = (i + 1) & mask
+        """The value put for this digest earlier, or None after putting ``value`` (0 to 2⁶⁴ - 2)."""
+        i = self._slot(digest)
         old = self._values[i]
         if old:
             return old - 1
-        if k == 0:
-            keys[i] = digest
+        if self._keys[i] == 0:
+            self._keys[i] = digest
             self._used += 1
         self._values[i] = value + 1
         if self._used > self._limit:
@@ -79,6 +59,6 @@ class FirstSeen:
         bigger = FirstSeen(2 * (self._mask + 1))
         for k, v in old:
             if v:  # forgotten keys are not carried over
-                bigger.put(k, v - 1)
+                bigger.first(k, v - 1)
         self._keys, self._values, self._mask = bigger._keys, bigger._values, bigger._mask
         self._used, self._limit = bigger._used, bigger._limit
