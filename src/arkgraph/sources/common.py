@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import re
 import sys
 import zlib
@@ -52,6 +53,16 @@ class Reject:
 
 
 Item = RawRecord | Reject
+
+
+def lone_surrogate(value: Any) -> bool:
+    """Whether a decoded JSON value holds a lone surrogate (a ``\\ud800``-``\\udfff`` escape that is not half of a
+    pair), which no output can encode. Raises RecursionError or ValueError for a value too deep to look into."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def printable(text: str) -> str:

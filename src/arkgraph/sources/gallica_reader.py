@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
 from lxml import etree
 
-from .common import RawRecord, Reject
+from .common import GZIP_DAMAGE, RawRecord, Reject, lone_surrogate
 from .gallica_dc import clean_space, gallica_ark
 
 SOURCE = "gallica"
@@ -185,7 +184,7 @@ def read(fh: IO[bytes], name: str) -> Iterator[RawRecord | Reject]:
                 done += 1
                 yield item
             return
-        except (etree.XMLSyntaxError, _Unusual, OSError, EOFError, zlib.error):
+        except (etree.XMLSyntaxError, _Unusual, OSError, *GZIP_DAMAGE):
             pass  # a read error (a cut .gz) too: the pull reader meets it again, and says so
         # damaged or unusual: the pull reader says what and where, from the start; the items already given are skipped
         fh.seek(0)
@@ -325,7 +324,7 @@ def _read_pull(fh: IO[bytes], name: str, kind: str) -> Iterator[RawRecord | Reje
                 parser.close()
         except etree.XMLSyntaxError as exc:
             error = _damage(exc)[1]  # the events parsed before the damage are still to be read
-        except (OSError, EOFError, zlib.error) as exc:  # e.g. a cut .gz
+        except (OSError, *GZIP_DAMAGE) as exc:  # e.g. a cut .gz
             error = f"cannot read further: {exc}"
         # at the end of the data, libxml2 2.14 ends the elements left open (a cut record) with end events
         # when close() fails: those records are not whole, and not read
@@ -592,7 +591,7 @@ def read_enrichment(fh: IO[bytes], name: str) -> Iterator[tuple[str, object] | R
                             "for one document; file not used", SOURCE)]
         else:
             items = list(_enrichment_items(kind, data, name))
-    except (OSError, EOFError, zlib.error) as exc:  # a damaged .gz
+    except (OSError, *GZIP_DAMAGE) as exc:  # a damaged .gz
         items = [Reject(name, None, None, f"cannot read: {exc}; file not used", SOURCE)]
     except etree.XMLSyntaxError as exc:
         line, what = _damage(exc)
@@ -882,14 +881,6 @@ _CANVAS_VIEW = re.compile(r"/f(\d{1,9})$")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def _lone_surrogate(doc: Any) -> bool:
-    try:
-        json.dumps(doc, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def _manifest(data: bytes, name: str) -> Iterator[tuple[str, object] | Reject]:
     try:
         doc = json.loads(data)
@@ -903,7 +894,7 @@ def _manifest(data: bytes, name: str) -> Iterator[tuple[str, object] | Reject]:
         yield Reject(name, None, None, f"IIIF manifest is a JSON {_JSON_TYPES.get(type(doc), '?')}, not an object",
                      SOURCE)
         return
-    if _SURROGATE_ESCAPE.search(data) and _lone_surrogate(doc):  # most such escapes are halves of a pair
+    if _SURROGATE_ESCAPE.search(data) and lone_surrogate(doc):  # most such escapes are halves of a pair
         yield Reject(name, None, None, "IIIF manifest holds a lone surrogate (a \\ud800-\\udfff escape that is not "
                      "half of a pair), which no output can encode; file not used", SOURCE)
         return

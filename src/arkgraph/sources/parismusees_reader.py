@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .common import Item, RawRecord, Reject
+from .common import Item, RawRecord, Reject, lone_surrogate
 
 SOURCE = "parismusees"
 _NODE_PATH = re.compile(r"/node/(\d+)")
@@ -447,10 +447,8 @@ def _lone_surrogate(ent: dict[str, Any]) -> str | None:
     the entity's text has a surrogate escape: most are halves of a pair, which decode to one character."""
     for k, v in ent.items():
         try:
-            k.encode("utf-8")
-            json.dumps(v, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            return k
+            if lone_surrogate(k) or lone_surrogate(v):
+                return k
         except (RecursionError, ValueError):  # too deep to look into: the mapper rejects it
             continue
     return None
