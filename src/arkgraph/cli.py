@@ -15,6 +15,7 @@ from .errors import ArkgraphError, OutputError
 from .outputs import open_output
 from .pipeline import Options, Summary, convert as run_convert, parse_profiles
 from .redact import Redactor
+from .sources.common import DEFAULT_MAX_VALUE_BYTES
 
 
 def fail(exc: ArkgraphError) -> click.ClickException:
@@ -102,7 +103,7 @@ def main() -> None:
               help="JSON Lines file, one line per record that could not be converted, with the reason.")
 @click.option("--coverage", type=click.Path(dir_okay=False, writable=True),
               help="JSON report of source fields mapped, deliberately ignored, or unhandled, and values missing from the tables.")
-@click.option("--max-value-bytes", type=click.IntRange(min=1), default=16 << 20, show_default=True,
+@click.option("--max-value-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_VALUE_BYTES, show_default=True,
               help="Reject a Paris Musées record holding a field value over this many bytes of JSON "
                    "(bounds memory on hostile input).")
 @click.option("--naan", default=ark.DEFAULT_NAAN, show_default=True, envvar="ARKGRAPH_NAAN",

@@ -18,7 +18,7 @@ from .mappings import Tables
 from .outputs import write_output
 from .profiles import linkedart, schemaorg
 from .seen import FirstSeen
-from .sources.common import GZIP_DAMAGE, RECORD_SUFFIXES, Mapped, RawRecord, Reject, open_binary, walk_inputs
+from .sources.common import DEFAULT_MAX_VALUE_BYTES, GZIP_DAMAGE, RECORD_SUFFIXES, Mapped, RawRecord, Reject, open_binary, walk_inputs
 from .terms import Triple
 
 PROFILES: dict[str, Callable[..., list[Triple]]] = {"schemaorg": schemaorg.triples, "linkedart": linkedart.triples}
@@ -174,7 +174,7 @@ class Options:
     ark_base: str = "https://n2t.net/"
     mappings_dir: str | None = None
     coverage: str | None = None
-    max_value_bytes: int = 16 << 20  # a record with a larger field value is rejected (bounded memory)
+    max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES
 
 
 class Progress(Protocol):
@@ -242,8 +242,7 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
             if isinstance(mod, Reject):
                 yield None, mod
                 continue
-            for item in (mod.read(fh, name, max_value_bytes=opts.max_value_bytes) if getattr(mod, "READ_LIMITS", False)
-                         else mod.read(fh, name)):
+            for item in mod.read(fh, name, max_value_bytes=opts.max_value_bytes):
                 items += 1
                 if item.position:
                     last = item.position

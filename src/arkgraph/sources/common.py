@@ -54,6 +54,9 @@ class Reject:
 
 Item = RawRecord | Reject
 
+# a record holding a larger value is rejected (--max-value-bytes): bounded memory on hostile input
+DEFAULT_MAX_VALUE_BYTES = 16 << 20
+
 
 def lone_surrogate(value: Any) -> bool:
     """Whether a decoded JSON value holds a lone surrogate (a ``\\ud800``-``\\udfff`` escape that is not half of a

@@ -167,7 +167,9 @@ def _free(el: Any) -> None:
             del parent[0]
 
 
-def read(fh: IO[bytes], name: str) -> Iterator[RawRecord | Reject]:
+def read(fh: IO[bytes], name: str, max_value_bytes: int | None = None) -> Iterator[RawRecord | Reject]:
+    """The records of a Gallica response. ``max_value_bytes`` (every reader takes it) is not needed here:
+    libxml2 refuses a text node over 10 MB, which bounds a value; such a value is damage (see README)."""
     head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""
     kind = _head_kind(head)
     if kind is None:

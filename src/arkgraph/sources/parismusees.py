@@ -735,7 +735,7 @@ class Mapper:
         return 1 if any(fnmatch.fnmatchcase(path, p) for p, _ in self.ignore_patterns) else 2
 
 
-from .parismusees_reader import READ_LIMITS, read  # noqa: E402,F401  (the reader, re-exported for the source registry)
+from .parismusees_reader import read  # noqa: E402,F401  (the reader, re-exported for the source registry)
 
 
 def sniff(head: bytes) -> bool:

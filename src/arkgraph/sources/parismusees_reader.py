@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .common import Item, RawRecord, Reject, lone_surrogate
+from .common import DEFAULT_MAX_VALUE_BYTES, Item, RawRecord, Reject, lone_surrogate
 
 SOURCE = "parismusees"
 _NODE_PATH = re.compile(r"/node/(\d+)")
@@ -41,10 +41,6 @@ def _entity_id(entity: Any) -> str | None:
 def _html_title(head: bytes) -> str:
     m = re.search(rb"<title[^>]*>(.*?)</title>", head, re.IGNORECASE | re.DOTALL)
     return m.group(1).decode("utf-8", "replace").strip() if m else "no title"
-
-
-DEFAULT_MAX_VALUE_BYTES = 16 << 20
-READ_LIMITS = True  # read() takes max_value_bytes (see pipeline.iter_items)
 
 
 def read(fh: IO[bytes], name: str, max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES) -> Iterator[Item]:
@@ -122,7 +118,7 @@ class _Scanner:
     Values are decoded by the json module's C scanner (``raw_decode``) straight from the buffer;
     only the envelope around them is walked here. Memory: one block plus the value being read."""
 
-    def __init__(self, fh: IO[bytes], max_value_bytes: int = 16 << 20) -> None:
+    def __init__(self, fh: IO[bytes], max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES) -> None:
         self.fh = fh
         self.buf = ""
         self.pos = 0
