@@ -15,7 +15,7 @@ S = {k: I(SCHEMA + k) for k in (
     "copyrightNotice acquireLicensePage encodingFormat provider copyrightHolder sourceOrganization mainEntityOfPage "
     "isPartOf hasPart inLanguage publisher datePublished locationCreated keywords DefinedTerm inDefinedTermSet "
     "termCode additionalType isBasedOn position associatedMedia subjectOf WebPage disambiguatingDescription "
-    "CreativeWork mentions spatialCoverage materialExtent numberOfPages thumbnail comment owner Collection").split()}
+    "CreativeWork mentions spatialCoverage materialExtent numberOfPages thumbnail comment owner").split()}
 
 STATEMENT_PROPS = {"description": "description", "commentary": "description", "inscription": "text",
                    "location": "disambiguatingDescription", "dimensions": "size", "note": "description",
@@ -229,8 +229,8 @@ def triples(rec: Record) -> list[Triple]:
         if link.iri:
             pred = {"part_of": "isPartOf", "catalogue": "isBasedOn", "reproduction": "isBasedOn"}.get(link.kind, "sameAs" if link.kind == "same" else "isPartOf" if link.kind == "collection" else "mentions")
             out.append((w, S[pred], I(link.iri)))
-            if link.kind == "collection" and link.label:  # our own set: described where it is used
-                out += [(I(link.iri), A, S["Collection"]), (I(link.iri), S["name"], L(link.label, "fr"))]
+            if link.kind == "collection" and link.label:  # our own set: named where it is used (untyped:
+                out.append((I(link.iri), S["name"], L(link.label, "fr")))  # a Collection is a record to embed)
         elif link.label:
             out.append((w, S["description"], L(link.label)))
     for n, part in enumerate(rec.parts, 1):
