@@ -34,3 +34,17 @@ def fuzz_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One directory for property tests' inputs and outputs, rewritten by each example (Hypothesis runs
     many examples per test: a function-scoped tmp_path would be shared by them anyway)."""
     return tmp_path_factory.mktemp("fuzz")
+
+
+@pytest.fixture(scope="session")
+def pm_works():  # type: ignore[no-untyped-def]
+    """The real Paris Musées nodeQuery response, converted in both profiles: (store, summary)."""
+    from helpers import PM, convert_to_store
+    return convert_to_store(PM / "nodequery-chinese-works-even.json")
+
+
+@pytest.fixture(scope="session")
+def all_samples():  # type: ignore[no-untyped-def]
+    """Every bundled sample (samples/), converted in both profiles: (store, summary)."""
+    from helpers import convert_to_store
+    return convert_to_store(Path(__file__).parent.parent / "samples")
