@@ -378,3 +378,13 @@ def test_a_record_met_twice_keeps_its_first_version(tmp_path: Path) -> None:
     page = (tmp_path / "site" / "ark-99999-pm1.html").read_text(encoding="utf-8")
     assert "first" in page and "second" not in page
     assert (tmp_path / "site" / "index.html").read_text(encoding="utf-8").count("ark-99999-pm1.html") == 1
+
+
+def test_a_page_shows_a_production_range_in_the_source_words(data: dict[str, Path], tmp_path: Path) -> None:
+    # schema.org's dateCreated states one date, so a Ming vase (1368-1644) has none: the page reads the
+    # Linked Art production time-span's name instead, and never shows the range's start alone
+    code, out = run(str(data["all"]), "--pages", str(tmp_path))
+    assert code == 0, out
+    page = lxml.html.document_fromstring((tmp_path / "ark-99999-pm181874.html").read_text(encoding="utf-8"))
+    dates = page.xpath("//dt[text()='Date']/following-sibling::dd[1]//text()")
+    assert dates == ["1368-1644"]

@@ -41,6 +41,7 @@ from .errors import InputError, UsageError
 from .outputs import remove_stale_temps, write_output
 from .seen import FirstSeen
 from .terms import AG, CRM, RDF, SCHEMA, Triple
+from .validate import literal_parts
 
 PROFILES = ("schemaorg", "linkedart")
 MATCH_BY = ("url", "ark")
@@ -623,7 +624,7 @@ _STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem aut
           "td,th{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eee;vertical-align:top}")
 
 
-def _record_view(root: str, docs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def _record_view(root: str, docs: dict[str, list[dict[str, Any]]], triples: list[Triple]) -> dict[str, Any]:
     """What a page shows, from the schemaorg tree (or the Linked Art one when that is all there is)."""
     so = (docs.get("schemaorg") or [{}])[0]
     la = (docs.get("linkedart") or [{}])[0]
@@ -650,7 +651,7 @@ def _record_view(root: str, docs: dict[str, list[dict[str, Any]]]) -> dict[str, 
             idents.append(("", _text(pv)))
     return {
         "title": title, "alt": _texts(so, "alternateName"), "creators": creators,
-        "dates": _texts(so, "dateCreated") + [t for t in _texts(so, "temporalCoverage")],
+        "dates": _texts(so, "dateCreated") + _texts(so, "datePublished") + _production_dates(root, triples),
         "genres": _names(so, "genre"), "media": _texts(so, "artMedium"),
         "provider": _names(so, "provider"), "descriptions": _texts(so, "description"),
         "images": images, "identifiers": idents, "urls": [u for u in _list(so.get("url"))],
@@ -658,8 +659,28 @@ def _record_view(root: str, docs: dict[str, list[dict[str, Any]]]) -> dict[str, 
     }
 
 
-def record_page(root: str, blocks: list[str], docs: dict[str, list[dict[str, Any]]]) -> tuple[str, PageInfo]:
-    v = _record_view(root, docs)
+def _production_dates(root: str, triples: list[Triple]) -> list[str]:
+    """The production time-span's name, in the source's words, read from the triples (whatever the profile
+    embedded): a range ("1368-1644", "18e siècle") has no schema.org dateCreated, which states one date."""
+    by_subject: dict[str, dict[str, list[str]]] = {}
+    for s, p, o in triples:
+        by_subject.setdefault(s, {}).setdefault(p, []).append(o)
+
+    def objects(nodes: list[str], pred: str) -> list[str]:
+        return [o for n in nodes for o in by_subject.get(n, {}).get(pred, ())]
+
+    names = objects(objects(objects([f"<{root}>"], _CRM_PRODUCED_BY), _CRM_TIMESPAN), _CRM_IDENTIFIED_BY)
+    return [literal_parts(o)[0] for o in objects(names, _CRM_CONTENT) if o[:1] == '"']
+
+
+_CRM_PRODUCED_BY, _CRM_TIMESPAN, _CRM_IDENTIFIED_BY, _CRM_CONTENT = (
+    f"<{CRM}{p}>" for p in ("P108i_was_produced_by", "P4_has_time-span", "P1_is_identified_by",
+                              "P190_has_symbolic_content"))
+
+
+def record_page(root: str, blocks: list[str], docs: dict[str, list[dict[str, Any]]],
+                triples: list[Triple]) -> tuple[str, PageInfo]:
+    v = _record_view(root, docs, triples)
     stem = file_stem(root)
     rows: list[str] = []
 
@@ -763,7 +784,7 @@ def write_pages(records: Iterable[tuple[str, list[Triple]]], out_dir: str | Path
         else:
             if "schemaorg" not in docs:  # the page text still comes from the schema.org view when present
                 docs["schemaorg"] = documents(root, triples, "schemaorg")
-            page, info = record_page(root, blocks, docs)
+            page, info = record_page(root, blocks, docs, triples)
             write_output(out / f"{info.stem}.html", page.encode("utf-8"), clean=False)
             infos.pop(info.stem, None)  # a later version of a record replaces the earlier one
             infos[info.stem] = info
