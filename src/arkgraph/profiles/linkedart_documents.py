@@ -48,6 +48,7 @@ _P65, _P128, _P129 = C["P65_shows_visual_item"], C["P128_carries"], C["P129_is_a
 _P94I, _E65, _P9, _P14 = C["P94i_was_created_by"], C["E65_Creation"], C["P9_consists_of"], C["P14_carried_out_by"]
 _P16I, _E7, _P7 = C["P16i_was_used_for"], C["E7_Activity"], C["P7_took_place_at"]
 _P106I, _EQUIVALENT, _MEMBER_OF, _SET = C["P106i_forms_part_of"], LAX["equivalent"], LAX["member_of"], LAX["Set"]
+_CARRIED_BY, _SHOWN_BY = LAX["digitally_carried_by"], LAX["digitally_shown_by"]
 
 # The hot helpers below write exactly what linkedart._name, _timespan and _statement write (same triples,
 # same order), with the record-independent parts (type and language blocks, literals of a time-span)
@@ -185,14 +186,21 @@ def document(rec: Record, out: list[Triple]) -> None:
             if pub.timespan:
                 _timespan(act, f"{act_iri}/timespan", pub.timespan, out)
 
-    # relations: data.bnf.fr is the same work; a periodical issue is part of the periodical
+    # relations: data.bnf.fr's publication (…#about) is the same published text or image (la:equivalent:
+    # the same entity; data.bnf.fr's own label, none of ours); a periodical issue is part of the periodical;
+    # an "ensemble documentaire" is a Set the item is a member of
     kind = _VISUAL if visual else _LINGUISTIC
     m = 0
     for link in rec.links:
         liri = link.iri
         if liri and link.kind == "catalogue" and "data.bnf.fr" in liri:
             e = f"<{liri}>"
-            out += [(c, _EQUIVALENT, e), (e, A, kind), (e, LABEL, title)]
+            out += [(c, _EQUIVALENT, e), (e, A, kind)]
+        elif liri and link.kind == "collection":
+            s = f"<{liri}>"
+            out += [(w, _MEMBER_OF, s), (s, A, _SET)]
+            if link.label:
+                append((s, LABEL, _literal(link.label)))
         elif liri and link.kind == "part_of":
             parent = f"<{liri}/la/content>"
             out += [(c, _P106I, parent), (parent, A, _LINGUISTIC),
@@ -203,7 +211,9 @@ def document(rec: Record, out: list[Triple]) -> None:
         else:
             m += 1
             label = link.label
-            _note(w, f"{rec_iri}/la/relation{m}", f"{label} : {liri}" if label and liri else (label or liri or ""), out)
+            # an ensemble's label is the source's relation text (with the catalogue URL it gives)
+            text = label if link.kind == "ensemble" else f"{label} : {liri}" if label and liri else label or liri
+            _note(w, f"{rec_iri}/la/relation{m}", text or "", out)
 
     # parts: page views, table of contents, issues
     if rec.parts:
@@ -212,6 +222,21 @@ def document(rec: Record, out: list[Triple]) -> None:
     for d in rec.digital:
         if d.conforms_to:
             out += _conforms_block(d.conforms_to)  # _conforms(I(d.iri), d.conforms_to, out, add_link=False)
+        if d.kind == "document":
+            # the digitisation carries the text (shows the image): Linked Art's digitally_carried_by /
+            # digitally_shown_by, from the content to BnF's digital document (linkedart._digital types it)
+            do = f"<{d.iri}>"
+            append((c, _SHOWN_BY if visual else _CARRIED_BY, do))
+            if d.extent:
+                n = f"<{rec_iri}/la/digital/extent>"
+                out += [(do, _P67I, n), (n, A, _LINGUISTIC), (n, _P190, _literal(d.extent)),
+                        (n, _P2, _PAGINATION_TYPE)]
+                out += _PAGINATION_BLOCK
+
+    # a department of an institution (the BnF's "département Cartes et plans") is a member of it
+    keeper, owner = rec.keeper, rec.owner
+    if keeper is not None and owner is not None and keeper.iri != owner.iri and keeper.name.startswith(owner.name):
+        append((f"<{keeper.iri}>", _MEMBER_OF, f"<{owner.iri}>"))
 
 
 def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:
@@ -267,3 +292,4 @@ def _conforms(do: str, target: str, out: list[Triple], add_link: bool = True) ->
 _DISPLAY_TYPE, _DISPLAY_BLOCK = _name_blocks("display_name", None)[:2]
 _NOTE_TYPE, _NOTE_BLOCK = la._aat_block(la.STATEMENT_AAT.get("note", "note"), "brief_text")
 _PUBLISHING_TYPE, _PUBLISHING_BLOCK = la._aat_block("publishing", None)
+_PAGINATION_TYPE, _PAGINATION_BLOCK = la._aat_block("pagination", "brief_text")
