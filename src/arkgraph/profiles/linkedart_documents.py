@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..model import Record, TimeSpan
-from ..terms import AAT, CRM, LABEL, A, I, L, Triple, dt
+from ..terms import AAT, CRM, LA, LABEL, A, I, L, Triple, dt
 from . import linkedart as la
 
 VISUAL_TYPES = {"Map", "Photograph", "VisualArtwork", "ImageObject"}
@@ -48,7 +48,9 @@ _P65, _P128, _P129 = C["P65_shows_visual_item"], C["P128_carries"], C["P129_is_a
 _P94I, _E65, _P9, _P14 = C["P94i_was_created_by"], C["E65_Creation"], C["P9_consists_of"], C["P14_carried_out_by"]
 _P16I, _E7, _P7 = C["P16i_was_used_for"], C["E7_Activity"], C["P7_took_place_at"]
 _P106I, _EQUIVALENT, _MEMBER_OF, _SET = C["P106i_forms_part_of"], LAX["equivalent"], LAX["member_of"], LAX["Set"]
-_CARRIED_BY, _SHOWN_BY = LAX["digitally_carried_by"], LAX["digitally_shown_by"]
+_CARRIED_BY, _CARRIES, _SHOWS = LAX["digitally_carried_by"], I(LA + "digitally_carries"), I(LA + "digitally_shows")
+_P129I = C["P129i_is_subject_of"]
+_P107I = I(CRM + "P107i_is_current_or_former_member_of")
 
 # The hot helpers below write exactly what linkedart._name, _timespan and _statement write (same triples,
 # same order), with the record-independent parts (type and language blocks, literals of a time-span)
@@ -223,20 +225,24 @@ def document(rec: Record, out: list[Triple]) -> None:
         if d.conforms_to:
             out += _conforms_block(d.conforms_to)  # _conforms(I(d.iri), d.conforms_to, out, add_link=False)
         if d.kind == "document":
-            # the digitisation carries the text (shows the image): Linked Art's digitally_carried_by /
-            # digitally_shown_by, from the content to BnF's digital document (linkedart._digital types it)
+            # BnF's digital document carries the text (shows the image): la:digitally_carries /
+            # digitally_shows, the Linked Art API's side of digitally_carried_by / digitally_shown_by (a
+            # text or visual item record takes neither). The item is the subject of Gallica's page, which
+            # that document is: the web page pattern, so the document is reached from the item.
+            # linkedart._digital gives its type, label and format.
             do = f"<{d.iri}>"
-            append((c, _SHOWN_BY if visual else _CARRIED_BY, do))
-            if d.extent:
-                n = f"<{rec_iri}/la/digital/extent>"
-                out += [(do, _P67I, n), (n, A, _LINGUISTIC), (n, _P190, _literal(d.extent)),
-                        (n, _P2, _PAGINATION_TYPE)]
-                out += _PAGINATION_BLOCK
+            page = f"<{rec_iri}/la/digital/page>"
+            out += [(do, _SHOWS if visual else _CARRIES, c), (w, _P129I, page), (page, A, _LINGUISTIC),
+                    (page, _CARRIED_BY, do)]
+            # the view count (d.extent) is the document's, not the item's: the Linked Art API embeds a
+            # statement only in its own record's document, and BnF's document is not ours to mint
+            # structures under, so it is said in schema.org only (the MediaObject's description)
 
-    # a department of an institution (the BnF's "département Cartes et plans") is a member of it
+    # a department of an institution (the BnF's "département Cartes et plans") is a member of it: a Group's
+    # member_of (crm:P107i_is_current_or_former_member_of in the Linked Art context)
     keeper, owner = rec.keeper, rec.owner
     if keeper is not None and owner is not None and keeper.iri != owner.iri and keeper.name.startswith(owner.name):
-        append((f"<{keeper.iri}>", _MEMBER_OF, f"<{owner.iri}>"))
+        append((f"<{keeper.iri}>", _P107I, f"<{owner.iri}>"))
 
 
 def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:
@@ -292,4 +298,3 @@ def _conforms(do: str, target: str, out: list[Triple], add_link: bool = True) ->
 _DISPLAY_TYPE, _DISPLAY_BLOCK = _name_blocks("display_name", None)[:2]
 _NOTE_TYPE, _NOTE_BLOCK = la._aat_block(la.STATEMENT_AAT.get("note", "note"), "brief_text")
 _PUBLISHING_TYPE, _PUBLISHING_BLOCK = la._aat_block("publishing", None)
-_PAGINATION_TYPE, _PAGINATION_BLOCK = la._aat_block("pagination", "brief_text")

@@ -68,7 +68,7 @@ def document(rec: Record, out: list[Triple]) -> None:
             doc = I(d.iri)
             out += [(doc, A, _EXTRA["MediaObject"]), (doc, S["isBasedOn"], w)]
             if d.label:
-                out.append((doc, S["name"], L(d.label, "fr")))
+                out.append((doc, S["name"], L(d.label)))  # the title inside may be in any language
             if d.format:
                 out.append((doc, S["encodingFormat"], L(d.format)))
             if d.extent:

@@ -644,6 +644,9 @@ class Mapper:
         best_prio = -1
         best: str | None = None
         for v in types:
+            row = self.t.row("dc_types", v)
+            if row is not None and row.get("fr"):  # "still image" is Gallica's English for "image fixe"
+                v = row["fr"]
             c = self.concept("dc_types", v)
             if c.iri not in seen:
                 seen.add(c.iri)
