@@ -62,8 +62,8 @@ def test_monograph_facts(monograph):
     w = f"<{rec.iri}>"
     assert f"<{SCHEMA}Book>" in objects(sdo, w, f"<{SCHEMA}type>") | objects(sdo, w, "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>")
     assert "<https://gallica.bnf.fr/ark:/12148/bpt6k58017546>" in objects(sdo, w, f"<{SCHEMA}url>")
-    # the catalogue record describes it (subjectOf); the item is an example of data.bnf.fr's publication
-    assert "<http://catalogue.bnf.fr/ark:/12148/cb30067131v>" in objects(sdo, w, f"<{SCHEMA}subjectOf>")
+    # the catalogue record page describes it (mainEntityOfPage); the item is an example of data.bnf.fr's publication
+    assert "<http://catalogue.bnf.fr/ark:/12148/cb30067131v>" in objects(sdo, w, f"<{SCHEMA}mainEntityOfPage>")
     assert objects(sdo, w, f"<{SCHEMA}exampleOfWork>") == {"<http://data.bnf.fr/ark:/12148/cb30067131v#about>"}
     assert not objects(sdo, w, f"<{SCHEMA}isBasedOn>")
     assert '"fr"' in objects(sdo, w, f"<{SCHEMA}inLanguage>")

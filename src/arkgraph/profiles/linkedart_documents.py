@@ -48,8 +48,7 @@ _P65, _P128, _P129 = C["P65_shows_visual_item"], C["P128_carries"], C["P129_is_a
 _P94I, _E65, _P9, _P14 = C["P94i_was_created_by"], C["E65_Creation"], C["P9_consists_of"], C["P14_carried_out_by"]
 _P16I, _E7, _P7 = C["P16i_was_used_for"], C["E7_Activity"], C["P7_took_place_at"]
 _P106I, _EQUIVALENT, _MEMBER_OF, _SET = C["P106i_forms_part_of"], LAX["equivalent"], LAX["member_of"], LAX["Set"]
-_CARRIED_BY, _CARRIES, _SHOWS = LAX["digitally_carried_by"], I(LA + "digitally_carries"), I(LA + "digitally_shows")
-_P129I = C["P129i_is_subject_of"]
+_CARRIES, _SHOWS = I(LA + "digitally_carries"), I(LA + "digitally_shows")
 _P107I = I(CRM + "P107i_is_current_or_former_member_of")
 
 # The hot helpers below write exactly what linkedart._name, _timespan and _statement write (same triples,
@@ -227,16 +226,12 @@ def document(rec: Record, out: list[Triple]) -> None:
         if d.kind == "document":
             # BnF's digital document carries the text (shows the image): la:digitally_carries /
             # digitally_shows, the Linked Art API's side of digitally_carried_by / digitally_shown_by (a
-            # text or visual item record takes neither). The item is the subject of Gallica's page, which
-            # that document is: the web page pattern, so the document is reached from the item.
-            # linkedart._digital gives its type, label and format.
-            do = f"<{d.iri}>"
-            page = f"<{rec_iri}/la/digital/page>"
-            out += [(do, _SHOWS if visual else _CARRIES, c), (w, _P129I, page), (page, A, _LINGUISTIC),
-                    (page, _CARRIED_BY, do)]
+            # text or visual item record takes neither). It is the access point of Gallica's web page (the
+            # same URL), so it is reached from the item. linkedart._digital gives its type, label and format.
+            append((f"<{d.iri}>", _SHOWS if visual else _CARRIES, c))
             # the view count (d.extent) is the document's, not the item's: the Linked Art API embeds a
             # statement only in its own record's document, and BnF's document is not ours to mint
-            # structures under, so it is said in schema.org only (the MediaObject's description)
+            # structures under, so it is said in schema.org only (the document's description)
 
     # a department of an institution (the BnF's "département Cartes et plans") is a member of it: a Group's
     # member_of (crm:P107i_is_current_or_former_member_of in the Linked Art context)

@@ -21,15 +21,16 @@ PART_TYPES = {"issue": "PublicationIssue", "year": "PublicationVolume", "page": 
 #     (in some sense), is part of"): the periodical of an issue, an "ensemble documentaire", a multi-volume whole;
 #   reproduction → workExample ("Example/instance/realization/derivation of the concept of this creative work"):
 #     "A pour reproduction", a reproduction of this document;
-#   catalogue → subjectOf ("A CreativeWork or Event about this Thing"): a catalogue record describing it; the
+#   catalogue → mainEntityOfPage ("a page (or other CreativeWork) for which this thing is the main entity being
+#     described"): the catalogue record page that describes it (Gallica's record is drawn from it); the
 #     data.bnf.fr publication (…#about) is exampleOfWork (below): the item described is one example of it.
 # A relation whose meaning the source does not state ("related") stays its text, a description: no
 # property is claimed for it (never `mentions`).
 _LINK_PROPS = {"part_of": "isPartOf", "collection": "isPartOf", "ensemble": "isPartOf",
-               "reproduction": "workExample", "catalogue": "subjectOf"}
+               "reproduction": "workExample", "catalogue": "mainEntityOfPage"}
 _RUN_YEAR = re.compile(r"\d{4}")
-_EXTRA = {k: I(SCHEMA + k) for k in ("exampleOfWork", "workExample", "startDate", "endDate", "MediaObject",
-                                     "parentOrganization", "isPartOf", "subjectOf", "description")}
+_EXTRA = {k: I(SCHEMA + k) for k in ("exampleOfWork", "workExample", "startDate", "endDate",
+                                     "parentOrganization", "description")}
 
 
 def document(rec: Record, out: list[Triple]) -> None:
@@ -52,8 +53,8 @@ def document(rec: Record, out: list[Triple]) -> None:
                 out.append((w, _EXTRA["description"], L(link.label)))
             continue
         if link.kind == "catalogue" and "data.bnf.fr" in liri:
-            publication = I(liri)
-            out.append((w, _EXTRA["exampleOfWork"], publication))
+            publication = I(liri)  # a publication is a CreativeWork (no label of ours: it has BnF's)
+            out += [(w, _EXTRA["exampleOfWork"], publication), (publication, A, S["CreativeWork"])]
             continue
         prop = _LINK_PROPS.get(link.kind)
         if prop is not None:
@@ -63,10 +64,11 @@ def document(rec: Record, out: list[Triple]) -> None:
 
     for d in rec.digital:
         if d.kind == "document":
-            # BnF's digital document (the IRI data.bnf.fr gives Gallica reproductions): a MediaObject based
-            # on the item, an example of the publication; its format and view count are its own
+            # BnF's digital document (the IRI data.bnf.fr gives Gallica reproductions): based on the item, an
+            # example of the publication; its format and view count are its own. Not typed MediaObject: the
+            # same IRI is the item's `url`, whose range is URL (encodingFormat's domain includes CreativeWork)
             doc = I(d.iri)
-            out += [(doc, A, _EXTRA["MediaObject"]), (doc, S["isBasedOn"], w)]
+            out.append((doc, S["isBasedOn"], w))
             if d.label:
                 out.append((doc, S["name"], L(d.label)))  # the title inside may be in any language
             if d.format:

@@ -68,7 +68,7 @@ class Mapper:
         self._set_links: dict[str, Link] = {}
         self._langs: dict[str, Concept] = {}
         self._rights: dict[tuple[str, ...], tuple[tuple[Concept, ...], tuple[Statement, ...], tuple[str, ...]]] = {}
-        self._dims: dict[str, tuple[Dimension, ...]] = {}
+        self._dims: dict[tuple[str, bool], tuple[Dimension, ...]] = {}
         self._deweys: dict[str, Concept | None] = {}
         self._parents: dict[str, str | None] = {}
         self._sources: dict[tuple[str, str | None], tuple[Agent, Agent | None]] = {}
@@ -175,17 +175,23 @@ class Mapper:
                                                    "collection", f"Ensemble documentaire Gallica {code}"))
         return lk
 
-    def dimensions(self, extent: str) -> tuple[Dimension, ...]:
-        """Height (and width) from the end of a physical description ("… ; 124 x 189 cm"), as the source says."""
-        hit = self._dims.get(extent)
+    def dimensions(self, extent: str, artwork: bool) -> tuple[Dimension, ...]:
+        """Height (and width) from the end of a physical description ("… ; 124 x 189 cm"), as the source says.
+        schema.org's height and width apply to a VisualArtwork, not to a Book or Map (CreativeWork): for
+        those the dimension type keeps no schema.org property, so it is written as `size`."""
+        key = (extent, artwork)
+        hit = self._dims.get(key)
         if hit is None:
             parsed = dc.parse_dimensions(extent)
             if parsed is None:
                 hit = ()
             else:
                 unit = self.concept("units", parsed[0])
-                hit = tuple(Dimension(self.concept("dimension_types", _DIM_LABELS[k]), v, unit) for k, v in parsed[1])
-            _put(self._dims, extent, hit)
+                kinds = [self.concept("dimension_types", _DIM_LABELS[k]) for k, _v in parsed[1]]
+                if not artwork:
+                    kinds = [replace(c, code=None) for c in kinds]
+                hit = tuple(Dimension(c, v, unit) for c, (_k, v) in zip(kinds, parsed[1]))
+            _put(self._dims, key, hit)
         return hit
 
     def subject(self, text: str) -> Concept:
@@ -470,7 +476,7 @@ class Mapper:
                     st = _put(format_cache, fk, _format_statement(v))
                 if st.kind == "extent":
                     statements.append(st)
-                    rec.dimensions.extend(self.dimensions(st.text))
+                    rec.dimensions.extend(self.dimensions(st.text, "VisualArtwork" in rec.schema_types))
                 elif st.kind == "mime":
                     if mime is None:
                         mime = st.text
@@ -525,8 +531,8 @@ class Mapper:
             rkind, rlabel, rurl, cb = r.kind, r.label, r.url, r.catalogue_ark
             if rkind == "catalogue" or rkind == "ensemble":
                 if not cb:
-                    if rurl:
-                        link_url(rurl, "related", rlabel)
+                    if rurl:  # a catalogue record elsewhere (or a BnF URL without a cb… ARK): still a catalogue record
+                        link_url(rurl, "catalogue" if rkind == "catalogue" else "related", rlabel)
                     else:
                         link(None, "related", rlabel)
                     continue
@@ -569,19 +575,20 @@ class Mapper:
 
         # digital objects
         digital = rec.digital
+        if rec.page_url:
+            digital.append(_new_digital(f"{iri}/gallica", "webpage", rec.page_url, "text/html",
+                                        f"« {title} » sur Gallica" if not minted else title, None))
         if not minted and own_url:
-            # the digital document, by the IRI BnF gives it (data.bnf.fr's electronicReproduction): its
-            # format and view count are the ones dc:format gives (for an issue, the view count is the whole
-            # periodical's, gallica-formats.md §3: not said of the issue's document)
-            doc = _new_digital(own_url, "document", None, mime, f"« {title} » sur Gallica", None)
+            # BnF's digital document, by the IRI BnF gives it (data.bnf.fr's electronicReproduction), the
+            # Gallica page's URL: its format and view count are the ones dc:format gives (for an issue, the
+            # view count is the whole periodical's, gallica-formats.md §3: not said of the issue's document)
+            doc = _new_digital(own_url, "document", None, mime, f"Reproduction numérique de « {title} » (Gallica)", None)
             whole = not is_title and "PublicationIssue" in rec.schema_types
             if views and not whole:
                 doc = replace(doc, extent=views)
             digital.append(doc)
-        elif rec.page_url:
-            digital.append(_new_digital(f"{iri}/gallica", "webpage", rec.page_url, "text/html", title, None))
-            if mime or views:  # a partner's page: the format and views are still its digital copy's, not the item's
-                statements.extend(Statement("note", t, None, label="Copie numérique") for t in (mime, views) if t)
+        elif mime or views:  # a partner's copy: the format and views are still its digital copy's, not the item's
+            statements.extend(Statement("note", t, None, label="Copie numérique") for t in (mime, views) if t)
         thumb = _thumbnail(extras.get("thumbnail"), name, is_title)
         for n, t in enumerate(_distinct(([thumb] if thumb else []) + thumbs)):
             digital.append(_new_digital(f"{iri}/thumbnail" + (str(n + 1) if n else ""), "thumbnail", t, "image/jpeg",
