@@ -56,3 +56,17 @@ def gallica_records() -> dict[str, object]:
             rec = mapper.map(item, ctx).record
             out.setdefault(rec.ark, rec)
     return out
+
+
+@pytest.fixture(scope="session")
+def pm_works():  # type: ignore[no-untyped-def]
+    """The real Paris Musées nodeQuery response, converted in both profiles: (store, summary)."""
+    from helpers import PM, convert_to_store
+    return convert_to_store(PM / "nodequery-chinese-works-even.json")
+
+
+@pytest.fixture(scope="session")
+def all_samples():  # type: ignore[no-untyped-def]
+    """Every bundled sample (samples/), converted in both profiles: (store, summary)."""
+    from helpers import convert_to_store
+    return convert_to_store(Path(__file__).parent.parent / "samples")

@@ -101,12 +101,6 @@ CASES = [
      "fieldOeuvreDescriptionIcono: expected text, got a JSON object"),
     ("a lone surrogate in a title", put("title"), '"Plat \\ud800"',
      "title: a lone surrogate"),
-    ("startMonth 13", put(*ACQUIRED, value={"startYear": 1900, "startMonth": 13}), None,
-     "fieldDateAcquisition.startMonth: 13 is not a month (1-12)"),
-    ("startDay 40", put(*ACQUIRED, value={"startYear": 1900, "startMonth": 2, "startDay": 40}), None,
-     "fieldDateAcquisition.startDay: 40 is not a day of 1900-02"),
-    ("29 February of a year that is not leap", put(*ACQUIRED, value={"startYear": 1900, "startMonth": 2, "startDay": 29}),
-     None, "fieldDateAcquisition.startDay: 29 is not a day of 1900-02"),
     ("startYear as words", put(*ACQUIRED, value={"startYear": "vers 1900"}), None,
      "fieldDateAcquisition.startYear: expected an integer, got the string 'vers 1900'"),
     ("startYear of 20 digits", put(*ACQUIRED, value={"startYear": 10**19}), None,
@@ -123,6 +117,37 @@ def test_a_bad_field_rejects_its_record_naming_the_field_and_the_rest_is_written
     extra = ("--coverage", str(tmp_path / "coverage.json")) if coverage else ()
     victim = assert_only_the_victim_rejected(tmp_path, mutated(tmp_path, change, raw), reason, *extra)
     assert victim["record_id"] == VICTIM_ID
+
+
+VICTIM_IRI = "https://n2t.net/ark:99999/pm221254"  # the victim, ODUT1181
+
+
+# (what, the date object, the field, the text the date keeps)
+IMPOSSIBLE = [
+    ("startMonth 13", {"startYear": 1900, "startMonth": 13}, "fieldDateAcquisition", "1900-13"),
+    ("startDay 40", {"startYear": 1900, "startMonth": 2, "startDay": 40}, "fieldDateAcquisition", "1900-02-40"),
+    ("29 February of a year that is not leap", {"startYear": 1900, "startMonth": 2, "startDay": 29},
+     "fieldDateAcquisition", "1900-02-29"),
+    ("a production ending in month 13, with the source's display text",
+     {"startYear": 1662, "endYear": 1722, "endMonth": 13, "processed": "1662 – 1722"}, "fieldDateProduction",
+     "1662 – 1722"),
+]
+
+
+@pytest.mark.parametrize(("date", "field", "text"), [c[1:] for c in IMPOSSIBLE], ids=[c[0] for c in IMPOSSIBLE])
+def test_an_impossible_date_keeps_its_text_untyped_and_flags_the_record_which_converts(
+        tmp_path: Path, date: dict[str, Any], field: str, text: str) -> None:
+    r, rejects, out = convert(tmp_path, mutated(tmp_path, put(field, value=date)))
+    assert "converted 249, rejected 1," in r.stderr and "1 impossible-date" in r.stderr  # only the null entity
+    assert [x["position"] for x in rejects] == [1]
+    store, summary = convert_to_store(mutated(tmp_path, put(field, value=date)))
+    assert summary.flagged["impossible-date"] == 1
+    node = {"fieldDateAcquisition": "acquisition", "fieldDateProduction": "production"}[field]
+    span = f"{VICTIM_IRI}/la/{node}/timespan"
+    # the date's words are kept as the span's name; no bound and no schema.org date is typed from it
+    assert select(store, f"SELECT ?n WHERE {{ <{span}> crm:P1_is_identified_by/crm:P190_has_symbolic_content ?n }}") == [(text,)]
+    assert select(store, f"SELECT ?p WHERE {{ <{span}> ?p ?o FILTER(?p IN (crm:P82a_begin_of_the_begin, crm:P82b_end_of_the_end)) }}") == []
+    assert select(store, f"SELECT ?d WHERE {{ <{VICTIM_IRI}> schema:dateCreated ?d }}") == []
 
 
 @pytest.mark.parametrize("coverage", [False, True], ids=["plain", "with-coverage"])

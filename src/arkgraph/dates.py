@@ -47,13 +47,15 @@ def schema_date(year: int, month: int | None = None, day: int | None = None) -> 
 def span(y1: int, y2: int | None = None, *, m1: int | None = None, d1: int | None = None,
          m2: int | None = None, d2: int | None = None, label: str | None = None,
          qualifier: str | None = None) -> TimeSpan:
-    """A span from start to end (end defaults to the start's own year/month/day)."""
+    """A span from start to end (end defaults to the start's own year/month/day). Its schema.org date is
+    given only when start and end name one year, month or day: a range is not its start."""
     if y2 is None:
         y2, m2, d2 = y1, m1, d1
     if (y2, m2 or 12, d2 or 31) < (y1, m1 or 1, d1 or 1):
         y1, y2, m1, m2, d1, d2 = y2, y1, m2, m1, d2, d1
+    one = (y1, m1, d1) == (y2, m2, d2)
     return TimeSpan(label=label, begin=begin(y1, m1, d1), end=end(y2, m2, d2),
-                    schema_date=schema_date(y1, m1, d1), qualifier=qualifier)
+                    schema_date=schema_date(y1, m1, d1) if one else None, qualifier=qualifier)
 
 
 _CENT = r"(\d{1,2})(?:e|er|ème)"

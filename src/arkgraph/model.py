@@ -58,7 +58,8 @@ class Agent:
     death: TimeSpan | None = None
     birth_place: Place | None = None
     death_place: Place | None = None
-    flags: tuple[str, ...] = ()   # "unknown" for "Inconnu"/"Anonyme"
+    flags: tuple[str, ...] = ()   # "unknown" for "Inconnu"/"Anonyme"; "impossible-date: …" from its life dates
+    alternate_names: tuple[str, ...] = ()  # other names of the same agent ("Enrico Cernuschi")
 
     def __hash__(self) -> int:  # equal agents share an IRI; profiles memoize on agents
         return hash(self.iri)

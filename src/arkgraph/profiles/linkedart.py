@@ -46,7 +46,7 @@ AATS = {
 STATEMENT_AAT = {"description": "description", "commentary": "note", "inscription": "inscription",
                  "location": "note", "dimensions": "dimensions", "note": "note", "image_caption": "note",
                  "extent": "dimensions", "scale": "note", "pagination": "pagination", "rights": "rights",
-                 "credit": "credit", "provenance": "provenance"}
+                 "credit": "credit", "provenance": "provenance", "credit_line": "credit", "materials": "materials"}
 AAT_LABELS = {"artwork": "Artwork", "type_of_work": "Type of Work", "brief_text": "Brief Text",
               "primary_name": "Primary Name", "alternate_name": "Alternate Name", "accession": "Accession Number",
               "system": "System Number", "call": "Call Number", "description": "Description", "note": "Note",
@@ -139,9 +139,17 @@ def _timespan(s: str, node: str, ts: TimeSpan, out: list[Triple]) -> None:
         out.append((t, C["P82a_begin_of_the_begin"], dt(ts.begin)))
     if ts.end and not ts.end.startswith("-"):
         out.append((t, C["P82b_end_of_the_end"], dt(ts.end)))
-    label = ts.label or (f"{ts.qualifier} " if ts.qualifier else "") + (ts.begin or "")[:4]
+    label = ts.label or _span_label(ts)
     if label:
         _name(t, node + "/name", label, out, "display_name", lang=None)
+
+
+def _span_label(ts: TimeSpan) -> str:
+    """A display name for a span the source gave no words for: its years, both bounds ("1368-1644"),
+    never the start alone."""
+    years = [b[:b.index("-", 1)].lstrip("0") or "0" for b in (ts.begin, ts.end) if b]
+    text = "-".join(dict.fromkeys(years))
+    return f"{ts.qualifier} {text}" if ts.qualifier and text else text
 
 
 def _ref(iri: str, klass: str, label: str, out: list[Triple]) -> str:
@@ -192,6 +200,8 @@ def _agent_triples(a: Agent) -> tuple[Triple, ...]:
     out: list[Triple] = []
     s = _ref(a.iri, "E21_Person" if a.kind == "Person" else "E74_Group", a.name, out)
     _name(s, a.iri + "/la/name", a.name, out, lang=None)
+    for n, alt in enumerate(a.alternate_names, 2):
+        _name(s, f"{a.iri}/la/name{n}", alt, out, "alternate_name", lang=None)
     if a.kind == "Person":
         for ts, pred, klass, key, place in ((a.birth, "P98i_was_born", "E67_Birth", "birth", a.birth_place),
                                             (a.death, "P100i_died_in", "E69_Death", "death", a.death_place)):
@@ -344,6 +354,13 @@ def triples(rec: Record) -> list[Triple]:
             out.append((node, C["P22_transferred_title_to"], I(rec.owner.iri)))
         if acq.timespan:
             _timespan(node, f"{base}/acquisition/timespan", acq.timespan, out)
+    if rec.kind != "document":  # documents: linkedart_documents
+        for link in rec.links:
+            if link.kind == "collection" and link.iri:  # "Chine (Domaine)": the department's collection
+                st = I(link.iri)
+                out += [(w, LAX["member_of"], st), (st, A, LAX["Set"])]
+                if link.label:
+                    out.append((st, LABEL, L(link.label)))
     for c in rec.languages:
         lang = I(c.iri)
         out += [(lang, A, C["E56_Language"]), (lang, LABEL, L(c.label))]

@@ -15,12 +15,13 @@ S = {k: I(SCHEMA + k) for k in (
     "copyrightNotice acquireLicensePage encodingFormat provider copyrightHolder sourceOrganization mainEntityOfPage "
     "isPartOf hasPart inLanguage publisher datePublished locationCreated keywords DefinedTerm inDefinedTermSet "
     "termCode additionalType isBasedOn position associatedMedia subjectOf WebPage disambiguatingDescription "
-    "CreativeWork mentions spatialCoverage materialExtent numberOfPages thumbnail funder comment owner").split()}
+    "CreativeWork mentions spatialCoverage materialExtent numberOfPages thumbnail comment owner").split()}
 
 STATEMENT_PROPS = {"description": "description", "commentary": "description", "inscription": "text",
                    "location": "disambiguatingDescription", "dimensions": "size", "note": "description",
                    "image_caption": "description", "extent": "materialExtent", "scale": "description",
-                   "pagination": "description", "rights": "description", "credit": "description"}
+                   "pagination": "description", "rights": "description", "credit": "description",
+                   "credit_line": "creditText"}
 
 
 def _date_literal(value: str) -> str:
@@ -76,6 +77,8 @@ def _agent_triples(a: Agent) -> tuple[Triple, ...]:
         out.append((s, S["familyName"], L(a.family_name)))
     if a.given_name:
         out.append((s, S["givenName"], L(a.given_name)))
+    for alt in a.alternate_names:
+        out.append((s, S["alternateName"], L(alt)))
     if a.qualifier:
         out.append((s, S["disambiguatingDescription"], L(a.qualifier, "fr")))
     if a.kind == "Person":
@@ -157,19 +160,10 @@ def triples(rec: Record) -> list[Triple]:
         if contrib.role.code:
             out.append((role, S["additionalType"], I(contrib.role.iri)))
         out.append((role, pred, _agent(contrib.agent, out)))
-    if rec.production_time:
-        ts = rec.production_time
-        if ts.schema_date:
-            out.append((w, S["dateCreated"], _date_literal(ts.schema_date)))
-        temporal = _timespan_temporal(ts)
-        if temporal:
-            out.append((w, S["temporalCoverage"], L(temporal)))
-        if ts.label:
-            out.append((w, S["temporalCoverage"], L(ts.label, "fr")))
-    if rec.century and (not rec.production_time or rec.production_time.label != rec.century):
-        out.append((w, S["temporalCoverage"], L(rec.century, "fr")))
-    for c in rec.periods:
-        out.append((w, S["temporalCoverage"], L(c.label, "fr")))
+    # dateCreated only for a production dated to one year, month or day (a range is not its start);
+    # temporalCoverage is what a work is about, so production ranges, centuries and periods are not put there
+    if rec.production_time and rec.production_time.schema_date:
+        out.append((w, S["dateCreated"], _date_literal(rec.production_time.schema_date)))
     for p in rec.production_places:
         out.append((w, S["locationCreated"], _place(p, out)))
     for c in rec.materials:
@@ -201,16 +195,6 @@ def triples(rec: Record) -> list[Triple]:
         out.append((w, S["provider"], _agent(rec.keeper, out)))
     if rec.owner:
         out.append((w, S["owner"], _agent(rec.owner, out)))
-    if rec.acquisition:
-        acq = rec.acquisition
-        parts = [acq.mode.label]
-        if acq.donors:
-            parts.append("de " + " ; ".join(d.name for d in acq.donors))
-        if acq.timespan and acq.timespan.schema_date:
-            parts.append(acq.timespan.schema_date)
-        out.append((w, S["creditText"], L(", ".join(parts), "fr")))
-        for donor in acq.donors:
-            out.append((w, S["funder"], _agent(donor, out)))
     for language in rec.languages:
         out.append((w, S["inLanguage"], L(language.code or language.label)))
     for r in rec.rights:
@@ -245,6 +229,8 @@ def triples(rec: Record) -> list[Triple]:
         if link.iri:
             pred = {"part_of": "isPartOf", "catalogue": "isBasedOn", "reproduction": "isBasedOn"}.get(link.kind, "sameAs" if link.kind == "same" else "isPartOf" if link.kind == "collection" else "mentions")
             out.append((w, S[pred], I(link.iri)))
+            if link.kind == "collection" and link.label:  # our own set: named where it is used (untyped:
+                out.append((I(link.iri), S["name"], L(link.label, "fr")))  # a Collection is a record to embed)
         elif link.label:
             out.append((w, S["description"], L(link.label)))
     for n, part in enumerate(rec.parts, 1):

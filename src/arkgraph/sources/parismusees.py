@@ -6,12 +6,13 @@ import fnmatch
 import html
 import re
 from urllib.parse import quote
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .. import ark as arks
 from .. import dates
 from ..errors import RecordError
 from ..mappings import Tables
+from ..mappings import key as _label_key
 from ..model import (Acquisition, Link, Agent, Concept, Contribution, DigitalObject, Dimension, Identifier,
                      Place, Record, Statement, TimeSpan, constructor)
 from ..terms import safe_iri
@@ -30,6 +31,7 @@ INC = "http://rightsstatements.org/vocab/InC/1.0/"
 OWNER_NAME = "Ville de Paris"
 _MISSING = object()
 UNKNOWN_AGENTS = {"inconnu", "anonyme"}
+_UNKNOWN_MODE = "Mode d'acquisition inconnu"  # the source's term; no credit line begins with it
 # Record(iri=…, ark=…, local_id=…, source=SOURCE): 37 fields, several times faster than __init__
 _new_record: Callable[[str, str, str], Record] = constructor(Record, ("iri", "ark", "local_id"), {"source": SOURCE})
 
@@ -102,9 +104,13 @@ def _strip_tags(s: str) -> str:
 
 _TAG = re.compile(r"<[^>]+>")
 _NODE_PATH = re.compile(r"/node/(\d+)")
+_PORTAL_NODE = re.compile(r"https?://(?:www\.)?parismuseescollections\.paris\.fr/node/(\d+)/?")
+_API_ADDRESS = "Adresse de l'œuvre donnée par l'API Paris Musées"
 # "Name (qualifier)": the lookbehind and possessive run keep it linear on long runs of spaces
 _QUALIFIED = re.compile(r"^(.*?)(?<!\s)\s*+\(([^()]*)\)\s*$")
 _GROUP_WORDS = re.compile(r"\b(compagnie|manufacture|atelier|maison|société|fabrique)\b", re.IGNORECASE)
+_LIFE_DATES = re.compile(r"(\d{1,4})?\s*[-\u2013]\s*(\d{1,4})?")  # "(1840-1910)", "(1840-)", "(-1910)"
+_PAIR = re.compile(r"\s(?:et|&)\s")
 _SPACE_PUNCT = re.compile(r"(?<!\s)\s++([.,)])")  # from a run's start only, no backtracking: linear
 _SPACES = re.compile(r"\s+")
 
@@ -170,6 +176,22 @@ def _labels(d: dict[str, Any], key: str) -> list[str]:
             if t:
                 out.append(t)
     return out
+
+
+def _alias(qualifier: str) -> str | None:
+    """The other name in "(Enrico Cernuschi, dit)" or "(dit Enrico Cernuschi)"; None otherwise."""
+    q = qualifier.strip()
+    for word in (", dit", ", dite"):
+        if q.endswith(word):
+            return q[: -len(word)].strip() or None
+    for word in ("dit ", "dite "):
+        if q.startswith(word):
+            return q[len(word):].strip() or None
+    return None
+
+
+def _is_domain(label: str) -> bool:
+    return label[-9:].casefold() == "(domaine)"
 
 
 def _within(prefix: str, exc: RecordError) -> RecordError:
@@ -310,27 +332,36 @@ def _flag(v: Any, key: str) -> bool:
 _YEARS = 1_000_000  # |year| below this: xsd allows more digits, but no record is older than that
 
 
-def _date(n: dict[str, Any] | None, key: str) -> TimeSpan | None:
-    """A date object (startYear…, century, processed) → TimeSpan; None when empty. Memoized: dates recur."""
+def _date(n: dict[str, Any] | None, key: str, flags: list[str]) -> TimeSpan | None:
+    """A date object (startYear…, century, processed) → TimeSpan; None when empty. An impossible date
+    (month 13, day 40) keeps its text, without bounds, and adds ``impossible-date: <key>`` to ``flags``.
+    Memoized: dates recur."""
     if n is None:
         return None
     try:
         k: Any = tuple(n.items())
         hit = _DATES.get(k, _MISSING)
     except TypeError:  # a nested value: not memoized
-        return _date_of(n, key)
-    if hit is _MISSING:
-        hit = _date_of(n, key)  # may raise: nothing is stored then
-        if len(_DATES) > 50_000:
-            _DATES.clear()
-        _DATES[k] = hit
-    return hit  # type: ignore[return-value]
+        hit = _date_of(n, key)
+    else:
+        if hit is _MISSING:
+            hit = _date_of(n, key)  # may raise: nothing is stored then
+            if len(_DATES) > 50_000:
+                _DATES.clear()
+            _DATES[k] = hit
+    ts, impossible = hit  # type: ignore[misc]
+    if impossible:
+        flags.append(f"impossible-date: {key}")
+    return ts  # type: ignore[no-any-return]
 
 
-_DATES: dict[Any, TimeSpan | None] = {}
+_DATES: dict[Any, tuple[TimeSpan | None, bool]] = {}
+# startPrecision/endPrecision words that make a bound unknown: "vers 1765" is not within 1765 (Linked Art
+# bounds are the widest possible), "après 1831" has no end, "avant 1900" no beginning
+_APPROX, _AFTER, _BEFORE = "vers", "après", "avant"
 
 
-def _date_of(n: dict[str, Any], key: str) -> TimeSpan | None:
+def _date_of(n: dict[str, Any], key: str) -> tuple[TimeSpan | None, bool]:
     y1 = _int(n.get("startYear"), f"{key}.startYear", -_YEARS, _YEARS)
     y2 = _int(n.get("endYear"), f"{key}.endYear", -_YEARS, _YEARS)
     label = _text(n.get("processed"), f"{key}.processed") or _text(n.get("sort"), f"{key}.sort")
@@ -339,27 +370,57 @@ def _date_of(n: dict[str, Any], key: str) -> TimeSpan | None:
     endq = _text(n.get("endPrecision"), f"{key}.endPrecision")
     if y1 is None and y2 is None:
         ts = dates.century(century) if century else None
-        return ts if ts else (TimeSpan(label=label or century) if (label or century) else None)
+        return (ts if ts else (TimeSpan(label=label or century) if (label or century) else None)), False
     if y1 is None:
         y1 = y2
-    m1, d1 = _month_day(n, key, "start", y1)  # type: ignore[arg-type]
-    m2, d2 = _month_day(n, key, "end", y2) if y2 is not None else (None, None)
+    m1, d1 = _month_day(n, key, "start")
+    m2, d2 = _month_day(n, key, "end") if y2 is not None else (None, None)
+    if not (_possible(y1, m1, d1) and (y2 is None or _possible(y2, m2, d2))):  # type: ignore[arg-type]
+        # kept as the source wrote it, never as a typed date
+        raw = "/".join(_raw(*x) for x in ((y1, m1, d1), (y2, m2, d2)) if x[0] is not None)
+        return TimeSpan(label=label or raw, qualifier=qual), True
     ts = dates.span(y1, y2, m1=m1, d1=d1, m2=m2, d2=d2,  # type: ignore[arg-type]
                     label=label or _display(y1, y2, qual, endq), qualifier=qual)  # type: ignore[arg-type]
-    return ts
+    q1, q2 = (qual or "").casefold(), (endq or "").casefold()
+    if q1 or q2:
+        begin, end = ts.begin, ts.end
+        if q1 in (_APPROX, _BEFORE):
+            begin = None
+        if q2 in (_APPROX, _AFTER) or (y2 is None and q1 in (_APPROX, _AFTER)):
+            end = None
+        if (begin, end) != (ts.begin, ts.end) or q1 not in ("", "en"):
+            ts = TimeSpan(label=ts.label, begin=begin, end=end, qualifier=qual)  # no schema.org date: not exact
+    return ts, False
 
 
-def _month_day(n: dict[str, Any], key: str, side: str, year: int) -> tuple[int | None, int | None]:
-    """startMonth/startDay (or end…): checked against the calendar, never written impossible."""
+def _month_day(n: dict[str, Any], key: str, side: str) -> tuple[int | None, int | None]:
+    """startMonth/startDay (or end…) as given; 0 or absent is unknown (a day without its month says no more
+    than the year). Checked against the calendar by _possible."""
     month = _int(n.get(side + "Month"), f"{key}.{side}Month", -10**18)
     day = _int(n.get(side + "Day"), f"{key}.{side}Day", -10**18)
-    if month is None or month == 0:  # a day without its month says nothing more than the year
+    if month is None or month == 0:
         return None, None
-    if not 1 <= month <= 12:
-        raise _bad(f"{key}.{side}Month", f"{month} is not a month (1-12)")
-    if day and not 1 <= day <= dates.month_days(year, month):
-        raise _bad(f"{key}.{side}Day", f"{day} is not a day of {dates.schema_date(year, month)}")
     return month, day or None
+
+
+def _possible(year: int, month: int | None, day: int | None) -> bool:
+    if month is None:
+        return True
+    return 1 <= month <= 12 and (day is None or 1 <= day <= dates.month_days(year, month))
+
+
+def _raw(year: int, month: int | None, day: int | None) -> str:
+    """A date's numbers as text, impossible ones included: 1900-13, 1900-02-40."""
+    return "-".join(f"{v:02d}" if i else str(v) for i, v in enumerate((year, month, day)) if v is not None)
+
+
+def _credit_line(mode: str | None, donors: list[Agent], when: TimeSpan | None) -> str | None:
+    """The museum's credit line in the source's words: "Legs Dutuit, Auguste et Eugène, 1902"; None without
+    a known mode or a donor (a year alone credits no one)."""
+    if mode and mode.casefold() == _UNKNOWN_MODE.casefold():
+        mode = None
+    head = " ".join(x for x in (mode, " ; ".join(d.name for d in donors)) if x)
+    return ", ".join(x for x in (head, when.label if when else None) if x) if head else None
 
 
 def _display(y1: int, y2: int | None, qual: str | None, endq: str | None) -> str:
@@ -381,6 +442,12 @@ class Mapper:
         self._agents: dict[Any, Agent | None] = {}
         self._groups: dict[tuple[str, str], Agent] = {}
         self._paths: dict[str, int] = {}  # source leaf path → 0 mapped, 1 ignored, 2 unhandled
+        # museums (mappings/museums.csv) found by term id, name, short name or code: one IRI per museum
+        self._museums: dict[str, Mapping[str, str]] = {}
+        for row in tables.tables.get("museums", {}).values():
+            for k in ("short_name", "label", "code", "entity_id"):  # the id wins over a name shared by chance
+                if row.get(k):
+                    self._museums[k[0] + _label_key(row[k])] = row
 
     # -- IRIs -------------------------------------------------------------------------
     def _iri(self, shoulder: str, local: str | int) -> str:
@@ -396,15 +463,32 @@ class Mapper:
         # unique to one work: not worth a place in the IRI cache
         return arks.mint_iri(self.t.naan, "pmg", f"{record_iri}\x1f{idx}\x1f{name}", self.t.base)
 
-    def _group(self, local: str, name: str) -> Agent:
+    def _group(self, local: str, name: str, short: str | None = None) -> Agent:
         """Museums and the owner recur on every work: one shared Agent each."""
-        key = (local, name)
-        agent = self._groups.get(key)
+        k = (local, name)
+        agent = self._groups.get(k)
         if agent is None:
             if len(self._groups) > 10_000:
                 self._groups.clear()
-            agent = self._groups[key] = Agent(self._iri("pmg", local), name, kind="Group")
+            agent = self._groups[k] = Agent(self._iri("pmg", local), name, kind="Group",
+                                            alternate_names=(short,) if short and short != name else ())
         return agent
+
+    def museum(self, n: dict[str, Any]) -> Agent | None:
+        """The museum term → its Agent, keyed by the term id from the response or, failing that, from
+        mappings/museums.csv (found by name or code), so a museum has one IRI in every response."""
+        name = _name(n)
+        mid = _ident(n.get("entityId"), "entityId") or _ident(n.get("tid"), "tid")
+        code = _text(n.get("fieldMuseeCode"), "fieldMuseeCode")
+        known = self._museums
+        row = ((known.get("e" + _label_key(str(mid))) if mid is not None else None)
+               or (known.get("l" + _label_key(name)) or known.get("s" + _label_key(name)) if name else None)
+               or (known.get("c" + _label_key(code)) if code else None))
+        if row is not None:
+            return self._group(str(mid) if mid is not None else row["entity_id"], row["label"], row.get("short_name"))
+        if mid is None and not name:
+            return None
+        return self._group(str(mid) if mid is not None else name, name or f"#{mid}")  # type: ignore[arg-type]
 
     def place(self, label: str) -> Place:
         return Place(self._iri("pmz", label.casefold()), label)
@@ -422,9 +506,11 @@ class Mapper:
             if len(self._agents) > 20_000:  # bounded: keys hold the term JSON
                 self._agents.clear()
             self._agents[key] = agent
-        if agent is not None and "unknown" in agent.flags:  # scoped to its work: not shareable
-            return Agent(self._scoped(record_iri, idx, agent.name), agent.name,
-                         kind="Group", flags=agent.flags)
+        if agent is not None and agent.flags:
+            if "unknown" in agent.flags:  # scoped to its work: not shareable
+                return Agent(self._scoped(record_iri, idx, agent.name), agent.name,
+                             kind="Group", flags=agent.flags)
+            self._flags.extend(agent.flags)  # e.g. an impossible life date: each record naming it is flagged
         return agent  # type: ignore[return-value]
 
     def _agent(self, n: dict[str, Any], record_iri: str, idx: int) -> Agent | None:
@@ -437,26 +523,43 @@ class Mapper:
             # not a real person: scoped to this work so 289 works don't share one "Inconnu"
             return Agent(self._scoped(record_iri, idx, name), name, kind="Group", flags=("unknown",))
         iri = self._iri("pmp", tid) if tid else self._iri("pmp", name)
-        family = given = None
-        qualifier = None
-        base = name
+        family = given = qualifier = None
+        base, alternate, life = name, (), None
         m = _QUALIFIED.match(name) if name.endswith(")") else None
         if m:
-            base, qualifier = m.group(1), m.group(2)
+            qualifier = m.group(2)
+            life = _LIFE_DATES.fullmatch(qualifier)
+            alias = _alias(qualifier)
+            if life and (life.group(1) or life.group(2)):  # "Name (1840-1910)": dates, not part of the name
+                name, base, qualifier = m.group(1), m.group(1), None
+            elif alias:  # "Cernuschi, Henri (Enrico Cernuschi, dit)": another name of the same person
+                name, base, qualifier, alternate = m.group(1), m.group(1), None, (alias,)
+            else:
+                base, life = m.group(1), None
         if ", " in base:
             family, given = (x.strip() for x in base.split(", ", 1))
-        kind = "Group" if _GROUP_WORDS.search(name) else "Person"
-        birth = _date(_node(n, "fieldPipDateNaissance"), "fieldPipDateNaissance")
-        death = _date(_node(n, "fieldPipDateDeces"), "fieldPipDateDeces")
+        # one term for two people ("Dutuit, Auguste et Eugène", "Tuck, Edward et Julia"): a Group under the
+        # source's name, not a person whose given name is "Auguste et Eugène"
+        pair = given is not None and _PAIR.search(given) is not None
+        kind = "Group" if pair or _GROUP_WORDS.search(name) else "Person"
+        flags: list[str] = []  # an impossible life date: the agent carries the flag to each record naming it
+        birth = _date(_node(n, "fieldPipDateNaissance"), "fieldPipDateNaissance", flags)
+        death = _date(_node(n, "fieldPipDateDeces"), "fieldPipDateDeces", flags)
+        if life is not None:  # the label's dates, where the term gives none of its own
+            birth = birth or (dates.span(int(life.group(1)), label=life.group(1)) if life.group(1) else None)
+            death = death or (dates.span(int(life.group(2)), label=life.group(2)) if life.group(2) else None)
         bp = _text(n.get("fieldPipLieuNaissance"), "fieldPipLieuNaissance")
         dp = _text(n.get("fieldLieuDeces"), "fieldLieuDeces") or _text(n.get("fieldPipLieuDeces"), "fieldPipLieuDeces")
-        return Agent(iri, name, kind=kind, family_name=family, given_name=given if kind == "Person" else None,
-                     qualifier=qualifier, birth=birth, death=death,
-                     birth_place=self.place(bp) if bp else None, death_place=self.place(dp) if dp else None)
+        person = kind == "Person"
+        return Agent(iri, name, kind=kind, family_name=family if person else None,
+                     given_name=given if person else None, qualifier=qualifier, birth=birth, death=death,
+                     birth_place=self.place(bp) if bp else None, death_place=self.place(dp) if dp else None,
+                     flags=tuple(flags), alternate_names=alternate)
 
     # -- the record -------------------------------------------------------------------
     def map(self, raw: RawRecord, context: dict[str, Any] | None = None) -> Mapped:
         self._where = ""
+        self._flags: list[str] = []
         try:
             return self._map(raw)
         except RecordError as exc:  # raised naming a field of the object being read: say which
@@ -494,6 +597,7 @@ class Mapper:
         minted = arks.mint(self.t.naan, "pm", nid if nid is not None else uuid)  # type: ignore[arg-type]
         iri = minted.iri(self.t.base)
         rec = _new_record(iri, str(minted), str(nid if nid is not None else uuid))
+        self._flags = rec.flags
         if nid is None:
             rec.flags.append("no-nid: ARK minted from uuid")
         rec.titles.append((title, "fr", "primary"))
@@ -536,6 +640,14 @@ class Mapper:
             for label in _labels(root, field_name):
                 c = self.t.concept(table_key, label)
                 (rec.classifications if field_name == "fieldDenominations" else rec.genres).append(c)
+        # "Chine (Domaine)": the museum department the work belongs to, a collection, not an object type
+        rec.genres = [c for c in rec.genres if not _is_domain(c.label)]
+        for n in _nodes(root, "fieldOeuvreTypesObjet"):
+            label = _name(n)
+            if label and _is_domain(label):
+                eid = _ident(n.get("entityId"), "entityId") or _ident(n.get("tid"), "tid")
+                rec.links.append(Link(self._iri("pms", eid if eid is not None else label.casefold()),
+                                      "collection", label))
         # two source labels may map to one AAT term ("Tableau", "Peinture"): one classification, first label
         seen_c: set[str] = set()
         rec.classifications = [c for c in rec.classifications if not (c.iri in seen_c or seen_c.add(c.iri))]
@@ -563,17 +675,21 @@ class Mapper:
 
         # production
         self._where = ""
-        prod = _date(_node(root, "fieldDateProduction"), "fieldDateProduction")
+        prod = _date(_node(root, "fieldDateProduction"), "fieldDateProduction", rec.flags)
         century = _label(root, "fieldOeuvreSiecle")
         rec.century = century
         if prod is None and century:
             prod = dates.century(century) or TimeSpan(label=century)
         rec.production_time = prod
         rec.periods = [self.t.concept("periods", p) for p in _labels(root, "fieldOeuvreEpoquePeriode")]
+        if century and prod is not None and prod.label != century:
+            # the siècle beside a dated production (they may disagree: both are the source's): a period the
+            # production falls within
+            rec.periods.append(self.t.concept("periods", century))
         rec.production_places = [self.place(p) for p in _labels(root, "fieldOeuvreLieuxProductions")]
         for label in _labels(root, "fieldMateriauxTechnique"):
             rec.materials.append(self.t.concept("materials", label))
-        disc = _date(_node(root, "fieldOeuvreDateDecouverte"), "fieldOeuvreDateDecouverte")
+        disc = _date(_node(root, "fieldOeuvreDateDecouverte"), "fieldOeuvreDateDecouverte", rec.flags)
         places_found = _labels(root, "fieldOeuvreLieuxDecouvertes")
         if disc or places_found:
             rec.statements.append(Statement("note", "Découverte : " + ", ".join(
@@ -586,11 +702,13 @@ class Mapper:
             kind = _label(d, "fieldDimensionType")
             unit = _label(d, "fieldDimensionUnite")
             part = _label(d, "fieldDimensionPartie")
-            if type(value) is not str and value is not None and kind:
+            if type(value) is not str and value is not None and kind and unit:
                 rec.dimensions.append(Dimension(self.t.concept("dimension_types", kind), float(value),
-                                                self.t.concept("units", unit) if unit else self.t.concept("units", "unité inconnue"),
-                                                part))
+                                                self.t.concept("units", unit), part))
             elif kind or value is not None:
+                if unit is None and type(value) is not str and value is not None:
+                    # no unit is invented; Linked Art requires one on a Dimension, so the row stays text
+                    rec.flags.append(f"dimension-without-unit: {kind or 'fieldDimensionValeur'}")
                 # incomplete rows (and sizes given as text: "12 cm") are kept as a statement, never dropped
                 text = " ".join(str(x) for x in (part, kind, value, unit) if x not in (None, ""))
                 rec.statements.append(Statement("dimensions", text))
@@ -633,16 +751,13 @@ class Mapper:
         museum = _node(root, "fieldMusee")
         if museum is not None:
             self._where = "fieldMusee"
-            mname = _name(museum)
-            if mname:
-                mid = _text(museum.get("entityId"), "entityId") or _text(museum.get("tid"), "tid")
-                rec.keeper = self._group(mid or mname, mname)
+            rec.keeper = self.museum(museum)
             self._where = ""
         rec.owner = self._group("ville de paris", OWNER_NAME)
 
         # acquisition
         mode = _label(root, "fieldModaliteAcquisition")
-        acq_date = _date(_node(root, "fieldDateAcquisition"), "fieldDateAcquisition")
+        acq_date = _date(_node(root, "fieldDateAcquisition"), "fieldDateAcquisition", rec.flags)
         donors = []
         for i, dn in enumerate(_nodes(root, "fieldDonateurs"), 1):
             self._where = "fieldDonateurs"
@@ -651,7 +766,10 @@ class Mapper:
                 donors.append(ag)
         self._where = ""
         if mode or donors or acq_date:
-            rec.acquisition = Acquisition(self.t.concept("acquisition_modes", mode or "Mode d'acquisition inconnu"),
+            credit_line = _credit_line(mode, donors, acq_date)
+            if credit_line:
+                rec.statements.append(Statement("credit_line", credit_line))
+            rec.acquisition = Acquisition(self.t.concept("acquisition_modes", mode or _UNKNOWN_MODE),
                                           acq_date, tuple(donors))
 
         # images
@@ -691,15 +809,18 @@ class Mapper:
         if rec.page_url:
             rec.digital.append(DigitalObject(iri=f"{iri}/page", kind="webpage", access_point=rec.page_url,
                                              format="text/html", label=f"Page de « {title} » sur Paris Musées Collections"))
-        # the API URL is kept as seen, but the portal URL above is authoritative
+        # absolutePath: the portal's /node/<nid> page of this work (under any of the portal's past hosts) is
+        # the page above, once; any other URL is kept as another address of the work
         if isinstance(abs_path, str) and abs_path:
             # a root-relative path ("/node/N") is the portal's, as the absolute ones are
             ap_iri = safe_iri(PORTAL + abs_path[1:] if abs_path[:1] == "/" and abs_path[1:2] != "/" else abs_path)
-            if ap_iri is not None:
-                rec.identifiers.append(Identifier(ap_iri, "url", "absolutePath"))
-            else:  # not a URL ("19??"): kept as the identifier text it is
-                rec.identifiers.append(Identifier(abs_path, "other", "absolutePath"))
+            if ap_iri is None:  # not a URL ("19??"): kept as the identifier text it is
+                rec.identifiers.append(Identifier(abs_path, "other", _API_ADDRESS))
                 rec.flags.append(f"invalid-iri: absolutePath {abs_path[:200]!r}")
+            else:
+                same = _PORTAL_NODE.fullmatch(ap_iri)
+                if ap_iri != rec.page_url and not (same and same.group(1) == str(nid)):
+                    rec.identifiers.append(Identifier(ap_iri, "url", _API_ADDRESS))
 
         for lk, kind in (("fieldOeuvreFaitPartieDe", "part_of"), ("fieldOeuvresEnRapport", "related")):
             for n in _nodes(root, lk):
