@@ -37,6 +37,28 @@ def fuzz_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def gallica_records() -> dict[str, object]:
+    """Every Gallica sample record (OAIRecord and SRU, with their side files joined) and the synthetic ones
+    (fixtures/gallica/synthetic: what no real sample shows), mapped, by ARK; the first record of an ARK
+    read twice is kept, as the pipeline does."""
+    from arkgraph import mappings
+    from arkgraph.pipeline import Options, iter_items
+    from arkgraph.sources import gallica
+    from arkgraph.sources.common import Reject
+
+    g = FIXTURES / "gallica"
+    paths = [g / d for d in ("oairecord", "sru", "pagination", "issues", "enrich", "synthetic")]
+    mapper = gallica.Mapper(mappings.load())
+    ctx: dict[str, object] = {}
+    out: dict[str, object] = {}
+    for _mod, item in iter_items(Options([str(p) for p in paths], source="gallica"), ctx):
+        if not isinstance(item, Reject):
+            rec = mapper.map(item, ctx).record
+            out.setdefault(rec.ark, rec)
+    return out
+
+
+@pytest.fixture(scope="session")
 def pm_works():  # type: ignore[no-untyped-def]
     """The real Paris Musées nodeQuery response, converted in both profiles: (store, summary)."""
     from helpers import PM, convert_to_store

@@ -139,7 +139,7 @@ def test_formats_and_descriptions():
     assert dc.parse_format("Nombre total de vues : 8") == ("views", 8)
     assert dc.parse_format("image/jpeg") == ("mime", "image/jpeg")
     assert dc.parse_format("1 vol. (346 p.) : fig. ; In-18") == ("extent", "1 vol. (346 p.) : fig. ; In-18")
-    assert dc.parse_description("Échelle(s) : 1:7 500 000") == ("scale", "Échelle(s)", "1:7 500 000")
+    assert dc.parse_description("Échelle(s) : 1:7 500 000") == ("scale", "Échelle(s)", "Échelle(s) : 1:7 500 000")
     assert dc.parse_description("Appartient à l’ensemble documentaire : PACA1") == ("collection", None, "PACA1")
 
 

@@ -62,7 +62,10 @@ def test_monograph_facts(monograph):
     w = f"<{rec.iri}>"
     assert f"<{SCHEMA}Book>" in objects(sdo, w, f"<{SCHEMA}type>") | objects(sdo, w, "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>")
     assert "<https://gallica.bnf.fr/ark:/12148/bpt6k58017546>" in objects(sdo, w, f"<{SCHEMA}url>")
-    assert "<http://catalogue.bnf.fr/ark:/12148/cb30067131v>" in objects(sdo, w, f"<{SCHEMA}isBasedOn>")
+    # the catalogue record page describes it (mainEntityOfPage); the item is an example of data.bnf.fr's publication
+    assert "<http://catalogue.bnf.fr/ark:/12148/cb30067131v>" in objects(sdo, w, f"<{SCHEMA}mainEntityOfPage>")
+    assert objects(sdo, w, f"<{SCHEMA}exampleOfWork>") == {"<http://data.bnf.fr/ark:/12148/cb30067131v#about>"}
+    assert not objects(sdo, w, f"<{SCHEMA}isBasedOn>")
     assert '"fr"' in objects(sdo, w, f"<{SCHEMA}inLanguage>")
     assert "<https://creativecommons.org/publicdomain/mark/1.0/>" in objects(sdo, w, f"<{SCHEMA}license>")
     assert "<https://gallica.bnf.fr/ark:/12148/bpt6k58017546.thumbnail>" in objects(sdo, w, f"<{SCHEMA}thumbnailUrl>")
@@ -87,7 +90,8 @@ def test_map_is_a_visual_item_with_cartographer():
     assert rec.rights[0].iri == "http://rightsstatements.org/vocab/NoC-CR/1.0/"
     assert rec.keeper.name.endswith("Société de Géographie")
     assert ("SG COLIS 37 BIS (4064)", "call") in {(i.value, i.kind) for i in rec.identifiers}
-    assert any(s.kind == "scale" and s.text == "1:7 500 000" for s in rec.statements)
+    # the labelled note keeps its label: "1:7 500 000" alone does not say it is the scale
+    assert any(s.kind == "scale" and s.text == "Échelle(s) : 1:7 500 000" for s in rec.statements)
     la = list(linkedart.triples(rec))
     assert f"<{rec.iri}/la/content>" in objects(la, f"<{rec.iri}>", f"<{CRM}P65_shows_visual_item>")
     assert f"<{AAT}300028094>" in objects(la, f"<{rec.iri}>", f"<{CRM}P2_has_type>")  # Map

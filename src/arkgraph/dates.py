@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import replace
+from datetime import date, timedelta
 from functools import lru_cache
 
 from .model import TimeSpan
@@ -99,3 +100,29 @@ def _century(label: str) -> TimeSpan | None:
     if bc:  # 2e siècle av. J.-C. = -200..-101 (no year 0 in labels)
         return span(-(n * 100) + lo - 1, -(n * 100) + hi - 1, label=label)
     return span(start + lo - 1, start + hi - 1, label=label)
+
+
+# --- calendars ---------------------------------------------------------------------------------
+# The tabular (arithmetic) Islamic calendar, civil epoch: 1 Muharram 1 AH is Julian day number 1948440
+# (16 July 622 Julian, 19 July 622 proleptic Gregorian). The months actually observed could begin a day or
+# two either side of the tabular ones, so a converted span is widened by HIJRI_MARGIN days at each end:
+# begin_of_the_begin / end_of_the_end are outer bounds, never a claim to the day.
+HIJRI_MARGIN = 2
+_JDN_ORDINAL = 1721425  # date.fromordinal(jdn - this) is the proleptic Gregorian date of a Julian day number
+
+
+def _hijri_new_year(year: int) -> int:
+    """Julian day number of 1 Muharram of a Hijri year (tabular calendar)."""
+    return (year - 1) * 354 + (3 + 11 * year) // 30 + 1948440
+
+
+@lru_cache(maxsize=1024)
+def hijri_span(y1: int, y2: int | None = None, *, label: str | None = None) -> TimeSpan:
+    """The Gregorian span of Hijri years y1..y2 (inclusive). A Hijri year is 354 or 355 days: it always
+    straddles two Gregorian years (1300 AH is 12 Nov 1882 to 1 Nov 1883), so the span has no schema.org
+    date (never one Gregorian year)."""
+    last = y1 if y2 is None else y2
+    first = date.fromordinal(_hijri_new_year(y1) - _JDN_ORDINAL) - timedelta(days=HIJRI_MARGIN)
+    final = date.fromordinal(_hijri_new_year(last + 1) - 1 - _JDN_ORDINAL) + timedelta(days=HIJRI_MARGIN)
+    return TimeSpan(label=label, begin=f"{first.isoformat()}T00:00:00Z", end=f"{final.isoformat()}T23:59:59Z",
+                    schema_date=None)

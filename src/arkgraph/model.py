@@ -89,7 +89,7 @@ class Dimension:
 
 @dataclass(slots=True, unsafe_hash=True)
 class Statement:
-    kind: str                     # description | inscription | commentary | location | extent | note | rights | credit | materials | scale | pagination
+    kind: str                     # description | inscription | commentary | location | extent | note | rights | credit | materials | scale | pagination | views | mime
     text: str
     lang: str | None = "fr"
     label: str | None = None      # e.g. the inscription type "Signature"
@@ -100,7 +100,7 @@ class DigitalObject:
     """An image, web page, IIIF manifest, or page view that stands for the work online."""
 
     iri: str
-    kind: str                     # image | webpage | manifest | view
+    kind: str                     # image | webpage | manifest | view | thumbnail | document (a library's digitisation)
     access_point: str | None = None
     format: str | None = None
     thumbnail: str | None = None
@@ -112,6 +112,7 @@ class DigitalObject:
     conforms_to: str | None = None
     width: int | None = None
     height: int | None = None
+    extent: str | None = None     # what the source says of its size, e.g. "Nombre total de vues : 386"
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..model import Record, TimeSpan
-from ..terms import AAT, CRM, LABEL, A, I, L, Triple, dt
+from ..terms import AAT, CRM, LA, LABEL, A, I, L, Triple, dt
 from . import linkedart as la
 
 VISUAL_TYPES = {"Map", "Photograph", "VisualArtwork", "ImageObject"}
@@ -48,6 +48,8 @@ _P65, _P128, _P129 = C["P65_shows_visual_item"], C["P128_carries"], C["P129_is_a
 _P94I, _E65, _P9, _P14 = C["P94i_was_created_by"], C["E65_Creation"], C["P9_consists_of"], C["P14_carried_out_by"]
 _P16I, _E7, _P7 = C["P16i_was_used_for"], C["E7_Activity"], C["P7_took_place_at"]
 _P106I, _EQUIVALENT, _MEMBER_OF, _SET = C["P106i_forms_part_of"], LAX["equivalent"], LAX["member_of"], LAX["Set"]
+_CARRIES, _SHOWS = I(LA + "digitally_carries"), I(LA + "digitally_shows")
+_P107I = I(CRM + "P107i_is_current_or_former_member_of")
 
 # The hot helpers below write exactly what linkedart._name, _timespan and _statement write (same triples,
 # same order), with the record-independent parts (type and language blocks, literals of a time-span)
@@ -185,14 +187,21 @@ def document(rec: Record, out: list[Triple]) -> None:
             if pub.timespan:
                 _timespan(act, f"{act_iri}/timespan", pub.timespan, out)
 
-    # relations: data.bnf.fr is the same work; a periodical issue is part of the periodical
+    # relations: data.bnf.fr's publication (…#about) is the same published text or image (la:equivalent:
+    # the same entity; data.bnf.fr's own label, none of ours); a periodical issue is part of the periodical;
+    # an "ensemble documentaire" is a Set the item is a member of
     kind = _VISUAL if visual else _LINGUISTIC
     m = 0
     for link in rec.links:
         liri = link.iri
         if liri and link.kind == "catalogue" and "data.bnf.fr" in liri:
             e = f"<{liri}>"
-            out += [(c, _EQUIVALENT, e), (e, A, kind), (e, LABEL, title)]
+            out += [(c, _EQUIVALENT, e), (e, A, kind)]
+        elif liri and link.kind == "collection":
+            s = f"<{liri}>"
+            out += [(w, _MEMBER_OF, s), (s, A, _SET)]
+            if link.label:
+                append((s, LABEL, _literal(link.label)))
         elif liri and link.kind == "part_of":
             parent = f"<{liri}/la/content>"
             out += [(c, _P106I, parent), (parent, A, _LINGUISTIC),
@@ -203,7 +212,9 @@ def document(rec: Record, out: list[Triple]) -> None:
         else:
             m += 1
             label = link.label
-            _note(w, f"{rec_iri}/la/relation{m}", f"{label} : {liri}" if label and liri else (label or liri or ""), out)
+            # an ensemble's label is the source's relation text (with the catalogue URL it gives)
+            text = label if link.kind == "ensemble" else f"{label} : {liri}" if label and liri else label or liri
+            _note(w, f"{rec_iri}/la/relation{m}", text or "", out)
 
     # parts: page views, table of contents, issues
     if rec.parts:
@@ -212,6 +223,21 @@ def document(rec: Record, out: list[Triple]) -> None:
     for d in rec.digital:
         if d.conforms_to:
             out += _conforms_block(d.conforms_to)  # _conforms(I(d.iri), d.conforms_to, out, add_link=False)
+        if d.kind == "document":
+            # BnF's digital document carries the text (shows the image): la:digitally_carries /
+            # digitally_shows, the Linked Art API's side of digitally_carried_by / digitally_shown_by (a
+            # text or visual item record takes neither). It is the access point of Gallica's web page (the
+            # same URL), so it is reached from the item. linkedart._digital gives its type, label and format.
+            append((f"<{d.iri}>", _SHOWS if visual else _CARRIES, c))
+            # the view count (d.extent) is the document's, not the item's: the Linked Art API embeds a
+            # statement only in its own record's document, and BnF's document is not ours to mint
+            # structures under, so it is said in schema.org only (the document's description)
+
+    # a department of an institution (the BnF's "département Cartes et plans") is a member of it: a Group's
+    # member_of (crm:P107i_is_current_or_former_member_of in the Linked Art context)
+    keeper, owner = rec.keeper, rec.owner
+    if keeper is not None and owner is not None and keeper.iri != owner.iri and keeper.name.startswith(owner.name):
+        append((f"<{keeper.iri}>", _P107I, f"<{owner.iri}>"))
 
 
 def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:

@@ -225,7 +225,7 @@ def triples(rec: Record) -> list[Triple]:
                 out.append((man, S["name"], L(dobj.label)))
         elif dobj.kind == "thumbnail":
             out.append((w, S["thumbnailUrl"], I(dobj.access_point or dobj.iri)))
-    for link in rec.links:
+    for link in rec.links if rec.kind != "document" else ():  # documents: schemaorg_documents
         if link.iri:
             pred = {"part_of": "isPartOf", "catalogue": "isBasedOn", "reproduction": "isBasedOn"}.get(link.kind, "sameAs" if link.kind == "same" else "isPartOf" if link.kind == "collection" else "mentions")
             out.append((w, S[pred], I(link.iri)))

@@ -1,11 +1,13 @@
 """Schema.org for library documents (rec.kind == "document"), called from schemaorg.triples.
 
-What the shared emitter does not cover: further imprints (Gallica repeats dc:publisher), publication
-ranges (a periodical's years), typed parts (issues, pages, ToC entries with their page), and the
-data.bnf.fr / IIIF links as proper nodes.
+What the shared emitter does not cover: further imprints (Gallica repeats dc:publisher), a periodical's
+run (startDate/endDate), typed parts (issues, pages, ToC entries with their page), relations (each by the
+property whose definition fits), BnF's digital document and the department a holding belongs to.
 """
 
 from __future__ import annotations
+
+import re
 
 from ..ark import try_parse as ark_of
 
@@ -14,6 +16,21 @@ from ..terms import SCHEMA, A, I, L, Triple
 from . import schemaorg as so
 
 PART_TYPES = {"issue": "PublicationIssue", "year": "PublicationVolume", "page": "CreativeWork", "toc": "Chapter"}
+# Link kinds → schema.org property (definitions from schema.org 30.0):
+#   part_of, collection, ensemble → isPartOf ("Indicates an item or CreativeWork that this item, or CreativeWork
+#     (in some sense), is part of"): the periodical of an issue, an "ensemble documentaire", a multi-volume whole;
+#   reproduction → workExample ("Example/instance/realization/derivation of the concept of this creative work"):
+#     "A pour reproduction", a reproduction of this document;
+#   catalogue → mainEntityOfPage ("a page (or other CreativeWork) for which this thing is the main entity being
+#     described"): the catalogue record page that describes it (Gallica's record is drawn from it); the
+#     data.bnf.fr publication (…#about) is exampleOfWork (below): the item described is one example of it.
+# A relation whose meaning the source does not state ("related") stays its text, a description: no
+# property is claimed for it (never `mentions`).
+_LINK_PROPS = {"part_of": "isPartOf", "collection": "isPartOf", "ensemble": "isPartOf",
+               "reproduction": "workExample", "catalogue": "mainEntityOfPage"}
+_RUN_YEAR = re.compile(r"\d{4}")
+_EXTRA = {k: I(SCHEMA + k) for k in ("exampleOfWork", "workExample", "startDate", "endDate",
+                                     "parentOrganization", "description")}
 
 
 def document(rec: Record, out: list[Triple]) -> None:
@@ -25,11 +42,46 @@ def document(rec: Record, out: list[Triple]) -> None:
         if pub.place:
             out.append((w, S["locationCreated"], so._place(pub.place, out)))
     pub = rec.publication
-    if pub and pub.timespan and not pub.timespan.schema_date:
-        temporal = so._timespan_temporal(pub.timespan)
-        out.append((w, S["temporalCoverage"], L(temporal or pub.timespan.label or "")))
-        if pub.timespan.label:
-            out.append((w, S["temporalCoverage"], L(pub.timespan.label)))
+    if pub and pub.timespan and rec.ark.endswith("/date") and not _non_gregorian(rec):
+        _run(w, pub.timespan.label or "", out)
+
+    publication = None
+    for link in rec.links:
+        liri = link.iri
+        if liri is None:
+            if link.label:
+                out.append((w, _EXTRA["description"], L(link.label)))
+            continue
+        if link.kind == "catalogue" and "data.bnf.fr" in liri:
+            publication = I(liri)  # a publication is a CreativeWork (no label of ours: it has BnF's)
+            out += [(w, _EXTRA["exampleOfWork"], publication), (publication, A, S["CreativeWork"])]
+            continue
+        prop = _LINK_PROPS.get(link.kind)
+        if prop is not None:
+            out.append((w, I(SCHEMA + prop), I(liri)))
+        else:
+            out.append((w, _EXTRA["description"], L(f"{link.label} : {liri}" if link.label else liri)))
+
+    for d in rec.digital:
+        if d.kind == "document":
+            # BnF's digital document (the IRI data.bnf.fr gives Gallica reproductions): based on the item, an
+            # example of the publication; its format and view count are its own. Not typed MediaObject: the
+            # same IRI is the item's `url`, whose range is URL (encodingFormat's domain includes CreativeWork)
+            doc = I(d.iri)
+            out.append((doc, S["isBasedOn"], w))
+            if d.label:
+                out.append((doc, S["name"], L(d.label)))  # the title inside may be in any language
+            if d.format:
+                out.append((doc, S["encodingFormat"], L(d.format)))
+            if d.extent:
+                out.append((doc, _EXTRA["description"], L(d.extent, "fr")))
+            if publication is not None:
+                out.append((doc, _EXTRA["exampleOfWork"], publication))
+
+    keeper, owner = rec.keeper, rec.owner
+    if keeper is not None and owner is not None and keeper.iri != owner.iri and keeper.name.startswith(owner.name):
+        out.append((I(keeper.iri), _EXTRA["parentOrganization"], I(owner.iri)))
+
     for part in rec.parts:
         p = I(part.iri)
         t = PART_TYPES.get(part.kind)
@@ -50,3 +102,20 @@ def document(rec: Record, out: list[Triple]) -> None:
                         (pv, S["value"], L(str(issue_ark))), (pv, S["name"], L("ARK"))]
             if part.label:
                 out.append((p, S["name"], L(part.label, "fr")))
+
+
+def _non_gregorian(rec: Record) -> bool:
+    return any(f.startswith("non-gregorian-date") for f in rec.flags)
+
+
+def _run(w: str, label: str, out: list[Triple]) -> None:
+    """A periodical's run from its dc:date ("1879-1885", "1907", "1913-????", "1860-186."): startDate and
+    endDate, each only where the source gives that year exactly."""
+    start, sep, end = label.partition("-")
+    start, end = start.strip(), end.strip()
+    if _RUN_YEAR.fullmatch(start):
+        out.append((w, _EXTRA["startDate"], so._date_literal(start)))
+    if not sep:
+        end = start  # one year: the run began and ended in it
+    if _RUN_YEAR.fullmatch(end):
+        out.append((w, _EXTRA["endDate"], so._date_literal(end)))

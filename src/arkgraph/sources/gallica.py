@@ -13,10 +13,11 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from .. import ark as arks
+from .. import dates
 from ..errors import RecordError
 from ..mappings import Tables
-from ..model import (Agent, Concept, Contribution, DigitalObject, Identifier, Link, Part, Place, Publication,
-                     Record, Statement, TimeSpan, constructor)
+from ..model import (Agent, Concept, Contribution, DigitalObject, Dimension, Identifier, Link, Part, Place,
+                     Publication, Record, Statement, TimeSpan, constructor)
 from ..terms import RELATOR, safe_iri
 from . import gallica_dc as dc
 from .common import Mapped, RawRecord
@@ -64,9 +65,10 @@ class Mapper:
         self._extra_kinds: dict[str, tuple[str, int]] = {}
         self._roles: dict[str | None, Concept] = {}
         self._subjects: dict[str, Concept] = {}
-        self._set_concepts: dict[str, Concept] = {}
+        self._set_links: dict[str, Link] = {}
         self._langs: dict[str, Concept] = {}
-        self._rights: dict[tuple[str, ...], tuple[tuple[Concept, ...], tuple[Statement, ...]]] = {}
+        self._rights: dict[tuple[str, ...], tuple[tuple[Concept, ...], tuple[Statement, ...], tuple[str, ...]]] = {}
+        self._dims: dict[tuple[str, bool], tuple[Dimension, ...]] = {}
         self._deweys: dict[str, Concept | None] = {}
         self._parents: dict[str, str | None] = {}
         self._sources: dict[tuple[str, str | None], tuple[Agent, Agent | None]] = {}
@@ -80,8 +82,8 @@ class Mapper:
         self._language_sets: dict[tuple[str, ...], tuple[tuple[Concept, ...], str]] = {}
         self._caches: tuple[dict[Any, Any], ...] = (
             self._iris, self._agents, self._orgs, self._places, self._concepts, self._roles, self._subjects,
-            self._set_concepts, self._langs, self._rights, self._deweys, self._parents, self._sources,
-            self._types, self._contribs, self._publishers, self._descriptions, self._formats, self._language_sets)
+            self._set_links, self._langs, self._rights, self._deweys, self._parents, self._sources,
+            self._types, self._contribs, self._publishers, self._descriptions, self._formats, self._language_sets, self._dims)
         self.n2t_same = tables.base.rstrip("/") != N2T.rstrip("/")
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -164,13 +166,33 @@ class Mapper:
             _put(self._extra_kinds, tag, hit)
         return hit
 
-    def set_concept(self, text: str) -> Concept:
-        """A Gallica 'ensemble documentaire' (setSpec corpus, dc:description) as a classification."""
-        c = self._set_concepts.get(text)
-        if c is None:
-            c = _put(self._set_concepts, text, Concept(self.local("gallica_sets", text),
-                                                       f"Ensemble documentaire Gallica {text}", table="gallica_sets"))
-        return c
+    def set_link(self, code: str) -> Link:
+        """A Gallica 'ensemble documentaire' (setSpec corpus, dc:description "Appartient à l'ensemble
+        documentaire : X"): membership of a collection, not a type of object. One set per code."""
+        lk = self._set_links.get(code)
+        if lk is None:
+            lk = _put(self._set_links, code, Link(self.local("gallica_sets", code),
+                                                   "collection", f"Ensemble documentaire Gallica {code}"))
+        return lk
+
+    def dimensions(self, extent: str, artwork: bool) -> tuple[Dimension, ...]:
+        """Height (and width) from the end of a physical description ("… ; 124 x 189 cm"), as the source says.
+        schema.org's height and width apply to a VisualArtwork, not to a Book or Map (CreativeWork): for
+        those the dimension type keeps no schema.org property, so it is written as `size`."""
+        key = (extent, artwork)
+        hit = self._dims.get(key)
+        if hit is None:
+            parsed = dc.parse_dimensions(extent)
+            if parsed is None:
+                hit = ()
+            else:
+                unit = self.concept("units", parsed[0])
+                kinds = [self.concept("dimension_types", _DIM_LABELS[k]) for k, _v in parsed[1]]
+                if not artwork:
+                    kinds = [replace(c, code=None) for c in kinds]
+                hit = tuple(Dimension(c, v, unit) for c, (_k, v) in zip(kinds, parsed[1]))
+            _put(self._dims, key, hit)
+        return hit
 
     def subject(self, text: str) -> Concept:
         c = self._subjects.get(text)
@@ -188,12 +210,23 @@ class Mapper:
             _put(self._langs, text, c)
         return c
 
-    def rights(self, values: tuple[str, ...]) -> tuple[tuple[Concept, ...], tuple[Statement, ...]]:
-        """One rights concept for the record; the other values (other rights IRIs) as statements."""
+    def rights(self, values: tuple[str, ...]) -> tuple[tuple[Concept, ...], tuple[Statement, ...], tuple[str, ...]]:
+        """One licence concept for the record (a rights IRI from rights.csv); the other values as rights
+        statements, and the texts that are not in the table at all. A text without a rights IRI (not in the
+        table, or in it with no `uri`, like "Open Access") is never a licence: an IRI of our own would
+        name no licence anyone knows."""
         hit = self._rights.get(values)
         if hit is None:
             groups: dict[str, list[Concept]] = {}
+            texts: list[str] = []
+            unmapped: list[str] = []
             for v in values:
+                row = self.t.row("rights", v)
+                if row is None or not row.get("uri"):
+                    texts.append(v)
+                    if row is None:
+                        unmapped.append(v)
+                    continue
                 c = self.concept("rights", v)
                 groups.setdefault(c.iri, []).append(c)
             concepts: list[Concept] = []
@@ -201,10 +234,12 @@ class Mapper:
             for i, (r_iri, cs) in enumerate(groups.items()):
                 label = " / ".join(_distinct(c.label for c in cs))
                 if i == 0:
-                    concepts.append(Concept(r_iri, label, local=cs[0].local, table="rights"))
+                    concepts.append(Concept(r_iri, label, table="rights"))
                 else:
                     statements.append(Statement("rights", label, None))
-            hit = _put(self._rights, values, (tuple(concepts), tuple(statements)))
+            for v in _distinct(texts):
+                statements.append(Statement("rights", v, None, label="Droits"))
+            hit = _put(self._rights, values, (tuple(concepts), tuple(statements), tuple(_distinct(unmapped))))
         return hit
 
     def dewey(self, d: str) -> Concept | None:
@@ -359,15 +394,34 @@ class Mapper:
                                                       for r in roles or (None,)))
                     contributions.extend(cs)
 
+        # languages: "fre" + "français" are one language; one language: the titles are in it (when their
+        # script can be: an Arabic-script title is not French, a transliteration is not Arabic script);
+        # none or several: "und" (undetermined), never a guess
+        langs = fields.get("language")
+        if langs:
+            lk = tuple(langs)
+            lh = self._language_sets.get(lk)
+            if lh is None:
+                lh = _put(self._language_sets, lk, self._languages(lk))
+            rec.languages.extend(lh[0])
+            lang = lh[1]
+            arabic_script = lh[2]
+        else:
+            lang = "und"
+            arabic_script = ""
+        rec.titles = [(t, dc.text_lang(t, lang), "primary" if i == 0 else "alternate") for i, t in enumerate(titles)] \
+            if len(titles) > 1 else [(title, dc.text_lang(title, lang), "primary")]
+
         # dates and publishers
         statements = rec.statements
         ts: TimeSpan | None = None
         for v in fields.get("date", no):
             parsed = dc.parse_date(v)
-            if parsed is None:
-                rec.flags.append(f"unparsed-date: {v}")
-                statements.append(Statement("note", v, None, label="Date"))
-            elif ts is None:
+            if parsed is None or (parsed.begin is not None and parsed.begin < "1500"):
+                parsed = self._calendar(rec, v, parsed, arabic_script, title)
+                if parsed is None:
+                    continue
+            if ts is None:
                 ts = parsed
             else:
                 statements.append(Statement("note", v, None, label="Date"))
@@ -392,55 +446,52 @@ class Mapper:
             statements.append(Statement("note", v, None, label="Couverture"))
         descs = fields.get("description")
         if descs:
-            seen: set[str] | None = None
+            seen: set[str | None] | None = None
             desc_cache = self._descriptions
             for v in (descs if len(descs) == 1 else _distinct(descs)):
                 dh = desc_cache.get(v)
                 if dh is None:
                     kind, label, text = dc.parse_description(v)
-                    dh = _put(desc_cache, v, self.set_concept(text) if kind == "collection"
-                              else Statement(kind, text, "fr", label=label))
+                    dh = _put(desc_cache, v, self.set_link(text) if kind == "collection"
+                              else Statement(kind, text, dc.text_lang(text, "fr"), label=label))
                 if isinstance(dh, Statement):
                     statements.append(dh)
                 else:
                     if seen is None:
-                        seen = set(seen_types)
+                        seen = {lk.iri for lk in rec.links}
                     if dh.iri not in seen:
                         seen.add(dh.iri)
-                        genres.append(dh)
+                        rec.links.append(dh)
+        # dc:format: the physical description (with its dimensions) describes the item; a MIME type and the
+        # view count describe the digital document (below)
+        mime: str | None = None
+        views: str | None = None
         formats = fields.get("format")
         if formats:
-            # for issues the view count is the whole periodical's (gallica-formats.md §3), so say so
-            whole = is_title or "PublicationIssue" in rec.schema_types
             format_cache = self._formats
             for v in (formats if len(formats) == 1 else _distinct(formats)):
-                fk = (v, whole)
+                fk = (v, False)
                 st = format_cache.get(fk)
                 if st is None:
-                    st = _put(format_cache, fk, _format_statement(v, whole))
-                statements.append(st)
+                    st = _put(format_cache, fk, _format_statement(v))
+                if st.kind == "extent":
+                    statements.append(st)
+                    rec.dimensions.extend(self.dimensions(st.text, "VisualArtwork" in rec.schema_types))
+                elif st.kind == "mime":
+                    if mime is None:
+                        mime = st.text
+                elif views is None:
+                    views = st.text
 
-        # languages: "fre" + "français" are one language; one language: the titles are in it;
-        # none or several: "und" (undetermined), never a guess
-        langs = fields.get("language")
-        if langs:
-            lk = tuple(langs)
-            lh = self._language_sets.get(lk)
-            if lh is None:
-                lh = _put(self._language_sets, lk, self._languages(lk))
-            rec.languages.extend(lh[0])
-            lang = lh[1]
-        else:
-            lang = "und"
-        rec.titles = [(t, lang, "primary" if i == 0 else "alternate") for i, t in enumerate(titles)] \
-            if len(titles) > 1 else [(title, lang, "primary")]
-
-        # rights: one rights concept for the record, other values as statements
+        # rights: one licence for the record, other values as statements; a text not in rights.csv is
+        # kept as a rights statement and flagged
         rights = fields.get("rights")
         if rights:
-            r_concepts, r_statements = self.rights(tuple(rights))
+            r_concepts, r_statements, unmapped = self.rights(tuple(rights))
             rec.rights.extend(r_concepts)
             statements.extend(r_statements)
+            for v in unmapped:
+                rec.flags.append(f"unmapped-rights: {v[:200]}")
 
         # holding: institution, department, shelfmark
         sources = fields.get("source")
@@ -450,8 +501,10 @@ class Mapper:
                 rec.owner = owner
             if cote:
                 identifiers.append(Identifier(cote, "call", "Cote"))
-            for v in sources:
-                statements.append(Statement("credit", v, "fr", "Source"))  # positional: cheaper, on every record
+            # the dc:source text is said by the keeper, owner and shelfmark: not repeated as a description
+            # of the item; a second source (rare) is kept as a note
+            for v in sources[1:]:
+                statements.append(Statement("note", v, dc.text_lang(v, "fr"), "Source"))
 
         # relations
         links = rec.links
@@ -472,13 +525,14 @@ class Mapper:
             rec.flags.append(f"invalid-iri: relation {url[:200]!r}")
             link(None, kind, f"{label} : {url}" if label and url not in label else label or url)
 
+        thumbs: list[str] = []
         for v in fields.get("relation", no):
             r = dc.parse_relation(v)
             rkind, rlabel, rurl, cb = r.kind, r.label, r.url, r.catalogue_ark
             if rkind == "catalogue" or rkind == "ensemble":
                 if not cb:
-                    if rurl:
-                        link_url(rurl, "related", rlabel)
+                    if rurl:  # a catalogue record elsewhere (or a BnF URL without a cb… ARK): still a catalogue record
+                        link_url(rurl, "catalogue" if rkind == "catalogue" else "related", rlabel)
                     else:
                         link(None, "related", rlabel)
                     continue
@@ -493,11 +547,21 @@ class Mapper:
                     else:
                         identifiers.append(Identifier(cb, "system", _CATALOGUE_LABEL))
                 elif (cat, "catalogue") not in link_seen:
-                    link(cat, "collection", rlabel)
+                    # the whole (multi-volume publication, bound collection) this is part of, by the IRI of
+                    # that publication in BnF's data
+                    link(f"http://data.bnf.fr/{legacy}#about", "ensemble", f"{rlabel} : {rurl}")
             elif rkind == "periodical":
                 parent = self.periodical(rurl)
                 if parent and parent != ark:
                     link(base + parent, "part_of", "Périodique")  # gallica_ark output: str(_ark(p)) == p
+            elif rkind == "thumbnail":
+                u = safe_iri(rurl or "")
+                if u is not None:
+                    thumbs.append(u)
+                else:
+                    link_url(rurl or "", "related", rlabel)
+            elif rkind == "other_catalogue" and rurl:
+                link_url(rurl, "catalogue", rlabel)
             elif rkind == "reproduction":
                 target = dc.gallica_ark(rurl)
                 if target:
@@ -514,9 +578,20 @@ class Mapper:
         if rec.page_url:
             digital.append(_new_digital(f"{iri}/gallica", "webpage", rec.page_url, "text/html",
                                         f"« {title} » sur Gallica" if not minted else title, None))
+        if not minted and own_url:
+            # BnF's digital document, by the IRI BnF gives it (data.bnf.fr's electronicReproduction), the
+            # Gallica page's URL: its format and view count are the ones dc:format gives (for an issue, the
+            # view count is the whole periodical's, gallica-formats.md §3: not said of the issue's document)
+            doc = _new_digital(own_url, "document", None, mime, f"Reproduction numérique de « {title} » (Gallica)", None)
+            whole = not is_title and "PublicationIssue" in rec.schema_types
+            if views and not whole:
+                doc = replace(doc, extent=views)
+            digital.append(doc)
+        elif mime or views:  # a partner's copy: the format and views are still its digital copy's, not the item's
+            statements.extend(Statement("note", t, None, label="Copie numérique") for t in (mime, views) if t)
         thumb = _thumbnail(extras.get("thumbnail"), name, is_title)
-        if thumb:
-            digital.append(_new_digital(f"{iri}/thumbnail", "thumbnail", thumb, "image/jpeg",
+        for n, t in enumerate(_distinct(([thumb] if thumb else []) + thumbs)):
+            digital.append(_new_digital(f"{iri}/thumbnail" + (str(n + 1) if n else ""), "thumbnail", t, "image/jpeg",
                                         f"Vignette de « {title} »", None))
         manifest = None
         if name and not is_title:
@@ -534,6 +609,33 @@ class Mapper:
         return _new_mapped(rec, out_unhandled, out_ignored,
                            leaves + len(set_specs) + (1 if header.get("identifier") else 0))
 
+    def _calendar(self, rec: Record, v: str, parsed: TimeSpan | None, arabic: str, title: str) -> TimeSpan | None:
+        """A dc:date that is not plainly Gregorian: unparsed, or a year before 1500. Gallica's Arabic-script
+        prints are often dated in the Hijri calendar with no marker (1281 for 1864/65). An explicit marker or
+        an Arabic printed book (Arabic type was first printed in 1514, so a printed "1300" is 1300 AH) gives
+        the Gregorian span of the Hijri year(s), never one Gregorian year. Where the calendar cannot be known
+        (Ottoman books are dated Hijri or Rumi, Persian ones lunar or solar Hijri; a printed book dated before
+        printing), the date is kept as text and flagged. None: no time span from this value."""
+        hijri = dc.hijri_date(v)
+        if hijri is not None:
+            rec.flags.append(f"non-gregorian-date: {v[:200]!r} read as Hijri")
+            return dates.hijri_span(*hijri, label=v.strip())
+        if parsed is None:
+            rec.flags.append(f"unparsed-date: {v}")
+            rec.statements.append(Statement("note", v, None, label="Date"))
+            return None
+        if _PRINTED.isdisjoint(rec.schema_types) or not parsed.begin or parsed.begin[0] == "-":
+            return parsed  # not a printed book: a manuscript or a map may well be of 1300
+        if arabic == "ar" and parsed.end:
+            y1, y2 = int(parsed.begin[:4]), int(parsed.end[:4])
+            rec.flags.append(f"non-gregorian-date: {v[:200]!r} read as Hijri (Arabic printed book)")
+            return dates.hijri_span(y1, y2 if y2 != y1 else None, label=f"{v.strip()} de l'hégire")
+        if arabic or dc.has_arabic(title) or parsed.begin < "1450":
+            rec.flags.append(f"non-gregorian-date: {v[:200]!r} kept as text (calendar not known)")
+            rec.statements.append(Statement("note", v, None, label="Date"))
+            return None
+        return parsed
+
     def _classify(self, typedocs: tuple[str, ...], types: tuple[str, ...]) -> tuple[
             tuple[Concept, ...], tuple[Concept, ...], str, frozenset[str]]:
         """typedoc concepts (genres), dc:type concepts (classifications), the schema.org type, and the
@@ -549,6 +651,9 @@ class Mapper:
         best_prio = -1
         best: str | None = None
         for v in types:
+            row = self.t.row("dc_types", v)
+            if row is not None and row.get("fr"):  # "still image" is Gallica's English for "image fixe"
+                v = row["fr"]
             c = self.concept("dc_types", v)
             if c.iri not in seen:
                 seen.add(c.iri)
@@ -560,8 +665,9 @@ class Mapper:
         stype = next((c.schema_type for c in td_concepts if c.schema_type), None) or best
         return tuple(td_concepts), tuple(classes), stype or "CreativeWork", frozenset(seen)
 
-    def _languages(self, values: tuple[str, ...]) -> tuple[tuple[Concept, ...], str]:
-        """The distinct language concepts of a record, and the language of its titles."""
+    def _languages(self, values: tuple[str, ...]) -> tuple[tuple[Concept, ...], str, str]:
+        """The distinct language concepts of a record, the language of its titles, and its language written
+        in Arabic script, if any (its dates may be Hijri)."""
         lang_seen: set[str] = set()
         languages = []
         for v in values:
@@ -571,7 +677,10 @@ class Mapper:
                 lang_seen.add(k)
                 languages.append(c)
         codes = {c.code for c in languages if c.code}
-        return tuple(languages), (next(iter(codes)) if len(codes) == 1 else "und")
+        arabic = next((c for c in sorted(codes) if c in dc.ARABIC_SCRIPT_LANGUAGES), "")
+        if not arabic and any(v.strip().casefold() in _ARABIC_SCRIPT_NAMES for v in values):
+            arabic = "fa" if any(v.strip().casefold() in ("per", "fas", "persan", "persian") for v in values) else "ar"
+        return tuple(languages), (next(iter(codes)) if len(codes) == 1 else "und"), arabic
 
     def _sets(self, rec: Record, set_specs: Any, extras: dict[str, str]) -> None:
         """setSpec themes / corpus and OAIRecord dewey/sdewey → classifications (genres)."""
@@ -583,12 +692,9 @@ class Mapper:
             if len(parts) >= 3 and parts[1] == "theme":
                 deweys.append(parts[-1])
             elif len(parts) >= 3 and parts[1] == "corpus":
-                if have is None:
-                    have = {c.iri for c in genres}
-                c = self.set_concept(parts[2])
-                if c.iri not in have:
-                    have.add(c.iri)
-                    genres.append(c)
+                lk = self.set_link(parts[2])
+                if lk not in rec.links:
+                    rec.links.append(lk)
         for k in ("sdewey", "dewey"):
             if k in extras:
                 deweys.append(dc_clean(extras[k]) or "")  # non-blank: never None
@@ -698,15 +804,23 @@ _MANIFEST_FORMAT = f'application/ld+json;profile="{IIIF_PRESENTATION_2}"'
 _CATALOGUE_LABEL = "Notice du catalogue BnF"
 
 
-def _format_statement(v: str, whole: bool) -> Statement:
-    """A dc:format value as a statement; ``whole``: the view count is the whole periodical's."""
+def _format_statement(v: str) -> Statement:
+    """A dc:format value, read: kind "views" (the digital document's view count), "mime" (its format) or
+    "extent" (the physical description, a statement about the item)."""
     kind, value = dc.parse_format(v)
     if kind == "views":
-        return Statement("pagination", f"Nombre total de vues : {value}", "fr",
-                         label="Vues numérisées" if not whole else "Vues numérisées (tout le périodique)")
+        return Statement("views", f"Nombre total de vues : {value}", "fr")
     if kind == "mime":
-        return Statement("note", str(value), None, label="Format numérique")
-    return Statement("extent", str(value), "fr", label="Description matérielle")
+        return Statement("mime", str(value), None)
+    text = str(value)
+    return Statement("extent", text, dc.text_lang(text, "fr"), label="Description matérielle")
+
+
+_DIM_LABELS = {"height": "Hauteur", "width": "Largeur"}
+# dc:language names of Arabic-script languages that the languages table may not know
+_ARABIC_SCRIPT_NAMES = frozenset({"ara", "arabe", "arabic", "per", "fas", "persan", "persian", "ota", "turc ottoman",
+                                  "ottoman turkish", "urd", "ourdou", "urdu", "pus", "pashto"})
+_PRINTED = frozenset({"Book", "Periodical", "PublicationIssue", "Newspaper"})
 
 
 def _put(cache: dict[Any, Any], key: Any, value: Any) -> Any:

@@ -321,7 +321,7 @@ _URL = re.compile(r"^https?://\S+$")
 
 @dataclass(slots=True, unsafe_hash=True)  # not frozen: cheaper to build; shared (cached), never modified
 class Relation:
-    kind: str                    # catalogue | ensemble | other_catalogue | periodical | reproduction | url | text
+    kind: str                    # catalogue | ensemble | other_catalogue | periodical | reproduction | thumbnail | url | text
     label: str | None
     url: str | None
     catalogue_ark: str | None = None  # cb… for BnF catalogue links
@@ -358,6 +358,8 @@ def _parse_relation(text: str) -> Relation:
             return Relation("ensemble", label, url, cb)
         if low.startswith("notice dans un autre catalogue"):
             return Relation("other_catalogue", label, url)
+        if low == "vignette":  # partner (SALT) thumbnails: an image of the document, not a related resource
+            return Relation("thumbnail", label, url)
         return Relation("url", label, url)
     if _URL.match(s):
         ark = gallica_ark(s)
@@ -394,8 +396,10 @@ _ENSEMBLE = re.compile(r"^Appartient [àa] l['’]ensemble documentaire\s*:\s*(\
 
 @lru_cache(maxsize=65536)
 def parse_description(text: str) -> tuple[str, str | None, str]:
-    """(kind, label, text): ``Échelle(s) : 1:7 500 000`` → ("scale", "Échelle(s)", "1:7 500 000");
-    ``Appartient à l’ensemble documentaire : PACA1`` → ("collection", None, "PACA1"); else description."""
+    """(kind, label, text): ``Échelle(s) : 1:7 500 000`` → ("scale", "Échelle(s)", "Échelle(s) : 1:7 500 000");
+    ``Appartient à l’ensemble documentaire : PACA1`` → ("collection", None, "PACA1"); else description.
+    A labelled note keeps its label in the text: "1910-1919" alone does not say it is the holdings
+    ("Etat de collection"), and schema.org's description has no place for a label."""
     s = clean_space(text)
     m = _ENSEMBLE.match(s)
     if m:
@@ -403,5 +407,92 @@ def parse_description(text: str) -> tuple[str, str | None, str]:
     m = _LABELLED_NOTE.match(s)
     if m:
         label = m.group(1)
-        return ("scale" if label.lower().startswith("échelle") else "note"), label, m.group(2).strip()
+        return ("scale" if label.lower().startswith("échelle") else "note"), label, s
     return "description", None, s
+
+
+# --- dimensions in a physical description ----------------------------------------------------------
+# ISBD area 5 (and BnF's cataloguing rules, built on it) give the dimensions last, after " ; ": the height
+# of a volume ("VIII, 366 p. ; 24 cm"), or height x width of a sheet, map or image ("1 carte : ms,
+# aquarellée ; 124 x 189 cm"; ISBD 5.3: "height × width"). Only these two whole forms are read; any other
+# ("54,5-69 cm", "30 ص. ؛ ; 24 سم") stays the extent text it is.
+_DIMS = re.compile(r";\s*(\d{1,4}(?:,\d)?)\s*(?:(?:x|×)\s*(\d{1,4}(?:,\d)?)\s*)?(cm|mm)\s*\.?$")
+
+
+@lru_cache(maxsize=16384)
+def parse_dimensions(extent: str) -> tuple[str, tuple[tuple[str, float], ...]] | None:
+    """``… ; 124 x 189 cm`` → ("cm", (("height", 124.0), ("width", 189.0))); ``… ; 24 cm`` → the height only."""
+    if "cm" not in extent and "mm" not in extent:
+        return None
+    m = _DIMS.search(extent)
+    if not m:
+        return None
+    h, w, unit = m.group(1), m.group(2), m.group(3)
+    dims = (("height", float(h.replace(",", "."))),)
+    if w:
+        dims += (("width", float(w.replace(",", "."))),)
+    return unit, dims
+
+
+# --- scripts and calendars -------------------------------------------------------------------------
+# Code points of scripts other than Latin (Greek and Cyrillic up to Ethiopic and the Indic scripts, CJK,
+# Hangul, Hebrew and Arabic presentation forms). Latin Extended Additional (ṣ, ḥ: transliterations) and
+# general punctuation (’ “ – ×) are not in them.
+_NON_LATIN = ((0x0370, 0x1CFF), (0x2E80, 0xD7FF), (0xF900, 0xFAFF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
+_ARABIC = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+ARABIC_SCRIPT_LANGUAGES = frozenset({"ar", "fa", "ota", "ur", "ps"})
+_OTHER_SCRIPT_LANGUAGES = frozenset({"el", "grc", "ru", "he", "hy", "ka", "zh", "ja", "ko", "am", "syr"})
+
+
+def _in(text: str, ranges: tuple[tuple[int, int], ...]) -> bool:
+    for ch in text:
+        o = ord(ch)
+        if o >= 0x0370:
+            for lo, hi in ranges:
+                if lo <= o <= hi:
+                    return True
+    return False
+
+
+def latin_only(text: str) -> bool:
+    """True when no character of the text is of a non-Latin script (cheap: ASCII text is checked at once)."""
+    return text.isascii() or not _in(text, _NON_LATIN)
+
+
+def has_arabic(text: str) -> bool:
+    return not text.isascii() and _in(text, _ARABIC)
+
+
+def text_lang(text: str, lang: str | None) -> str | None:
+    """``lang`` when the text's script can be that language's, else None (untagged): an Arabic-script extent
+    is not French, a transliterated title of an Arabic book is not Arabic script."""
+    if not lang or lang == "und":
+        return lang
+    if lang in ARABIC_SCRIPT_LANGUAGES:
+        return lang if has_arabic(text) and not any(c.isascii() and c.isalpha() for c in text) else None
+    if lang in _OTHER_SCRIPT_LANGUAGES:
+        return None if latin_only(text) else lang
+    return lang if latin_only(text) else None
+
+
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_HIJRI = re.compile(r"^\[?(\d{3,4})(?:\s*-\s*(\d{3,4}))?\]?\s*(h\.?|a\.?\s?h\.?|(?:de l'|de l’)?h[ée]gire|هـ|ه)?\.?$",
+                    re.I)
+
+
+@lru_cache(maxsize=4096)
+def hijri_date(text: str) -> tuple[int, int | None] | None:
+    """A year (or years) marked as Hijri: ``1300 H.``, ``1300 AH``, ``1300 de l'hégire``, ``١٣٠٠`` (Arabic-Indic
+    digits), ``1300 هـ``. None when the text says nothing of its calendar (the caller decides from context)."""
+    s = text.strip()
+    arabic = not s.isascii() and s != s.translate(_ARABIC_DIGITS)
+    if "solaire" in s.casefold():  # the solar Hijri year of Iran: another calendar, not read here
+        return None
+    m = _HIJRI.match(s.translate(_ARABIC_DIGITS))
+    if not m or not (m.group(3) or arabic):
+        return None
+    y1 = int(m.group(1))
+    y2 = int(m.group(2)) if m.group(2) else None
+    if y2 is not None and y2 < y1:
+        return None
+    return y1, y2
