@@ -70,3 +70,32 @@ def all_samples():  # type: ignore[no-untyped-def]
     """Every bundled sample (samples/), converted in both profiles: (store, summary)."""
     from helpers import convert_to_store
     return convert_to_store(Path(__file__).parent.parent / "samples")
+
+
+# The real samples under tests/fixtures (no synthetic record, no damaged or hostile file): both Paris Musées
+# responses and every Gallica response folder. enrich/ holds real Toc responses joined by a made-up name
+# (gallica/README.md): real content, and the only ToC entries that reach a record.
+REAL_SAMPLES = [FIXTURES / "parismusees" / "nodequery-chinese-works-even.json",
+                FIXTURES / "parismusees" / "nodebyid-226737-docs-example.json",
+                *(FIXTURES / "gallica" / d for d in ("oairecord", "sru", "pagination", "issues", "toc", "iiif", "enrich"))]
+SERIALIZATIONS = {"nq": "nq", "nt": "nt", "ttl": "turtle", "trig": "trig", "jsonld": "jsonld"}
+
+
+@pytest.fixture(scope="session")
+def real_samples_converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """REAL_SAMPLES converted once per session, in one pass per run: ``all.<ext>`` (--profile all) in every
+    serialization, ``schemaorg.<ext>`` and ``linkedart.<ext>`` (one profile) as N-Quads and JSON-LD."""
+    from arkgraph.pipeline import Options, convert
+
+    d = tmp_path_factory.mktemp("real-samples")
+    runs = {"all": ("schemaorg", "linkedart"), "schemaorg": ("schemaorg",), "linkedart": ("linkedart",)}
+    for name, profiles in runs.items():
+        exts = SERIALIZATIONS if name == "all" else ("nq", "jsonld")
+        streams = {ext: (d / f"{name}.{ext}").open("wb") for ext in exts}
+        try:
+            convert(Options([str(p) for p in REAL_SAMPLES], profiles=profiles),
+                    [(SERIALIZATIONS[ext], fh) for ext, fh in streams.items()])
+        finally:
+            for fh in streams.values():
+                fh.close()
+    return d

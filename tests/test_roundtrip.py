@@ -87,11 +87,14 @@ def _expand_to_graph(docs: list[dict]) -> rdflib.Graph:
 
 
 def _la_structures_as_bnodes(g: rdflib.Graph, roots: set[str]) -> rdflib.Graph:
-    """Linked Art's JSON writes embedded structures without ids: compare them as blank nodes."""
+    """Linked Art's JSON writes embedded structures without ids (README, URI policy): compare them as
+    blank nodes. Documents and digital objects keep their ids."""
     out = rdflib.Graph()
+    digital = set(g.subjects(rdflib.RDF.type, rdflib.URIRef("http://www.ics.forth.gr/isl/CRMdig/D1_Digital_Object")))
 
     def conv(t):
-        if isinstance(t, rdflib.URIRef) and any(str(t).startswith(r + "/") for r in roots) and not str(t).endswith("/visual"):
+        if (isinstance(t, rdflib.URIRef) and str(t) not in roots and t not in digital
+                and any(str(t).startswith(r + "/") for r in roots)):
             return rdflib.BNode(re.sub(r"\W", "_", str(t)))
         return t
     for s, p, o in g:

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 import pyoxigraph as ox
 
-from .terms import CRM, RDF, RDFS, Triple
+from .terms import CRM, DIG, RDF, RDFS, Triple
 
 LINKED_ART_CONTEXT = "https://linked.art/ns/v1/linked-art.json"
 SCHEMA_CONTEXT = "https://schema.org"
@@ -26,6 +26,10 @@ _CONTEXT_FILES = {
 # classes whose nodes are embedded wherever they are used (vocabulary terms)
 _TERM_CLASSES = {CRM + c for c in ("E55_Type", "E57_Material", "E58_Measurement_Unit", "E56_Language")}
 _OWN_DOCUMENT_SUFFIXES = ("/visual", "/la/content")  # the work a document carries (linkedart_documents)
+# Embedded nodes that keep their id in Linked Art JSON-LD: the schemas' DigitalObjectEmbed allows one (the
+# other embedded structures forbid it), and these nodes are shared: the IIIF manifest and the Gallica page
+# views (ARK qualifiers …/f1) are the same nodes in the Schema.org profile.
+_KEEP_ID_CLASSES = {DIG + "D1_Digital_Object"}
 # JSON numbers: exact for xsd:integer, and for xsd:double in its canonical form (terms.dbl)
 _NUMERIC = {"http://www.w3.org/2001/XMLSchema#integer", "http://www.w3.org/2001/XMLSchema#double"}
 
@@ -78,25 +82,32 @@ def _label_only(node: dict[str, list[Any]]) -> bool:
 
 
 def build_documents(root: str, triples: Iterable[Triple], *, linked_art: bool) -> list[dict[str, Any]]:
-    """Expanded JSON-LD trees: the record's tree first, then any resource that needs its own document."""
+    """Expanded JSON-LD trees: the record's tree first, then any resource that needs its own document.
+
+    Every triple is written: a node that no tree reaches (nothing in the record points at it) gets a
+    document of its own, after the others, in the order of the record's triples."""
     nodes = _nodes(triples)
     docs: list[dict[str, Any]] = []
     queue = [root]
     done: set[str] = set()
+    written: set[str] = set()  # nodes whose triples are in some document
+
+    def types_of(iri: str) -> set[str]:
+        return {t["@id"] for t in nodes.get(iri, {}).get(RDF + "type", [])}
 
     def embeddable(doc_root: str, iri: str) -> bool:
         if not linked_art:
             return True
         if iri.startswith(doc_root + "/") and not iri.endswith(_OWN_DOCUMENT_SUFFIXES):
             return True
-        types = {t["@id"] for t in nodes.get(iri, {}).get(RDF + "type", [])}
-        return bool(types & _TERM_CLASSES)
+        return bool(types_of(iri) & _TERM_CLASSES)
 
     def expand(iri: str, doc_root: str, ancestors: tuple[str, ...]) -> dict[str, Any]:
         node = nodes.get(iri, {})
-        # Linked Art's API forbids ids on embedded structures (names, identifiers, production…):
-        # they keep their IRIs in every RDF serialization, and become blank nodes in this JSON-LD.
-        hide = linked_art and iri.startswith(doc_root + "/")
+        written.add(iri)
+        # Linked Art's API forbids ids on embedded structures (names, identifiers, production…): they keep
+        # their IRIs in every RDF serialization and become blank nodes in this JSON-LD (README, URI policy)
+        hide = linked_art and iri.startswith(doc_root + "/") and not types_of(iri) & _KEEP_ID_CLASSES
         out: dict[str, Any] = {"@id": None if hide else iri}
         for pred, objs in node.items():
             if pred == RDF + "type":
@@ -117,18 +128,25 @@ def build_documents(root: str, triples: Iterable[Triple], *, linked_art: bool) -
                     if RDFS + "label" in target:
                         ref[RDFS + "label"] = target[RDFS + "label"]
                     vals.append(ref)
-                    if not _label_only(target) and oid not in done:
-                        queue.append(oid)
+                    if not _label_only(target):
+                        if oid not in done:
+                            queue.append(oid)
+                    else:
+                        written.add(oid)  # the reference carries all it says
             out[pred] = vals
         return out
 
-    while queue:
-        iri = queue.pop(0)
-        if iri in done:
-            continue
-        done.add(iri)
-        docs.append(expand(iri, iri, ()))
-    return docs
+    while True:
+        while queue:
+            iri = queue.pop(0)
+            if iri in done:
+                continue
+            done.add(iri)
+            docs.append(expand(iri, iri, ()))
+        # nodes nothing reached: documents of their own (dict order: the record's triple order)
+        queue = [iri for iri in nodes if iri not in written and iri not in done][:1]
+        if not queue:
+            return docs
 
 
 def compact_pyld(doc: dict[str, Any], context_url: str) -> dict[str, Any]:

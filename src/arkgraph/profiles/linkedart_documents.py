@@ -242,6 +242,7 @@ def document(rec: Record, out: list[Triple]) -> None:
 
 def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:
     toc = 0
+    has_set = False
     rec_iri = rec.iri
     has_representation, visual_item = C["P138i_has_representation"], C["E36_Visual_Item"]
     shown_by, access_point = LAX["digitally_shown_by"], LAX["access_point"]
@@ -274,12 +275,13 @@ def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:
             out += [(c, C["P67i_is_referred_to_by"], node), (node, A, _LINGUISTIC),
                     (node, C["P190_has_symbolic_content"], L(text))]
             la._type(node, _TOC_TYPE, "Table of Contents", out, meta="brief_text")
-        elif pkind in ("issue", "year"):
-            # the periodical record lists its issues: membership of the periodical's set (RDF only;
-            # each issue's own record says the same from its side)
+        elif pkind in ("issue", "year") and not has_set:
+            # the periodical's set of issues. Membership is stated by each issue's own record
+            # (member_of): Linked Art's JSON has no property for it on the set's side, and this
+            # record's JSON-LD must say what its N-Quads say (issue #16, principle 7)
+            has_set = True
             s = I(f"{rec_iri}/set")
-            out += [(s, A, LAX["Set"]), (s, LABEL, L(f"Fascicules : {rec.title}")),
-                    (I(part.iri), LAX["member_of"], s)]
+            out += [(s, A, LAX["Set"]), (s, LABEL, L(f"Fascicules : {rec.title}"))]
 
 
 def _conforms(do: str, target: str, out: list[Triple], add_link: bool = True) -> None:
