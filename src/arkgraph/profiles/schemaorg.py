@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
-from ..terms import A, SCHEMA, XSD, I, L, T, Triple, dbl
+from ..terms import A, SCHEMA, SKOS, XSD, I, L, T, Triple, dbl
 
 S = {k: I(SCHEMA + k) for k in (
     "name alternateName alternativeHeadline identifier PropertyValue propertyID value url sameAs creator contributor Role "
@@ -28,20 +28,29 @@ def _date_literal(value: str) -> str:
     return T(value, XSD + ("gYear" if n == 0 else "gYearMonth" if n == 1 else "date"))
 
 
+BROAD_MATCH = I(SKOS + "broadMatch")
+
+
 def _term(subject: str, pred: str, c: Concept, out: list[Triple], *, as_text: bool = False) -> None:
     """A concept as a DefinedTerm node (or plain text where schema.org wants Text)."""
     if as_text:
         out.append((subject, pred, L(c.label, "fr")))
         return
-    s, block = _term_block(c.iri, c.label)
+    s, block = _term_block(c)
     out.append((subject, pred, s))
     out.extend(block)
 
 
 @lru_cache(maxsize=16384)
-def _term_block(iri: str, label: str) -> tuple[str, tuple[Triple, ...]]:
-    s = I(iri)
-    return s, ((s, A, S["DefinedTerm"]), (s, S["name"], L(label, "fr")))
+def _term_block(c: Concept) -> tuple[str, tuple[Triple, ...]]:
+    """Our local term with the source's label, linked to the authority's term: ``sameAs`` when it is the
+    same concept, SKOS ``broadMatch`` when the authority's is broader. Nothing is said of the authority's
+    IRI itself (its label is the authority's to give)."""
+    s = I(c.iri)
+    block: tuple[Triple, ...] = ((s, A, S["DefinedTerm"]), (s, S["name"], L(c.label, "fr")))
+    if c.authority:
+        block += ((s, S["sameAs"] if c.match == "exact" else BROAD_MATCH, I(c.authority)),)
+    return s, block
 
 
 def _place(p: Place, out: list[Triple]) -> str:
@@ -154,8 +163,8 @@ def triples(rec: Record) -> list[Triple]:
         role = I(f"{sub}/role{n}")
         pred = S["creator"] if contrib.creator else S["contributor"]
         out += [(w, pred, role), (role, A, S["Role"]), (role, S["roleName"], L(contrib.role.label, "fr"))]
-        if contrib.role.code:
-            out.append((role, S["additionalType"], I(contrib.role.iri)))
+        if contrib.role.authority:  # the relator's IRI as the role's type (a broader one for an unknown role)
+            out.append((role, S["additionalType"], I(contrib.role.authority)))
         out.append((role, pred, _agent(contrib.agent, out)))
     if rec.production_time:
         ts = rec.production_time
@@ -175,7 +184,7 @@ def triples(rec: Record) -> list[Triple]:
     for c in rec.materials:
         out.append((w, S["artMedium"], L(c.label, "fr")))
         if not c.local:
-            out.append((w, S["material"], I(c.iri)))
+            _term(w, S["material"], c, out)
     for n, d in enumerate(rec.dimensions, 1):
         q = I(f"{sub}/dimension{n}")
         prop = _dimension_prop(d.kind)
