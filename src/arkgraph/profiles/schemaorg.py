@@ -183,8 +183,10 @@ def triples(rec: Record) -> list[Triple]:
         out.append((w, S["locationCreated"], _place(p, out)))
     for c in rec.materials:
         out.append((w, S["artMedium"], L(c.label, "fr")))
-        if not c.local:
-            _term(w, S["material"], c, out)
+        if c.authority and c.match == "exact":
+            # material's range is Product, Text or URL (no DefinedTerm): the URL of the very material the
+            # source names; the source's wording is the artMedium text
+            out.append((w, S["material"], I(c.authority)))
     for n, d in enumerate(rec.dimensions, 1):
         q = I(f"{sub}/dimension{n}")
         prop = _dimension_prop(d.kind)
