@@ -67,11 +67,6 @@ def _type(s: str, iri: str, label: str | None, out: list[Triple], meta: str | No
     out.extend(_type_triples(iri, label, meta, klass))
 
 
-def _describe_type(iri: str, label: str | None, out: list[Triple], meta: str | None = None,
-                   klass: str = "E55_Type") -> None:
-    out.extend(_type_triples(iri, label, meta, klass))
-
-
 @lru_cache(maxsize=65536)
 def _type_triples(iri: str, label: str | None, meta: str | None, klass: str) -> tuple[Triple, ...]:
     """A concept's own triples: the same for every record that uses it, so built once."""
