@@ -33,6 +33,12 @@ class Concept:
     authority: str | None = None  # the authority's IRI, or None
     match: str = "exact"          # exact | broad: how ``authority`` relates to this concept
 
+    @property
+    def meaning(self) -> str:
+        """What two terms share when they say the same thing ("Tableau" and "Peinture", "carte" and "map"):
+        the authority's term they exactly match, else our own IRI. Readers keep one term per meaning."""
+        return self.authority if self.authority is not None and self.match == "exact" else self.iri
+
 
 @dataclass(slots=True)
 class Place:

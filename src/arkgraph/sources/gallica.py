@@ -539,21 +539,21 @@ class Mapper:
     def _classify(self, typedocs: tuple[str, ...], types: tuple[str, ...]) -> tuple[
             tuple[Concept, ...], tuple[Concept, ...], str, frozenset[str]]:
         """typedoc concepts (genres), dc:type concepts (classifications), the schema.org type, and the
-        IRIs seen (a concept already given is not repeated)."""
+        meanings seen (Concept.meaning: a concept already given is not repeated)."""
         seen: set[str] = set()
         td_concepts = []
         for td in typedocs:
             c = self.concept("typedoc", td)
-            if c.iri not in seen:
-                seen.add(c.iri)
+            if c.meaning not in seen:
+                seen.add(c.meaning)
                 td_concepts.append(c)
         classes = []
         best_prio = -1
         best: str | None = None
         for v in types:
             c = self.concept("dc_types", v)
-            if c.iri not in seen:
-                seen.add(c.iri)
+            if c.meaning not in seen:
+                seen.add(c.meaning)
                 classes.append(c)
             if c.schema_type:
                 prio = int(c.code or 0)

@@ -578,8 +578,8 @@ class Mapper:
                 (rec.classifications if field_name == "fieldDenominations" else rec.genres).append(c)
         # two source labels may map to one AAT term ("Tableau", "Peinture"): one classification, first label
         seen_c: set[str] = set()
-        rec.classifications = [c for c in rec.classifications if not (c.iri in seen_c or seen_c.add(c.iri))]
-        rec.genres = [c for c in rec.genres if not (c.iri in seen_c or seen_c.add(c.iri))]
+        rec.classifications = [c for c in rec.classifications if not (c.meaning in seen_c or seen_c.add(c.meaning))]
+        rec.genres = [c for c in rec.genres if not (c.meaning in seen_c or seen_c.add(c.meaning))]
         types = {c.schema_type for c in rec.classifications + rec.genres if c.schema_type and c.schema_type != "VisualArtwork"}
         # Painting, Sculpture… are not VisualArtwork subclasses in schema.org, whose artMedium, height…
         # have VisualArtwork as their domain: keep both
