@@ -93,10 +93,19 @@ def _authority_triples(iri: str, klass: str) -> tuple[Triple, ...]:
 def _concept(s: str, c: Concept, out: list[Triple], meta: str | None = None, klass: str = "E55_Type",
              pred: str | None = None) -> str:
     """``s`` has (``pred``, default P2_has_type) our local concept ``c``, described once per run."""
-    t = I(c.iri)
-    out.append((s, pred or (C["P2_has_type"] if klass == "E55_Type" else C["P45_consists_of"]), t))
-    out.extend(_concept_triples(c, meta, klass))
-    return t
+    # the readers hand out one Concept object per term: found by identity, sparing the dataclass hash
+    key = (id(c), meta, klass)
+    hit = _BY_CONCEPT.get(key)
+    if hit is None or hit[0] is not c:
+        if len(_BY_CONCEPT) >= 16384:
+            _BY_CONCEPT.clear()
+        hit = _BY_CONCEPT[key] = (c, I(c.iri), _concept_triples(c, meta, klass))
+    out.append((s, pred or (C["P2_has_type"] if klass == "E55_Type" else C["P45_consists_of"]), hit[1]))
+    out.extend(hit[2])
+    return hit[1]
+
+
+_BY_CONCEPT: dict[tuple[int, str | None, str], tuple[Concept, str, tuple[Triple, ...]]] = {}
 
 
 @lru_cache(maxsize=65536)
@@ -139,7 +148,12 @@ def _language(code: str, languages: tuple[Concept, ...]) -> tuple[str, str | Non
     authority's label: the record's language concept for that code gives it when there is one."""
     for c in languages:
         if c.code == code:
-            return language_term(c)
+            return _shared(c, language_term)
+    return _code_language(code)
+
+
+@lru_cache(maxsize=1024)
+def _code_language(code: str) -> tuple[str, str | None]:
     iri = authorities.language(code)
     return iri, authorities.label(iri)
 
@@ -362,7 +376,7 @@ def triples(rec: Record) -> list[Triple]:
         if acq.timespan:
             _timespan(node, f"{base}/acquisition/timespan", acq.timespan, out)
     for c in rec.languages:
-        out.extend(_type_triples(*language_term(c), None, "E56_Language"))
+        out.extend(_type_triples(*_shared(c, language_term), None, "E56_Language"))
     for r in rec.rights:
         _statement(w, f"{base}/rights", "rights", r.label, None, out)
     for dobj in rec.digital:

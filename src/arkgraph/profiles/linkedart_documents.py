@@ -151,7 +151,7 @@ def document(rec: Record, out: list[Triple]) -> None:
               "primary_name" if kind == "primary" else "alternate_name", lang)
     if not visual:
         for lc in rec.languages:  # the same IRI as the languages of names (linkedart.language_term)
-            append((c, _P72, I(la.language_term(lc)[0])))
+            append((c, _P72, I(la._shared(lc, la.language_term)[0])))
     if rec.subjects:
         concept, about = la._concept, _P129
         for subject in rec.subjects:

@@ -36,9 +36,16 @@ def _term(subject: str, pred: str, c: Concept, out: list[Triple], *, as_text: bo
     if as_text:
         out.append((subject, pred, L(c.label, "fr")))
         return
-    s, block = _term_block(c)
-    out.append((subject, pred, s))
-    out.extend(block)
+    hit = _BY_ID.get(id(c))  # one Concept object per term (the readers' caches): found by identity
+    if hit is None or hit[0] is not c:
+        if len(_BY_ID) >= 16384:
+            _BY_ID.clear()
+        hit = _BY_ID[id(c)] = (c, *_term_block(c))
+    out.append((subject, pred, hit[1]))
+    out.extend(hit[2])
+
+
+_BY_ID: dict[int, tuple[Concept, str, tuple[Triple, ...]]] = {}
 
 
 @lru_cache(maxsize=16384)
