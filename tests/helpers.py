@@ -28,7 +28,7 @@ def convert_to_store(*inputs: Path | str, profiles: tuple[str, ...] = ("schemaor
 def select(store: ox.Store, query: str) -> list[tuple[str, ...]]:
     prefixes = (f"PREFIX schema: <{SCHEMA}> PREFIX crm: <{CRM}> PREFIX aat: <{AAT}> "
                 "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX la: <https://linked.art/ns/terms/> "
-                "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> ")
+                "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> ")
     result = store.query(prefixes + query, use_default_graph_as_union=True)
     if isinstance(result, ox.QueryBoolean):
         return [(str(bool(result)).lower(),)]

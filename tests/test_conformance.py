@@ -133,9 +133,25 @@ def _supers(voc, c: str) -> set[str]:
     return out
 
 
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+@cache
+def skos_vocab():
+    """The SKOS terms (W3C SKOS Reference) as rdflib's SKOS namespace lists them: properties start lower case."""
+    from rdflib.namespace import SKOS as RDFLIB_SKOS
+
+    names = list(RDFLIB_SKOS.__annotations__)
+    return {"classes": {f"<{SKOS}{n}>" for n in names if n[0].isupper()},
+            "props": {f"<{SKOS}{n}>" for n in names if n[0].islower()},
+            "sub": defaultdict(set), "dom": defaultdict(set), "rng": defaultdict(set)}
+
+
 def _vocab_for(term: str):
     if term.startswith(f"<{SCHEMA}"):
         return schema_vocab()
+    if term.startswith(f"<{SKOS}"):  # local concepts link to their authority's broader term
+        return skos_vocab()
     if term.startswith((f"<{CRM}", f"<{LA}", "<http://www.ics.forth.gr/isl/CRMdig/", "<http://purl.org/dc/")):
         return crm_vocab()
     return None

@@ -56,13 +56,19 @@ def test_linkedart_work_odut1195(real) -> None:
     acc = select(store, f"""SELECT ?v WHERE {{ <{W}> crm:P1_is_identified_by ?i . ?i a crm:E42_Identifier ;
         crm:P2_has_type aat:300312355 ; crm:P190_has_symbolic_content ?v }}""")
     assert acc == [("ODUT1195",)]
+    # type and unit are our local concepts with the source's words, equivalent to the AAT terms
     dims = {(t, float(v), u) for t, v, u in select(store, f"""SELECT ?type ?v ?unit WHERE {{ <{W}> crm:P43_has_dimension ?d .
-        ?d crm:P2_has_type ?type ; crm:P90_has_value ?v ; crm:P91_has_unit ?unit }}""")}
+        ?d crm:P2_has_type/rdfs:label ?type ; crm:P90_has_value ?v ; crm:P91_has_unit/rdfs:label ?unit }}""")}
+    assert dims == {("Hauteur", 7.5, "cm"), ("Diamètre", 9.5, "cm")}
+    dims = {(t, float(v), u) for t, v, u in select(store, f"""SELECT ?type ?v ?unit WHERE {{ <{W}> crm:P43_has_dimension ?d .
+        ?d crm:P2_has_type/la:equivalent ?type ; crm:P90_has_value ?v ; crm:P91_has_unit/la:equivalent ?unit }}""")}
     assert dims == {(AAT + "300055644", 7.5, AAT + "300379098"), (AAT + "300055624", 9.5, AAT + "300379098")}
-    acq = select(store, f"""SELECT ?mode ?from ?begin WHERE {{ <{W}> crm:P24i_changed_ownership_through ?a .
+    # "Legs" (term 214173) is our concept, narrower than AAT gift (method of acquisition)
+    acq = select(store, f"""SELECT ?mode ?label ?gift ?from ?begin WHERE {{ <{W}> crm:P24i_changed_ownership_through ?a .
         ?a crm:P2_has_type ?mode ; crm:P23_transferred_title_from/rdfs:label ?from ;
-           crm:P4_has_time-span/crm:P82a_begin_of_the_begin ?begin }}""")
-    assert acq == [(AAT + "300417637", "Dutuit, Auguste et Eugène", "1902-01-01T00:00:00Z")]
+           crm:P4_has_time-span/crm:P82a_begin_of_the_begin ?begin . ?mode rdfs:label ?label ; skos:broader ?gift }}""")
+    assert acq == [("https://n2t.net/ark:99999/pmt214173", "Legs", AAT + "300417637", "Dutuit, Auguste et Eugène",
+                    "1902-01-01T00:00:00Z")]
     keeper = select(store, f"SELECT ?k WHERE {{ <{W}> crm:P50_has_current_keeper/rdfs:label ?k }}")
     assert keeper == [("Petit Palais, musée des Beaux-arts de la Ville de Paris",)]
     span = select(store, f"""SELECT ?b ?e WHERE {{ <{W}> crm:P108i_was_produced_by/crm:P4_has_time-span ?t .
@@ -99,7 +105,9 @@ def test_synthetic_author_roles_and_life_dates(synth) -> None:
     assert role == [("Peintre", "Taraval, Hugues", "1729", "Paris")]
     parts = set(select(synth, f"""SELECT ?role ?label WHERE {{ <{w}> crm:P108i_was_produced_by/crm:P9_consists_of ?p .
         ?p crm:P2_has_type ?role . ?role rdfs:label ?label }}"""))
-    assert ("http://id.loc.gov/vocabulary/relators/art", "Peintre") in parts
+    # "Peintre" is our concept, narrower than the relator art (a painter is a kind of artist)
+    assert select(synth, f"""SELECT ?l ?r WHERE {{ <{w}> crm:P108i_was_produced_by/crm:P9_consists_of/crm:P2_has_type ?c .
+        ?c rdfs:label ?l ; skos:broader ?r }}""") == [("Peintre", "http://id.loc.gov/vocabulary/relators/art")]
     # a role missing from the table becomes a local concept with its French label, never dropped
     assert any(label == "Licier" and iri.startswith("https://n2t.net/ark:99999/t") for iri, label in parts)
     died = select(synth, """SELECT ?e WHERE { <https://n2t.net/ark:99999/pmp217291> crm:P100i_died_in/crm:P4_has_time-span/crm:P82b_end_of_the_end ?e }""")
@@ -127,6 +135,6 @@ def test_synthetic_images_rights_texts(synth) -> None:
     assert any("Profondeur" in t for t in texts)
     about = {r[0] for r in select(synth, f"SELECT ?l WHERE {{ <{w}> crm:P65_shows_visual_item/crm:P129_is_about/rdfs:label ?l }}")}
     assert about == {"Allégorie", "Saison"}
-    part = select(synth, f"""SELECT ?n WHERE {{ <{w}> crm:P43_has_dimension ?d . ?d crm:P2_has_type aat:300055647 ;
+    part = select(synth, f"""SELECT ?n WHERE {{ <{w}> crm:P43_has_dimension ?d . ?d crm:P2_has_type/la:equivalent aat:300055647 ;
         crm:P1_is_identified_by/crm:P190_has_symbolic_content ?n }}""")
     assert part == [("Cadre : Largeur",)]

@@ -5,9 +5,6 @@ in a pyoxigraph Store, one named graph per record. Each invariant is a SPARQL qu
 not be there; each query is also run on a real record with a planted violation, so a query that can no
 longer see its violation fails too. Then arkgraph's own shapes, with the issue's new shapes each tried on an
 edited real record.
-
-Invariants that other helpers of #16 make true are marked xfail(strict=True) until their branch lands: they
-fail loudly the day they start passing, so the mark cannot outlive the fix.
 """
 
 from __future__ import annotations
@@ -97,20 +94,6 @@ INVARIANTS: dict[str, tuple[str, str]] = {
         f'<{PM_WORK}> <http://schema.org/mentions> <https://gallica.bnf.fr/ark:/12148/btv1b550055958.thumbnail> .'),
 }
 
-# until which helper's branch an invariant fails on this branch (removed when they are merged)
-PENDING = {
-    "no external IRI has two labels": "concepts",
-}
-
-
-def _params() -> list:
-    out = []
-    for name in INVARIANTS:
-        marks = [pytest.mark.xfail(strict=True, reason=f"true once helper {PENDING[name]!r} lands")] if name in PENDING else []
-        out.append(pytest.param(name, marks=marks, id=name))
-    return out
-
-
 @pytest.fixture(scope="module")
 def store(real_samples_converted: Path) -> ox.Store:
     s = ox.Store()
@@ -123,7 +106,7 @@ def rows(store: ox.Store, query: str) -> list[tuple[str | None, ...]]:
     return sorted({tuple(t.value if t is not None else None for t in sol) for sol in result})  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize("name", list(INVARIANTS))
 def test_invariant_holds_on_every_real_sample(store: ox.Store, name: str) -> None:
     found = rows(store, INVARIANTS[name][0])
     assert found == [], f"{len(found)} rows, e.g. {found[:5]}"

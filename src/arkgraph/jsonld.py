@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 import pyoxigraph as ox
 
-from .terms import CRM, DIG, RDF, RDFS, Triple
+from .terms import CRM, DIG, RDF, RDFS, SKOS, Triple
 
 LINKED_ART_CONTEXT = "https://linked.art/ns/v1/linked-art.json"
 SCHEMA_CONTEXT = "https://schema.org"
@@ -25,6 +25,9 @@ _CONTEXT_FILES = {
 }
 # classes whose nodes are embedded wherever they are used (vocabulary terms)
 _TERM_CLASSES = {CRM + c for c in ("E55_Type", "E57_Material", "E58_Measurement_Unit", "E56_Language")}
+# ... except a concept with a broader one: an embedded Linked Art Type has no ``broader``, a Concept
+# document has (concept.json), so our local concept linked to a broader authority term is its own document
+_BROADER = SKOS + "broader"
 _OWN_DOCUMENT_SUFFIXES = ("/visual", "/la/content")  # the work a document carries (linkedart_documents)
 # Embedded nodes that keep their id in Linked Art JSON-LD: the schemas' DigitalObjectEmbed allows one (the
 # other embedded structures forbid it), and these nodes are shared: the IIIF manifest and the Gallica page
@@ -100,7 +103,7 @@ def build_documents(root: str, triples: Iterable[Triple], *, linked_art: bool) -
             return True
         if iri.startswith(doc_root + "/") and not iri.endswith(_OWN_DOCUMENT_SUFFIXES):
             return True
-        return bool(types_of(iri) & _TERM_CLASSES)
+        return bool(types_of(iri) & _TERM_CLASSES) and _BROADER not in nodes.get(iri, {})
 
     def expand(iri: str, doc_root: str, ancestors: tuple[str, ...]) -> dict[str, Any]:
         node = nodes.get(iri, {})
@@ -212,7 +215,15 @@ class Compactor:
         for t in types:
             scoped = self.scoped.get(t)
             if scoped and pred in scoped:
-                return scoped[pred]
+                term = scoped[pred]
+                top = self.top.get(pred)
+                # both define the IRI alike (Type's part_of and the top-level broader, for skos:broader):
+                # JSON-LD picks the shortest term, then the least, as PyLD does, unless the scoped
+                # context redefines that term name
+                if (top is not None and top[1] == term[1] and (len(top[0]), top[0]) < (len(term[0]), term[0])
+                        and not any(top[0] == v[0] for v in scoped.values())):
+                    return top
+                return term
         if pred in self.top:
             return self.top[pred]
         return self._iri(pred), {"type": None, "set": False}

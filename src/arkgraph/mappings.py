@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from . import ark as arks
+from . import authorities
 from .errors import MappingTableError
 from .model import Concept
 from .terms import AAT, RELATOR
@@ -20,8 +21,11 @@ from .terms import AAT, RELATOR
 # the column that gives a concept its code (relator, unit code, schema.org property…)
 CODE_COLUMNS = {"roles": "relator", "units": "uncefact", "dimension_types": "schema_property", "materials": "kind"}
 CODE_COLUMNS.update({"languages": "bcp47", "dc_types": "priority"})
-# tables whose IRI column holds a full URI rather than an AAT id
+# tables whose IRI column holds a full URI rather than an AAT id: rights, whose IRIs are used as they are
 IRI_COLUMNS = {"rights": "uri"}
+# ARK shoulder of concepts keyed by a source's own term id (Paris Musées taxonomy terms)
+TERM_SHOULDER = "pmt"
+MATCHES = ("exact", "broad")
 
 SCHEMAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "roles": ("label", ("relator",)),
@@ -70,6 +74,8 @@ def _read_table(path: Path, name: str, rows: dict[str, dict[str, str]]) -> None:
                 raise MappingTableError(str(path), line, f"duplicate {key_col} {label!r}")
             seen.add(k)
             rows[k] = {c: (v or "").strip() for c, v in row.items() if c}
+            if rows[k].get("match", "exact") not in (*MATCHES, ""):
+                raise MappingTableError(str(path), line, f"match must be exact or broad, not {rows[k]['match']!r}")
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ class Tables:
     naan: str = arks.DEFAULT_NAAN
     base: str = arks.DEFAULT_BASE
     sources: tuple[str, ...] = field(default=())
-    _cache: dict[tuple[str, str], Concept] = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[tuple[str, str, str | int | None], Concept] = field(default_factory=dict, compare=False, repr=False)
 
     def row(self, table: str, label: str) -> Mapping[str, str] | None:
         return self.tables.get(table, {}).get(key(label))
@@ -91,29 +97,42 @@ class Tables:
     def local_iri(self, table: str, label: str) -> str:
         return arks.mint(self.naan, "t", f"{table}\x1f{key(label)}").iri(self.base)
 
-    def concept(self, table: str, label: str) -> Concept:
-        """Resolve a source label; unknown labels become local concepts (never dropped). Memoized."""
-        k = (table, label)
+    def term_iri(self, source_id: str | int) -> str:
+        """A source's own term id (Paris Musées taxonomy ``entityId``/``tid``) as our concept IRI: the same
+        term is the same IRI in every record and every harvest, whatever its label."""
+        return arks.mint(self.naan, TERM_SHOULDER, source_id).iri(self.base)
+
+    def concept(self, table: str, label: str, source_id: str | int | None = None) -> Concept:
+        """Resolve a source label (and the source's term id, when it gives one) to our local concept, linked
+        to the authority the table gives; unknown labels are local concepts too (never dropped). Memoized."""
+        k = (table, label, source_id)
         hit = self._cache.get(k)
         if hit is None:
             if len(self._cache) > 200_000:  # bounded: a pathological run can't grow it forever
                 self._cache.clear()
-            hit = self._cache[k] = self._concept(table, label)
+            hit = self._cache[k] = self._concept(table, label, source_id)
         return hit
 
-    def _concept(self, table: str, label: str) -> Concept:
-        iri_column = "relator" if table == "roles" else IRI_COLUMNS.get(table, "aat")
+    def _concept(self, table: str, label: str, source_id: str | int | None) -> Concept:
         label = re.sub(r"\s+", " ", label).strip()
+        iri = self.term_iri(source_id) if source_id is not None else self.local_iri(table, label)
         row = self.row(table, label)
         if row is None:
-            return Concept(self.local_iri(table, label), label, local=True)
-        ident = row.get(iri_column) or ""
+            return Concept(iri, label, local=True)
         schema_type = row.get("schema_type") or None
         code = row.get(CODE_COLUMNS.get(table, ""), "") or None
-        if not ident:
-            return Concept(self.local_iri(table, label), label, local=False, schema_type=schema_type, code=code)
-        ns = RELATOR if table == "roles" else "" if table in IRI_COLUMNS else AAT
-        return Concept(ns + ident, label, schema_type=schema_type, code=code)
+        if table in IRI_COLUMNS:  # rights: the licence or statement IRI itself (not a concept of the source's)
+            return Concept(row.get(IRI_COLUMNS[table]) or iri, label, schema_type=schema_type, code=code)
+        ident = row.get("relator" if table == "roles" else "aat") or ""
+        if table == "roles":
+            authority = RELATOR + ident if ident else None
+        elif table == "languages":  # one IRI per language in a run: AAT, else the LoC ISO 639 IRI of its code
+            authority = authorities.language(code or "", ident or None) if (ident or code) else None
+        else:
+            authority = AAT + ident if ident else None
+        match = row.get("match") or "exact"
+        return Concept(iri, label, schema_type=schema_type, code=code, authority=authority,
+                       match=match if authority else "exact")
 
 
 def load(user_dir: str | Path | None = None, *, naan: str = arks.DEFAULT_NAAN, base: str = arks.DEFAULT_BASE) -> Tables:

@@ -16,7 +16,13 @@ from typing import Any, Callable
 
 @dataclass(slots=True, unsafe_hash=True)
 class Concept:
-    """A term: from a crosswalk table (AAT, MARC relator, …) or a local concept minted from its label."""
+    """A source term: our local concept (``iri``, the source's ``label``), linked to an authority's term.
+
+    ``iri`` is always ours (keyed by the source's term id, or by table and label): the source's wording
+    never goes on a shared external IRI. ``authority`` is the external term the crosswalk gives (AAT,
+    MARC relator, LoC language…) and ``match`` says how it relates: "exact" (the same concept) or
+    "broad" (the authority's term is broader, as Gift is to "Legs").
+    """
 
     iri: str
     label: str
@@ -24,6 +30,14 @@ class Concept:
     schema_type: str | None = None  # schema.org class, where the table gives one
     code: str | None = None       # relator code, BCP 47 tag, unit code…
     table: str | None = None      # the crosswalk it came from, for the coverage report (None: by field)
+    authority: str | None = None  # the authority's IRI, or None
+    match: str = "exact"          # exact | broad: how ``authority`` relates to this concept
+
+    @property
+    def meaning(self) -> str:
+        """What two terms share when they say the same thing ("Tableau" and "Peinture", "carte" and "map"):
+        the authority's term they exactly match, else our own IRI. Readers keep one term per meaning."""
+        return self.authority if self.authority is not None and self.match == "exact" else self.iri
 
 
 @dataclass(slots=True)

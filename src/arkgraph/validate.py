@@ -1657,13 +1657,18 @@ def report_triples(results: Iterable[Result], conforms: bool) -> Iterator[Triple
         yield (b, TYPE, sh("ValidationResult"))
         yield (b, sh("focusNode"), r.focus)
         if r.path:
-            yield (b, sh("resultPath"), r.path if is_iri(r.path) else _literal(r.path))
+            yield (b, sh("resultPath"), r.path if _one_iri(r.path) else _literal(r.path))
         if r.value is not None:
             yield (b, sh("value"), r.value)
         yield (b, sh("sourceConstraintComponent"), sh(r.component))
         yield (b, sh("sourceShape"), r.shape)
         yield (b, sh("resultSeverity"), sh(r.severity))
         yield (b, sh("resultMessage"), _literal(r.message))
+
+
+def _one_iri(path: str) -> bool:
+    """A path that is one predicate (a rendered sequence, ``<a>/<b>``, is written as its text)."""
+    return is_iri(path) and path.count("<") == 1
 
 
 def _literal(text: str) -> str:
@@ -1709,7 +1714,7 @@ def report_jsonld(results: Sequence[Result], conforms: bool) -> dict[str, Any]:
                                 "sh:resultSeverity": {"@id": "sh:" + r.severity},
                                 "sh:resultMessage": r.message}
         if r.path:
-            item["sh:resultPath"] = _jsonld_term(r.path) if is_iri(r.path) else r.path
+            item["sh:resultPath"] = _jsonld_term(r.path) if _one_iri(r.path) else r.path
         if r.value is not None:
             item["sh:value"] = _jsonld_term(r.value)
         items.append(item)

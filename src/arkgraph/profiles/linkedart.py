@@ -10,8 +10,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Callable, TypeVar
 
+from .. import authorities
 from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
-from ..terms import AAT, CRM, DC, DCTERMS, DIG, LA, A, I, L, LABEL, Triple, dbl, dt
+from ..terms import AAT, CRM, DC, DCTERMS, DIG, LA, SKOS, A, I, L, LABEL, Triple, dbl, dt
 
 C = {k: I(CRM + k) for k in (
     "E22_Human-Made_Object E33_E41_Linguistic_Appellation E42_Identifier E55_Type E57_Material E58_Measurement_Unit "
@@ -27,6 +28,7 @@ C = {k: I(CRM + k) for k in (
     "P46i_forms_part_of P106i_forms_part_of P104_is_subject_to E30_Right P130_shows_features_of").split()}
 LAX = {k: I(LA + k) for k in ("digitally_shown_by", "digitally_carried_by", "access_point", "equivalent",
                               "member_of", "DigitalService", "digitally_available_via", "Set")}
+BROADER = I(SKOS + "broader")
 DIGITAL_OBJECT = I(DIG + "D1_Digital_Object")
 FORMAT = I(DC + "format")
 CONFORMS = I(DCTERMS + "conformsTo")
@@ -47,14 +49,6 @@ STATEMENT_AAT = {"description": "description", "commentary": "note", "inscriptio
                  "location": "note", "dimensions": "dimensions", "note": "note", "image_caption": "note",
                  "extent": "dimensions", "scale": "note", "pagination": "pagination", "rights": "rights",
                  "credit": "credit", "provenance": "provenance", "credit_line": "credit", "materials": "materials"}
-AAT_LABELS = {"artwork": "Artwork", "type_of_work": "Type of Work", "brief_text": "Brief Text",
-              "primary_name": "Primary Name", "alternate_name": "Alternate Name", "accession": "Accession Number",
-              "system": "System Number", "call": "Call Number", "description": "Description", "note": "Note",
-              "inscription": "Inscription", "dimensions": "Dimensions Statement", "digital_image": "Digital Image",
-              "web_page": "Web Page", "french": "French", "style": "Style", "credit": "Credit Line",
-              "pagination": "Pagination Statement", "rights": "Rights Statement", "isbn": "ISBN", "issn": "ISSN",
-              "local": "Local Number", "publishing": "Publishing", "production": "Production Statement",
-              "provenance": "Provenance Statement", "museum": "Museum"}
 LICENSE_LABELS = {"https://creativecommons.org/publicdomain/zero/1.0/": "CC0 1.0",
                   "https://creativecommons.org/publicdomain/mark/1.0/": "Public Domain Mark 1.0",
                   "http://rightsstatements.org/vocab/InC/1.0/": "In Copyright",
@@ -73,11 +67,6 @@ def _type(s: str, iri: str, label: str | None, out: list[Triple], meta: str | No
     out.extend(_type_triples(iri, label, meta, klass))
 
 
-def _describe_type(iri: str, label: str | None, out: list[Triple], meta: str | None = None,
-                   klass: str = "E55_Type") -> None:
-    out.extend(_type_triples(iri, label, meta, klass))
-
-
 @lru_cache(maxsize=65536)
 def _type_triples(iri: str, label: str | None, meta: str | None, klass: str) -> tuple[Triple, ...]:
     """A concept's own triples: the same for every record that uses it, so built once."""
@@ -88,8 +77,45 @@ def _type_triples(iri: str, label: str | None, meta: str | None, klass: str) -> 
         out.append((t, LABEL, L(label)))
     if meta:
         out.append((t, C["P2_has_type"], I(aat(meta))))
-        out.append((I(aat(meta)), A, C["E55_Type"]))
-        out.append((I(aat(meta)), LABEL, L(AAT_LABELS.get(meta, meta))))
+        out.extend(_authority_triples(aat(meta), "E55_Type"))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _authority_triples(iri: str, klass: str) -> tuple[Triple, ...]:
+    """An authority's term (AAT, relator, LoC language…): its class and its authority's own label, the
+    same in every record (authorities.label), or no label at all. Never the source's wording."""
+    t = I(iri)
+    label = authorities.label(iri)
+    return ((t, A, C[klass]), (t, LABEL, L(label))) if label else ((t, A, C[klass]),)
+
+
+def _concept(s: str, c: Concept, out: list[Triple], meta: str | None = None, klass: str = "E55_Type",
+             pred: str | None = None) -> str:
+    """``s`` has (``pred``, default P2_has_type) our local concept ``c``, described once per run."""
+    # the readers hand out one Concept object per term: found by identity, sparing the dataclass hash
+    key = (id(c), meta, klass)
+    hit = _BY_CONCEPT.get(key)
+    if hit is None or hit[0] is not c:
+        if len(_BY_CONCEPT) >= 16384:
+            _BY_CONCEPT.clear()
+        hit = _BY_CONCEPT[key] = (c, I(c.iri), _concept_triples(c, meta, klass))
+    out.append((s, pred or (C["P2_has_type"] if klass == "E55_Type" else C["P45_consists_of"]), hit[1]))
+    out.extend(hit[2])
+    return hit[1]
+
+
+_BY_CONCEPT: dict[tuple[int, str | None, str], tuple[Concept, str, tuple[Triple, ...]]] = {}
+
+
+@lru_cache(maxsize=65536)
+def _concept_triples(c: Concept, meta: str | None, klass: str) -> tuple[Triple, ...]:
+    """A local concept: the source's label, and its link to the authority's term (Linked Art's
+    ``equivalent`` for the same concept; ``skos:broader`` where the authority's term is broader)."""
+    out = list(_type_triples(c.iri, c.label, meta, klass))
+    if c.authority:
+        out.append((I(c.iri), LAX["equivalent"] if c.match == "exact" else BROADER, I(c.authority)))
+        out.extend(_authority_triples(c.authority, klass))
     return tuple(out)
 
 
@@ -101,7 +127,8 @@ def _aat_type(s: str, key: str, out: list[Triple], meta: str | None = None) -> N
 
 @lru_cache(maxsize=None)  # keys are the fixed AATS entries
 def _aat_block(key: str, meta: str | None) -> tuple[str, tuple[Triple, ...]]:
-    return I(aat(key)), _type_triples(aat(key), AAT_LABELS.get(key), meta, "E55_Type")
+    """A Linked Art structural type (name, statement, identifier types…): Getty's label or none."""
+    return I(aat(key)), _type_triples(aat(key), authorities.label(aat(key)), meta, "E55_Type")
 
 
 def _name(s: str, node: str, text: str, out: list[Triple], kind: str = "primary_name", lang: str | None = "fr",
@@ -116,19 +143,27 @@ def _name(s: str, node: str, text: str, out: list[Triple], kind: str = "primary_
         out.extend(_type_triples(iri, label, None, "E56_Language"))
 
 
-# BCP 47 → AAT languages; others (and "und", undetermined) fall back to the ISO 639 IRIs of the LoC
-LANGUAGE_AAT = {"fr": ("french", "French"), "en": ("300388277", "English"), "la": ("300388693", "Latin")}
-
-
-def _language(code: str, languages: tuple[Concept, ...]) -> tuple[str, str]:
-    for c in languages:  # the record's own language concept for that code, when it has one
+def _language(code: str, languages: tuple[Concept, ...]) -> tuple[str, str | None]:
+    """The one IRI of a language in a run (authorities.language: AAT, else LoC ISO 639), and its
+    authority's label: the record's language concept for that code gives it when there is one."""
+    for c in languages:
         if c.code == code:
-            return c.iri, c.label
-    if code in LANGUAGE_AAT:
-        key, label = LANGUAGE_AAT[code]
-        return (aat(key) if key in AATS else AAT + key), label
-    scheme = "iso639-1" if len(code) == 2 else "iso639-2"
-    return f"http://id.loc.gov/vocabulary/{scheme}/{code}", code
+            return _shared(c, language_term)
+    return _code_language(code)
+
+
+@lru_cache(maxsize=1024)
+def _code_language(code: str) -> tuple[str, str | None]:
+    iri = authorities.language(code)
+    return iri, authorities.label(iri)
+
+
+def language_term(c: Concept) -> tuple[str, str | None]:
+    """A record's language: Linked Art uses languages as structural terms (the language of every name and
+    statement), so a language is its authority's IRI, one per run; only an unknown one is our own concept."""
+    if c.authority:
+        return c.authority, authorities.label(c.authority)
+    return c.iri, c.label
 
 
 def _timespan(s: str, node: str, ts: TimeSpan, out: list[Triple]) -> None:
@@ -266,7 +301,7 @@ def triples(rec: Record) -> list[Triple]:
     if rec.kind == "object":
         _aat_type(w, "artwork", out)
     for c in rec.classifications + rec.genres:
-        _type(w, c.iri, c.label, out, meta="type_of_work")
+        _concept(w, c, out, meta="type_of_work")
     for n, (text, lang, kind) in enumerate(rec.titles, 1):
         _name(w, f"{base}/name{n}", text, out, "primary_name" if kind == "primary" else "alternate_name", lang,
               tuple(rec.languages))
@@ -292,21 +327,19 @@ def triples(rec: Record) -> list[Triple]:
             out.append((prod, C["P7_took_place_at"], _place(p, out)))
         for c in rec.materials:
             if (c.code or "") == "technique" or _is_technique(c):
-                _type(prod, c.iri, c.label, out)
-                out.append((prod, C["P32_used_general_technique"], I(c.iri)))
+                out.append((prod, C["P32_used_general_technique"], _concept(prod, c, out)))
         for c in rec.periods:
-            per = _ref(c.iri, "E4_Period", c.label, out)
-            out.append((prod, C["P10_falls_within"], per))
+            _concept(prod, c, out, klass="E4_Period", pred=C["P10_falls_within"])
         for n, contrib in enumerate(rec.contributions, 1):
             part = I(f"{base}/production/part{n}")
             out += [(prod, C["P9_consists_of"], part), (part, A, C["E12_Production"])]
-            _type(part, contrib.role.iri, contrib.role.label, out)
+            _concept(part, contrib.role, out)
             if "unknown" in contrib.agent.flags:
                 out.append((part, LABEL, L(f"{contrib.role.label} : {contrib.agent.name}")))
             out.append((part, C["P14_carried_out_by"], _agent(contrib.agent, out)))
     for c in rec.materials:
         if not _is_technique(c):
-            _type(w, c.iri, c.label, out, klass="E57_Material")
+            _concept(w, c, out, klass="E57_Material")
     if rec.materials:
         _statement(w, f"{base}/materials", "materials", ", ".join(c.label for c in rec.materials), "fr", out)
 
@@ -314,9 +347,8 @@ def triples(rec: Record) -> list[Triple]:
         node = I(f"{base}/dimension{n}")
         out += [(w, C["P43_has_dimension"], node), (node, A, C["E54_Dimension"]),
                 (node, C["P90_has_value"], dbl(d.value))]
-        _type(node, d.kind.iri, d.kind.label, out)
-        u = I(d.unit.iri)
-        out += [(node, C["P91_has_unit"], u), (u, A, C["E58_Measurement_Unit"]), (u, LABEL, L(d.unit.label))]
+        _concept(node, d.kind, out)
+        _concept(node, d.unit, out, klass="E58_Measurement_Unit", pred=C["P91_has_unit"])
         if d.part:
             _name(node, f"{base}/dimension{n}/name", f"{d.part} : {d.kind.label}", out, "display_name", lang="fr")
 
@@ -329,14 +361,13 @@ def triples(rec: Record) -> list[Triple]:
         out += [(w, C["P65_shows_visual_item"], vi), (vi, A, C["E36_Visual_Item"]),
                 (vi, LABEL, L(f"Contenu visuel de « {label} »"))]
         for c in rec.subjects:
-            out.append((vi, C["P129_is_about"], I(c.iri)))
-            _describe_type(c.iri, c.label, out)
+            _concept(vi, c, out, pred=C["P129_is_about"])
         for p in rec.depicted_places:
             out.append((vi, C["P138_represents"], _place(p, out)))
         for a in rec.depicted_agents:
             out.append((vi, C["P138_represents"], _agent(a, out)))
         for c in rec.styles:
-            _type(vi, c.iri, c.label, out, meta="style")
+            _concept(vi, c, out, meta="style")
 
     if rec.keeper:
         out.append((w, C["P50_has_current_keeper"], _agent(rec.keeper, out)))
@@ -347,7 +378,7 @@ def triples(rec: Record) -> list[Triple]:
         node = I(f"{base}/acquisition")
         out += [(w, C["P24i_changed_ownership_through"], node), (node, A, C["E8_Acquisition"]),
                 (node, LABEL, L(acq.mode.label)), (node, C["P24_transferred_title_of"], w)]
-        _type(node, acq.mode.iri, acq.mode.label, out)
+        _concept(node, acq.mode, out)
         for donor in acq.donors:
             out.append((node, C["P23_transferred_title_from"], _agent(donor, out)))
         if rec.owner:
@@ -362,8 +393,7 @@ def triples(rec: Record) -> list[Triple]:
                 if link.label:
                     out.append((st, LABEL, L(link.label)))
     for c in rec.languages:
-        lang = I(c.iri)
-        out += [(lang, A, C["E56_Language"]), (lang, LABEL, L(c.label))]
+        out.extend(_type_triples(*_shared(c, language_term), None, "E56_Language"))
     for r in rec.rights:
         _statement(w, f"{base}/rights", "rights", r.label, None, out)
     for dobj in rec.digital:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .. import authorities
 from ..model import Record, TimeSpan
 from ..terms import AAT, CRM, LA, LABEL, A, I, L, Triple, dt
 from . import linkedart as la
@@ -33,7 +34,7 @@ def content_iri(rec_iri: str) -> str:
 C, LAX = la.C, la.LAX
 # record-independent terms and triples, built once
 _FR = I(la.aat("french"))
-_FR_TRIPLES = ((_FR, A, C["E56_Language"]), (_FR, LABEL, L("French")))
+_FR_TRIPLES = la._type_triples(la.aat("french"), authorities.label(la.aat("french")), None, "E56_Language")
 _LINGUISTIC = C["E33_Linguistic_Object"]
 _VISUAL = C["E36_Visual_Item"]
 _TOC_TYPE = AAT + TOC_AAT
@@ -151,13 +152,12 @@ def document(rec: Record, out: list[Triple]) -> None:
         _name(c, f"{cbase}/name{n}", title if n == 1 else L(text), out,
               "primary_name" if kind == "primary" else "alternate_name", lang)
     if not visual:
-        for lc in rec.languages:
-            append((c, _P72, f"<{lc.iri}>"))
+        for lc in rec.languages:  # the same IRI as the languages of names (linkedart.language_term)
+            append((c, _P72, I(la._shared(lc, la.language_term)[0])))
     if rec.subjects:
-        describe = la._describe_type
+        concept, about = la._concept, _P129
         for subject in rec.subjects:
-            append((c, _P129, I(subject.iri)))
-            describe(subject.iri, subject.label, out)
+            concept(c, subject, out, pred=about)
 
     # creation, one part per contributor and role
     if rec.contributions:
@@ -166,7 +166,7 @@ def document(rec: Record, out: list[Triple]) -> None:
         for n, contrib in enumerate(rec.contributions, 1):
             part = f"<{cbase}/creation/part{n}>"
             out += [(cr, _P9, part), (part, A, _E65)]
-            la._type(part, contrib.role.iri, contrib.role.label, out)
+            la._concept(part, contrib.role, out)
             append((part, _P14, la._agent(contrib.agent, out)))
 
     # publishing activities
@@ -195,7 +195,7 @@ def document(rec: Record, out: list[Triple]) -> None:
     for link in rec.links:
         liri = link.iri
         if liri and link.kind == "catalogue" and "data.bnf.fr" in liri:
-            e = f"<{liri}>"
+            e = f"<{liri}>"  # the BnF's own IRI: no label of ours (the BnF says what its work is called)
             out += [(c, _EQUIVALENT, e), (e, A, kind)]
         elif liri and link.kind == "collection":
             s = f"<{liri}>"
@@ -274,7 +274,7 @@ def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:
             node = I(f"{cbase}/toc{toc}")
             out += [(c, C["P67i_is_referred_to_by"], node), (node, A, _LINGUISTIC),
                     (node, C["P190_has_symbolic_content"], L(text))]
-            la._type(node, _TOC_TYPE, "Table of Contents", out, meta="brief_text")
+            la._type(node, _TOC_TYPE, authorities.label(_TOC_TYPE), out, meta="brief_text")
         elif pkind in ("issue", "year") and not has_set:
             # the periodical's set of issues. Membership is stated by each issue's own record
             # (member_of): Linked Art's JSON has no property for it on the set's side, and this

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
-from ..terms import A, SCHEMA, XSD, I, L, T, Triple, dbl
+from ..terms import A, SCHEMA, SKOS, XSD, I, L, T, Triple, dbl
 
 S = {k: I(SCHEMA + k) for k in (
     "name alternateName alternativeHeadline identifier PropertyValue propertyID value url sameAs creator contributor Role "
@@ -29,20 +29,36 @@ def _date_literal(value: str) -> str:
     return T(value, XSD + ("gYear" if n == 0 else "gYearMonth" if n == 1 else "date"))
 
 
+BROAD_MATCH = I(SKOS + "broadMatch")
+
+
 def _term(subject: str, pred: str, c: Concept, out: list[Triple], *, as_text: bool = False) -> None:
     """A concept as a DefinedTerm node (or plain text where schema.org wants Text)."""
     if as_text:
         out.append((subject, pred, L(c.label, "fr")))
         return
-    s, block = _term_block(c.iri, c.label)
-    out.append((subject, pred, s))
-    out.extend(block)
+    hit = _BY_ID.get(id(c))  # one Concept object per term (the readers' caches): found by identity
+    if hit is None or hit[0] is not c:
+        if len(_BY_ID) >= 16384:
+            _BY_ID.clear()
+        hit = _BY_ID[id(c)] = (c, *_term_block(c))
+    out.append((subject, pred, hit[1]))
+    out.extend(hit[2])
+
+
+_BY_ID: dict[int, tuple[Concept, str, tuple[Triple, ...]]] = {}
 
 
 @lru_cache(maxsize=16384)
-def _term_block(iri: str, label: str) -> tuple[str, tuple[Triple, ...]]:
-    s = I(iri)
-    return s, ((s, A, S["DefinedTerm"]), (s, S["name"], L(label, "fr")))
+def _term_block(c: Concept) -> tuple[str, tuple[Triple, ...]]:
+    """Our local term with the source's label, linked to the authority's term: ``sameAs`` when it is the
+    same concept, SKOS ``broadMatch`` when the authority's is broader. Nothing is said of the authority's
+    IRI itself (its label is the authority's to give)."""
+    s = I(c.iri)
+    block: tuple[Triple, ...] = ((s, A, S["DefinedTerm"]), (s, S["name"], L(c.label, "fr")))
+    if c.authority:
+        block += ((s, S["sameAs"] if c.match == "exact" else BROAD_MATCH, I(c.authority)),)
+    return s, block
 
 
 def _place(p: Place, out: list[Triple]) -> str:
@@ -157,8 +173,8 @@ def triples(rec: Record) -> list[Triple]:
         role = I(f"{sub}/role{n}")
         pred = S["creator"] if contrib.creator else S["contributor"]
         out += [(w, pred, role), (role, A, S["Role"]), (role, S["roleName"], L(contrib.role.label, "fr"))]
-        if contrib.role.code:
-            out.append((role, S["additionalType"], I(contrib.role.iri)))
+        if contrib.role.authority:  # the relator's IRI as the role's type (a broader one for an unknown role)
+            out.append((role, S["additionalType"], I(contrib.role.authority)))
         out.append((role, pred, _agent(contrib.agent, out)))
     # dateCreated only for a production dated to one year, month or day (a range is not its start);
     # temporalCoverage is what a work is about, so production ranges, centuries and periods are not put there
@@ -168,8 +184,10 @@ def triples(rec: Record) -> list[Triple]:
         out.append((w, S["locationCreated"], _place(p, out)))
     for c in rec.materials:
         out.append((w, S["artMedium"], L(c.label, "fr")))
-        if not c.local:
-            out.append((w, S["material"], I(c.iri)))
+        if c.authority and c.match == "exact":
+            # material's range is Product, Text or URL (no DefinedTerm): the URL of the very material the
+            # source names; the source's wording is the artMedium text
+            out.append((w, S["material"], I(c.authority)))
     for n, d in enumerate(rec.dimensions, 1):
         q = I(f"{sub}/dimension{n}")
         prop = _dimension_prop(d.kind)

@@ -142,12 +142,13 @@ class Mapper:
     def role(self, label: str | None) -> Concept:
         c = self._roles.get(label)
         if c is None:
-            if not label:
-                c = Concept(RELATOR + "ctb", "Contributeur (rôle non précisé)", code="ctb", table="roles")
+            if not label:  # no role given: a contributor, said as such
+                text = "Contributeur (rôle non précisé)"
+                c = Concept(self.local("roles", text), text, code="ctb", table="roles", authority=RELATOR + "ctb")
             else:
                 c = self.concept("roles", label)
-                if c.local:  # unknown role: a generic contributor that keeps its label and is reported
-                    c = Concept(RELATOR + "ctb", label, local=True, code="ctb", table="roles")
+                if c.local:  # unknown role: a kind of contributor (ctb is broader), kept with its label, reported
+                    c = replace(c, code="ctb", authority=RELATOR + "ctb", match="broad")
             _put(self._roles, label, c)
         return c
 
@@ -245,7 +246,8 @@ class Mapper:
     def dewey(self, d: str) -> Concept | None:
         if d in self._deweys:
             return self._deweys[d]
-        c = Concept(f"http://dewey.info/class/{d}/", f"Dewey {d}", table="dewey") if _DEWEY.fullmatch(d) else None
+        c = Concept(self.local("dewey", d), f"Dewey {d}", table="dewey",
+                    authority=f"http://dewey.info/class/{d}/") if _DEWEY.fullmatch(d) else None
         return _put(self._deweys, d, c)
 
     def periodical(self, url: str | None) -> str | None:
@@ -639,13 +641,13 @@ class Mapper:
     def _classify(self, typedocs: tuple[str, ...], types: tuple[str, ...]) -> tuple[
             tuple[Concept, ...], tuple[Concept, ...], str, frozenset[str]]:
         """typedoc concepts (genres), dc:type concepts (classifications), the schema.org type, and the
-        IRIs seen (a concept already given is not repeated)."""
+        meanings seen (Concept.meaning: a concept already given is not repeated)."""
         seen: set[str] = set()
         td_concepts = []
         for td in typedocs:
             c = self.concept("typedoc", td)
-            if c.iri not in seen:
-                seen.add(c.iri)
+            if c.meaning not in seen:
+                seen.add(c.meaning)
                 td_concepts.append(c)
         classes = []
         best_prio = -1
@@ -655,8 +657,8 @@ class Mapper:
             if row is not None and row.get("fr"):  # "still image" is Gallica's English for "image fixe"
                 v = row["fr"]
             c = self.concept("dc_types", v)
-            if c.iri not in seen:
-                seen.add(c.iri)
+            if c.meaning not in seen:
+                seen.add(c.meaning)
                 classes.append(c)
             if c.schema_type:
                 prio = int(c.code or 0)

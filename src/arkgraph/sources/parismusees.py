@@ -168,14 +168,7 @@ def _label(d: dict[str, Any], key: str) -> str | None:
 
 def _labels(d: dict[str, Any], key: str) -> list[str]:
     """The ``name`` of each item of a multi-valued term field."""
-    out = []
-    for x in _nodes(d, key):
-        n = name_of(x)
-        if n is not None and n != "":
-            t = (n if type(n) is str else _scalar_text(n, f"{key}.name")).strip()  # type: ignore[union-attr]
-            if t:
-                out.append(t)
-    return out
+    return [t for t, _ in _terms(d, key, ids=False)]
 
 
 def _alias(qualifier: str) -> str | None:
@@ -192,6 +185,37 @@ def _alias(qualifier: str) -> str | None:
 
 def _is_domain(label: str) -> bool:
     return label[-9:].casefold() == "(domaine)"
+
+
+def _term_id(d: dict[str, Any], key: str) -> str | int | None:
+    """A taxonomy term's own id (``tid``, or ``entityId``): our concept is keyed by it."""
+    tid = d.get("tid")
+    if tid is None:
+        tid = d.get("entityId")
+        return None if tid is None else _ident(tid, f"{key}.entityId")
+    return _ident(tid, f"{key}.tid")
+
+
+def _term(d: dict[str, Any], key: str) -> tuple[str | None, str | int | None]:
+    """A single-valued term field's label and term id."""
+    try:
+        n = _node(d, key)
+        label = _name(n)
+        return label, (_term_id(n, key) if label and n is not None else None)
+    except RecordError as exc:  # a term's name: say whose
+        raise _within(key, exc) if not exc.reason.startswith(key) else exc from None
+
+
+def _terms(d: dict[str, Any], key: str, ids: bool = True) -> list[tuple[str, str | int | None]]:
+    """The ``name`` of each item of a multi-valued term field, with its term id (None: no id, or not read)."""
+    out = []
+    for x in _nodes(d, key):
+        n = name_of(x)
+        if n is not None and n != "":
+            t = (n if type(n) is str else _scalar_text(n, f"{key}.name")).strip()  # type: ignore[union-attr]
+            if t:
+                out.append((t, _term_id(x, key) if ids else None))
+    return out
 
 
 def _within(prefix: str, exc: RecordError) -> RecordError:
@@ -244,6 +268,13 @@ _DATE = ("startYear", "endYear", "processed", "sort", "century", "startPrecision
          "startMonth", "startDay", "endMonth", "endDay")
 _AGENT = ("name", "tid", "entityId", "fieldPipLieuNaissance", "fieldLieuDeces", "fieldPipLieuDeces",
           *(f"{d}.{f}" for d in ("fieldPipDateNaissance", "fieldPipDateDeces") for f in _DATE))
+# term fields that become concepts (the century, dimension part and inscription type stay text: their ids
+# key nothing, and the coverage report lists them as ignored)
+_TERM_FIELDS = ("fieldDenominations", "fieldOeuvreTypesObjet", "fieldOeuvreAuteurs.fieldAuteurFonction",
+                "fieldOeuvreEpoquePeriode", "fieldMateriauxTechnique",
+                *(f"fieldOeuvreDimensions.{f}" for f in ("fieldDimensionType", "fieldDimensionUnite")),
+                "fieldOeuvreThemeRepresente", "fieldOeuvreStyleMouvement", "fieldOeuvreFonction",
+                "fieldModaliteAcquisition")
 _IMAGE = ("publicUrl", "fieldMediaImage.url", "vignette", "thumbnail.url", "entityId", "fieldImageLibre", "name",
           "fieldCopyright", "fieldImageDroits", "fieldLegende", "fieldImageLegendeCplementaire")
 READS = frozenset((
@@ -255,6 +286,8 @@ READS = frozenset((
     "fieldOeuvreLieuxProductions.name", "fieldMateriauxTechnique.name", "fieldOeuvreLieuxDecouvertes.name",
     *(f"fieldOeuvreDimensions.{f}" for f in ("fieldDimensionValeur", "fieldDimensionType.name",
                                              "fieldDimensionUnite.name", "fieldDimensionPartie.name")),
+    # taxonomy term ids: the terms' concepts are keyed by them (Tables.concept's source_id)
+    *(f"{t}.{i}" for t in _TERM_FIELDS for i in ("entityId", "tid")),
     "fieldOeuvreDescriptionIcono", "fieldCommentaireHistorique", "fieldDescription", "fieldDescriptionCourteExport",
     "fieldDescriptionLongueExport", "fieldHdDescription",
     *(f"fieldOeuvreInscriptions.{f}" for f in ("fieldInscriptionMarque", "fieldInscriptionType.name",
@@ -636,22 +669,19 @@ class Mapper:
         rec.modified = changed or created
 
         # classification
-        for table_key, field_name in (("object_types", "fieldDenominations"), ("object_types", "fieldOeuvreTypesObjet")):
-            for label in _labels(root, field_name):
-                c = self.t.concept(table_key, label)
+        for field_name in ("fieldDenominations", "fieldOeuvreTypesObjet"):
+            for label, tid in _terms(root, field_name):
+                if field_name == "fieldOeuvreTypesObjet" and _is_domain(label):
+                    # "Chine (Domaine)": the museum department the work belongs to, a collection, not a type
+                    rec.links.append(Link(self._iri("pms", tid if tid is not None else label.casefold()),
+                                          "collection", label))
+                    continue
+                c = self.t.concept("object_types", label, tid)
                 (rec.classifications if field_name == "fieldDenominations" else rec.genres).append(c)
-        # "Chine (Domaine)": the museum department the work belongs to, a collection, not an object type
-        rec.genres = [c for c in rec.genres if not _is_domain(c.label)]
-        for n in _nodes(root, "fieldOeuvreTypesObjet"):
-            label = _name(n)
-            if label and _is_domain(label):
-                eid = _ident(n.get("entityId"), "entityId") or _ident(n.get("tid"), "tid")
-                rec.links.append(Link(self._iri("pms", eid if eid is not None else label.casefold()),
-                                      "collection", label))
         # two source labels may map to one AAT term ("Tableau", "Peinture"): one classification, first label
         seen_c: set[str] = set()
-        rec.classifications = [c for c in rec.classifications if not (c.iri in seen_c or seen_c.add(c.iri))]
-        rec.genres = [c for c in rec.genres if not (c.iri in seen_c or seen_c.add(c.iri))]
+        rec.classifications = [c for c in rec.classifications if not (c.meaning in seen_c or seen_c.add(c.meaning))]
+        rec.genres = [c for c in rec.genres if not (c.meaning in seen_c or seen_c.add(c.meaning))]
         types = {c.schema_type for c in rec.classifications + rec.genres if c.schema_type and c.schema_type != "VisualArtwork"}
         # Painting, Sculpture… are not VisualArtwork subclasses in schema.org, whose artMedium, height…
         # have VisualArtwork as their domain: keep both
@@ -668,9 +698,9 @@ class Mapper:
             if agent is None:
                 continue
             self._where = "fieldOeuvreAuteurs"
-            role_label = _label(a, "fieldAuteurFonction")
-            role = self.t.concept("roles", role_label) if role_label else Concept(
-                "http://id.loc.gov/vocabulary/relators/cre", "Auteur", code="cre")
+            role_label, role_id = _term(a, "fieldAuteurFonction")
+            # no role given: the table's "Auteur" (relator cre), the reader's long-standing default
+            role = self.t.concept("roles", role_label, role_id) if role_label else self.t.concept("roles", "Auteur")
             rec.contributions.append(Contribution(agent, role, creator=True))
 
         # production
@@ -681,14 +711,14 @@ class Mapper:
         if prod is None and century:
             prod = dates.century(century) or TimeSpan(label=century)
         rec.production_time = prod
-        rec.periods = [self.t.concept("periods", p) for p in _labels(root, "fieldOeuvreEpoquePeriode")]
+        rec.periods = [self.t.concept("periods", p, tid) for p, tid in _terms(root, "fieldOeuvreEpoquePeriode")]
         if century and prod is not None and prod.label != century:
             # the siècle beside a dated production (they may disagree: both are the source's): a period the
             # production falls within
             rec.periods.append(self.t.concept("periods", century))
         rec.production_places = [self.place(p) for p in _labels(root, "fieldOeuvreLieuxProductions")]
-        for label in _labels(root, "fieldMateriauxTechnique"):
-            rec.materials.append(self.t.concept("materials", label))
+        for label, tid in _terms(root, "fieldMateriauxTechnique"):
+            rec.materials.append(self.t.concept("materials", label, tid))
         disc = _date(_node(root, "fieldOeuvreDateDecouverte"), "fieldOeuvreDateDecouverte", rec.flags)
         places_found = _labels(root, "fieldOeuvreLieuxDecouvertes")
         if disc or places_found:
@@ -699,12 +729,12 @@ class Mapper:
         for d in _nodes(root, "fieldOeuvreDimensions"):
             self._where = "fieldOeuvreDimensions"
             value = _dimension(d.get("fieldDimensionValeur"))
-            kind = _label(d, "fieldDimensionType")
-            unit = _label(d, "fieldDimensionUnite")
+            kind, kind_id = _term(d, "fieldDimensionType")
+            unit, unit_id = _term(d, "fieldDimensionUnite")
             part = _label(d, "fieldDimensionPartie")
             if type(value) is not str and value is not None and kind and unit:
-                rec.dimensions.append(Dimension(self.t.concept("dimension_types", kind), float(value),
-                                                self.t.concept("units", unit), part))
+                rec.dimensions.append(Dimension(self.t.concept("dimension_types", kind, kind_id), float(value),
+                                                self.t.concept("units", unit, unit_id), part))
             elif kind or value is not None:
                 if unit is None and type(value) is not str and value is not None:
                     # no unit is invented; Linked Art requires one on a Dimension, so the row stays text
@@ -735,7 +765,7 @@ class Mapper:
             rec.statements.append(Statement("location", expose))
 
         # aboutness
-        rec.subjects = [self.t.concept("themes", x) for x in _labels(root, "fieldOeuvreThemeRepresente")]
+        rec.subjects = [self.t.concept("themes", x, tid) for x, tid in _terms(root, "fieldOeuvreThemeRepresente")]
         rec.depicted_places = [self.place(x) for x in _labels(root, "fieldLieuxConcernes")]
         for i, p in enumerate(_nodes(root, "fieldPersonnesConcernees"), 1):
             self._where = "fieldPersonnesConcernees"
@@ -743,9 +773,9 @@ class Mapper:
             if ag:
                 rec.depicted_agents.append(ag)
         self._where = ""
-        rec.styles = [self.t.concept("styles", x) for x in _labels(root, "fieldOeuvreStyleMouvement")]
-        for x in _labels(root, "fieldOeuvreFonction"):
-            rec.genres.append(self.t.concept("functions", x))
+        rec.styles = [self.t.concept("styles", x, tid) for x, tid in _terms(root, "fieldOeuvreStyleMouvement")]
+        for x, tid in _terms(root, "fieldOeuvreFonction"):
+            rec.genres.append(self.t.concept("functions", x, tid))
 
         # custody
         museum = _node(root, "fieldMusee")
@@ -756,7 +786,7 @@ class Mapper:
         rec.owner = self._group("ville de paris", OWNER_NAME)
 
         # acquisition
-        mode = _label(root, "fieldModaliteAcquisition")
+        mode, mode_id = _term(root, "fieldModaliteAcquisition")
         acq_date = _date(_node(root, "fieldDateAcquisition"), "fieldDateAcquisition", rec.flags)
         donors = []
         for i, dn in enumerate(_nodes(root, "fieldDonateurs"), 1):
@@ -769,7 +799,8 @@ class Mapper:
             credit_line = _credit_line(mode, donors, acq_date)
             if credit_line:
                 rec.statements.append(Statement("credit_line", credit_line))
-            rec.acquisition = Acquisition(self.t.concept("acquisition_modes", mode or _UNKNOWN_MODE),
+            rec.acquisition = Acquisition(self.t.concept("acquisition_modes", mode, mode_id) if mode
+                                          else self.t.concept("acquisition_modes", _UNKNOWN_MODE),
                                           acq_date, tuple(donors))
 
         # images
