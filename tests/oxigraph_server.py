@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from typing import Callable, Iterator
 import httpx
 import pytest
 
-OXIGRAPH = shutil.which("oxigraph")
+# the venv's own binary when its bin/ is not on PATH (python run by its path, not activated)
+OXIGRAPH = shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
 
 
 def free_port() -> int:

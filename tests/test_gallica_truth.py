@@ -216,8 +216,25 @@ def test_the_map_scale_is_a_scale_statement_that_keeps_its_label(records):
     rec = records[MAP]  # dc:description "Échelle(s) : 1:7 500 000"
     assert [(s.kind, s.text, s.label) for s in rec.statements if s.kind == "scale"] == [
         ("scale", "Échelle(s) : 1:7 500 000", "Échelle(s)")]
-    sdo, _la = both(rec)
+    sdo, la = both(rec)
     assert '"Échelle(s) : 1:7 500 000"@fr' in objects(sdo, f"<{rec.iri}>", S("description"))
+    # AAT has no term for a scale statement: arkgraph's own type, never a Note (aat:300027200)
+    [st] = [s for s, p, o in la if p == C("P190_has_symbolic_content") and o == '"Échelle(s) : 1:7 500 000"']
+    assert objects(la, st, C("P2_has_type")) == {"<https://w3id.org/arkgraph/ns#ScaleStatement>"}
+
+
+def test_a_persons_name_leaves_out_the_headings_life_dates(records):
+    rec = records[MS_MAP]  # dc:creator "Franquelin, Jean-Baptiste (1650-17..). Cartographe"
+    [agent] = [c.agent for c in rec.contributions if c.agent.family_name == "Franquelin"]
+    assert agent.name == "Franquelin, Jean-Baptiste"
+    assert (agent.birth.begin, agent.death.begin, agent.death.end) == (
+        "1650-01-01T00:00:00Z", "1700-01-01T00:00:00Z", "1799-12-31T23:59:59Z")
+
+
+def test_a_partners_english_type_is_tagged_english(records):
+    rec = partner(records)  # synthetic SALT record: dc:type "Newspaper", no French pair in Gallica
+    sdo, _la = both(rec)
+    assert '"Newspaper"@en' in {o for _s, p, o in sdo if p == S("name")}
 
 
 def test_etat_de_collection_keeps_its_label_in_schemaorg(records):

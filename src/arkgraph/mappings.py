@@ -21,6 +21,9 @@ from .terms import AAT, RELATOR
 # the column that gives a concept its code (relator, unit code, schema.org property…)
 CODE_COLUMNS = {"roles": "relator", "units": "uncefact", "dimension_types": "schema_property", "materials": "kind"}
 CODE_COLUMNS.update({"languages": "bcp47", "dc_types": "priority"})
+# tables whose labels come in several languages (Gallica dc:type: French, English, partners' own): their
+# ``lang`` column tags a label, and a label not in the table is left untagged
+MIXED_LANGUAGE_TABLES = frozenset(("dc_types",))
 # tables whose IRI column holds a full URI rather than an AAT id: rights, whose IRIs are used as they are
 IRI_COLUMNS = {"rights": "uri"}
 # ARK shoulder of concepts keyed by a source's own term id (Paris Musées taxonomy terms)
@@ -117,8 +120,8 @@ class Tables:
         label = re.sub(r"\s+", " ", label).strip()
         iri = self.term_iri(source_id) if source_id is not None else self.local_iri(table, label)
         row = self.row(table, label)
-        if row is None:
-            return Concept(iri, label, local=True)
+        if row is None:  # the source's word: French, except in a table of values in several languages
+            return Concept(iri, label, local=True, lang=None if table in MIXED_LANGUAGE_TABLES else "fr")
         schema_type = row.get("schema_type") or None
         code = row.get(CODE_COLUMNS.get(table, ""), "") or None
         if table in IRI_COLUMNS:  # rights: the licence or statement IRI itself (not a concept of the source's)
@@ -131,8 +134,9 @@ class Tables:
         else:
             authority = AAT + ident if ident else None
         match = row.get("match") or "exact"
+        lang = row.get("lang", "fr") or None
         return Concept(iri, label, schema_type=schema_type, code=code, authority=authority,
-                       match=match if authority else "exact")
+                       match=match if authority else "exact", lang=lang)
 
 
 def load(user_dir: str | Path | None = None, *, naan: str = arks.DEFAULT_NAAN, base: str = arks.DEFAULT_BASE) -> Tables:

@@ -32,6 +32,7 @@ class Concept:
     table: str | None = None      # the crosswalk it came from, for the coverage report (None: by field)
     authority: str | None = None  # the authority's IRI, or None
     match: str = "exact"          # exact | broad: how ``authority`` relates to this concept
+    lang: str | None = "fr"       # the language of ``label`` (a table's ``lang`` column; None: not known)
 
     @property
     def meaning(self) -> str:

@@ -12,7 +12,7 @@ from typing import Any, Callable, TypeVar
 
 from .. import authorities
 from ..model import Agent, Concept, DigitalObject, Place, Record, TimeSpan
-from ..terms import AAT, CRM, DC, DCTERMS, DIG, LA, SKOS, A, I, L, LABEL, Triple, dbl, dt
+from ..terms import AAT, AG, CRM, DC, DCTERMS, DIG, LA, SKOS, A, I, L, LABEL, Triple, dbl, dt
 
 C = {k: I(CRM + k) for k in (
     "E22_Human-Made_Object E33_E41_Linguistic_Appellation E42_Identifier E55_Type E57_Material E58_Measurement_Unit "
@@ -34,6 +34,8 @@ FORMAT = I(DC + "format")
 CONFORMS = I(DCTERMS + "conformsTo")
 
 # Linked Art's own vocabulary (AAT ids from the Linked Art model docs)
+# statement kinds AAT has no term for: our own type, labelled by us (it is our IRI), never a Note
+OWN_STATEMENT_TYPES = {"scale": (AG + "ScaleStatement", "Échelle (énoncé)")}
 AATS = {
     "artwork": "300133025", "type_of_work": "300435443", "brief_text": "300418049", "primary_name": "300404670",
     "alternate_name": "300264273", "subtitle": "300264273", "display_name": "300404669",
@@ -47,7 +49,7 @@ AATS = {
 }
 STATEMENT_AAT = {"description": "description", "commentary": "note", "inscription": "inscription",
                  "location": "note", "dimensions": "dimensions", "note": "note", "image_caption": "note",
-                 "extent": "dimensions", "scale": "note", "pagination": "pagination", "rights": "rights",
+                 "extent": "dimensions", "pagination": "pagination", "rights": "rights",
                  "credit": "credit", "provenance": "provenance", "credit_line": "credit", "materials": "materials"}
 LICENSE_LABELS = {"https://creativecommons.org/publicdomain/zero/1.0/": "CC0 1.0",
                   "https://creativecommons.org/publicdomain/mark/1.0/": "Public Domain Mark 1.0",
@@ -257,7 +259,11 @@ def _statement(s: str, node: str, kind: str, text: str, lang: str | None, out: l
             (n, C["P190_has_symbolic_content"], L(text))]
     if label:
         out.append((n, LABEL, L(label)))
-    _aat_type(n, STATEMENT_AAT.get(kind, "note"), out, meta="brief_text")
+    own = OWN_STATEMENT_TYPES.get(kind)
+    if own:
+        _type(n, own[0], own[1], out, meta="brief_text")
+    else:
+        _aat_type(n, STATEMENT_AAT.get(kind, "note"), out, meta="brief_text")
     if lang == "fr":
         out.append((n, C["P72_has_language"], I(aat("french"))))
 

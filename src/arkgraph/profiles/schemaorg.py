@@ -35,7 +35,7 @@ BROAD_MATCH = I(SKOS + "broadMatch")
 def _term(subject: str, pred: str, c: Concept, out: list[Triple], *, as_text: bool = False) -> None:
     """A concept as a DefinedTerm node (or plain text where schema.org wants Text)."""
     if as_text:
-        out.append((subject, pred, L(c.label, "fr")))
+        out.append((subject, pred, L(c.label, c.lang)))
         return
     hit = _BY_ID.get(id(c))  # one Concept object per term (the readers' caches): found by identity
     if hit is None or hit[0] is not c:
@@ -55,7 +55,7 @@ def _term_block(c: Concept) -> tuple[str, tuple[Triple, ...]]:
     same concept, SKOS ``broadMatch`` when the authority's is broader. Nothing is said of the authority's
     IRI itself (its label is the authority's to give)."""
     s = I(c.iri)
-    block: tuple[Triple, ...] = ((s, A, S["DefinedTerm"]), (s, S["name"], L(c.label, "fr")))
+    block: tuple[Triple, ...] = ((s, A, S["DefinedTerm"]), (s, S["name"], L(c.label, c.lang)))
     if c.authority:
         block += ((s, S["sameAs"] if c.match == "exact" else BROAD_MATCH, I(c.authority)),)
     return s, block
@@ -172,7 +172,7 @@ def triples(rec: Record) -> list[Triple]:
     for n, contrib in enumerate(rec.contributions, 1):
         role = I(f"{sub}/role{n}")
         pred = S["creator"] if contrib.creator else S["contributor"]
-        out += [(w, pred, role), (role, A, S["Role"]), (role, S["roleName"], L(contrib.role.label, "fr"))]
+        out += [(w, pred, role), (role, A, S["Role"]), (role, S["roleName"], L(contrib.role.label, contrib.role.lang))]
         if contrib.role.authority:  # the relator's IRI as the role's type (a broader one for an unknown role)
             out.append((role, S["additionalType"], I(contrib.role.authority)))
         out.append((role, pred, _agent(contrib.agent, out)))
@@ -183,7 +183,7 @@ def triples(rec: Record) -> list[Triple]:
     for p in rec.production_places:
         out.append((w, S["locationCreated"], _place(p, out)))
     for c in rec.materials:
-        out.append((w, S["artMedium"], L(c.label, "fr")))
+        out.append((w, S["artMedium"], L(c.label, c.lang)))
         if c.authority and c.match == "exact":
             # material's range is Product, Text or URL (no DefinedTerm): the URL of the very material the
             # source names; the source's wording is the artMedium text
@@ -192,7 +192,7 @@ def triples(rec: Record) -> list[Triple]:
         q = I(f"{sub}/dimension{n}")
         prop = _dimension_prop(d.kind)
         out += [(w, S[prop], q), (q, A, S["QuantitativeValue"]), (q, S["value"], dbl(d.value)),
-                (q, S["name"], L(d.kind.label, "fr")), (q, S["unitText"], L(d.unit.label))]
+                (q, S["name"], L(d.kind.label, d.kind.lang)), (q, S["unitText"], L(d.unit.label))]
         if d.unit.code:
             out.append((q, S["unitCode"], L(d.unit.code)))
         if d.part:
