@@ -18,10 +18,7 @@ from arkgraph.cli import main
 from arkgraph.errors import MappingTableError
 from arkgraph.profiles import linkedart
 
-# the authorities whose IRIs are shared with every other dataset
-EXTERNAL = ("http://vocab.getty.edu/", "http://id.loc.gov/", "https://id.loc.gov/", "http://data.bnf.fr/",
-            "https://data.bnf.fr/", "http://catalogue.bnf.fr/", "https://catalogue.bnf.fr/", "http://viaf.org/",
-            "https://viaf.org/", "http://www.wikidata.org/", "https://www.wikidata.org/", "http://dewey.info/")
+EXTERNAL = authorities.PREFIXES  # the authorities whose IRIs are shared with every other dataset
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://schema.org/name",
           "http://www.w3.org/2004/02/skos/core#prefLabel")
 GIFT = "http://vocab.getty.edu/aat/300417637"

@@ -18,6 +18,15 @@ from importlib import resources
 from .terms import AAT
 
 LOC_ISO639 = "http://id.loc.gov/vocabulary/"
+# the authorities whose IRIs arkgraph links to: their resources are described by them, never by us
+PREFIXES = ("http://vocab.getty.edu/", "http://id.loc.gov/", "https://id.loc.gov/", "http://data.bnf.fr/", "https://data.bnf.fr/",
+            "http://catalogue.bnf.fr/", "https://catalogue.bnf.fr/", "http://viaf.org/", "https://viaf.org/",
+            "http://www.wikidata.org/", "https://www.wikidata.org/", "http://dewey.info/")
+
+
+def is_authority(iri: str) -> bool:
+    """Whether ``iri`` is an authority's (AAT, LoC, data.bnf.fr, catalogue.bnf.fr, VIAF, Wikidata, Dewey)."""
+    return iri.startswith(PREFIXES)
 
 
 @cache

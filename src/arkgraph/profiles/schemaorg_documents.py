@@ -53,8 +53,8 @@ def document(rec: Record, out: list[Triple]) -> None:
                 out.append((w, _EXTRA["description"], L(link.label)))
             continue
         if link.kind == "catalogue" and "data.bnf.fr" in liri:
-            publication = I(liri)  # a publication is a CreativeWork (no label of ours: it has BnF's)
-            out += [(w, _EXTRA["exampleOfWork"], publication), (publication, A, S["CreativeWork"])]
+            publication = I(liri)  # BnF's IRI: nothing of ours is said of it (no label, no type)
+            out.append((w, _EXTRA["exampleOfWork"], publication))
             continue
         prop = _LINK_PROPS.get(link.kind)
         if prop is not None:

@@ -532,8 +532,11 @@ class Mapper:
             link(None, kind, f"{label} : {url}" if label and url not in label else label or url)
 
         thumbs: list[str] = []
-        for v in fields.get("relation", no):
-            r = dc.parse_relation(v)
+        relations = [dc.parse_relation(v) for v in fields.get("relation", no)]
+        # a "Notice d'ensemble" naming the record's own catalogue record is no whole it is part of (BnF gives
+        # both for a one-volume monograph), whichever comes first
+        own_cbs = {r.catalogue_ark for r in relations if r.kind == "catalogue" and r.catalogue_ark}
+        for r in relations:
             rkind, rlabel, rurl, cb = r.kind, r.label, r.url, r.catalogue_ark
             if rkind == "catalogue" or rkind == "ensemble":
                 if not cb:
@@ -552,7 +555,7 @@ class Mapper:
                             break
                     else:
                         identifiers.append(Identifier(cb, "system", _CATALOGUE_LABEL))
-                elif (cat, "catalogue") not in link_seen:
+                elif cb not in own_cbs:
                     # the whole (multi-volume publication, bound collection) this is part of, by the IRI of
                     # that publication in BnF's data
                     link(f"http://data.bnf.fr/{legacy}#about", "ensemble", f"{rlabel} : {rurl}")
