@@ -306,6 +306,9 @@ def test_a_gallica_record_joins_bnf_data_by_bnfs_own_iris(records):
     assert objects(sdo, w, S("exampleOfWork")) == {publication}
     assert objects(sdo, doc, S("isBasedOn")) == {w} and objects(sdo, doc, S("exampleOfWork")) == {publication}
     assert doc in objects(sdo, w, S("url")) and publication not in objects(sdo, w, S("sameAs"))
+    # its "Notice d'ensemble" (listed first) names that same record: the item is not part of its own publication;
+    # and nothing of ours (label, type) is said of BnF's IRI
+    assert not objects(sdo, w, S("isPartOf")) and not [t for t in sdo if t[0] == publication]
     # Linked Art: the published text is the same entity as data.bnf.fr's publication, which keeps its own label;
     # BnF's digital document carries the text
     content = f"<{rec.iri}/la/content>"
