@@ -145,7 +145,7 @@ class ReportGraph(Graph):
 
 @pytest.mark.parametrize("generated", [True, False], ids=["generated", "components"])
 @pytest.mark.parametrize(("test_id", "data", "shapes", "manifest", "expected"), TESTS, ids=[t[0] for t in TESTS])
-def test_w3c_core(test_id: str, data: Path, shapes: Path, manifest: Path, expected: str, generated: bool,
+def test_each_w3c_core_test_gives_the_expected_report(test_id: str, data: Path, shapes: Path, manifest: Path, expected: str, generated: bool,
                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test passes with the generated fast path and with the components' own checks."""
     monkeypatch.setattr(shacl.run, "GENERATE", generated)
