@@ -204,7 +204,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         if extra.get("report_path"):
             from .validate import write_report
             try:
-                write_report(extra["report_path"], validator.report.all, conforms=validator.report.violations == 0)
+                write_report(extra["report_path"], validator.report.all)
             except ArkgraphError as exc:
                 raise fail(exc) from None
         click.echo(validator.report.summary() if not quiet else validator.report.summary().splitlines()[0], err=True)

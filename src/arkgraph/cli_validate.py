@@ -1137,7 +1137,7 @@ def validate(files: tuple[str, ...], shapes_dir: str | None, report_path: str | 
             for record, idx in read_indexed(path, shapes.root_classes):
                 report.add(record, shapes.validate_index(idx))
         if report_path:  # an unwritable report is one line too (OutputError)
-            V.write_report(report_path, report.all, conforms=report.violations == 0)
+            V.write_report(report_path, report.all)
     except ArkgraphError as exc:
         err = click.ClickException(str(exc))
         err.exit_code = exc.exit_code
