@@ -45,7 +45,7 @@ USER_AGENT = f"arkgraph/{__version__} (+https://github.com/arkgraph/arkgraph)"
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 # Transport failures worth another try: refused/reset connections, timeouts, bodies cut short.
-# (Not UnsupportedProtocol or LocalProtocolError: those are our mistakes and would fail again.)
+# (Not UnsupportedProtocol, LocalProtocolError, InvalidURL or TooManyRedirects: they would fail again.)
 RETRY_EXCEPTIONS: tuple[type[Exception], ...] = (
     httpx.TimeoutException,  # connect, read, write, pool
     httpx.NetworkError,  # ConnectError (refused), ReadError (reset), WriteError, CloseError
@@ -164,11 +164,14 @@ def make_client(
     concurrency: int = 1,
     headers: Mapping[str, str] | None = None,
     follow_redirects: bool = True,
+    trust_env: bool = True,
     transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
     """The one ``httpx.Client`` factory: UA, timeouts, pool sized for ``concurrency``.
 
-    ``follow_redirects=False`` for writes: a redirected POST would arrive as a GET without its body.
+    Stores pass ``follow_redirects=False``: a redirected POST would arrive as a GET without its body;
+    and ``trust_env=False``: a store is usually local, where an ``HTTP(S)_PROXY`` meant for the
+    Internet must not intercept it (httpx does not exempt localhost).
     """
     all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     limits = httpx.Limits(max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency))
@@ -177,6 +180,7 @@ def make_client(
         timeout=httpx.Timeout(policy.timeout, connect=min(10.0, policy.timeout)),
         limits=limits,
         follow_redirects=follow_redirects,
+        trust_env=trust_env,
         transport=transport,
     )
 
@@ -248,10 +252,10 @@ class Fetcher:
         self.stats.add(requests=1)
         try:
             response = self.client.request(method, url, content=content() if callable(content) else content, **kwargs)
-        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
+        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL, httpx.TooManyRedirects) as exc:
             raise self._fail(f"{type(exc).__name__}: {exc}", url) from None
         except RETRY_EXCEPTIONS as exc:
-            raise _Retry(describe(exc)) from None
+            raise _Retry(_describe(exc)) from None
         status = response.status_code
         if status in RETRY_STATUSES:
             raise _Retry(_status_problem(response), retry_after_seconds(response.headers.get("Retry-After")))
@@ -293,7 +297,7 @@ _PLAIN = (
 )
 
 
-def describe(exc: Exception) -> str:
+def _describe(exc: Exception) -> str:
     """A transport failure for people: plain words, then the exception's name and text."""
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     plain = next((words for kind, words in _PLAIN if isinstance(exc, kind)), "network error")

@@ -149,7 +149,7 @@ class SparqlClient:
         for url in (endpoints.query, endpoints.update, endpoints.gsp):
             self.redact.add_url(url)  # a key in an endpoint's query string is a secret too
         headers = {"authorization": auth.header()} if auth else {}
-        client = make_client(self.policy, headers=headers, follow_redirects=False)
+        client = make_client(self.policy, headers=headers, follow_redirects=False, trust_env=False)
         self._fetcher = Fetcher(client, self.policy, redact=self.redact, on_retry=log, sleep=sleep)
 
     @property
