@@ -34,7 +34,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from arkgraph.sparql_client import RetryPolicy  # noqa: E402
+from arkgraph.http import RetryPolicy  # noqa: E402
 from arkgraph.store import load_files  # noqa: E402
 
 S = "http://schema.org/"
@@ -242,7 +242,7 @@ def bench_upsert(tmp: Path, records: int, batch: int) -> None:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_up(url)
-        policy = RetryPolicy(retries=5, backoff=0.2)
+        policy = RetryPolicy(max_retries=5, backoff=0.2)
         for label in ("new graphs", "replacing every graph"):
             t0, c0, s0 = time.perf_counter(), cpu_now(), proc_cpu(proc.pid)
             counts = load_files([part], url, checkpoint="", protocol="update", policy=policy, batch_records=batch)

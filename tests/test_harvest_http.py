@@ -14,11 +14,12 @@ from arkgraph.harvest import gallica, parismusees
 from arkgraph.harvest.checkpoint import Checkpoint
 from arkgraph.harvest.files import atomic_write, clean_stale_temps
 from arkgraph.harvest.progress import StderrReporter
-from arkgraph.http import USER_AGENT, Fetcher, FetchError, HttpPolicy, make_client, retry_after_seconds
+from arkgraph.http import USER_AGENT, Fetcher, FetchError, RetryPolicy, make_client, retry_after_seconds
+from arkgraph.redact import Redactor
 from harvest_server import TOKEN, harvest_data, harvest_server  # noqa: F401  (fixtures)
 
 
-def fetcher(policy: HttpPolicy, sleeps: list[float], **kw) -> Fetcher:
+def fetcher(policy: RetryPolicy, sleeps: list[float], **kw) -> Fetcher:
     return Fetcher(make_client(policy), policy, sleep=sleeps.append, **kw)
 
 
@@ -27,7 +28,7 @@ def test_retry_after_is_honoured_and_attempts_are_bounded(harvest_server):
     s.fault(lambda r: True, "status", status=429, retry_after="7")
     s.fault(lambda r: True, "status", status=503, times=2)
     sleeps: list[float] = []
-    policy = HttpPolicy(rate=None, max_retries=5, backoff_base=0.5, backoff_max=1.0, timeout=5)
+    policy = RetryPolicy(max_retries=5, backoff=0.5, backoff_max=1.0, timeout=5)
     with fetcher(policy, sleeps) as f:
         response, _ = f.get(s.url + "/services/Pagination?ark=bpt6k5603637g")
     assert response.status_code == 200
@@ -37,21 +38,40 @@ def test_retry_after_is_honoured_and_attempts_are_bounded(harvest_server):
 
     s.fault(lambda r: True, "status", status=502, times=None)
     sleeps.clear()
-    with fetcher(HttpPolicy(rate=None, max_retries=2, backoff_base=0.001), sleeps) as f:
+    with fetcher(RetryPolicy(max_retries=2, backoff=0.001), sleeps) as f:
         with pytest.raises(FetchError, match=r"HTTP 502 Bad Gateway \(gave up after 3 attempts\)"):
             f.get(s.url + "/services/Pagination?ark=x")
     assert f.stats.requests == 3 and f.stats.failures == 1
 
 
-def test_retry_after_cap_and_http_date():
-    assert retry_after_seconds("120") == 120.0
+def test_retry_after_cap_and_http_date(harvest_server):
+    assert retry_after_seconds("120") == 120.0 and retry_after_seconds("1.5") == 1.5
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490.0) == 0.0  # already past
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+    assert retry_after_seconds("nan") is None and retry_after_seconds("-3") is None
+    # a server asking for an hour gets the policy's cap, not the hour
+    harvest_server.fault(lambda r: True, "status", status=503, retry_after="3600")
+    sleeps: list[float] = []
+    with fetcher(RetryPolicy(max_retries=1), sleeps) as f:
+        f.get(harvest_server.url + "/services/Pagination?ark=bpt6k5603637g")
+    assert sleeps == [RetryPolicy.retry_after_max]
+
+
+def test_harvests_and_stores_share_one_retry_policy_and_its_defaults():
+    from arkgraph.cli_harvest import harvest
+    from arkgraph.cli_store import load, query
+
+    defaults = RetryPolicy()
+    expected = {"max_retries": defaults.max_retries, "backoff": defaults.backoff, "timeout": defaults.timeout}
+    for command in (harvest.commands["gallica"], harvest.commands["parismusees"], load, query):
+        shown = {p.name: p.default for p in command.params if p.name in expected}
+        assert shown == expected, command.name
 
 
 def test_connection_refused_is_retried_then_reported(tmp_path):
     sleeps: list[float] = []
-    with fetcher(HttpPolicy(rate=None, max_retries=1, backoff_base=0.001, timeout=2), sleeps) as f:
+    with fetcher(RetryPolicy(max_retries=1, backoff=0.001, timeout=2), sleeps) as f:
         with pytest.raises(FetchError, match="ConnectError.*gave up after 2 attempts"):
             f.get("http://127.0.0.1:9/nothing-listens-here")
     assert len(sleeps) == 1
@@ -59,12 +79,12 @@ def test_connection_refused_is_retried_then_reported(tmp_path):
 
 def test_client_headers_and_redaction(harvest_server):
     sleeps: list[float] = []
-    policy = HttpPolicy(rate=None, max_retries=0)
+    policy = RetryPolicy(max_retries=0)
     client = make_client(policy, headers={"auth-token": TOKEN})
     assert client.headers["User-Agent"] == USER_AGENT and USER_AGENT.startswith("arkgraph/")
     notes: list[str] = []
     harvest_server.fault(lambda r: True, "status", status=404, times=None)
-    f = Fetcher(client, policy, secrets=[TOKEN], on_retry=notes.append, sleep=sleeps.append)
+    f = Fetcher(client, policy, redact=Redactor([TOKEN]), on_retry=notes.append, sleep=sleeps.append)
     with f, pytest.raises(FetchError) as info:
         f.get(f"{harvest_server.url}/graphql?token={TOKEN}")
     assert TOKEN not in str(info.value) and "[REDACTED]" in str(info.value) and TOKEN not in info.value.url

@@ -12,6 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from arkgraph.cli_store import load, query
+from arkgraph.http import RetryPolicy
+from arkgraph.sparql_client import RESULTS_JSON, EndpointError, Endpoints, SparqlClient
 from oxigraph_server import (PROV_TRIPLES, FaultProxy, OxigraphServer, fault_proxy, free_port,  # noqa: F401
                              normalize, oxigraph_server, record_iri, triples_per_record, write_nq)
 
@@ -202,3 +204,23 @@ def test_server_stopped_and_restarted_mid_load(tmp_path: Path) -> None:
     finally:
         proxy.stop()
         server.stop()
+
+
+def test_the_store_client_retries_as_the_harvester_does(oxigraph_server: OxigraphServer) -> None:
+    # the same policy as harvests (arkgraph.http): Retry-After first, then full jitter, then a bounded stop
+    plan = {1: ("status", 429, {"retry-after": "7"}, b"slow down"), 2: ("status", 503, {}, b"busy")}
+    proxy = FaultProxy(oxigraph_server.url, lambda n: plan.get(n, "pass")).start()
+    sleeps: list[float] = []
+    notes: list[str] = []
+    policy = RetryPolicy(max_retries=2, backoff=0.5, backoff_max=1.0, timeout=5)
+    client = SparqlClient(Endpoints.from_url(proxy.url), policy=policy, log=notes.append, sleep=sleeps.append)
+    try:
+        assert client.query("ASK { ?s ?p ?o }", RESULTS_JSON).status_code == 200
+        assert sleeps[0] == 7.0 and 0 <= sleeps[1] <= 1.0 and client.retries == 2
+        assert notes[1].startswith("HTTP 503 Service Unavailable — busy: ") and "retry 2/2" in notes[1]
+        plan.update({n: ("status", 502, {}, b"down") for n in range(4, 7)})
+        with pytest.raises(EndpointError, match=r"HTTP 502 Bad Gateway — down \(gave up after 3 attempts\)"):
+            client.query("ASK { ?s ?p ?o }", RESULTS_JSON)
+    finally:
+        client.close()
+        proxy.stop()

@@ -1,6 +1,6 @@
 """``arkgraph harvest``: fetch raw API responses into a directory that ``arkgraph convert`` reads.
 
-Thin: options → ``HttpPolicy`` + one harvest function → summary line and exit code
+Thin: options → ``RetryPolicy`` + one harvest function → summary line and exit code
 (0 done, 1 stopped on failures — re-running the same command resumes —, 2 usage).
 """
 
@@ -16,13 +16,15 @@ from typing import Any
 
 import click
 
+from .cli import retry_options
 from .errors import ArkgraphError, OutputError
 from .errors import UsageError as ArkgraphUsageError
 from .harvest import gallica, parismusees
 from .harvest.common import RESUME_HINT, HarvestStopped, Result
 from .harvest.files import clean_stale_temps
 from .harvest.progress import StderrReporter
-from .http import Fetcher, HttpPolicy, make_client
+from .http import Fetcher, RetryPolicy, make_client
+from .redact import Redactor
 
 
 def _check_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -40,12 +42,7 @@ def _network_options(default_rate: float) -> Callable[[Callable[..., Any]], Call
                      help="Override the API base URL (mirror, proxy, test server)."),
         click.option("--rate", type=click.FloatRange(min=0), default=default_rate, show_default=True,
                      help="Polite limit in requests per second across all workers; 0 = no limit."),
-        click.option("--max-retries", type=click.IntRange(min=0), default=5, show_default=True,
-                     help="Retries per request on connection errors, timeouts, 429 and 5xx."),
-        click.option("--backoff", type=click.FloatRange(min=0), default=1.0, show_default=True,
-                     help="Base delay in seconds of the exponential backoff (with jitter) between retries."),
-        click.option("--timeout", type=click.FloatRange(min=0.001), default=60.0, show_default=True,
-                     help="Seconds to wait to connect and between bytes of a response."),
+        *retry_options(),
         click.option("--concurrency", type=click.IntRange(min=1, max=16), default=1, show_default=True,
                      help="Parallel documents for Gallica --ark/--arks/--with fetches (the rate limit still "
                           "applies); pages of one list are always fetched in order."),
@@ -75,9 +72,8 @@ def harvest() -> None:
     """
 
 
-def _policy(opts: dict[str, Any]) -> HttpPolicy:
-    return HttpPolicy(timeout=opts["timeout"], max_retries=opts["max_retries"], backoff_base=opts["backoff"],
-                      rate=opts["rate"] or None, concurrency=opts["concurrency"])
+def _policy(opts: dict[str, Any]) -> RetryPolicy:
+    return RetryPolicy(timeout=opts["timeout"], max_retries=opts["max_retries"], backoff=opts["backoff"])
 
 
 def _summary(label: str, fetcher: Fetcher, result: Result | None, started: float, extra: str = "") -> str:
@@ -94,8 +90,9 @@ def _run(label: str, opts: dict[str, Any], work: Callable[[Fetcher, StderrReport
     """Run one harvest with the CLI's reporting and error conventions."""
     out: Path = opts["out"]
     started = time.monotonic()
-    fetcher = Fetcher(make_client(_policy(opts), headers=headers), _policy(opts), secrets=secrets,
-                      on_retry=lambda msg: reporter.note(f"retrying: {msg}"))
+    policy = _policy(opts)
+    fetcher = Fetcher(make_client(policy, concurrency=opts["concurrency"], headers=headers), policy,
+                      rate=opts["rate"] or None, redact=Redactor(secrets), on_retry=lambda msg: reporter.note(msg))
     reporter = StderrReporter(label, quiet=opts["quiet"], redact=fetcher.redact)
     result: Result | None = None
     error: str | None = None

@@ -12,8 +12,10 @@ from typing import Any, Callable
 
 import click
 
+from .cli import retry_options
 from .errors import ArkgraphError
-from .sparql_client import RetryPolicy, parse_auth
+from .http import RetryPolicy
+from .sparql_client import parse_auth
 from .store import PROTOCOLS, QUERY_FORMATS, Table, load_files, run_query
 
 DEFAULT_STORE = "output/store"
@@ -37,12 +39,7 @@ def _endpoint_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--auth-env", metavar="VAR",
                      help="Read the --auth value from environment variable VAR (e.g. ARKGRAPH_AUTH=bearer:…)."),
         click.option("--query-url", metavar="URL", help="SPARQL query service (default: STORE/query)."),
-        click.option("--max-retries", type=click.IntRange(min=0), default=5, show_default=True,
-                     help="Retries per request on refused connections, timeouts, 429 and 5xx, then stop."),
-        click.option("--backoff", type=click.FloatRange(min=0), default=0.5, show_default=True,
-                     help="First retry delay in seconds; doubles each time, with jitter (Retry-After wins)."),
-        click.option("--timeout", type=click.FloatRange(min=0.001), default=60.0, show_default=True,
-                     help="Seconds to wait for the endpoint to answer a request."),
+        *retry_options(),
         click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary line."),
     ]
     for option in reversed(options):
@@ -51,7 +48,7 @@ def _endpoint_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _policy(max_retries: int, backoff: float, timeout: float) -> RetryPolicy:
-    return RetryPolicy(retries=max_retries, backoff=backoff, max_delay=max(30.0, backoff), timeout=timeout)
+    return RetryPolicy(timeout=timeout, max_retries=max_retries, backoff=backoff)
 
 
 @click.command()

@@ -1,15 +1,19 @@
-"""One configurable HTTP client for every network call arkgraph makes.
+"""One HTTP stack for every network call arkgraph makes: harvests and SPARQL stores alike.
 
-``make_client`` builds the ``httpx.Client`` (User-Agent, timeouts, connection limits).
-``Fetcher`` wraps it with the policy the public APIs ask of us:
+Layered as httpx is, each layer doing one job:
 
-* a polite rate limit shared by all threads (``rate`` requests per second);
-* retries with exponential backoff and full jitter on connect/read errors, resets,
-  timeouts, 429 (honouring ``Retry-After``) and 5xx, up to ``max_retries`` retries;
-* a body check per call (``check``): a 200 carrying an HTML error page or a truncated
-  document is retried like a 503, because that is what the servers mean by it;
-* counters (requests, retries, failures) for the final summary;
-* secrets (tokens) redacted from every message it produces.
+* ``make_client`` builds the ``httpx.Client``: User-Agent, timeouts, connection pool, redirects;
+* ``Fetcher`` wraps a client with the policy the public APIs and the stores ask of us:
+  retries (``RetryPolicy``, run by tenacity), a polite rate limit shared by all threads,
+  a body check per call, counters for the summary line, and secrets redacted from every
+  message it produces (``arkgraph.redact``);
+* the harvesters (``arkgraph.harvest``) and the SPARQL client (``arkgraph.sparql_client``)
+  sit on a ``Fetcher``.
+
+What is retried: refused and reset connections, timeouts, bodies cut short, the statuses in
+``RETRY_STATUSES`` (throttling and server-side trouble), and a body the ``check`` rejects as
+retryable. The wait before retry n (n = 0, 1, …) is a server's ``Retry-After`` when it sends one
+(at most ``retry_after_max``), otherwise "full jitter": uniform(0, min(backoff_max, backoff × 2ⁿ)).
 
 Errors::
 
@@ -21,14 +25,15 @@ Errors::
 from __future__ import annotations
 
 import email.utils
-import random
+import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import tenacity
 
 from . import __version__
 from .errors import ArkgraphError
@@ -36,11 +41,11 @@ from .redact import Redactor
 
 USER_AGENT = f"arkgraph/{__version__} (+https://github.com/arkgraph/arkgraph)"
 
-# Status codes worth another try: throttling and server-side trouble.
+# Status codes worth another try: throttling and server-side trouble (52x: Cloudflare's origin errors).
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 # Transport failures worth another try: refused/reset connections, timeouts, bodies cut short.
-# (Not UnsupportedProtocol or LocalProtocolError: those are our mistakes and would fail again.)
+# (Not UnsupportedProtocol, LocalProtocolError, InvalidURL or TooManyRedirects: they would fail again.)
 RETRY_EXCEPTIONS: tuple[type[Exception], ...] = (
     httpx.TimeoutException,  # connect, read, write, pool
     httpx.NetworkError,  # ConnectError (refused), ReadError (reset), WriteError, CloseError
@@ -69,17 +74,53 @@ class BodyError(FetchError):
 
 
 @dataclass(frozen=True)
-class HttpPolicy:
-    """Every knob of the network policy; the CLI maps its options onto these."""
+class RetryPolicy:
+    """When an attempt has failed, whether to try again, and how long to wait first.
 
-    timeout: float = 60.0  # seconds, for connect, read, write and pool each
+    The defaults are the ones the README documents and every command's ``--timeout``,
+    ``--max-retries`` and ``--backoff`` show: chosen once, for public APIs we must be polite to
+    and for stores that may take seconds to restart.
+    """
+
+    timeout: float = 60.0  # seconds to wait between bytes (read, write, pool); connecting gets at most 10 s
     max_retries: int = 5  # retries after the first attempt
-    backoff_base: float = 1.0  # seconds; delay n is uniform(0, base * 2**n), capped
+    backoff: float = 1.0  # seconds; retry n waits uniform(0, min(backoff_max, backoff * 2**n))
     backoff_max: float = 60.0
-    retry_after_max: float = 600.0  # never sleep longer than this on a Retry-After
-    rate: float | None = 1.0  # requests per second across all threads; None = unlimited
-    concurrency: int = 1
-    user_agent: str = USER_AGENT
+    retry_after_max: float = 600.0  # a server's Retry-After is honoured up to this many seconds
+
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        """The delay before the next attempt (a tenacity ``wait``): Retry-After, else full jitter."""
+        failure = state.outcome.exception() if state.outcome else None
+        if isinstance(failure, _Retry) and failure.retry_after is not None:
+            return min(failure.retry_after, self.retry_after_max)
+        # "Full jitter": spreads clients that failed together so they don't retry together.
+        return tenacity.wait_random_exponential(multiplier=self.backoff, max=max(self.backoff_max, self.backoff))(state)
+
+
+_DELTA_SECONDS = re.compile(r"\d+(\.\d+)?")
+
+
+def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
+    """Parse a Retry-After header: delta-seconds or an HTTP date (0 if past). None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if _DELTA_SECONDS.fullmatch(value):
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class _Retry(Exception):
+    """One attempt failed in a way worth another try (tenacity retries on exactly this)."""
+
+    def __init__(self, problem: str, retry_after: float | None = None):
+        super().__init__(problem)
+        self.problem = problem
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -118,38 +159,34 @@ class RateLimiter:
 
 
 def make_client(
-    policy: HttpPolicy = HttpPolicy(),
+    policy: RetryPolicy = RetryPolicy(),
     *,
+    concurrency: int = 1,
     headers: Mapping[str, str] | None = None,
+    follow_redirects: bool = True,
+    trust_env: bool = True,
     transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
-    """The one ``httpx.Client`` factory: UA, timeouts, pool sized for ``concurrency``."""
-    all_headers = {"User-Agent": policy.user_agent, **(headers or {})}
-    limits = httpx.Limits(max_connections=max(1, policy.concurrency), max_keepalive_connections=max(1, policy.concurrency))
+    """The one ``httpx.Client`` factory: UA, timeouts, pool sized for ``concurrency``.
+
+    Stores pass ``follow_redirects=False``: a redirected POST would arrive as a GET without its body;
+    and ``trust_env=False``: a store is usually local, where an ``HTTP(S)_PROXY`` meant for the
+    Internet must not intercept it (httpx does not exempt localhost).
+    """
+    all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
+    limits = httpx.Limits(max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency))
     return httpx.Client(
         headers=all_headers,
-        timeout=httpx.Timeout(policy.timeout),
+        timeout=httpx.Timeout(policy.timeout, connect=min(10.0, policy.timeout)),
         limits=limits,
-        follow_redirects=True,
+        follow_redirects=follow_redirects,
+        trust_env=trust_env,
         transport=transport,
     )
 
 
-def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
-    """Parse a Retry-After header: delta-seconds or an HTTP date. None if absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
 Check = Callable[[httpx.Response], Any]
+Content = bytes | Callable[[], Iterable[bytes]] | None
 
 
 class Fetcher:
@@ -158,19 +195,28 @@ class Fetcher:
     def __init__(
         self,
         client: httpx.Client,
-        policy: HttpPolicy = HttpPolicy(),
+        policy: RetryPolicy = RetryPolicy(),
         *,
-        secrets: Iterable[str] = (),
+        rate: float | None = None,
+        redact: Redactor | None = None,
         on_retry: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.client = client
         self.policy = policy
         self.stats = Stats()
-        self.redact = Redactor(secrets)
-        self._limiter = RateLimiter(policy.rate)
+        self.redact = redact if redact is not None else Redactor()
+        self._limiter = RateLimiter(rate)
         self._on_retry = on_retry
-        self._sleep = sleep
+        # One tenacity controller for every call: its per-call state is thread-local.
+        self._retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Retry),
+            stop=tenacity.stop_after_attempt(policy.max_retries + 1),
+            wait=policy.wait,
+            sleep=sleep,
+            before_sleep=self._before_sleep,
+            retry_error_callback=self._give_up,
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -181,54 +227,16 @@ class Fetcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _backoff(self, attempt: int) -> float:
-        cap = min(self.policy.backoff_max, self.policy.backoff_base * (2**attempt))
-        return random.uniform(0, cap)  # full jitter: spreads clients that failed together
-
-    def request(self, method: str, url: str, *, check: Check | None = None, **kwargs: Any) -> tuple[httpx.Response, Any]:
+    def request(self, method: str, url: str, *, check: Check | None = None, content: Content = None,
+                accept_status: Collection[int] = (), **kwargs: Any) -> tuple[httpx.Response, Any]:
         """Send with retries; return the response and whatever ``check`` returned.
 
+        ``content`` may be a factory, called for each attempt, so a streamed body is sent whole
+        every time. A status in ``accept_status`` is returned like a success (a DELETE's 404).
         Raises ``FetchError`` (redacted) once retries are exhausted or the failure is final
-        (a 4xx other than 408/425/429, or a non-retryable ``BodyError``).
+        (a 3xx or 4xx other than 408/425/429, or a non-retryable ``BodyError``).
         """
-        attempts = self.policy.max_retries + 1
-        last = ""
-        for attempt in range(attempts):
-            if attempt:
-                self.stats.add(retries=1)
-            self._limiter.wait()
-            self.stats.add(requests=1)
-            wait: float | None = None
-            try:
-                response = self.client.request(method, url, **kwargs)
-            except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
-                self.stats.add(failures=1)
-                raise self._error(f"{type(exc).__name__}: {exc}", url, None, attempt + 1) from None
-            except RETRY_EXCEPTIONS as exc:
-                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            else:
-                status = response.status_code
-                if status in RETRY_STATUSES:
-                    last = f"HTTP {status} {response.reason_phrase}"
-                    wait = retry_after_seconds(response.headers.get("Retry-After"))
-                elif status >= 400:
-                    self.stats.add(failures=1)
-                    raise self._error(f"HTTP {status} {response.reason_phrase}", url, status, attempt + 1)
-                else:
-                    try:
-                        return response, (check(response) if check else None)
-                    except BodyError as exc:
-                        if not exc.retryable:
-                            self.stats.add(failures=1)
-                            raise self._error(str(exc), url, status, attempt + 1) from exc  # callers may look at the cause
-                        last = str(exc)
-            if attempt + 1 < attempts:
-                delay = self._backoff(attempt) if wait is None else min(wait, self.policy.retry_after_max)
-                if self._on_retry:
-                    self._on_retry(self.redact(f"{last} from {url}; retry {attempt + 1}/{self.policy.max_retries} in {delay:.1f}s"))
-                self._sleep(delay)
-        self.stats.add(failures=1)
-        raise self._error(f"{last} (gave up after {attempts} attempts)", url, None, attempts)
+        return self._retrying(self._attempt, method, url, check, content, accept_status, kwargs)
 
     def get(self, url: str, *, check: Check | None = None, **kwargs: Any) -> tuple[httpx.Response, Any]:
         return self.request("GET", url, check=check, **kwargs)
@@ -236,5 +244,70 @@ class Fetcher:
     def post(self, url: str, *, check: Check | None = None, **kwargs: Any) -> tuple[httpx.Response, Any]:
         return self.request("POST", url, check=check, **kwargs)
 
-    def _error(self, reason: str, url: str, status: int | None, attempts: int) -> FetchError:
+    # -- one attempt, and what happens between attempts
+
+    def _attempt(self, method: str, url: str, check: Check | None, content: Content, accept_status: Collection[int],
+                 kwargs: dict[str, Any]) -> tuple[httpx.Response, Any]:
+        self._limiter.wait()
+        self.stats.add(requests=1)
+        try:
+            response = self.client.request(method, url, content=content() if callable(content) else content, **kwargs)
+        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL, httpx.TooManyRedirects) as exc:
+            raise self._fail(f"{type(exc).__name__}: {exc}", url) from None
+        except RETRY_EXCEPTIONS as exc:
+            raise _Retry(_describe(exc)) from None
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            raise _Retry(_status_problem(response), retry_after_seconds(response.headers.get("Retry-After")))
+        if status >= 300 and status not in accept_status:
+            raise self._fail(_status_problem(response), url, status)
+        try:
+            return response, (check(response) if check else None)
+        except BodyError as exc:
+            if exc.retryable:
+                raise _Retry(str(exc)) from None
+            raise self._fail(str(exc), url, status) from exc  # callers may look at the cause
+
+    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
+        self.stats.add(retries=1)
+        if self._on_retry:
+            url = state.args[1]
+            delay = state.upcoming_sleep
+            problem = state.outcome.exception().problem  # type: ignore[union-attr]
+            self._on_retry(self.redact(f"{problem}: {url}; retry {state.attempt_number}/{self.policy.max_retries} "
+                                       f"in {delay:.1f}s"))
+
+    def _give_up(self, state: tenacity.RetryCallState) -> Any:
+        problem = state.outcome.exception().problem  # type: ignore[union-attr]
+        raise self._fail(f"{problem} (gave up after {state.attempt_number} attempts)", state.args[1], None,
+                         state.attempt_number)
+
+    def _fail(self, reason: str, url: str, status: int | None = None, attempts: int | None = None) -> FetchError:
+        self.stats.add(failures=1)
+        if attempts is None:  # a final failure: this thread's attempt so far
+            attempts = self._retrying.statistics.get("attempt_number", 1)
         return FetchError(self.redact(f"{reason}: {url}"), url=self.redact(url), status=status, attempts=attempts)
+
+
+# Plain words for the transport failures people meet, before the library's own name for them.
+_PLAIN = (
+    (httpx.ConnectError, "connection refused or unreachable"),
+    (httpx.TimeoutException, "timed out"),
+    (httpx.RemoteProtocolError, "server closed the connection mid-response"),
+)
+
+
+def _describe(exc: Exception) -> str:
+    """A transport failure for people: plain words, then the exception's name and text."""
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    plain = next((words for kind, words in _PLAIN if isinstance(exc, kind)), "network error")
+    return f"{plain} ({detail})"
+
+
+def _status_problem(response: httpx.Response) -> str:
+    """``HTTP 503 Service Unavailable``, then what the server said unless it is an HTML page."""
+    head = f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+    if "html" in response.headers.get("content-type", ""):
+        return head
+    text = " ".join(response.content[:2048].decode("utf-8", "replace").split())
+    return f"{head} — {text[:200]}{'…' if len(text) > 200 else ''}" if text else head

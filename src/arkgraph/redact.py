@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 MARK = "[REDACTED]"
 
@@ -36,6 +36,12 @@ class Redactor:
         self._secrets.sort(key=len, reverse=True)  # a longer secret first: it may contain a shorter one
         self._bytes = [(s.encode("utf-8"), MARK.encode("ascii")) for s in self._secrets]
 
+    def add_url(self, url: str | None) -> None:
+        """A configured URL's query string is a secret too: keys hide there (user-info is always masked)."""
+        query = urlsplit(url).query if url else ""
+        if query:
+            self.add(query)
+
     def __bool__(self) -> bool:
         return bool(self._secrets)
 
@@ -52,3 +58,15 @@ class Redactor:
             if secret in data:
                 data = data.replace(secret, mark)
         return data
+
+
+def redact_url(url: str) -> str:
+    """A URL safe to print and to keep: user-info and query masked.
+
+    Its ``***`` form is a store's label in its checkpoint key, so it stays as it is: resuming needs the same key.
+    """
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    if "@" in parts.netloc:
+        netloc = "***@" + netloc
+    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", ""))

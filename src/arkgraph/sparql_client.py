@@ -1,24 +1,30 @@
-"""A small SPARQL 1.1 Protocol / Update / Graph Store HTTP Protocol client.
+"""A small SPARQL 1.1 Protocol / Update / Graph Store HTTP Protocol client, on arkgraph's one HTTP stack.
 
-Why not a library: we need three things together that off-the-shelf clients don't give us:
-streamed, size-bounded request bodies; retries with backoff, jitter and a bound (honouring
-``Retry-After``); and secrets that never reach a log line, an error message or an output file.
+Requests go through :class:`arkgraph.http.Fetcher`, the same retry policy, client and redaction the
+harvesters use. What this module adds: the three service URLs of an endpoint, credentials, and request
+bodies streamed from a factory (each retry streams a fresh generator, so bodies stay size-bounded).
+Why not a SPARQL library (SPARQLWrapper, rdflib's store): none streams a bounded update body, and
+none would use the shared retry policy and redactor.
 """
 
 from __future__ import annotations
 
 import base64
 import os
-import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from . import redact
-from .errors import ArkgraphError, UsageError
+from .errors import UsageError
+from .http import Fetcher, FetchError, RetryPolicy, make_client
+from .redact import redact_url
+
+__all__ = ["Auth", "Endpoints", "EndpointError", "Redactor", "RetryPolicy", "SparqlClient", "chunked",
+           "parse_auth", "redact_url"]  # what arkgraph.store builds its remote sink from
 
 BodyFactory = Callable[[], Iterable[bytes]]
 Log = Callable[[str], None]
@@ -29,16 +35,9 @@ N_TRIPLES = "application/n-triples"
 N_QUADS = "application/n-quads"
 RESULTS_JSON = "application/sparql-results+json"
 
-# HTTP statuses worth another try: the server may be restarting, overloaded or rate-limiting.
-_RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
-
-class EndpointError(ArkgraphError):
-    """The endpoint refused a request for good (4xx) or kept failing past the retry bound."""
-
-    def __init__(self, message: str, *, retryable: bool = False):
-        super().__init__(message)
-        self.retryable = retryable
+class EndpointError(FetchError):
+    """The endpoint refused a request for good (3xx, 4xx) or kept failing past the retry bound."""
 
 
 # --------------------------------------------------------------------------- auth and redaction
@@ -93,15 +92,6 @@ class Redactor(redact.Redactor):
         super().__init__([*(auth.secrets() if auth else ()), *extra])
 
 
-def redact_url(url: str) -> str:
-    """A URL safe to print: user-info and query strings (tokens hide there) are masked."""
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    if "@" in parts.netloc:
-        netloc = "***@" + netloc
-    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", ""))
-
-
 # --------------------------------------------------------------------------- endpoints
 
 
@@ -133,41 +123,6 @@ class Endpoints:
         return cls(query_url or q, update_url or u, gsp_url or g)
 
 
-# --------------------------------------------------------------------------- retries
-
-
-@dataclass
-class RetryPolicy:
-    retries: int = 5  # extra attempts after the first
-    backoff: float = 0.5  # first delay, seconds; doubles each time
-    max_delay: float = 30.0
-    timeout: float = 60.0  # per read/write; a connect gets min(10, timeout)
-    sleep: Callable[[float], None] = time.sleep
-    rng: random.Random = field(default_factory=random.Random)
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_delay)
-        # "Full jitter": spreads clients that failed together so they don't retry together.
-        cap = min(self.max_delay, self.backoff * (2 ** attempt))
-        return self.rng.uniform(cap / 2, cap)
-
-
-def _retry_after(resp: httpx.Response) -> float | None:
-    value = resp.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        from email.utils import parsedate_to_datetime
-
-        try:
-            return parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError):
-            return None
-
-
 def chunked(parts: Iterable[bytes], size: int = 1 << 16) -> Iterator[bytes]:
     """Coalesce small pieces into ~64 KiB chunks: fewer writes, still streamed."""
     buf: list[bytes] = []
@@ -183,24 +138,27 @@ def chunked(parts: Iterable[bytes], size: int = 1 << 16) -> Iterator[bytes]:
 
 
 class SparqlClient:
-    """One HTTP connection pool to one endpoint, with retries and redaction."""
+    """One HTTP connection pool to one endpoint, with the shared retry policy and redaction."""
 
     def __init__(self, endpoints: Endpoints, *, auth: Auth | None = None, policy: RetryPolicy | None = None,
-                 log: Log | None = None, redactor: Redactor | None = None):
+                 log: Log | None = None, redactor: Redactor | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
         self.endpoints = endpoints
         self.policy = policy or RetryPolicy()
         self.redact = redactor or Redactor(auth)
-        self.log = log or (lambda _msg: None)
-        self.retries = 0  # total retries, reported in the summary
-        headers = {"user-agent": "arkgraph"}
-        if auth:
-            headers["authorization"] = auth.header()
-        t = self.policy.timeout
-        self._http = httpx.Client(headers=headers, timeout=httpx.Timeout(t, connect=min(10.0, t)),
-                                  follow_redirects=False, trust_env=False)
+        for url in (endpoints.query, endpoints.update, endpoints.gsp):
+            self.redact.add_url(url)  # a key in an endpoint's query string is a secret too
+        headers = {"authorization": auth.header()} if auth else {}
+        client = make_client(self.policy, headers=headers, follow_redirects=False, trust_env=False)
+        self._fetcher = Fetcher(client, self.policy, redact=self.redact, on_retry=log, sleep=sleep)
+
+    @property
+    def retries(self) -> int:
+        """Total retries so far, reported in the summary."""
+        return self._fetcher.stats.retries
 
     def close(self) -> None:
-        self._http.close()
+        self._fetcher.close()
 
     # -- the one place where requests are sent
 
@@ -213,28 +171,12 @@ class SparqlClient:
             headers["content-type"] = content_type
         if accept:
             headers["accept"] = accept
-        attempt = 0
-        while True:
-            content = body() if callable(body) else body
-            try:
-                resp = self._http.request(method, url, content=content, headers=headers, params=params)
-                resp.read()
-                if resp.status_code < 300 or resp.status_code in ok_status:
-                    return resp
-                problem = f"HTTP {resp.status_code} from {redact_url(url)}: {_snippet(resp.text)}"
-                if resp.status_code not in _RETRY_STATUS:
-                    raise EndpointError(self.redact(problem))
-                wait_hint = _retry_after(resp)
-            except httpx.TransportError as exc:  # refused, reset, timed out, protocol error
-                problem = f"{_describe(exc)} ({redact_url(url)})"
-                wait_hint = None
-            if attempt >= self.policy.retries:
-                raise EndpointError(self.redact(problem), retryable=True)
-            delay = self.policy.delay(attempt, wait_hint)
-            attempt += 1
-            self.retries += 1
-            self.log(self.redact(f"retry {attempt}/{self.policy.retries} in {delay:.1f}s: {problem}"))
-            self.policy.sleep(delay)
+        try:
+            response, _ = self._fetcher.request(method, url, content=body, headers=headers, params=params,
+                                                accept_status=ok_status)
+        except FetchError as exc:  # already redacted
+            raise EndpointError(str(exc), url=exc.url, status=exc.status, attempts=exc.attempts) from None
+        return response
 
     # -- protocol operations
 
@@ -262,18 +204,3 @@ class SparqlClient:
 
 def _graph_param(graph: str | None) -> dict[str, str]:
     return {"graph": graph} if graph else {"default": ""}
-
-
-def _snippet(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
-    return text[:limit] + ("…" if len(text) > limit else "") if text else "(empty body)"
-
-
-def _describe(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.ConnectError):
-        return "connection refused or unreachable"
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timed out ({type(exc).__name__})"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "server closed the connection mid-request"
-    return f"network error ({type(exc).__name__})"
