@@ -11,14 +11,12 @@ from lxml import etree
 import signal
 import subprocess
 
-from harvest_server import (  # noqa: F401  (fixtures)
+from harvest_server import (
     FAST,
     FIXTURES,
     SETS,
     _oai_error,
     child_env,
-    harvest_data,
-    harvest_server,
     run_harvest,
     subprocess_cmd,
     wait_for,

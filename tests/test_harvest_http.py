@@ -15,7 +15,7 @@ from arkgraph.harvest.checkpoint import Checkpoint
 from arkgraph.harvest.files import atomic_write, clean_stale_temps
 from arkgraph.harvest.progress import StderrReporter
 from arkgraph.http import USER_AGENT, Fetcher, FetchError, HttpPolicy, make_client, retry_after_seconds
-from harvest_server import TOKEN, harvest_data, harvest_server  # noqa: F401  (fixtures)
+from harvest_server import TOKEN
 
 
 def fetcher(policy: HttpPolicy, sleeps: list[float], **kw) -> Fetcher:
