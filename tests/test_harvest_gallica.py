@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 import signal
@@ -177,6 +178,7 @@ def test_oai_pmh_no_records_match_is_an_empty_success(harvest_server, tmp_path):
     assert not list(tmp_path.glob("oaipmh/*.xml"))
 
 
+@pytest.mark.slow
 def test_oai_pmh_with_services_fans_out_per_record(harvest_server, tmp_path):
     s = harvest_server
     s.fault(with_param("/services/Pagination", ark="bpt6k58017546"), "status", status=503, times=None)
@@ -241,6 +243,7 @@ def test_usage_errors_exit_2(harvest_server, tmp_path):
     assert harvest_server.requests() == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_resumes(harvest_server, tmp_path):
     """SIGINT (Ctrl-C) in a real child process while a page is in flight."""
     s = harvest_server

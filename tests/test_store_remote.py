@@ -15,6 +15,7 @@ from arkgraph.cli_store import load, query
 from oxigraph_server import (PROV_TRIPLES, FaultProxy, OxigraphServer, free_port, normalize, record_iri,
                              triples_per_record, write_nq)
 
+pytestmark = pytest.mark.slow  # each test starts a real oxigraph server
 FAST = ["--max-retries", "4", "--backoff", "0.01", "--timeout", "2"]
 
 
