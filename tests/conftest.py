@@ -1,4 +1,9 @@
-"""Shared fixtures. Tests never read ../shared: real samples are copied under tests/fixtures/."""
+"""Every shared fixture. Tests never read ../shared: real samples are copied under tests/fixtures/.
+
+Plain helpers live in modules the tests import by name: helpers.py (convert to a store, query it),
+validate_helpers.py, embed_helpers.py, oxigraph_server.py (a real Oxigraph server and a fault proxy),
+harvest_server.py (a replay server for the harvest tests).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,11 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Iterator
 
 import pytest
+from harvest_server import Data, ReplayServer
+from oxigraph_server import OXIGRAPH, FaultProxy, OxigraphServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -126,3 +134,38 @@ def converted_all_profiles(tmp_path_factory: pytest.TempPathFactory):
         return ox.Dataset(ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS))
 
     return convert
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path: Path) -> Iterator[OxigraphServer]:
+    """A real ``oxigraph serve`` on a free loopback port, with its database under tmp_path."""
+    if not OXIGRAPH:
+        pytest.skip("oxigraph server binary not installed (pip install oxigraph)")
+    server = OxigraphServer(tmp_path / "oxigraph-db").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fault_proxy(oxigraph_server: OxigraphServer) -> Iterator[FaultProxy]:
+    """A proxy in front of ``oxigraph_server`` that injects the faults a test arms."""
+    proxy = FaultProxy(oxigraph_server.url).start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def harvest_data() -> Data:
+    """The saved Paris Musées and Gallica responses the replay server serves (tests/fixtures/harvest/)."""
+    return Data()
+
+
+@pytest.fixture
+def harvest_server(harvest_data: Data) -> Iterator[ReplayServer]:
+    """A loopback server replaying the saved responses, with faults a test arms."""
+    with ReplayServer(harvest_data) as server:
+        yield server

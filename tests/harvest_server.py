@@ -1,6 +1,6 @@
 """A real loopback HTTP server that replays saved Paris Musées and Gallica responses, with faults.
 
-Used by the harvest tests through the ``harvest_server`` fixture (``tests/conftest_harvest.py``).
+Used by the harvest tests through the ``harvest_server`` fixture (conftest.py).
 It serves the fixtures in ``tests/fixtures/harvest/`` (see the README there for what is real
 and what is re-paged), logs every request, and injects faults matched per request:
 
@@ -393,30 +393,17 @@ class ReplayServer:
         return Handler
 
 
-# ---------------------------------------------------------------- pytest glue
-# Imported by the harvest test modules (``from harvest_server import ...``), so the shared
-# tests/conftest.py stays untouched.
+# ---------------------------------------------------------------- helpers for the harvest tests
+# Imported by the harvest test modules (``from harvest_server import ...``); the fixtures are in conftest.py.
 
 import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-import pytest  # noqa: E402
 from click.testing import CliRunner, Result  # noqa: E402
 
 TOKEN = "tok-5f2b9c1e-SECRET-7d41"  # a fake token: the tests look for it everywhere
 FAST = ["--rate", "0", "--backoff", "0.001", "--timeout", "5", "--max-retries", "4"]
-
-
-@pytest.fixture(scope="session")
-def harvest_data() -> Data:
-    return Data()
-
-
-@pytest.fixture
-def harvest_server(harvest_data: Data):
-    with ReplayServer(harvest_data) as server:
-        yield server
 
 
 def run_harvest(*args: str, env: dict[str, str] | None = None) -> Result:

@@ -1,7 +1,7 @@
 """A real ``oxigraph serve`` on a free loopback port, and a fault-injecting HTTP proxy in front of it.
 
-Use as a pytest plugin (``pytest_plugins = ["tests.oxigraph_server"]``) or import the classes.
-Everything binds 127.0.0.1 only; every wait is bounded.
+Tests get them through the ``oxigraph_server`` and ``fault_proxy`` fixtures (conftest.py), or build them
+from the classes. Everything binds 127.0.0.1 only; every wait is bounded.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import httpx
-import pytest
 
 # the venv's own binary when its bin/ is not on PATH (python run by its path, not activated)
 OXIGRAPH = shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
@@ -227,29 +226,6 @@ class FaultProxy:
         self._server.shutdown()
         self._server.server_close()
         self._http.close()
-
-
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def oxigraph_server(tmp_path: Path) -> Iterator[OxigraphServer]:
-    if not OXIGRAPH:
-        pytest.skip("oxigraph server binary not installed (pip install oxigraph)")
-    server = OxigraphServer(tmp_path / "oxigraph-db").start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def fault_proxy(oxigraph_server: OxigraphServer) -> Iterator[FaultProxy]:
-    proxy = FaultProxy(oxigraph_server.url).start()
-    try:
-        yield proxy
-    finally:
-        proxy.stop()
 
 
 # --------------------------------------------------------------------------- synthetic data

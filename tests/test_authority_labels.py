@@ -16,7 +16,7 @@ from helpers import FIXTURES, PM, convert_to_store, select
 from arkgraph import authorities, mappings
 from arkgraph.cli import main
 from arkgraph.errors import MappingTableError
-from arkgraph.profiles import linkedart
+from arkgraph.profiles import linkedart_build
 
 EXTERNAL = authorities.PREFIXES  # the authorities whose IRIs are shared with every other dataset
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://schema.org/name",
@@ -112,10 +112,10 @@ def test_a_language_has_one_iri_in_the_whole_run() -> None:
 def test_a_language_code_and_its_table_rows_give_the_same_iri() -> None:
     """Arabic: the record's dc:language "ara", "arabe" or "Arabic" and an Arabic title ("ar") are one IRI."""
     tables = mappings.load()
-    from_rows = {linkedart.language_term(tables.concept("languages", v))[0] for v in ("ara", "arabe", "Arabic")}
-    assert from_rows == {linkedart._language("ar", ())[0]} == {"http://vocab.getty.edu/aat/300387843"}
+    from_rows = {linkedart_build.language_term(tables.concept("languages", v))[0] for v in ("ara", "arabe", "Arabic")}
+    assert from_rows == {linkedart_build.language("ar")[0]} == {"http://vocab.getty.edu/aat/300387843"}
     # a language without an AAT term is its LoC ISO 639 IRI, from its row or its code alike
-    assert linkedart.language_term(tables.concept("languages", "occitan"))[0] == linkedart._language("oc", ())[0] \
+    assert linkedart_build.language_term(tables.concept("languages", "occitan"))[0] == linkedart_build.language("oc")[0] \
         == "http://id.loc.gov/vocabulary/iso639-1/oc"
 
 

@@ -253,6 +253,7 @@ def _supers_down(voc, c: str) -> set[str]:
 # 3. Every Linked Art record validates against the official Linked Art JSON schemas
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", ["parismusees", "gallica"])
 def test_linked_art_json_schemas(source: str) -> None:
     _need(source)

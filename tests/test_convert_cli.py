@@ -134,6 +134,7 @@ def test_verbose_prints_rejects(tmp_path: Path) -> None:
     assert "rejected: " in r.stderr and "null entity" in r.stderr
 
 
+@pytest.mark.slow
 def test_deterministic_bytes(tmp_path: Path) -> None:
     for ext in ("nt", "ttl", "jsonld", "trig", "nq"):
         a, b = tmp_path / f"a.{ext}", tmp_path / f"b.{ext}"

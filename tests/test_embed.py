@@ -56,6 +56,7 @@ def check_same_graph(html_text: str, graphs: dict[str, set], expect_roots: set[s
 
 # ---------------------------------------------------------------- snippets
 
+@pytest.mark.slow
 def test_snippets_extruct_same_graph_as_converter(data: dict[str, Path], tmp_path: Path) -> None:
     code, out = run(str(data["so"]), "--out", str(tmp_path / "snip"))
     assert code == 0, out
@@ -112,6 +113,7 @@ def test_google_image_licence_fields(data: dict[str, Path], tmp_path: Path) -> N
     assert all(i["acquireLicensePage"] == doc["url"] for i in paid)  # the museum page
 
 
+@pytest.mark.slow
 def test_profiles_linkedart_and_both(data: dict[str, Path], tmp_path: Path) -> None:
     code, out = run(str(data["all"]), "--out", str(tmp_path / "both"), "--profile", "both")
     assert code == 0, out
@@ -140,6 +142,7 @@ def expand_to_triples_bnodes_ok(doc: dict) -> set[tuple[str, str, str]]:
             for line in nq.splitlines() if line}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["nt", "ttl", "trig", "jsonld"])
 def test_other_input_formats_group_records(data: dict[str, Path], tmp_path: Path, fmt: str) -> None:
     src = convert([SYNTHETIC, REAL], tmp_path / f"in.{fmt}", "schemaorg")
@@ -176,6 +179,7 @@ def _dom_checks(text: str, expected: str, *, page: bool) -> None:
             assert tree.findtext(".//title") == expected
 
 
+@pytest.mark.slow
 def test_breakout_safety_snippets_pages_injection(data: dict[str, Path], tmp_path: Path) -> None:
     _, chosen = hostile_nq(data["so"], tmp_path / "h.nq")
     assert sorted(chosen.values()) == sorted(HOSTILE)
@@ -232,6 +236,7 @@ def _strip_blocks(text: str) -> str:
                   flags=re.S)
 
 
+@pytest.mark.slow
 def test_inject_by_url_is_byte_exact_and_idempotent(data: dict[str, Path], tmp_path: Path) -> None:
     graphs = record_graphs(data["so"])
     site = tmp_path / "site"
@@ -326,6 +331,7 @@ def test_file_stem_is_safe_and_injective() -> None:
 
 # ---------------------------------------------------------------- pages and CLI
 
+@pytest.mark.slow
 def test_pages_and_index(data: dict[str, Path], tmp_path: Path) -> None:
     code, out = run(str(data["so"]), "--pages", str(tmp_path))
     assert code == 0, out
@@ -380,6 +386,7 @@ def test_a_record_met_twice_keeps_its_first_version(tmp_path: Path) -> None:
     assert (tmp_path / "site" / "index.html").read_text(encoding="utf-8").count("ark-99999-pm1.html") == 1
 
 
+@pytest.mark.slow
 def test_a_page_shows_a_production_range_in_the_source_words(data: dict[str, Path], tmp_path: Path) -> None:
     # schema.org's dateCreated states one date, so a Ming vase (1368-1644) has none: the page reads the
     # Linked Art production time-span's name instead, and never shows the range's start alone

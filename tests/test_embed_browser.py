@@ -26,8 +26,9 @@ from arkgraph.cli import main
 from embed_helpers import REAL, SYNTHETIC, arkgraph_docs, convert, expand_to_triples, hostile_nq, record_graphs
 
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
-                                reason=f"{CHROMIUM} not installed (Debian package 'chromium'; .ci/run installs it)")
+pytestmark = [pytest.mark.slow,  # a real browser
+              pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
+                                 reason=f"{CHROMIUM} not installed (Debian package 'chromium'; .ci/run installs it)")]
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio"]

@@ -69,6 +69,7 @@ def check_reader(module: ModuleType, files: list[tuple[str, bytes]], workdir: Pa
                 assert isinstance(item, tuple) and len(item) == 2, item
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_the_paris_musees_reader_never_raises_on_a_mutated_sample(fuzz: ModuleType, fuzz_workdir: Path,
@@ -83,6 +84,7 @@ def test_the_gallica_reader_never_raises_on_a_mutated_sample(fuzz: ModuleType, f
     check_reader(gallica, mutated(fuzz, data, "gallica"), fuzz_workdir, fuzz)
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=120)  # cheap examples; the bad values are rare among the mutations
 @given(data=st.data())
 def test_a_mutated_sample_converts_with_every_invariant_kept(fuzz: ModuleType, fuzz_workdir: Path,
@@ -94,6 +96,7 @@ def test_a_mutated_sample_converts_with_every_invariant_kept(fuzz: ModuleType, f
     assert res.problems == []
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=60)
 @given(data=st.data())
 def test_every_iri_written_from_an_odd_id_value_is_a_valid_absolute_iri(fuzz: ModuleType, fuzz_workdir: Path,

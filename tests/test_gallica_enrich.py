@@ -131,6 +131,7 @@ def _target(doc: dict, where: str) -> dict:
             "resource": canvas["images"][0]["resource"], "meta": doc["metadata"][0]}[where]
 
 
+@pytest.mark.slow
 def test_any_json_type_in_any_manifest_field_converts_or_flags_never_crashes(tmp_path):
     """Each value the reader takes, swapped for each JSON type in turn: the record is always converted
     (the manifest's ARK is in its file name too), a wrong type is at most flagged, never a traceback."""

@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from arkgraph import mappings
@@ -165,6 +166,7 @@ def read_bytes(data: bytes) -> list:
     return list(gallica.read(io.BufferedReader(io.BytesIO(data)), "f.xml"))
 
 
+@pytest.mark.slow
 def test_every_record_completed_before_the_damage_is_kept(monkeypatch):
     """Damage anywhere in a real SRU response (a stray '<' or end tag, a byte that is not UTF-8, an HTML
     entity, a cut): the records whose end tag comes before it are all kept, whole, and one reject says

@@ -195,6 +195,7 @@ def _all_records():
     return [r for k, r in recs.items() if k != "rejects"]
 
 
+@pytest.mark.slow
 def test_every_sample_record_validates_against_linked_art_schemas():
     records = _all_records()
     assert len(records) >= 110  # distinct ARKs across the sample files

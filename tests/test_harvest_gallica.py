@@ -6,19 +6,18 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 import signal
 import subprocess
 
-from harvest_server import (  # noqa: F401  (fixtures)
+from harvest_server import (
     FAST,
     FIXTURES,
     SETS,
     _oai_error,
     child_env,
-    harvest_data,
-    harvest_server,
     run_harvest,
     subprocess_cmd,
     wait_for,
@@ -179,6 +178,7 @@ def test_oai_pmh_no_records_match_is_an_empty_success(harvest_server, tmp_path):
     assert not list(tmp_path.glob("oaipmh/*.xml"))
 
 
+@pytest.mark.slow
 def test_oai_pmh_with_services_fans_out_per_record(harvest_server, tmp_path):
     s = harvest_server
     s.fault(with_param("/services/Pagination", ark="bpt6k58017546"), "status", status=503, times=None)
@@ -243,6 +243,7 @@ def test_usage_errors_exit_2(harvest_server, tmp_path):
     assert harvest_server.requests() == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_resumes(harvest_server, tmp_path):
     """SIGINT (Ctrl-C) in a real child process while a page is in flight."""
     s = harvest_server

@@ -16,7 +16,7 @@ from arkgraph.harvest.files import atomic_write, clean_stale_temps
 from arkgraph.harvest.progress import StderrReporter
 from arkgraph.http import USER_AGENT, Fetcher, FetchError, RetryPolicy, make_client, retry_after_seconds
 from arkgraph.redact import Redactor
-from harvest_server import TOKEN, harvest_data, harvest_server  # noqa: F401  (fixtures)
+from harvest_server import TOKEN
 
 
 def fetcher(policy: RetryPolicy, sleeps: list[float], **kw) -> Fetcher:

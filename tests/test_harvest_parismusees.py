@@ -8,13 +8,11 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
-from harvest_server import (  # noqa: F401  (fixtures)
+from harvest_server import (
     FAST,
     TOKEN,
     all_bytes_under,
     child_env,
-    harvest_data,
-    harvest_server,
     run_harvest,
     subprocess_cmd,
     wait_for,

@@ -235,6 +235,7 @@ def test_each_gallica_relation_that_is_no_iri_is_kept(tmp_path: Path) -> None:
         assert text in nq
 
 
+@pytest.mark.slow
 def test_a_iiif_licence_in_words_becomes_a_rights_statement(tmp_path: Path) -> None:
     manifest = gallica_record(tmp_path, "iiif/manifest-bpt6k9604118j.json",
                               '"https://gallica.bnf.fr/html/und/conditions-dutilisation-des-contenus-de-gallica"',
@@ -249,6 +250,7 @@ def test_a_iiif_licence_in_words_becomes_a_rights_statement(tmp_path: Path) -> N
     assert "<Conditions" not in nq
 
 
+@pytest.mark.slow
 def test_a_year_that_is_no_year_names_no_year_page(tmp_path: Path) -> None:
     years = gallica_record(tmp_path, "issues/continuousDateFetch-cb32699739p.xml", "<year>1916</year>",
                            "<year>1916</year><year>19 17</year>", "years.xml")
@@ -257,6 +259,7 @@ def test_a_year_that_is_no_year_names_no_year_page(tmp_path: Path) -> None:
     assert "cb32699739p/date1916>" in nq and "date19 17" not in nq
 
 
+@pytest.mark.slow
 def test_unusual_valid_iris_are_read_by_validate(tmp_path: Path) -> None:
     # validate checks common IRIs with its own grammar and hands the rest to pyoxigraph: both must agree
     data = json.loads((PM / QUERY).read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from arkgraph import jsonld, laschema
@@ -12,6 +13,7 @@ from arkgraph.cli import main
 from helpers import PM
 
 
+@pytest.mark.slow
 def test_every_paris_musees_record_validates(tmp_path: Path) -> None:
     out = tmp_path / "la.jsonld"
     r = CliRunner().invoke(main, ["convert", str(PM / "nodequery-chinese-works-even.json"),

@@ -1,4 +1,5 @@
-"""model.constructor: the generated fast constructors build what the dataclasses' own __init__ builds."""
+"""The record model: value objects are frozen (readers share them across records, profiles cache by them);
+a Record is filled field by field."""
 
 from __future__ import annotations
 
@@ -6,38 +7,50 @@ import dataclasses
 
 import pytest
 
-from arkgraph.model import DigitalObject, Record, constructor
-from arkgraph.sources.common import Mapped
+from arkgraph import model
+from arkgraph.model import Agent, Concept, Place, Record, TimeSpan
+
+VALUE_CLASSES = [cls for cls in vars(model).values()
+                 if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls is not Record]
 
 
-def _fields(obj: object) -> dict[str, object]:
-    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}  # type: ignore[arg-type]
+def _example(cls: type) -> object:
+    """An instance built from each required field's annotation (str, float, a value object)."""
+    args = []
+    for f in dataclasses.fields(cls):
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            nested = getattr(model, str(f.type).split(" ")[0], None)
+            args.append(_example(nested) if dataclasses.is_dataclass(nested) else
+                        1.0 if f.type == "float" else "https://n2t.net/ark:12148/x")
+    return cls(*args)
 
 
-def test_record_is_built_field_by_field_as_the_dataclass_builds_it() -> None:
-    new = constructor(Record, ("iri", "ark", "local_id", "minted"), {"source": "gallica", "kind": "document"})
-    a = new("https://n2t.net/ark:12148/bpt6k5619759j", "ark:12148/bpt6k5619759j", "bpt6k5619759j", False)
-    b = Record(iri="https://n2t.net/ark:12148/bpt6k5619759j", ark="ark:12148/bpt6k5619759j", source="gallica",
-               local_id="bpt6k5619759j", kind="document", minted=False)
-    assert type(a) is Record and _fields(a) == _fields(b)
-    # each default factory is called for each record: no list shared between records
-    c = new("https://n2t.net/ark:12148/x", "ark:12148/x", "x", True)
-    assert a.titles is not c.titles and a.identifiers is not c.identifiers
+@pytest.mark.parametrize("cls", VALUE_CLASSES, ids=lambda c: c.__name__)
+def test_every_value_object_refuses_to_change(cls: type) -> None:
+    obj = _example(cls)
+    name = dataclasses.fields(cls)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(obj, name, None)
+    assert not hasattr(obj, "__dict__")  # slots: no attribute can be added either
+
+
+def test_a_changed_value_is_a_new_object_and_the_shared_one_stays_as_it_was() -> None:
+    painter = Concept("https://n2t.net/ark:99999/t/peintre", "Peintre", code="pnt")
+    copy = dataclasses.replace(painter, code="art")
+    assert (painter.code, copy.code) == ("pnt", "art") and copy.label == "Peintre"
+
+
+def test_agents_and_places_are_equal_and_hash_alike_by_their_fields() -> None:
+    paris = Place("https://n2t.net/ark:99999/p/paris", "Paris")
+    born = TimeSpan("1840", "1840-01-01T00:00:00Z", "1840-12-31T23:59:59Z", "1840")
+    a = Agent("https://n2t.net/ark:99999/a/monet", "Claude Monet", birth=born, birth_place=paris)
+    b = Agent("https://n2t.net/ark:99999/a/monet", "Claude Monet", birth=born, birth_place=paris)
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert hash(paris) == hash(Place("https://n2t.net/ark:99999/p/paris", "Paris"))
+
+
+def test_each_record_gets_lists_of_its_own() -> None:
+    a = Record("https://n2t.net/ark:12148/a", "ark:12148/a", "gallica", "a", "document", False)
+    b = Record("https://n2t.net/ark:12148/b", "ark:12148/b", "gallica", "b", "document", False)
     a.titles.append(("Le Temps", "fr", "primary"))
-    assert c.titles == []
-
-
-def test_positional_constructors_of_other_dataclasses() -> None:
-    new_do = constructor(DigitalObject, ("iri", "kind", "access_point", "format", "label", "conforms_to"), {})
-    args = ("https://n2t.net/ark:12148/x/manifest", "manifest", "https://gallica.bnf.fr/iiif/ark:/12148/x/manifest.json",
-            "application/ld+json", "Manifeste IIIF", "http://iiif.io/api/presentation/2/")
-    assert new_do(*args) == DigitalObject(*args[:2], access_point=args[2], format=args[3], label=args[4],
-                                          conforms_to=args[5])
-    rec = Record(iri="https://n2t.net/ark:12148/x", ark="ark:12148/x", source="gallica", local_id="x")
-    m = constructor(Mapped, ("record", "unhandled", "ignored", "mapped"), {})(rec, ["a"], ["b"], 3)
-    assert _fields(m) == _fields(Mapped(rec, unhandled=["a"], ignored=["b"], mapped=3))
-
-
-def test_a_field_without_default_must_be_given() -> None:
-    with pytest.raises(TypeError, match="has no default"):
-        constructor(Record, ("iri",), {})
+    assert b.titles == [] and a.title == "Le Temps" and b.title == "b"

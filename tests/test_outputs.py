@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from arkgraph.cli import main
 from arkgraph.outputs import remove_stale_temps
 from helpers import PM
-from oxigraph_server import OxigraphServer, oxigraph_server  # noqa: F401  (fixture)
+from oxigraph_server import OxigraphServer
 
 REAL = PM / "nodequery-chinese-works-even.json"  # its one null entity is a reject: exit 1
 DAMAGED = PM / "damaged"

@@ -110,7 +110,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("coverage", [False, True], ids=["plain", "with-coverage"])
+@pytest.mark.parametrize("coverage", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["plain", "with-coverage"])
 @pytest.mark.parametrize(("change", "raw", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_a_bad_field_rejects_its_record_naming_the_field_and_the_rest_is_written(
         tmp_path: Path, change: Callable[[dict[str, Any]], None], raw: str | None, reason: str, coverage: bool) -> None:

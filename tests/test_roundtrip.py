@@ -37,6 +37,7 @@ def _triples_ox(path: Path, fmt: str) -> set[tuple[str, str, str]]:
     return {(str(q.subject), str(q.predicate), str(q.object)) for q in ox.parse(path=str(path), format=OX[fmt])}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["ttl", "nq", "trig"])
 def test_pyoxigraph_same_triples(outputs: dict[str, Path], fmt: str) -> None:
     reference = _triples_ox(outputs["nt"], "nt")
@@ -123,6 +124,7 @@ def test_jsonld_same_graph_per_record(tmp_path: Path, profile: str) -> None:
         assert docs[0]["id"] == root  # the record's tree comes first, rooted at the work
 
 
+@pytest.mark.slow
 def test_fast_compaction_matches_pyld(outputs: dict[str, Path]) -> None:
     """The context-driven compactor gives documents that PyLD expands to the same triples as PyLD's own compaction."""
     from arkgraph.pipeline import PROFILES, Options

@@ -106,6 +106,7 @@ def rows(store: ox.Store, query: str) -> list[tuple[str | None, ...]]:
     return sorted({tuple(t.value if t is not None else None for t in sol) for sol in result})  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(INVARIANTS))
 def test_invariant_holds_on_every_real_sample(store: ox.Store, name: str) -> None:
     found = rows(store, INVARIANTS[name][0])

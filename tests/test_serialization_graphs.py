@@ -103,6 +103,7 @@ def _differences(run: Path, name: str) -> dict[str, tuple[int, int]]:
     return bad
 
 
+@pytest.mark.slow
 def test_the_run_holds_the_records_of_every_real_sample(real_samples_converted: Path) -> None:
     graphs = _record_graphs(real_samples_converted / "all.nq")
     assert len(graphs) > 300
@@ -111,6 +112,7 @@ def test_the_run_holds_the_records_of_every_real_sample(real_samples_converted: 
     assert "https://n2t.net/ark:12148/cb32699739p/date" in graphs  # Gallica periodical with its Issues list
 
 
+@pytest.mark.slow
 def test_profile_all_is_the_union_of_the_single_profiles(real_samples_converted: Path) -> None:
     both = _record_graphs(real_samples_converted / "all.nq")
     so = _record_graphs(real_samples_converted / "schemaorg.nq")
@@ -118,6 +120,7 @@ def test_profile_all_is_the_union_of_the_single_profiles(real_samples_converted:
     assert {rec for rec in both if both[rec] != so.get(rec, set()) | la.get(rec, set())} == set()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ext", ["nt", "ttl"])
 def test_ntriples_and_turtle_give_the_triples_of_the_nquads(real_samples_converted: Path, ext: str) -> None:
     fmt = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE}[ext]
@@ -127,6 +130,7 @@ def test_ntriples_and_turtle_give_the_triples_of_the_nquads(real_samples_convert
     assert got == want
 
 
+@pytest.mark.slow
 def test_trig_gives_the_quads_of_the_nquads(real_samples_converted: Path) -> None:
     def quads(ext: str, fmt: ox.RdfFormat) -> set[ox.Quad]:
         return set(ox.parse(path=str(real_samples_converted / f"all.{ext}"), format=fmt))

@@ -48,6 +48,7 @@ def graphs(store: Path) -> set[str]:
         gc.collect()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", PATHS)
 def test_loading_twice_leaves_one_version(tmp_path: Path, path: str) -> None:
     nq = write_nq(tmp_path / "out.nq", range(20))
@@ -63,6 +64,7 @@ def test_loading_twice_leaves_one_version(tmp_path: Path, path: str) -> None:
     assert not list(tmp_path.glob("store.checkpoint*")), "a completed load leaves no checkpoint"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", PATHS)
 def test_reloading_changed_records_replaces_them(tmp_path: Path, path: str) -> None:
     store = tmp_path / "store"
@@ -74,6 +76,7 @@ def test_reloading_changed_records_replaces_them(tmp_path: Path, path: str) -> N
     assert count(store, f'{{ GRAPH <{record_iri(4)}> {{ ?s ?p "Vase \\"4\\" v1"@fr }} }}') == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", PATHS)
 def test_deletion_marker_drops_the_graph(tmp_path: Path, path: str) -> None:
     store = tmp_path / "store"
@@ -88,6 +91,7 @@ def test_deletion_marker_drops_the_graph(tmp_path: Path, path: str) -> None:
     assert count(store) == 9 * (triples_per_record() + PROV_TRIPLES)
 
 
+@pytest.mark.slow
 def test_marker_and_data_in_one_file_follow_file_order(tmp_path: Path) -> None:
     # record 1: data then marker → gone; record 2: marker then data → present (re-created after deletion)
     nq = tmp_path / "mixed.nq"
@@ -97,6 +101,7 @@ def test_marker_and_data_in_one_file_follow_file_order(tmp_path: Path) -> None:
     assert graphs(store) == {record_iri(2)}
 
 
+@pytest.mark.slow
 def test_non_canonical_nquads_take_the_exact_path(tmp_path: Path) -> None:
     nq = write_nq(tmp_path / "tabs.nq", range(5), sep="\t")
     store = tmp_path / "store"
@@ -106,6 +111,7 @@ def test_non_canonical_nquads_take_the_exact_path(tmp_path: Path) -> None:
     assert count(store) == 5 * (triples_per_record() + PROV_TRIPLES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", PATHS)
 def test_provenance_is_in_each_graph(tmp_path: Path, path: str) -> None:
     nq = write_nq(tmp_path / "out.nq", range(3))
@@ -127,6 +133,7 @@ def test_provenance_is_in_each_graph(tmp_path: Path, path: str) -> None:
     assert sorted(row["profs"].value.split(",")) == ["linkedart", "schemaorg"]
 
 
+@pytest.mark.slow
 def test_default_graph_mode_replaces_records_and_keeps_shared_nodes(tmp_path: Path) -> None:
     store = tmp_path / "store"
     do_load(store, write_nq(tmp_path / "v1.nq", range(6)), "--default-graph")
@@ -141,6 +148,7 @@ def test_default_graph_mode_replaces_records_and_keeps_shared_nodes(tmp_path: Pa
     assert count(store, '{ ?s <http://schema.org/name> "Agent 1" }') == 1
 
 
+@pytest.mark.slow
 def test_triple_files_go_to_a_named_graph_or_the_default_graph(tmp_path: Path) -> None:
     nt = tmp_path / "extra.nt"
     nt.write_text('<http://example.org/a> <http://schema.org/name> "A" .\n'
@@ -155,6 +163,7 @@ def test_triple_files_go_to_a_named_graph_or_the_default_graph(tmp_path: Path) -
     assert count(store, "{ ?s ?p ?o }") == 2
 
 
+@pytest.mark.slow
 def test_sink_api_for_convert(tmp_path: Path) -> None:
     store = tmp_path / "store"
     triples = [(f"<{record_iri(1)}>", "<http://schema.org/name>", '"Vase"@fr'),
@@ -171,6 +180,7 @@ def test_sink_api_for_convert(tmp_path: Path) -> None:
     assert count(store) == 1 + PROV_TRIPLES + 1
 
 
+@pytest.mark.slow
 def test_resume_skips_what_the_checkpoint_says_is_done(tmp_path: Path) -> None:
     store = tmp_path / "store"
     ck = tmp_path / "ck"
@@ -189,6 +199,7 @@ def test_resume_skips_what_the_checkpoint_says_is_done(tmp_path: Path) -> None:
     assert len(graphs(store)) == 5 and not ck.exists()
 
 
+@pytest.mark.slow
 def test_query_formats(tmp_path: Path) -> None:
     store = tmp_path / "store"
     do_load(store, write_nq(tmp_path / "out.nq", range(3)))
@@ -208,6 +219,7 @@ def test_query_formats(tmp_path: Path) -> None:
     assert len(nt.stdout.splitlines()) == triples_per_record() + PROV_TRIPLES
 
 
+@pytest.mark.slow
 def test_query_and_load_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     store = tmp_path / "store"
     missing = run(query, "--store", tmp_path / "nope", "SELECT * WHERE { ?s ?p ?o }")
@@ -228,6 +240,7 @@ def test_query_and_load_errors_are_one_line_with_exit_codes(tmp_path: Path) -> N
 # --------------------------------------------------------------------------- the bulk path's own branches
 
 
+@pytest.mark.slow
 def test_bulk_into_an_empty_store_counts_and_matches_the_exact_path(tmp_path: Path, monkeypatch) -> None:
     import arkgraph.store as st
 
@@ -242,6 +255,7 @@ def test_bulk_into_an_empty_store_counts_and_matches_the_exact_path(tmp_path: Pa
     assert count(fast) == 10 * (triples_per_record() + PROV_TRIPLES)
 
 
+@pytest.mark.slow
 def test_bulk_replace_counts_triples_and_keeps_other_graphs(tmp_path: Path) -> None:
     import arkgraph.store as st
 
@@ -261,6 +275,7 @@ def test_bulk_replace_counts_triples_and_keeps_other_graphs(tmp_path: Path) -> N
         assert count(store) == 10 * (triples_per_record() + PROV_TRIPLES)
 
 
+@pytest.mark.slow
 def test_parallel_bulk_parts_read_the_original_file(tmp_path: Path, monkeypatch) -> None:
     import arkgraph.store as st
 
@@ -326,6 +341,7 @@ def test_bulk_scan_agrees_with_a_line_by_line_reading(tmp_path: Path, part_bytes
         assert len(scan.parts) > 8
 
 
+@pytest.mark.slow
 def test_bulk_syntax_error_names_the_line_in_the_file(tmp_path: Path, monkeypatch) -> None:
     import arkgraph.store as st
 

@@ -14,9 +14,10 @@ from click.testing import CliRunner
 from arkgraph.cli_store import load, query
 from arkgraph.http import RetryPolicy
 from arkgraph.sparql_client import RESULTS_JSON, EndpointError, Endpoints, SparqlClient
-from oxigraph_server import (PROV_TRIPLES, FaultProxy, OxigraphServer, fault_proxy, free_port,  # noqa: F401
-                             normalize, oxigraph_server, record_iri, triples_per_record, write_nq)
+from oxigraph_server import (PROV_TRIPLES, FaultProxy, OxigraphServer, free_port, normalize, record_iri,
+                             triples_per_record, write_nq)
 
+pytestmark = pytest.mark.slow  # each test starts a real oxigraph server
 FAST = ["--max-retries", "4", "--backoff", "0.01", "--timeout", "2"]
 
 

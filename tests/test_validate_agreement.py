@@ -332,6 +332,7 @@ def both(corpus: list[tuple[str, str, Triples]]):
     return mine_flat, theirs, by_fault
 
 
+@pytest.mark.slow
 def test_same_results_as_pyshacl(both) -> None:
     mine, theirs, _ = both
     assert mine - theirs == set(), f"only arkgraph reports: {sorted(mine - theirs)[:10]}"
@@ -355,6 +356,7 @@ def test_clean_records_have_no_violations(corpus) -> None:
             assert V.violations(shapes.validate(ts)) == [], graph
 
 
+@pytest.mark.slow
 def test_same_results_as_pyshacl_on_gallica_records() -> None:
     """Gallica's document records (books, maps, periodicals), clean and with a few generic faults."""
     from validate_helpers import HAS_GALLICA, gallica_record_files

@@ -67,6 +67,7 @@ def test_violations_exit_1_with_summary_and_reports(tmp_path: Path) -> None:
     assert n == 498
 
 
+@pytest.mark.slow
 def test_reports_are_the_same_bytes_in_every_process(tmp_path: Path) -> None:
     """Separate processes with different hash seeds (set order) and fresh blank node ids in the parsed
     shapes: the same summary and report bytes, as the determinism rule asks of every output."""

@@ -63,6 +63,7 @@ def small_threshold(monkeypatch) -> None:
     monkeypatch.setattr(C, "PARALLEL_MIN_BYTES", 64 << 10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ext", ["nq", "nt"])
 def test_jobs_give_the_same_summary_report_and_status(converted, small_threshold, tmp_path, ext: str) -> None:
     path = str(converted[ext])

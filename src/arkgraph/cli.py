@@ -81,7 +81,7 @@ class LazyGroup(click.Group):
             "embed": ("cli_embed", "embed"), "load": ("cli_store", "load"), "query": ("cli_store", "query")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *self.lazy])
+        return sorted({*super().list_commands(ctx), *self.lazy})  # a lazy one, once run, is in both
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy and name not in self.commands:
@@ -99,6 +99,13 @@ def main() -> None:
 
     Sources: Paris Musées collections API (GraphQL JSON) and Gallica (BnF) XML.
     Profiles: Schema.org and CIDOC-CRM in the Linked Art 1.0 patterns.
+
+    Example:
+
+    \b
+        arkgraph harvest gallica --ark ark:/12148/bpt6k58017546 --out raw/gallica/
+        arkgraph convert raw/gallica/ -o out.nq --validate
+        arkgraph load out.nq
     """
 
 

@@ -69,6 +69,12 @@ def harvest() -> None:
     DIR` reads that directory. Progress is checkpointed in DIR/.arkgraph-harvest/, so an
     interrupted harvest resumes where it stopped when the same command is run again.
     Exit status: 0 done, 1 stopped on failures (re-run to resume), 2 usage error.
+
+    Example:
+
+    \b
+        arkgraph harvest gallica --ark ark:/12148/bpt6k58017546 --out raw/gallica/
+        arkgraph harvest parismusees --token-env PM_TOKEN --museum petit-palais --out raw/pm/
     """
 
 

@@ -6,15 +6,14 @@ IRIs are decided by the reader (it knows the stable ids); profiles only add suff
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Callable
 
-# Value objects below are immutable by convention, not frozen: a frozen dataclass sets each field
-# through object.__setattr__, which made building them about 4x slower, on every record.
+# Value objects are frozen: the readers share one object per distinct value across records (their
+# caches) and the profiles cache what they build from it by identity, so a mutation would emit stale
+# triples. Build a changed copy with dataclasses.replace. Only Record, filled field by field, is mutable.
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class Concept:
     """A source term: our local concept (``iri``, the source's ``label``), linked to an authority's term.
 
@@ -41,7 +40,7 @@ class Concept:
         return self.authority if self.authority is not None and self.match == "exact" else self.iri
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     iri: str
     label: str
@@ -50,7 +49,7 @@ class Place:
         return hash(self.iri)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class TimeSpan:
     """A span with inclusive bounds as xsd:dateTime strings, and the source's own wording."""
 
@@ -61,7 +60,7 @@ class TimeSpan:
     qualifier: str | None = None  # "Vers", "Entre"…
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Agent:
     iri: str
     name: str
@@ -80,21 +79,21 @@ class Agent:
         return hash(self.iri)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class Contribution:
     agent: Agent
     role: Concept                 # a MARC relator concept; label kept in French
     creator: bool = True          # dc:creator vs dc:contributor
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class Identifier:
     value: str
     kind: str                     # ark | accession | system | uuid | call | isbn | issn | url | other
     label: str | None = None
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class Dimension:
     kind: Concept
     value: float
@@ -102,7 +101,7 @@ class Dimension:
     part: str | None = None
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class Statement:
     kind: str                     # description | inscription | commentary | location | extent | note | rights | credit | materials | scale | pagination | views | mime
     text: str
@@ -110,7 +109,7 @@ class Statement:
     label: str | None = None      # e.g. the inscription type "Signature"
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class DigitalObject:
     """An image, web page, IIIF manifest, or page view that stands for the work online."""
 
@@ -130,14 +129,14 @@ class DigitalObject:
     extent: str | None = None     # what the source says of its size, e.g. "Nombre total de vues : 386"
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class Acquisition:
     mode: Concept
     timespan: TimeSpan | None = None
     donors: tuple[Agent, ...] = ()
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class Publication:
     publisher: Agent | None = None
     place: Place | None = None
@@ -145,7 +144,7 @@ class Publication:
     label: str | None = None      # the source string, e.g. "M. Dreyfous (Paris)"
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """A relation to another resource: catalogue record, parent periodical, related work."""
 
@@ -154,7 +153,7 @@ class Link:
     label: str | None = None
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(frozen=True, slots=True)
 class Part:
     """A component: a page view, a ToC entry, a periodical issue."""
 
@@ -213,32 +212,3 @@ class Record:
     def title(self) -> str:
         return self.titles[0][0] if self.titles else self.local_id
 
-
-def constructor(cls: Any, params: tuple[str, ...], fixed: dict[str, Any]) -> Callable[..., Any]:
-    """``cls(<params>, **fixed)`` with the params positional, field by field: the same object the dataclass
-    ``__init__`` makes (every field set, each default factory called), several times faster for classes with
-    many fields (Record has 37). Generated from ``dataclasses.fields`` so it follows the model; a class with
-    a ``__post_init__`` gets its own constructor."""
-    if hasattr(cls, "__post_init__"):
-        return lambda *args: cls(**dict(zip(params, args)), **fixed)
-    ns: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    body = []
-    for f in dataclasses.fields(cls):
-        if f.name in params:
-            value = f.name
-        elif f.name in fixed:
-            value = f"_fixed_{f.name}"
-            ns[value] = fixed[f.name]
-        elif f.default_factory is not dataclasses.MISSING:
-            value = "[]" if f.default_factory is list else f"_factory_{f.name}()"
-            ns[f"_factory_{f.name}"] = f.default_factory
-        elif f.default is not dataclasses.MISSING:
-            value = f"_default_{f.name}"
-            ns[value] = f.default
-        elif f.init:
-            raise TypeError(f"{cls.__name__}.{f.name} has no default: pass it")
-        else:
-            continue  # init=False without a default: the dataclass leaves it unset too
-        body.append(f"    r.{f.name} = {value}\n")
-    exec(f"def new({', '.join(params)}):\n    r = _new(_cls)\n" + "".join(body) + "    return r\n", ns)  # noqa: S102
-    return ns["new"]  # type: ignore[no-any-return]

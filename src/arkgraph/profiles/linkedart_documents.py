@@ -13,9 +13,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .. import authorities
-from ..model import Record, TimeSpan
-from ..terms import AAT, CRM, LA, LABEL, A, I, L, Triple, dt
-from . import linkedart as la
+from ..model import Record
+from ..terms import AAT, CRM, LA, LABEL, A, I, L, Triple
+from .linkedart_build import (C, CONFORMS, DIGITAL_OBJECT, FORMAT, LAX, aat, aat_type, agent, concept, language_term,
+                              name, place, shared, statement, timespan, type_ref, type_triples)
 
 VISUAL_TYPES = {"Map", "Photograph", "VisualArtwork", "ImageObject"}
 TOC_AAT = "300195002"  # tables of contents
@@ -24,95 +25,23 @@ _CONFORMS_LABELS = {"http://iiif.io/api/presentation/2/": "IIIF Presentation API
 
 
 def is_visual(rec: Record) -> bool:
+    """A map, photograph or image shows a VisualItem; any other document carries a text."""
     return not VISUAL_TYPES.isdisjoint(rec.schema_types)
 
 
-def content_iri(rec_iri: str) -> str:
-    return f"{rec_iri}/la/content"
-
-
-C, LAX = la.C, la.LAX
 # record-independent terms and triples, built once
-_FR = I(la.aat("french"))
-_FR_TRIPLES = la._type_triples(la.aat("french"), authorities.label(la.aat("french")), None, "E56_Language")
+_FR_TRIPLES = type_triples(aat("french"), authorities.label(aat("french")), None, "E56_Language")
 _LINGUISTIC = C["E33_Linguistic_Object"]
 _VISUAL = C["E36_Visual_Item"]
 _TOC_TYPE = AAT + TOC_AAT
 _INFO_OBJECT = I(CRM + "E73_Information_Object")
-_P1, _P2, _P190, _P72 = C["P1_is_identified_by"], C["P2_has_type"], C["P190_has_symbolic_content"], C["P72_has_language"]
-_APPELLATION = C["E33_E41_Linguistic_Appellation"]
-_P4, _TIME_SPAN = C["P4_has_time-span"], C["E52_Time-Span"]
-_P82A, _P82B = C["P82a_begin_of_the_begin"], C["P82b_end_of_the_end"]
-_P67I = C["P67i_is_referred_to_by"]
-_RELATION = L("Relation")
+_P72 = C["P72_has_language"]
 _P65, _P128, _P129 = C["P65_shows_visual_item"], C["P128_carries"], C["P129_is_about"]
 _P94I, _E65, _P9, _P14 = C["P94i_was_created_by"], C["E65_Creation"], C["P9_consists_of"], C["P14_carried_out_by"]
 _P16I, _E7, _P7 = C["P16i_was_used_for"], C["E7_Activity"], C["P7_took_place_at"]
 _P106I, _EQUIVALENT, _MEMBER_OF, _SET = C["P106i_forms_part_of"], LAX["equivalent"], LAX["member_of"], LAX["Set"]
 _CARRIES, _SHOWS = I(LA + "digitally_carries"), I(LA + "digitally_shows")
 _P107I = I(CRM + "P107i_is_current_or_former_member_of")
-
-# The hot helpers below write exactly what linkedart._name, _timespan and _statement write (same triples,
-# same order), with the record-independent parts (type and language blocks, literals of a time-span)
-# built once; the blocks themselves come from linkedart's own caches.
-
-
-@lru_cache(maxsize=64)
-def _name_blocks(kind: str, lang: str | None) -> tuple[str, tuple[Triple, ...], str | None, tuple[Triple, ...]]:
-    """For a name of this kind and language: its AAT type term and block, its language term and block."""
-    t, block = la._aat_block(kind, None)
-    if not lang:
-        return t, block, None, ()
-    iri, label = la._language(lang, ())
-    return t, block, I(iri), la._type_triples(iri, label, None, "E56_Language")
-
-
-def _name(s: str, node: str, literal: str, out: list[Triple], kind: str, lang: str | None) -> None:
-    """linkedart._name(s, node, text, out, kind, lang) for a document (no record languages given), given
-    ``L(text)``."""
-    n = f"<{node}>"
-    t, block, lang_term, lang_block = _name_blocks(kind, lang)
-    out += [(s, _P1, n), (n, A, _APPELLATION), (n, _P190, literal), (n, _P2, t)]
-    out += block
-    if lang_term is not None:
-        out.append((n, _P72, lang_term))
-        out += lang_block
-
-
-@lru_cache(maxsize=16384)
-def _timespan_literals(ts: TimeSpan) -> tuple[tuple[tuple[str, str], ...], str | None]:
-    """A time-span's bounds as (predicate, literal) pairs (BCE bounds are left to the label, as in
-    linkedart._timespan) and its display name literal."""
-    pairs = []
-    if ts.begin and not ts.begin.startswith("-"):
-        pairs.append((_P82A, dt(ts.begin)))
-    if ts.end and not ts.end.startswith("-"):
-        pairs.append((_P82B, dt(ts.end)))
-    label = ts.label or (f"{ts.qualifier} " if ts.qualifier else "") + (ts.begin or "")[:4]
-    return tuple(pairs), (L(label) if label else None)
-
-
-def _timespan(s: str, node: str, ts: TimeSpan, out: list[Triple]) -> None:
-    """linkedart._timespan(s, node, ts, out)."""
-    t = f"<{node}>"
-    # the records of a periodical share their TimeSpan objects (parse_date's cache): found by identity, as
-    # linkedart finds agents and places
-    pairs, label = la._shared(ts, _timespan_literals)
-    out += [(s, _P4, t), (t, A, _TIME_SPAN)]
-    for p, o in pairs:
-        out.append((t, p, o))
-    if label is not None:
-        n = f"<{node}/name>"
-        out += [(t, _P1, n), (n, A, _APPELLATION), (n, _P190, label), (n, _P2, _DISPLAY_TYPE)]
-        out += _DISPLAY_BLOCK
-
-
-def _note(s: str, node: str, text: str, out: list[Triple]) -> None:
-    """linkedart._statement(s, node, "note", text, None, out, "Relation")."""
-    n = f"<{node}>"
-    out += [(s, _P67I, n), (n, A, _LINGUISTIC), (n, _P190, L(text)), (n, LABEL, _RELATION), (n, _P2, _NOTE_TYPE)]
-    out += _NOTE_BLOCK
-
 
 _LITERALS: dict[str, str] = {}
 
@@ -139,7 +68,7 @@ def document(rec: Record, out: list[Triple]) -> None:
     cbase = f"{rec_iri}/la/content"
     c = f"<{cbase}>"
     title = L(rec.title)
-    visual = not VISUAL_TYPES.isdisjoint(rec.schema_types)
+    visual = is_visual(rec)
     append = out.append
     if visual:
         out += [(w, _P65, c), (c, A, _VISUAL)]
@@ -149,15 +78,13 @@ def document(rec: Record, out: list[Triple]) -> None:
     # French statements point at the AAT French language: describe it even when no title is French
     out += _FR_TRIPLES
     for n, (text, lang, kind) in enumerate(rec.titles, 1):  # the first is rec.title: its literal is made
-        _name(c, f"{cbase}/name{n}", title if n == 1 else L(text), out,
-              "primary_name" if kind == "primary" else "alternate_name", lang)
+        name(c, f"{cbase}/name{n}", title if n == 1 else L(text), out,
+             "primary_name" if kind == "primary" else "alternate_name", lang)
     if not visual:
         for lc in rec.languages:  # the same IRI as the languages of names (linkedart.language_term)
-            append((c, _P72, I(la._shared(lc, la.language_term)[0])))
-    if rec.subjects:
-        concept, about = la._concept, _P129
-        for subject in rec.subjects:
-            concept(c, subject, out, pred=about)
+            append((c, _P72, I(shared(lc, language_term)[0])))
+    for subject in rec.subjects:
+        concept(c, subject, out, pred=_P129)
 
     # creation, one part per contributor and role
     if rec.contributions:
@@ -166,8 +93,8 @@ def document(rec: Record, out: list[Triple]) -> None:
         for n, contrib in enumerate(rec.contributions, 1):
             part = f"<{cbase}/creation/part{n}>"
             out += [(cr, _P9, part), (part, A, _E65)]
-            la._concept(part, contrib.role, out)
-            append((part, _P14, la._agent(contrib.agent, out)))
+            concept(part, contrib.role, out)
+            append((part, _P14, agent(contrib.agent, out)))
 
     # publishing activities
     pubs = rec.publications or ([rec.publication] if rec.publication else [])
@@ -178,14 +105,13 @@ def document(rec: Record, out: list[Triple]) -> None:
             out += [(c, _P16I, act), (act, A, _E7)]
             if pub.label:
                 append((act, LABEL, _literal(pub.label)))
-            append((act, _P2, _PUBLISHING_TYPE))  # linkedart._aat_type(act, "publishing", out)
-            out += _PUBLISHING_BLOCK
+            aat_type(act, "publishing", out)
             if pub.publisher:
-                append((act, _P14, la._agent(pub.publisher, out)))
+                append((act, _P14, agent(pub.publisher, out)))
             if pub.place:
-                append((act, _P7, la._place(pub.place, out)))
+                append((act, _P7, place(pub.place, out)))
             if pub.timespan:
-                _timespan(act, f"{act_iri}/timespan", pub.timespan, out)
+                timespan(act, f"{act_iri}/timespan", pub.timespan, out)
 
     # relations: data.bnf.fr's publication (…#about) is the same published text or image (la:equivalent:
     # the same entity; data.bnf.fr's own label, none of ours); a periodical issue is part of the periodical;
@@ -214,7 +140,7 @@ def document(rec: Record, out: list[Triple]) -> None:
             label = link.label
             # an ensemble's label is the source's relation text (with the catalogue URL it gives)
             text = label if link.kind == "ensemble" else f"{label} : {liri}" if label and liri else label or liri
-            _note(w, f"{rec_iri}/la/relation{m}", text or "", out)
+            statement(w, f"{rec_iri}/la/relation{m}", "note", text or "", None, out, "Relation")
 
     # parts: page views, table of contents, issues
     if rec.parts:
@@ -222,7 +148,7 @@ def document(rec: Record, out: list[Triple]) -> None:
 
     for d in rec.digital:
         if d.conforms_to:
-            out += _conforms_block(d.conforms_to)  # _conforms(I(d.iri), d.conforms_to, out, add_link=False)
+            out += _conforms_block(d.conforms_to)  # what it conforms to (linkedart._digital gives the link)
         if d.kind == "document":
             # BnF's digital document carries the text (shows the image): la:digitally_carries /
             # digitally_shows, the Linked Art API's side of digitally_carried_by / digitally_shown_by (a
@@ -246,7 +172,7 @@ def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:
     rec_iri = rec.iri
     has_representation, visual_item = C["P138i_has_representation"], C["E36_Visual_Item"]
     shown_by, access_point = LAX["digitally_shown_by"], LAX["access_point"]
-    digital_object, fmt = la.DIGITAL_OBJECT, la.FORMAT
+    digital_object, fmt = DIGITAL_OBJECT, FORMAT
     for part in rec.parts:
         pkind = part.kind
         if pkind == "page" and part.image:
@@ -256,7 +182,7 @@ def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:
             out += [(w, has_representation, vi), (vi, A, visual_item),
                     (vi, LABEL, L(part.label or f"Vue {part.order}")), (vi, shown_by, do),
                     (do, A, digital_object), (do, LABEL, L(image.label or part.label or ""))]
-            la._aat_type(do, "digital_image", out)
+            aat_type(do, "digital_image", out)
             if image.access_point:
                 ap = I(image.access_point)
                 out += [(do, access_point, ap), (ap, A, digital_object)]
@@ -265,7 +191,8 @@ def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:
                 out += [(do, access_point, ap), (ap, A, digital_object)]
             out.append((do, fmt, L(image.format or "image/jpeg")))
             if image.conforms_to:
-                _conforms(do, image.conforms_to, out)
+                out.append((do, CONFORMS, I(image.conforms_to)))
+                out += _conforms_block(image.conforms_to)
         elif pkind == "toc":
             toc += 1
             text = part.label or ""
@@ -274,7 +201,7 @@ def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:
             node = I(f"{cbase}/toc{toc}")
             out += [(c, C["P67i_is_referred_to_by"], node), (node, A, _LINGUISTIC),
                     (node, C["P190_has_symbolic_content"], L(text))]
-            la._type(node, _TOC_TYPE, authorities.label(_TOC_TYPE), out, meta="brief_text")
+            type_ref(node, _TOC_TYPE, authorities.label(_TOC_TYPE), out, meta="brief_text")
         elif pkind in ("issue", "year") and not has_set:
             # the periodical's set of issues. Membership is stated by each issue's own record
             # (member_of): Linked Art's JSON has no property for it on the set's side, and this
@@ -283,15 +210,3 @@ def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:
             s = I(f"{rec_iri}/set")
             out += [(s, A, LAX["Set"]), (s, LABEL, L(f"Fascicules : {rec.title}"))]
 
-
-def _conforms(do: str, target: str, out: list[Triple], add_link: bool = True) -> None:
-    t = I(target)
-    if add_link:
-        out.append((do, la.CONFORMS, t))
-    out += [(t, A, _INFO_OBJECT), (t, LABEL, L(_CONFORMS_LABELS.get(target, target)))]
-
-
-# record-independent type blocks (linkedart's own, built once)
-_DISPLAY_TYPE, _DISPLAY_BLOCK = _name_blocks("display_name", None)[:2]
-_NOTE_TYPE, _NOTE_BLOCK = la._aat_block(la.STATEMENT_AAT.get("note", "note"), "brief_text")
-_PUBLISHING_TYPE, _PUBLISHING_BLOCK = la._aat_block("publishing", None)

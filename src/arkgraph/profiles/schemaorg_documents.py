@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 
 from ..ark import try_parse as ark_of
-
 from ..model import Record
 from ..terms import SCHEMA, A, I, L, Triple
-from . import schemaorg as so
+from .schemaorg_build import S, agent, date_literal, place
 
 PART_TYPES = {"issue": "PublicationIssue", "year": "PublicationVolume", "page": "CreativeWork", "toc": "Chapter"}
 # Link kinds → schema.org property (definitions from schema.org 30.0):
@@ -34,13 +33,12 @@ _EXTRA = {k: I(SCHEMA + k) for k in ("exampleOfWork", "workExample", "startDate"
 
 
 def document(rec: Record, out: list[Triple]) -> None:
-    S = so.S
     w = I(rec.iri)
     for pub in rec.publications[1:]:
         if pub.publisher:
-            out.append((w, S["publisher"], so._agent(pub.publisher, out)))
+            out.append((w, S["publisher"], agent(pub.publisher, out)))
         if pub.place:
-            out.append((w, S["locationCreated"], so._place(pub.place, out)))
+            out.append((w, S["locationCreated"], place(pub.place, out)))
     pub = rec.publication
     if pub and pub.timespan and rec.ark.endswith("/date") and not _non_gregorian(rec):
         _run(w, pub.timespan.label or "", out)
@@ -114,8 +112,8 @@ def _run(w: str, label: str, out: list[Triple]) -> None:
     start, sep, end = label.partition("-")
     start, end = start.strip(), end.strip()
     if _RUN_YEAR.fullmatch(start):
-        out.append((w, _EXTRA["startDate"], so._date_literal(start)))
+        out.append((w, _EXTRA["startDate"], date_literal(start)))
     if not sep:
         end = start  # one year: the run began and ended in it
     if _RUN_YEAR.fullmatch(end):
-        out.append((w, _EXTRA["endDate"], so._date_literal(end)))
+        out.append((w, _EXTRA["endDate"], date_literal(end)))

@@ -10,14 +10,14 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from .. import ark as arks
 from .. import dates
 from ..errors import RecordError
 from ..mappings import Tables
 from ..model import (Agent, Concept, Contribution, DigitalObject, Dimension, Identifier, Link, Part, Place,
-                     Publication, Record, Statement, TimeSpan, constructor)
+                     Publication, Record, Statement, TimeSpan)
 from ..terms import RELATOR, safe_iri
 from . import gallica_dc as dc
 from .common import Mapped, RawRecord
@@ -320,7 +320,7 @@ class Mapper:
         if ark_text:
             ark = ark_text  # gallica_ark's output is already normalized: str(_ark(ark_text)) == ark_text
             name: str | None = ark.partition("/")[2]
-            rec = _new_record(base + ark, ark, name, False)  # type: ignore[arg-type]  # Record(…, minted=False)
+            rec = Record(base + ark, ark, SOURCE, name, "document", False)  # type: ignore[arg-type]
             minted = False
         else:
             ids = fields.get("identifier", no)
@@ -332,7 +332,7 @@ class Mapper:
             a = arks.mint(self.t.naan, "g", key)
             ark = str(a)
             name = None
-            rec = _new_record(a.iri(base), ark, ids[0] if ids else ark, True)
+            rec = Record(a.iri(base), ark, SOURCE, ids[0] if ids else ark, "document", True)
             rec.flags.append("minted-identity: partner record without ARK")
             minted = True
         iri = rec.iri
@@ -585,13 +585,13 @@ class Mapper:
         # digital objects
         digital = rec.digital
         if rec.page_url:
-            digital.append(_new_digital(f"{iri}/gallica", "webpage", rec.page_url, "text/html",
-                                        f"« {title} » sur Gallica" if not minted else title, None))
+            digital.append(DigitalObject(f"{iri}/gallica", "webpage", rec.page_url, "text/html",
+                                         label=f"« {title} » sur Gallica" if not minted else title))
         if not minted and own_url:
             # BnF's digital document, by the IRI BnF gives it (data.bnf.fr's electronicReproduction), the
             # Gallica page's URL: its format and view count are the ones dc:format gives (for an issue, the
             # view count is the whole periodical's, gallica-formats.md §3: not said of the issue's document)
-            doc = _new_digital(own_url, "document", None, mime, f"Reproduction numérique de « {title} » (Gallica)", None)
+            doc = DigitalObject(own_url, "document", None, mime, label=f"Reproduction numérique de « {title} » (Gallica)")
             whole = not is_title and "PublicationIssue" in rec.schema_types
             if views and not whole:
                 doc = replace(doc, extent=views)
@@ -600,12 +600,13 @@ class Mapper:
             statements.extend(Statement("note", t, None, label="Copie numérique") for t in (mime, views) if t)
         thumb = _thumbnail(extras.get("thumbnail"), name, is_title)
         for n, t in enumerate(_distinct(([thumb] if thumb else []) + thumbs)):
-            digital.append(_new_digital(f"{iri}/thumbnail" + (str(n + 1) if n else ""), "thumbnail", t, "image/jpeg",
-                                        f"Vignette de « {title} »", None))
+            digital.append(DigitalObject(f"{iri}/thumbnail" + (str(n + 1) if n else ""), "thumbnail", t, "image/jpeg",
+                                         label=f"Vignette de « {title} »"))
         manifest = None
         if name and not is_title:
-            manifest = _new_digital(f"{iri}/manifest", "manifest", f"{IIIF}{name}/manifest.json", _MANIFEST_FORMAT,
-                                    f"Manifeste IIIF de « {title} »", "http://iiif.io/api/presentation/2/")
+            manifest = DigitalObject(f"{iri}/manifest", "manifest", f"{IIIF}{name}/manifest.json", _MANIFEST_FORMAT,
+                                     label=f"Manifeste IIIF de « {title} »",
+                                     conforms_to="http://iiif.io/api/presentation/2/")
         if context:
             enrichments = context.get("enrichments")
             if enrichments:
@@ -615,8 +616,8 @@ class Mapper:
                     manifest = self._enrich(rec, objs, name, manifest, link)
         if manifest is not None:
             digital.append(manifest)
-        return _new_mapped(rec, out_unhandled, out_ignored,
-                           leaves + len(set_specs) + (1 if header.get("identifier") else 0))
+        return Mapped(rec, out_unhandled, out_ignored,
+                      leaves + len(set_specs) + (1 if header.get("identifier") else 0))
 
     def _calendar(self, rec: Record, v: str, parsed: TimeSpan | None, arabic: str, title: str) -> TimeSpan | None:
         """A dc:date that is not plainly Gregorian: unparsed, or a year before 1500. Gallica's Arabic-script
@@ -784,17 +785,6 @@ class Mapper:
                             label=f"Vue {n}")
         return Part(a.child(f"/f{n}").iri(self.t.base), "page", label if label and label != "NP" else f"Vue {n}", n,
                     label, img, f"{GALLICA_ARK}{name}/f{n}")
-
-
-# Record(iri=…, ark=…, source=SOURCE, local_id=…, kind="document", minted=…)
-_new_record: Callable[[str, str, str, bool], Record] = constructor(
-    Record, ("iri", "ark", "local_id", "minted"), {"source": SOURCE, "kind": "document"})
-# DigitalObject(iri, kind, access_point=…, format=…, label=…, conforms_to=…)
-_new_digital: Callable[[str, str, str | None, str | None, str | None, str | None], DigitalObject] = constructor(
-    DigitalObject, ("iri", "kind", "access_point", "format", "label", "conforms_to"), {})
-# Mapped(record, unhandled=…, ignored=…, mapped=…)
-_new_mapped: Callable[[Record, list[str], list[str], int], Mapped] = constructor(
-    Mapped, ("record", "unhandled", "ignored", "mapped"), {})
 
 
 def _ark(text: str) -> arks.Ark:
