@@ -114,6 +114,44 @@ def jsonld_records(fh: IO[bytes], root_classes: set[str] | frozenset[str], name:
         yield root or "", buf
 
 
+def read_runs(path: str, max_run: int = 20_000) -> Iterator[tuple[str | None, list[Triple]]]:
+    """The statements of any RDF file as runs of consecutive statements in one graph:
+    (graph term, or None for the default graph, at most ``max_run`` (s, p, o) triples). A graph may
+    go on in the next run. For a caller that places statements itself (``arkgraph load --graph``)."""
+    from itertools import groupby, islice
+    from operator import attrgetter
+
+    from .records import graph_name
+
+    name = formats.input_format(path)
+    if name == "jsonld":
+        for _, triples in read_records(path, frozenset()):
+            for i in range(0, len(triples), max_run):
+                yield None, triples[i:i + max_run]
+        return
+    fmt = formats.ox_format(name)
+    fh = formats.open_input(path)
+    try:
+        if name in ("nq", "nt"):
+            try:
+                for g, rows in row_runs(fh, name == "nq"):
+                    for i in range(0, len(rows), max_run):
+                        yield g, list(map(tuple, rows[i:i + max_run]))  # type: ignore[misc]
+            except LineError as err:
+                raise InputError(f"{path}: not readable as {fmt.name}: {syntax_error(path, fmt, err)}") from None
+            return
+        for g, quads in groupby(ox.parse(fh, format=fmt), key=attrgetter("graph_name")):
+            term = graph_name(g)
+            while run := [(str(q.subject), str(q.predicate), str(q.object)) for q in islice(quads, max_run)]:
+                yield term, run
+    except SyntaxError as exc:
+        raise InputError(f"{path}: not readable as {fmt.name}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    finally:
+        formats.close_input(fh)
+
+
 def _merge(into: Index, more: Index) -> Index:
     for s, po in more.items():
         d = into.get(s)

@@ -67,7 +67,10 @@ def records_from_triples(triples: Iterable[Sequence[str]], root_classes: set[str
                 root, buf, owned = s, [], set()
         elif p in STRUCTURAL:
             owned.add(o)
-        elif p == _DELETED:
+        elif p == _DELETED:  # a marker ends the record before it (written between records)
+            if buf:
+                yield root or "", buf
+            root, buf, owned = None, [], set()
             if on_deletion is not None:
                 on_deletion(s)
             continue
