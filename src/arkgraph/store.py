@@ -34,8 +34,7 @@ from typing import Callable, Iterable, Iterator, Protocol
 
 from . import __version__
 from .errors import ArkgraphError, InputError, UsageError
-from .rdfio import formats, readers
-from .rdfio.cutting import lines_before
+from .rdfio import formats
 from .rdfio.records import DELETED, DELETIONS_GRAPH as DELETIONS
 from .sparql_client import (Auth, Endpoints, EndpointError, Redactor, RetryPolicy, SparqlClient, chunked,
                             parse_auth, redact_url)
@@ -629,6 +628,8 @@ def read_runs(path: Path, fmt: str, *, graph: str | None = None) -> Iterator[_Ru
     With ``graph``, a triples file's statements all go to that graph (replaced).
     Runs are cut at RUN_TRIPLES so memory stays bounded; each piece has a stable key for --resume.
     """
+    from .rdfio import readers  # not for the bulk path: the reader and the shapes it needs load on use
+
     runs: dict[str | None, int] = {}  # runs seen per graph: makes each run's key stable across re-runs
     fresh: set[str | None] = set()  # graphs whose next run adds (not the first run, no deletion since)
     source = str(path)
@@ -818,6 +819,8 @@ _LINE_NO = re.compile(r"\bline (\d+)")
 
 def _file_syntax_error(path: Path, exc: SyntaxError, part: _Part) -> InputError:
     """A part's syntax error, with the line counted in the whole file."""
+    from .rdfio.cutting import lines_before
+
     before = lines_before(path, part.start)
     text = _LINE_NO.sub(lambda m: f"line {int(m.group(1)) + before}", exc.msg or str(exc), count=1)
     return InputError(f"{path}: {text} (part of the file may be loaded; fix it and load again: "
