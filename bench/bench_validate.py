@@ -40,7 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate
 
 from arkgraph import validate as V
-from arkgraph.cli_validate import _plan, default_jobs, read_records
+from arkgraph.rdfio.cutting import plan
+from arkgraph.rdfio.readers import read_records
+from arkgraph.validate_files import default_jobs
 from arkgraph.pipeline import Options, convert
 
 Triples = list[tuple[str, str, str]]
@@ -183,7 +185,7 @@ def main() -> None:
         log(f"in-process validation / conversion: {tv.cpu / conv_cpu:.2f} CPU, {tv.seconds / conv_wall:.2f} wall")
 
         jobs = default_jobs()
-        cuts = _plan(str(out_path), jobs, V.load().root_classes)
+        cuts = plan(str(out_path), jobs, V.load().root_classes)
         workers = min(jobs, len(cuts)) if cuts else 1
         how = f"{workers} worker processes, {len(cuts)} parts" if cuts else "one process"
         log(f"arkgraph validate {out_path.name} (standalone, its own process; default --jobs {jobs}: "

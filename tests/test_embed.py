@@ -360,7 +360,7 @@ def test_cli_usage_errors_and_help(data: dict[str, Path], tmp_path: Path) -> Non
     assert run(str(tmp_path / "x.csv"), "--out", str(tmp_path / "a"))[0] == 2
     (tmp_path / "bad.nq").write_text("<a> <b> .\n")
     code, out = run(str(tmp_path / "bad.nq"), "--out", str(tmp_path / "a"))
-    assert code == 2 and "not valid RDF" in out
+    assert code == 2 and "not readable as N-Quads" in out
     # a Linked Art-only file has nothing for the schemaorg profile: those records are reported, exit 1
     la = convert([SYNTHETIC], tmp_path / "la.nq", "linkedart")
     code, out = run(str(la), "--out", str(tmp_path / "c"))

@@ -138,7 +138,7 @@ def test_unsupported_shapes_are_refused(tmp_path: Path) -> None:
 
 
 def test_record_cutting_in_triples_files() -> None:
-    from arkgraph.cli_validate import records_from_triples
+    from arkgraph.rdfio.records import records_from_triples
     A = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
     roots = {"<http://schema.org/VisualArtwork>"}
     ts = [("<https://n2t.net/ark:99999/a>", A, "<http://schema.org/VisualArtwork>"),

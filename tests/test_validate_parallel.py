@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 from validate_helpers import PM_REAL
 
-from arkgraph import cli_validate as C
+from arkgraph import validate_files as VF
+from arkgraph.rdfio import cutting, readers
 from arkgraph import validate as V
 from arkgraph.cli import main
 
@@ -60,7 +61,7 @@ def converted(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture
 def small_threshold(monkeypatch) -> None:
-    monkeypatch.setattr(C, "PARALLEL_MIN_BYTES", 64 << 10)
+    monkeypatch.setattr(cutting, "PARALLEL_MIN_BYTES", 64 << 10)
 
 
 @pytest.mark.slow
@@ -69,10 +70,10 @@ def test_jobs_give_the_same_summary_report_and_status(converted, small_threshold
     path = str(converted[ext])
     shapes = V.load()
     for jobs in (2, 3):
-        cuts = C._plan(path, jobs, shapes.root_classes)
-        assert cuts is not None and len(cuts) == jobs * C.PARTS_PER_JOB  # the file is really cut
+        cuts = cutting.plan(path, jobs, shapes.root_classes)
+        assert cuts is not None and len(cuts) == jobs * cutting.PARTS_PER_JOB  # the file is really cut
     if ext == "nt":  # and the N-Triples cuts start records (else the file is read again in one process)
-        assert C._validate_parts(path, shapes, V.Report(shapes=shapes), cuts, 3)
+        assert VF.validate_parts(path, shapes, V.Report(shapes=shapes), cuts, 3)
     rep = tmp_path / ("seq.ttl" if ext == "nq" else "seq.jsonld")
     seq = run("validate", path, "--jobs", "1", "--report", str(rep))
     assert seq.exit_code == 1 and "with violations" in seq.stderr
@@ -105,8 +106,8 @@ def test_conforming_file_exit_0(tmp_path, small_threshold) -> None:
                                  b"<http://a/b> <http://p/x> \"\xff\" <http://g/1> .\n"])
 def test_syntax_error_in_a_later_part(converted, small_threshold, tmp_path, bad: str | bytes) -> None:
     data = converted["nq"].read_bytes()
-    cuts = C._plan(str(converted["nq"]), 2, V.load().root_classes)
-    assert cuts is not None and len(cuts) == 2 * C.PARTS_PER_JOB
+    cuts = cutting.plan(str(converted["nq"]), 2, V.load().root_classes)
+    assert cuts is not None and len(cuts) == 2 * cutting.PARTS_PER_JOB
     at = data.index(b"\n", cuts[1][0] + 5000) + 1  # well inside the second part
     p = tmp_path / "broken.nq"
     p.write_bytes(data[:at] + (bad if isinstance(bad, bytes) else bad.encode()) + data[at:])
@@ -161,11 +162,11 @@ def test_nq_cuts_never_split_a_record() -> None:
     assert len(expected) == 3 * 5 - 1
     roots: set[str] = set()
     default: list[list[str]] = []
-    whole = list(C._index_records(io.BytesIO(text), roots, chunk=64, default=default))
+    whole = list(readers.index_records(io.BytesIO(text), roots, chunk=64, default=default))
     checked: set[int] = set()
     assert default and len({g for g, _ in whole}) == 5
     for pos in range(len(text)):
-        cut = C._nq_cut(io.BytesIO(text), pos, len(text), roots)
+        cut = cutting.nquads_cut(io.BytesIO(text), pos, len(text), roots)
         first = next(s for s in [*starts, len(text)] if s >= pos)  # the first line it looks at
         after = [s for s in expected if s > first]
         if not after:
@@ -180,22 +181,22 @@ def test_nq_cuts_never_split_a_record() -> None:
         # the records of the two parts (default-graph rows kept apart, as the workers do) are the file's
         d1: list[list[str]] = []
         d2: list[list[str]] = []
-        parts = (list(C._index_records(io.BytesIO(text[:cut[0]]), roots, chunk=64, default=d1))
-                 + list(C._index_records(io.BytesIO(text[cut[0]:]), roots, chunk=64, default=d2)))
+        parts = (list(readers.index_records(io.BytesIO(text[:cut[0]]), roots, chunk=64, default=d1))
+                 + list(readers.index_records(io.BytesIO(text[cut[0]:]), roots, chunk=64, default=d2)))
         assert parts == whole and d1 + d2 == default, pos
 
 
 def test_nq_cut_is_bounded_by_its_limit() -> None:
     text = ("\n".join(TRICKY) + "\n").encode()
-    first = C._nq_cut(io.BytesIO(text), 0, len(text), set())
+    first = cutting.nquads_cut(io.BytesIO(text), 0, len(text), set())
     assert first is not None
-    assert C._nq_cut(io.BytesIO(text), 0, first[0], set()) is None
-    assert C._nq_cut(io.BytesIO(text), 0, first[0] + 1, set()) == first
+    assert cutting.nquads_cut(io.BytesIO(text), 0, first[0], set()) is None
+    assert cutting.nquads_cut(io.BytesIO(text), 0, first[0] + 1, set()) == first
 
 
 def test_nt_cut_is_checked_against_the_previous_part(tmp_path) -> None:
     """A cut in N-Triples at a line typing a sub-resource of the current record with a root class
-    would start a record where records_from_triples does not: it is refused after the fact, and the
+    would start a record where the record rule does not: it is refused after the fact, and the
     file validated in one process (same results)."""
     shapes = V.load()
     root_cls = min(shapes.root_classes)
@@ -215,39 +216,39 @@ def test_nt_cut_is_checked_against_the_previous_part(tmp_path) -> None:
     for ln in lines:
         offs.append(offs[-1] + len(ln) + 1)
     seq = V.Report(shapes=shapes)
-    for record, idx in C.read_indexed(str(p), shapes.root_classes):
+    for record, idx in readers.read_indexed(str(p), shapes.root_classes):
         seq.add(record, shapes.validate_index(idx))
-    # what _nt_cut picks from a window that starts after r/1's line: r/1/b (it does not extend r/1/a)
-    assert C._nt_cut(io.BytesIO(text.encode()), offs[2], len(text), shapes.root_classes) == (offs[4], "<http://r/1/b>")
+    # what ntriples_cut picks from a window that starts after r/1's line: r/1/b (it does not extend r/1/a)
+    assert cutting.ntriples_cut(io.BytesIO(text.encode()), offs[2], len(text), shapes.root_classes) == (offs[4], "<http://r/1/b>")
     wrong = V.Report(shapes=shapes)
-    assert not C._validate_parts(str(p), shapes, wrong, [(0, ""), (offs[4], "<http://r/1/b>")], 2)
+    assert not VF.validate_parts(str(p), shapes, wrong, [(0, ""), (offs[4], "<http://r/1/b>")], 2)
     assert wrong.records == 0  # nothing added
     right = V.Report(shapes=shapes)
-    assert C._validate_parts(str(p), shapes, right, [(0, ""), (offs[6], "<http://r/2>")], 2)
+    assert VF.validate_parts(str(p), shapes, right, [(0, ""), (offs[6], "<http://r/2>")], 2)
     assert (right.records, right.counts, right.first) == (seq.records, seq.counts, seq.first) and seq.records == 2
 
 
 def test_small_gz_and_stdin_stay_in_one_process(converted, tmp_path) -> None:
     shapes = V.load()
-    assert C._plan(str(converted["nq"]), 2, shapes.root_classes) is None  # under the threshold
-    assert C._plan("-", 2, shapes.root_classes) is None
-    assert C._plan(str(converted["nq"]), 1, shapes.root_classes) is None
-    assert 1 <= C.default_jobs() <= C.MAX_DEFAULT_JOBS
+    assert cutting.plan(str(converted["nq"]), 2, shapes.root_classes) is None  # under the threshold
+    assert cutting.plan("-", 2, shapes.root_classes) is None
+    assert cutting.plan(str(converted["nq"]), 1, shapes.root_classes) is None
+    assert 1 <= VF.default_jobs() <= VF.MAX_DEFAULT_JOBS
 
 
 def test_a_worker_that_dies_is_reported_not_waited_for(converted, small_threshold, monkeypatch) -> None:
     def die(*args: object) -> None:
         os._exit(3)
 
-    monkeypatch.setattr(C, "_worker", die)  # the workers run this (forked): they end without an answer
+    monkeypatch.setattr(VF, "worker", die)  # the workers run this (forked): they end without an answer
     r = run("validate", str(converted["nq"]), "-j", "2")
     assert r.exit_code == 2 and "ended without an answer (exit status 3)" in r.stderr
     assert "Traceback" not in r.output
 
 
 def test_a_worker_that_dies_in_a_part_is_reported(converted, small_threshold, monkeypatch) -> None:
-    validate_range = C._validate_range
-    cuts = C._plan(str(converted["nq"]), 2, V.load().root_classes)
+    validate_range = VF.validate_range
+    cuts = cutting.plan(str(converted["nq"]), 2, V.load().root_classes)
     assert cuts is not None
 
     def die_in_third_part(path: str, fmt: ox.RdfFormat, start: int, *args: object) -> object:
@@ -255,6 +256,6 @@ def test_a_worker_that_dies_in_a_part_is_reported(converted, small_threshold, mo
             os._exit(4)
         return validate_range(path, fmt, start, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(C, "_validate_range", die_in_third_part)
+    monkeypatch.setattr(VF, "validate_range", die_in_third_part)
     r = run("validate", str(converted["nq"]), "-j", "2")
     assert r.exit_code == 2 and "ended without an answer (exit status 4)" in r.stderr

@@ -8,7 +8,9 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from arkgraph import cli_validate as C
+from arkgraph.cli_validate import validate as validate_command
+from arkgraph.rdfio import nquads, readers
+from arkgraph.rdfio.records import records_from_quads
 from arkgraph import validate as V
 
 LINES = [
@@ -46,18 +48,18 @@ def _pyox(data: bytes, fmt: ox.RdfFormat) -> list[tuple[str | None, tuple[str, s
 @pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
 def test_fast_reader_matches_pyoxigraph(chunk: int) -> None:
     data = ("\n".join(LINES) + "\n").encode()
-    runs = list(C._fast_runs(io.BytesIO(data), True, chunk=chunk))
+    runs = list(nquads.triple_runs(io.BytesIO(data), True, chunk=chunk))
     assert [(g, t) for g, ts in runs for t in ts] == _pyox(data, ox.RdfFormat.N_QUADS)
     nt = "".join(line.rsplit(" ", 2)[0] + " .\n" for line in LINES[:8]).encode()
-    runs = list(C._fast_runs(io.BytesIO(nt), False, chunk=chunk))
+    runs = list(nquads.triple_runs(io.BytesIO(nt), False, chunk=chunk))
     assert [t for _, ts in runs for t in ts] == [t for _, t in _pyox(nt, ox.RdfFormat.N_TRIPLES)]
 
 
 def test_fast_records_match_pyoxigraph_records() -> None:
     data = ("\n".join(LINES) + "\n").encode()
     roots = V.load().root_classes
-    fast = list(C._fast_records(io.BytesIO(data), ox.RdfFormat.N_QUADS, roots))
-    slow = list(C.records_from_quads(ox.parse(data, format=ox.RdfFormat.N_QUADS), roots))
+    fast = list(readers.triple_records(io.BytesIO(data), ox.RdfFormat.N_QUADS, roots))
+    slow = list(records_from_quads(ox.parse(data, format=ox.RdfFormat.N_QUADS), roots))
     assert fast == slow
 
 
@@ -74,11 +76,11 @@ def test_syntax_errors_are_pyoxigraphs(tmp_path, bad: str) -> None:
     except SyntaxError as exc:
         expected = str(exc)
     assert expected and "line 3" in expected
-    r = CliRunner().invoke(C.validate, [str(p)])
+    r = CliRunner().invoke(validate_command, [str(p)])
     assert r.exit_code == 2
     assert f"{p}: not readable as {ox.RdfFormat.N_QUADS.name}: {expected}" in r.output
     # stdin cannot be re-read: the message still names the line
-    r = CliRunner().invoke(C.validate, ["-"], input=p.read_bytes())
+    r = CliRunner().invoke(validate_command, ["-"], input=p.read_bytes())
     assert r.exit_code == 2 and "line 3" in r.output
 
 
@@ -157,15 +159,15 @@ def test_fast_readers_agree_with_pyoxigraph_on_random_files(seed: int) -> None:
     roots = V.load().root_classes
     for chunk in (64, 4096, 1 << 20):
         if bad_line is None:
-            runs = list(C._fast_runs(io.BytesIO(data), True, chunk=chunk))
+            runs = list(nquads.triple_runs(io.BytesIO(data), True, chunk=chunk))
             assert [(g, t) for g, ts in runs for t in ts] == expected
-            records = [(r, V.index(ts)) for r, ts in C.records_from_quads(ox.parse(data, format=ox.RdfFormat.N_QUADS),
+            records = [(r, V.index(ts)) for r, ts in records_from_quads(ox.parse(data, format=ox.RdfFormat.N_QUADS),
                                                                              roots)]
-            assert list(C._index_records(io.BytesIO(data), roots, chunk=chunk)) == records
+            assert list(readers.index_records(io.BytesIO(data), roots, chunk=chunk)) == records
         else:
-            for reader in (lambda c=chunk: list(C._fast_runs(io.BytesIO(data), True, chunk=c)),
-                           lambda c=chunk: list(C._index_records(io.BytesIO(data), roots, chunk=c))):
-                with pytest.raises(C._Odd) as info:
+            for reader in (lambda c=chunk: list(nquads.triple_runs(io.BytesIO(data), True, chunk=c)),
+                           lambda c=chunk: list(readers.index_records(io.BytesIO(data), roots, chunk=c))):
+                with pytest.raises(nquads.LineError) as info:
                     reader()
                 assert info.value.line == bad_line
 
@@ -176,7 +178,7 @@ def test_index_records_keep_sets_and_order() -> None:
     lines = [f"<http://a/s> <http://p/x> <http://a/o{i % 20}> {g} ." for i in range(60)]
     lines += [f"<http://a/s> <http://p/y> \"v\" {g} .", f"<http://a/s> <http://p/y> \"v\" {g} ."]
     data = ("\n".join(lines) + "\n").encode()
-    [(rec, idx)] = list(C._index_records(io.BytesIO(data), set()))
+    [(rec, idx)] = list(readers.index_records(io.BytesIO(data), set()))
     assert rec == g and idx == {"<http://a/s>": {"<http://p/x>": [f"<http://a/o{i}>" for i in range(20)],
                                                   "<http://p/y>": ['"v"']}}
 

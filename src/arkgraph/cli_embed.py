@@ -86,7 +86,7 @@ def embed(file: str, out_dir: str | None, inject_dir: str | None, pages_dir: str
     profiles = lib.PROFILES if profile == "both" else (profile,)
     progress, shown = _progress(not quiet and sys.stderr.isatty())
     try:
-        lib._format(file)  # usage errors before any work
+        lib.input_format(file)  # usage errors before any work
         duplicates: list[str] = []
         records = lib.read_records(file, duplicates)
         if out_dir:

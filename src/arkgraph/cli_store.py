@@ -56,11 +56,11 @@ def _policy(max_retries: int, backoff: float, timeout: float) -> RetryPolicy:
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--store", "target", default=DEFAULT_STORE, show_default=True, metavar="PATH|URL",
               help="An embedded Oxigraph store directory (created if missing) or an http(s) SPARQL endpoint.")
-@click.option("--format", "fmt", type=click.Choice(["nq", "nt", "ttl", "trig"]),
+@click.option("--format", "fmt", type=click.Choice(["nq", "nt", "ttl", "trig", "jsonld"]),
               help="Input format (default: from each file's extension).")
 @click.option("--graph", metavar="IRI",
-              help="Load triple files (.nt, .ttl) into this graph, replacing it. Without it they are added "
-                   "to the default graph.")
+              help="Load triple files (.nt, .ttl, .jsonld) into this graph, replacing it. Without it each "
+                   "record goes to its own graph, as in a quads file (statements of no record: the default graph).")
 @click.option("--default-graph", is_flag=True,
               help="Put every record in the default graph instead of one named graph per record. A record's "
                    "old triples (about its IRI or IRI#…) are still replaced; slower on big stores.")

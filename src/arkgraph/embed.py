@@ -1,10 +1,9 @@
 """JSON-LD for web pages: snippets, injection into existing pages, and static record pages.
 
-Input is an RDF file that ``arkgraph convert`` wrote. N-Quads (and TriG) hold one named graph per
-record, named by the record's IRI, and are read as a stream, record by record. N-Triples, Turtle and
-JSON-LD have no graphs: the whole file is read and each record is the part of the graph reachable
-from a record root (a subject typed as a schema.org creative work or a CIDOC-CRM object), without
-crossing into another root.
+Input is an RDF file that ``arkgraph convert`` wrote, in any of its formats, read record by record
+by :mod:`arkgraph.rdfio` (the same records ``validate`` and ``load`` see): in N-Quads and TriG a
+record is a named graph; in N-Triples, Turtle and JSON-LD records start where a record's main
+resource is typed.
 
 Each record becomes one JSON-LD tree per profile, built by :mod:`arkgraph.jsonld`: the schemaorg
 tree is compacted with ``https://schema.org`` and rooted at the work, with creators, images and
@@ -20,7 +19,6 @@ blocks is kept as it was (encoding, line ends, whitespace, markup quirks include
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
 import html
 import json
@@ -30,17 +28,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
-
-import pyoxigraph as ox
 
 from . import ark as arks
 from . import jsonld
 from .errors import InputError, UsageError
 from .outputs import remove_stale_temps, write_output
+from .rdfio import formats as rdfio_formats
+from .rdfio import readers as rdfio_readers
 from .seen import FirstSeen
-from .terms import AG, CRM, RDF, SCHEMA, Triple
+from .terms import CRM, RDF, SCHEMA, Triple
 from .validate import literal_parts
 
 PROFILES = ("schemaorg", "linkedart")
@@ -50,161 +48,47 @@ _A = f"<{RDF}type>"
 _SCHEMA_PREFIX = f"<{SCHEMA}"
 _URL = f"<{SCHEMA}url>"
 _SAME_AS = f"<{SCHEMA}sameAs>"
-DELETIONS_GRAPH = f"{AG}deletions"
-
-# Types that make a subject a record root when the input has no named graphs.
-RECORD_TYPES = frozenset(
-    [f"<{SCHEMA}{t}>" for t in (
-        "CreativeWork VisualArtwork Painting Drawing Sculpture Photograph Book Map Manuscript Periodical "
-        "PublicationIssue PublicationVolume Newspaper Collection ArchiveComponent MusicComposition SheetMusic "
-        "Thesis Poster Article Chapter Atlas Statue DigitalDocument Dataset Audiobook Movie MusicRecording").split()]
-    + [f"<{CRM}E22_Human-Made_Object>", f"<{CRM}E22_Man-Made_Object>"])
-# Edges from a work to something that belongs to its record (a part, a manifest), not to another record.
-_STRUCTURAL = frozenset(f"<{p}>" for p in (
-    SCHEMA + "hasPart", SCHEMA + "subjectOf", SCHEMA + "associatedMedia", SCHEMA + "workExample",
-    CRM + "P46_is_composed_of", CRM + "P129i_is_subject_of", CRM + "P67i_is_referred_to_by",
-    CRM + "P138i_has_representation", CRM + "P65_shows_visual_item"))
-
-_FORMATS = {".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG, ".nt": ox.RdfFormat.N_TRIPLES,
-            ".ttl": ox.RdfFormat.TURTLE, ".jsonld": None, ".json": None}
-
 
 # --------------------------------------------------------------------------- reading records
 
-def _format(path: str) -> tuple[str, ox.RdfFormat | None]:
-    low = path.lower()
-    if low.endswith(".gz"):
-        low = low[:-3]
-    for ext, fmt in _FORMATS.items():
-        if low.endswith(ext):
-            return ext, fmt
-    raise UsageError(f"cannot tell the format of {path!r}: arkgraph embed reads .nq, .trig, .nt, .ttl or .jsonld "
-                     "(optionally .gz) as written by arkgraph convert")
-
-
-def _open(path: str) -> IO[bytes]:
-    try:
-        fh: IO[bytes] = open(path, "rb")
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
-    return gzip.GzipFile(fileobj=fh, mode="rb") if path.lower().endswith(".gz") else fh  # type: ignore[return-value]
+def input_format(path: str) -> str:
+    """The format of an input file, from its extension; UsageError if it has none arkgraph reads."""
+    fmt = rdfio_formats.format_of(path)
+    if fmt is None:
+        raise UsageError(f"cannot tell the format of {path!r}: arkgraph embed reads .nq, .trig, .nt, .ttl or .jsonld "
+                         "(optionally .gz) as written by arkgraph convert")
+    return fmt
 
 
 def read_records(path: str, duplicates: list[str] | None = None) -> Iterator[tuple[str, list[Triple]]]:
-    """``(record IRI, triples)`` for each record in an RDF file written by arkgraph.
+    """``(record IRI, triples)`` for each record in an RDF file written by arkgraph, cut by the one
+    record rule (:mod:`arkgraph.rdfio.records`).
 
     Triples are N-Triples term strings, as :func:`arkgraph.jsonld.record_documents` takes them.
-    Deletion markers are skipped. In N-Quads and TriG, a record met again (a later graph of the same name)
-    is skipped and named in ``duplicates``: the first is kept, as ``arkgraph convert`` keeps the first record
-    read for an IRI. A deletion marker ends its record: one met after it is new again.
+    Deletion markers are skipped. A record met again (the same IRI later in the file) is skipped and
+    named in ``duplicates``: the first is kept, as ``arkgraph convert`` keeps the first record read
+    for an IRI. A deletion marker ends its record: one met after it is new again.
     """
-    ext, fmt = _format(path)
-    with _open(path) as fh:
-        try:
-            if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-                yield from _stream_graphs(ox.parse(fh, format=fmt), path, duplicates)
-                return
-            if fmt is None:
-                triples = _jsonld_triples(fh, path)
-            else:
-                triples = [(str(t.subject), str(t.predicate), str(t.object)) for t in ox.parse(fh, format=fmt)]
-        except SyntaxError as exc:
-            raise InputError(f"{path}: not valid RDF: {exc}") from None
-    yield from group_by_root(triples)
+    input_format(path)
+    seen = FirstSeen()  # records met so far → their number in the file
+    n = 0
 
+    def forget(term: str) -> None:
+        seen.forget(seen.digest(term[1:-1]))
 
-def _stream_graphs(quads: Iterable[Any], path: str,
-                   duplicates: list[str] | None = None) -> Iterator[tuple[str, list[Triple]]]:
-    """Consecutive quads of one named graph form a record; the default graph is grouped by root."""
-    current: str | None = None
-    keep = False
-    buf: list[Triple] = []
-    default: list[Triple] = []
-    seen = FirstSeen()  # record graphs met so far → their number in the file
-    graphs = 0
-    for q in quads:
-        g = q.graph_name
-        if isinstance(g, ox.DefaultGraph):
-            default.append((str(q.subject), str(q.predicate), str(q.object)))
+    for root, triples in rdfio_readers.read_records(path, on_deletion=forget):
+        if not root.startswith("<"):
+            continue  # statements before any record's main resource: no record
+        n += 1
+        iri = root[1:-1]
+        first = seen.first(seen.digest(iri), n)
+        if first is not None:  # the same record twice in the input: the first is kept
+            if duplicates is not None:
+                duplicates.append(f"{iri}: duplicate record (record {n} of {path} repeats record {first}); "
+                                  "the first is kept")
             continue
-        name = g.value
-        if name != current:
-            if keep:
-                yield current, buf  # type: ignore[misc]
-            current, buf, keep = name, [], name != DELETIONS_GRAPH
-            if keep:
-                graphs += 1
-                first = seen.first(seen.digest(name), graphs)
-                if first is not None:  # the same record twice in the input: the first is kept
-                    keep = False
-                    if duplicates is not None:
-                        duplicates.append(f"{name}: duplicate record (graph {graphs} of {path} repeats graph "
-                                          f"{first}); the first is kept")
-        if keep:
-            buf.append((str(q.subject), str(q.predicate), str(q.object)))
-        elif name == DELETIONS_GRAPH:
-            seen.forget(seen.digest(q.subject.value))
-    if keep:
-        yield current, buf  # type: ignore[misc]
-    if default:
-        yield from group_by_root(default)
+        yield iri, triples
 
-
-def _jsonld_triples(fh: IO[bytes], path: str) -> list[Triple]:
-    from pyld import jsonld as pyld
-
-    try:
-        data = json.load(fh)
-    except ValueError as exc:
-        raise InputError(f"{path}: not valid JSON: {exc}") from None
-    try:
-        nq = pyld.to_rdf(data, {"format": "application/n-quads", "documentLoader": jsonld.document_loader})
-    except pyld.JsonLdError as exc:
-        raise InputError(f"{path}: cannot read the JSON-LD: {exc}") from None
-    deleted = f"<{AG}deleted>"
-    out = [(str(q.subject), str(q.predicate), str(q.object))
-           for q in ox.parse(nq.encode("utf-8"), format=ox.RdfFormat.N_QUADS)]
-    return [t for t in out if t[1] != deleted]
-
-
-def group_by_root(triples: list[Triple]) -> Iterator[tuple[str, list[Triple]]]:
-    """Split a graph into records: each root's reachable triples, not crossing into another root."""
-    by_subject: dict[str, list[Triple]] = defaultdict(list)
-    for t in dict.fromkeys(triples):
-        by_subject[t[0]].append(t)
-    candidates = [s for s, ts in by_subject.items()
-                  if s.startswith("<") and any(p == _A and o in RECORD_TYPES for _, p, o in ts)]
-    cand = set(candidates)
-    owned = {o for s in candidates for _, p, o in by_subject[s] if p in _STRUCTURAL and o != s}
-    roots = [s for s in candidates if s not in owned
-             and not any(s.startswith(r[:-1] + "/") for r in _prefixes_of(s) if r in cand)]
-    root_set = set(roots)
-    for root in roots:
-        seen = {root}
-        stack = [root]
-        out: list[Triple] = []
-        while stack:
-            s = stack.pop()
-            for t in by_subject.get(s, ()):
-                out.append(t)
-                o = t[2]
-                if o not in seen and o in by_subject and o not in root_set:
-                    seen.add(o)
-                    stack.append(o)
-        yield root[1:-1], out
-
-
-def _prefixes_of(term: str) -> Iterator[str]:
-    """``<a/b/c>`` → ``<a/b>``, ``<a>``: the IRIs a sub-resource IRI may hang under."""
-    iri = term[1:-1]
-    while "/" in iri:
-        iri = iri.rsplit("/", 1)[0]
-        if iri.endswith("/") or iri.endswith(":"):
-            break
-        yield f"<{iri}>"
-
-
-# --------------------------------------------------------------------------- JSON-LD for pages
 
 def profile_triples(triples: Iterable[Triple], profile: str) -> list[Triple]:
     """A record's triples for one profile: schema.org terms, or everything else (Linked Art)."""

@@ -17,28 +17,25 @@ import pyoxigraph as ox
 
 from . import jsonld
 from .errors import UsageError
+from .rdfio import formats
+from .rdfio.records import DELETED, DELETIONS_GRAPH
 from .terms import AG, PREFIXES, XSD, Triple
 
-FORMATS = {"ttl": "turtle", "turtle": "turtle", "nt": "nt", "ntriples": "nt", "nq": "nq", "nquads": "nq",
-           "trig": "trig", "jsonld": "jsonld", "json-ld": "jsonld", "json": "jsonld"}
-EXTENSIONS = {".ttl": "turtle", ".nt": "nt", ".nq": "nq", ".trig": "trig", ".jsonld": "jsonld", ".json": "jsonld"}
-DELETIONS_GRAPH = f"<{AG}deletions>"
-DELETED = f"<{AG}deleted>"
+DELETIONS = f"<{DELETIONS_GRAPH}>"
+DELETED_P = f"<{DELETED}>"
 TRUE = f'"true"^^<{XSD}boolean>'
 
 
 def format_for(path: str | None, explicit: str | None) -> str:
+    """The format to write ``path`` in: ``--format`` if given, else from the extension; stdout is N-Quads."""
     if explicit:
-        fmt = FORMATS.get(explicit.lower())
-        if not fmt:
-            raise UsageError(f"unknown --format {explicit!r}: choose from ttl, nt, nq, trig, jsonld")
-        return fmt
+        return formats.format_named(explicit)
     if not path or path == "-":
         return "nq"
-    for ext, fmt in EXTENSIONS.items():
-        if path.lower().endswith(ext) or path.lower().endswith(ext + ".gz"):
-            return fmt
-    raise UsageError(f"cannot tell the format of {path!r} from its extension: use --format ttl|nt|nq|trig|jsonld")
+    fmt = formats.format_of(path)
+    if fmt is None:
+        raise UsageError(f"cannot tell the format of {path!r} from its extension: use --format ttl|nt|nq|trig|jsonld")
+    return fmt
 
 
 class Writer:
@@ -158,7 +155,7 @@ class NTriplesWriter(_SpooledWriter):
         return n
 
     def deletion(self, iri: str) -> None:
-        self._spool.extend((f"<{iri}> {DELETED} {TRUE}".encode(),), 100)
+        self._spool.extend((f"<{iri}> {DELETED_P} {TRUE}".encode(),), 100)
 
 
 class NQuadsWriter(_SpooledWriter):
@@ -174,7 +171,7 @@ class NQuadsWriter(_SpooledWriter):
         return len(ts)
 
     def deletion(self, iri: str) -> None:
-        self._spool.extend((f"<{iri}> {DELETED} {TRUE} {DELETIONS_GRAPH} .\n".encode(),), 100)
+        self._spool.extend((f"<{iri}> {DELETED_P} {TRUE} {DELETIONS} .\n".encode(),), 100)
 
 
 def _serialize_chunks(chunks: Iterator[bytes], out: IO[bytes], parse: ox.RdfFormat, fmt: ox.RdfFormat) -> None:
@@ -228,7 +225,7 @@ class JsonLdWriter(Writer):
 
 
 WRITERS: dict[str, type[Writer]] = {"nt": NTriplesWriter, "nq": NQuadsWriter, "turtle": TurtleWriter,
-                                    "trig": TriGWriter, "jsonld": JsonLdWriter}
+                                    "trig": TriGWriter, "jsonld": JsonLdWriter}  # formats.OX_FORMATS' names
 
 
 def writer(fmt: str, out: IO[bytes]) -> Writer:

@@ -34,12 +34,13 @@ from typing import Callable, Iterable, Iterator, Protocol
 
 from . import __version__
 from .errors import ArkgraphError, InputError, UsageError
+from .rdfio import formats
+from .rdfio.records import DELETED, DELETIONS_GRAPH as DELETIONS
 from .sparql_client import (Auth, Endpoints, EndpointError, Redactor, RetryPolicy, SparqlClient, chunked,
                             parse_auth, redact_url)
 from .terms import AG, DCTERMS, PROV, XSD, I, L, T, Triple, safe_iri
 
-DELETED = AG + "deleted"
-DELETIONS = AG + "deletions"
+DELETED_P = f"<{DELETED}>"
 P_DERIVED = I(PROV + "wasDerivedFrom")
 P_GENERATED = I(PROV + "generatedAtTime")
 P_VERSION = I(AG + "arkgraphVersion")
@@ -48,7 +49,6 @@ P_CONFORMS = I(DCTERMS + "conformsTo")
 
 Log = Callable[[str], None]
 PROTOCOLS = ("update", "gsp")
-FORMATS = {"nq": "nq", "nquads": "nq", "nt": "nt", "ntriples": "nt", "ttl": "ttl", "turtle": "ttl", "trig": "trig"}
 
 # Batches: enough records per commit to amortise a transaction/request, small enough to bound memory.
 BATCH_RECORDS = 500
@@ -589,23 +589,21 @@ def open_sink(target: str, *, auth: str | Auth | None = None, protocol: str = "u
 # --------------------------------------------------------------------------- reading input files
 
 
+LOAD_FORMATS = ("nq", "nt", "turtle", "trig", "jsonld")  # rdfio.formats names
+
+
 def guess_format(path: Path, fmt: str | None) -> str:
+    """The format to read ``path`` in (an :mod:`arkgraph.rdfio.formats` name): ``--format`` if given, else
+    the extension's."""
     if fmt:
-        if fmt.lower() not in FORMATS:
-            raise UsageError(f"--format must be one of nq, nt, ttl, trig, not {fmt!r}")
-        return FORMATS[fmt.lower()]
-    name = path.name.lower()
-    for ext, f in (("nq", "nq"), ("nquads", "nq"), ("nt", "nt"), ("ttl", "ttl"), ("trig", "trig")):
-        if name.endswith("." + ext):
-            return f
-    raise UsageError(f"{path}: cannot tell the format from the name; pass --format nq|nt|ttl|trig")
-
-
-def _ox_format(fmt: str):
-    import pyoxigraph as ox
-
-    return {"nq": ox.RdfFormat.N_QUADS, "nt": ox.RdfFormat.N_TRIPLES,
-            "ttl": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG}[fmt]
+        name = formats.NAMES.get(fmt.lower())
+        if name not in LOAD_FORMATS or path.name.lower().endswith(".gz"):
+            raise UsageError(f"--format must be one of nq, nt, ttl, trig, jsonld, not {fmt!r}")
+        return name  # type: ignore[return-value]
+    name = formats.format_of(path.name)
+    if name is None:
+        raise UsageError(f"{path}: cannot tell the format from the name; pass --format nq|nt|ttl|trig|jsonld")
+    return name
 
 
 @dataclass
@@ -616,60 +614,88 @@ class _Run:
     replace: bool
 
 
-def read_runs(path: Path, fmt: str, *, graph: str | None = None) -> Iterator[_Run]:
-    """Group a file's quads into record runs, in file order.
+def _graph_iri(term: str) -> str:
+    return term[1:-1] if term[:1] == "<" else f"urn:arkgraph:bnode-graph:{term[2:]}"
 
-    Quad formats: contiguous quads of one graph make a run; the first run of a graph replaces it, a later
-    run of the same graph (a file not grouped by graph) adds to it. A deletion marker is its own run.
-    Triple formats: all triples go to ``graph`` (replaced) or, without one, are added to the default graph.
+
+def read_runs(path: Path, fmt: str, *, graph: str | None = None) -> Iterator[_Run]:
+    """Group a file's statements into record runs, in file order.
+
+    Records are those of :mod:`arkgraph.rdfio.records`, in every format: a named graph in a quads
+    file; in a triples file the statements from one record-root type to the next. The first run of a
+    record replaces its graph; a later run of the same graph (a file not grouped by graph) adds to
+    it. A deletion marker is its own run. Statements of no record go to the default graph (added to).
+    With ``graph``, a triples file's statements all go to that graph (replaced).
     Runs are cut at RUN_TRIPLES so memory stays bounded; each piece has a stable key for --resume.
     """
-    import pyoxigraph as ox
+    from .rdfio import readers  # not for the bulk path: the reader and the shapes it needs load on use
 
     runs: dict[str | None, int] = {}  # runs seen per graph: makes each run's key stable across re-runs
     fresh: set[str | None] = set()  # graphs whose next run adds (not the first run, no deletion since)
-    current: str | None = None
-    buf: list[Triple] = []
     source = str(path)
+    deletions = f"<{DELETIONS}>"
 
-    def emit() -> Iterator[_Run]:
+    def emit(current: str | None, buf: list[Triple]) -> _Run:
         n = runs.get(current, 0)
         runs[current] = n + 1
         if current is None:
-            yield _Run(f"{source}#default-{n}", None, buf, replace=False)
-        else:
-            yield _Run(current if n == 0 else f"{current} #{n}", current, buf, replace=current not in fresh)
-            fresh.add(current)
+            return _Run(f"{source}#default-{n}", None, buf, replace=False)
+        run = _Run(current if n == 0 else f"{current} #{n}", current, buf, replace=current not in fresh)
+        fresh.add(current)
+        return run
 
-    try:
-        for quad in ox.parse(path=str(path), format=_ox_format(fmt)):
-            gn = quad.graph_name
-            if isinstance(gn, ox.DefaultGraph):
-                g = graph
-            else:
-                g = gn.value if isinstance(gn, ox.NamedNode) else f"urn:arkgraph:bnode-graph:{gn.value}"
-                if g == DELETIONS and quad.predicate.value == DELETED:
+    def deletion(subject: str) -> _Run:
+        n = runs.get("-" + subject, 0)
+        runs["-" + subject] = n + 1
+        fresh.discard(subject)  # a later run of a deleted graph starts afresh: it replaces
+        return _Run(f"-{subject}" + (f" #{n}" if n else ""), subject, None, replace=True)
+
+    if fmt not in formats.QUADS and graph is None:
+        # triples: cut into records by the one rule (rdfio.records), each its named graph
+        deleted: list[str] = []
+        for root, triples in readers.read_records(source, on_deletion=deleted.append):
+            for subject in deleted:
+                yield deletion(subject[1:-1])
+            deleted.clear()
+            target = _graph_iri(root) if root else None
+            for i in range(0, len(triples), RUN_TRIPLES):
+                yield emit(target, triples[i:i + RUN_TRIPLES])
+        for subject in deleted:
+            yield deletion(subject[1:-1])
+        return
+    current: str | None = None
+    buf: list[Triple] = []
+    for term, triples in readers.read_runs(source, RUN_TRIPLES):
+        if term == deletions:
+            rest = []
+            for t in triples:
+                if t[1] == DELETED_P:
                     if buf:
-                        yield from emit()
+                        yield emit(current, buf)
                         buf = []
-                    subject = quad.subject.value
-                    n = runs.get("-" + subject, 0)
-                    runs["-" + subject] = n + 1
-                    fresh.discard(subject)  # a later run of a deleted graph starts afresh: it replaces
-                    yield _Run(f"-{subject}" + (f" #{n}" if n else ""), subject, None, replace=True)
-                    continue
-            if g != current or len(buf) >= RUN_TRIPLES:
-                if buf:
-                    yield from emit()
-                buf = []
-                current = g
-            buf.append((str(quad.subject), str(quad.predicate), str(quad.object)))
-        if buf:
-            yield from emit()
-    except SyntaxError as exc:
-        raise InputError(f"{path}: {exc}") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+                    yield deletion(t[0][1:-1])
+                else:
+                    rest.append(t)  # anything else in the deletions graph is data
+            if not rest:
+                continue
+            g: str | None = DELETIONS
+            triples = rest
+        else:
+            g = graph if term is None else _graph_iri(term)
+        if g != current:
+            if buf:
+                yield emit(current, buf)
+            buf, current = [], g
+        # a run of one graph is cut at RUN_TRIPLES, at the same places whatever the reader's runs
+        while len(buf) + len(triples) > RUN_TRIPLES:
+            k = RUN_TRIPLES - len(buf)
+            buf.extend(triples[:k])
+            triples = triples[k:]
+            yield emit(current, buf)
+            buf = []
+        buf.extend(triples)
+    if buf:
+        yield emit(current, buf)
 
 
 # --------------------------------------------------------------------------- the bulk path
@@ -791,21 +817,11 @@ def _provenance_nquads(graphs: Iterable[str], *, source: str, when: str, profile
 _LINE_NO = re.compile(r"\bline (\d+)")
 
 
-def _lines_before(path: Path, offset: int) -> int:
-    n = 0
-    with open(path, "rb") as fh:
-        while offset > 0:
-            block = fh.read(min(offset, 1 << 20))
-            if not block:
-                break
-            n += block.count(b"\n")
-            offset -= len(block)
-    return n
-
-
 def _file_syntax_error(path: Path, exc: SyntaxError, part: _Part) -> InputError:
     """A part's syntax error, with the line counted in the whole file."""
-    before = _lines_before(path, part.start)
+    from .rdfio.cutting import lines_before
+
+    before = lines_before(path, part.start)
     text = _LINE_NO.sub(lambda m: f"line {int(m.group(1)) + before}", exc.msg or str(exc), count=1)
     return InputError(f"{path}: {text} (part of the file may be loaded; fix it and load again: "
                       "each record replaces its graph)")
@@ -989,9 +1005,10 @@ def _load_one(sink: BatchingSink, path: Path, fmt: str, *, graph: str | None, bu
         sink.stats.skipped += 1
         log(f"{path}: already loaded (checkpoint); skipped")
         return
-    if fmt in ("nt", "ttl") and graph is None and not sink.default_graph:
-        log(f"note: {path} holds triples, not quads: they are added to the default graph "
-            "(pass --graph IRI to load them as one replaceable graph)")
+    if fmt not in formats.QUADS and graph is None and not sink.default_graph:
+        log(f"note: {path} holds triples, not quads: each record goes to its own graph (a record starts where "
+            "its main resource is typed); statements of no record are added to the default graph "
+            "(pass --graph IRI to load the file as one replaceable graph)")
     want_bulk = bulk is not False and isinstance(sink, EmbeddedSink) and fmt == "nq" and not sink.default_graph
     if want_bulk:
         sink.flush()  # earlier files' buffered records go first

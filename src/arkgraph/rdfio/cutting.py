@@ -1,0 +1,171 @@
+"""Cut a big N-Quads or N-Triples file between records, for several processes to read its parts.
+
+Used by ``arkgraph validate --jobs`` (:mod:`arkgraph.validate_files`). The cuts follow the one
+record rule of :mod:`arkgraph.rdfio.records`. A plain N-Quads file is cut where the named graph
+changes between two consecutive lines (both read by pyoxigraph: a record, a run of lines in one
+named graph, is never cut); an N-Triples file at a line that types its subject with a record-root
+class outside the record being read, and the cut is checked afterwards against the record the
+previous part ended in (if the rule would not have started a record there, the file is read again
+by one process). ``.gz`` files, stdin and the other formats are not cut.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Iterator
+from typing import IO
+
+import pyoxigraph as ox
+
+from .. import validate as V
+from ..errors import InputError
+from . import formats
+from .nquads import BLOCK
+from .records import STRUCTURAL, graph_name, within
+
+_STRUCTURAL_BYTES = tuple(p.encode("utf-8") for p in STRUCTURAL)
+
+PARALLEL_MIN_BYTES = 16 << 20  # smaller files (and .gz, stdin, other formats) are read by one process
+PARTS_PER_JOB = 8
+_CUT_SCAN = 8 << 20  # bytes looked through for a cut near each split offset (none found: fewer parts)
+_TYPE_BYTES = V.TYPE.encode("ascii")
+
+
+class Range:
+    """A binary file read from where it stands, ``n`` bytes at most (all that _blocks asks of it)."""
+
+    def __init__(self, fh: IO[bytes], n: int):
+        self.fh, self.left = fh, n
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0 or size > self.left:
+            size = self.left
+        if size <= 0:
+            return b""
+        data = self.fh.read(size)
+        self.left -= len(data)
+        return data
+
+
+def _one(line: bytes, fmt: ox.RdfFormat) -> ox.Quad | None:
+    """The one statement pyoxigraph reads in this line, else None."""
+    try:
+        items = list(ox.parse(line, format=fmt))
+    except SyntaxError:
+        return None
+    return items[0] if len(items) == 1 else None
+
+
+def _lines_from(fh: IO[bytes], pos: int, limit: int) -> Iterator[tuple[int, bytes]]:
+    """(offset, line) for the lines starting at or after ``pos`` and before ``limit``."""
+    if pos > 0:
+        fh.seek(pos - 1)
+        pos += len(fh.readline()) - 1  # to the end of the line holding byte pos - 1
+    else:
+        fh.seek(0)
+    while pos < limit:
+        line = fh.readline()
+        if not line:
+            return
+        yield pos, line
+        pos += len(line)
+
+
+def _tail(line: bytes) -> bytes:
+    """The last term of a line as written (a canonical N-Quads line's graph): a cheap first look
+    (two lines that differ here are then read by pyoxigraph)."""
+    body = line.rstrip()
+    if body.endswith(b"."):
+        body = body[:-1].rstrip()
+    return body[body.rfind(b" ") + 1:]
+
+
+def nquads_cut(fh: IO[bytes], pos: int, limit: int, roots: set[str]) -> tuple[int, str] | None:
+    """The first line (at or after ``pos``, before ``limit``) in a named graph other than the
+    previous line's named graph, both lines read by pyoxigraph: a record starts there."""
+    prev: bytes | None = None
+    prev_tail = b""
+    prev_graph: str | None | bool = False  # False: not read yet
+    for off, line in _lines_from(fh, pos, limit):
+        tail = _tail(line)
+        graph: str | None | bool = False
+        if prev is not None and tail != prev_tail:
+            q = _one(line, ox.RdfFormat.N_QUADS)
+            graph = None if q is None else graph_name(q.graph_name)
+            if graph is not None:
+                if prev_graph is False:
+                    p = _one(prev, ox.RdfFormat.N_QUADS)
+                    prev_graph = None if p is None else graph_name(p.graph_name)
+                if prev_graph is not None and prev_graph != graph:
+                    return off, graph
+        prev, prev_tail, prev_graph = line, tail, graph
+    return None
+
+
+def ntriples_cut(fh: IO[bytes], pos: int, limit: int, roots: set[str] | frozenset[str]) -> tuple[int, str] | None:
+    """A line (at or after ``pos``, before ``limit``) typing its subject with a record-root class,
+    read by pyoxigraph, after another such line in the window whose record it is not part of (not
+    under its root, not the object of a structural edge since): ``records.records_from_triples``
+    would start a record there (the caller checks it did, against the previous part's last record)."""
+    seen: list[str] = []
+    owned: set[str] = set()
+    for off, line in _lines_from(fh, pos, limit):
+        if _TYPE_BYTES in line:
+            t = _one(line, ox.RdfFormat.N_TRIPLES)
+            if t is not None and str(t.predicate) == V.TYPE and str(t.object) in roots:
+                s = str(t.subject)
+                if seen and s not in owned and not any(within(s, r) for r in seen):
+                    return off, s
+                if s not in seen:
+                    seen.append(s)
+        elif seen and any(p in line for p in _STRUCTURAL_BYTES):
+            t = _one(line, ox.RdfFormat.N_TRIPLES)
+            if t is not None and str(t.predicate) in STRUCTURAL:
+                owned.add(str(t.object))
+    return None
+
+
+def plan(path: str, jobs: int, roots: set[str]) -> list[tuple[int, str]] | None:
+    """Where to cut this file for ``jobs`` workers: [(offset, what starts there)], the first at 0;
+    None if it is read by one process."""
+    if jobs < 2 or path == "-" or path.lower().endswith(".gz") or not os.path.isfile(path):
+        return None
+    if "fork" not in mp.get_all_start_methods():
+        return None
+    fmt = formats.input_format(path)
+    if fmt not in ("nq", "nt"):
+        return None
+    size = os.path.getsize(path)
+    if size < PARALLEL_MIN_BYTES:
+        return None
+    # a few parts per worker (a worker that is done takes the next part: a CPU busy with something
+    # else costs less), of a quarter of the threshold at least
+    parts = min(jobs * PARTS_PER_JOB, size * 4 // PARALLEL_MIN_BYTES)
+    find = nquads_cut if fmt == "nq" else ntriples_cut
+    cuts = [(0, "")]
+    try:
+        with open(path, "rb") as fh:
+            for k in range(1, parts):
+                pos = max(size * k // parts, cuts[-1][0])
+                cut = find(fh, pos, min(size * (k + 1) // parts, pos + _CUT_SCAN), roots)
+                if cut is not None:
+                    cuts.append(cut)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    return cuts if len(cuts) > 1 else None
+
+
+def lines_before(path: str | os.PathLike[str], offset: int) -> int:
+    """The number of lines before byte ``offset`` of a file (a part's line numbers made the file's)."""
+    n = 0
+    with open(path, "rb") as fh:
+        while offset > 0:
+            block = fh.read(min(offset, BLOCK))
+            if not block:
+                break
+            n += block.count(b"\n")
+            offset -= len(block)
+    return n
+
+

@@ -1,0 +1,245 @@
+"""Read the RDF files arkgraph writes back, record by record, in any format.
+
+    >>> for root, triples in read_records("out.nq"):   # or .nt .ttl .trig .jsonld, .gz, "-"
+    ...     ...
+
+Records are cut by the one rule of :mod:`arkgraph.rdfio.records`. N-Quads and N-Triples go
+through the fast canonical reader (:mod:`arkgraph.rdfio.nquads`); Turtle and TriG through
+pyoxigraph; JSON-LD (an array of per-record documents) through ijson and pyld, one document at a
+time. Memory stays bounded by the largest record. An unreadable file is an :class:`InputError`
+naming the file and pyoxigraph's message for the first syntax error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO
+
+import pyoxigraph as ox
+
+from .. import validate as V
+from ..errors import InputError
+from ..terms import Triple
+from . import formats
+from .nquads import BLOCK, LineError, index_graphs, row_runs
+from .records import (OnDeletion, document_starts, extend, records_from_quads, records_from_runs,
+                      records_from_triples, subjects)
+
+Index = V.Index  # subject -> predicate -> objects (``validate.index``)
+
+
+def bundled_root_classes() -> frozenset[str]:
+    """The record-root classes of arkgraph's bundled shapes (``ag:recordRoot``)."""
+    return frozenset(V.load().root_classes)
+
+
+def syntax_error(path: str, fmt: ox.RdfFormat, err: LineError) -> str:
+    """pyoxigraph's own message for the first syntax error: re-read the file with it (stdin cannot
+    be re-read: then the message pyoxigraph gave on the offending line)."""
+    if path != "-":
+        fh = formats.open_input(path)
+        try:
+            for _ in ox.parse(fh, format=fmt):
+                pass
+        except SyntaxError as exc:
+            return str(exc)
+        except OSError:
+            pass
+        finally:
+            fh.close()
+    return f"line {err.line}: {err.error}" if " at line " not in err.error else err.error
+
+
+def row_records(fh: IO[bytes], fmt: ox.RdfFormat, root_classes: set[str] | frozenset[str],
+                on_deletion: OnDeletion | None = None) -> Iterator[tuple[str, list[list[str]]]]:
+    """Records from an N-Quads or N-Triples stream, with [s, p, o] rows."""
+    quads = fmt == ox.RdfFormat.N_QUADS
+    runs = row_runs(fh, quads)
+    if not quads:
+        yield from records_from_triples((t for _, ts in runs for t in ts), root_classes, on_deletion)
+        return
+    default: list[list[str]] = []
+    yield from records_from_runs(runs, extend, default, on_deletion, subjects)
+    if default:
+        yield from records_from_triples(default, root_classes, on_deletion)
+
+
+def triple_records(fh: IO[bytes], fmt: ox.RdfFormat, root_classes: set[str] | frozenset[str],
+                   on_deletion: OnDeletion | None = None) -> Iterator[tuple[str, list[Triple]]]:
+    """``row_records`` with (s, p, o) tuples."""
+    for record, rows in row_records(fh, fmt, root_classes, on_deletion):
+        yield record, list(map(tuple, rows))  # type: ignore[arg-type]
+
+
+def jsonld_records(fh: IO[bytes], root_classes: set[str] | frozenset[str], name: str,
+                   on_deletion: OnDeletion | None = None) -> Iterator[tuple[str, list[Triple]]]:
+    """arkgraph's JSON-LD: an array of per-record documents, expanded offline with the bundled contexts."""
+    import ijson
+    from pyld import jsonld as pyld
+
+    from ..jsonld import document_loader
+    from .records import DELETED, STRUCTURAL
+
+    deleted = f"<{DELETED}>"
+    root: str | None = None
+    buf: list[Triple] = []
+    owned: set[str] = set()
+    ndoc = 0
+    try:
+        for doc in ijson.items(fh, "item", use_float=True):
+            nq = pyld.to_rdf(doc, {"format": "application/n-quads", "documentLoader": document_loader})
+            ndoc += 1
+            pre = f"_:d{ndoc}"  # blank node labels are per document: keep them apart
+
+            def term(t: object, pre: str = pre) -> str:
+                return pre + str(t)[2:] if isinstance(t, ox.BlankNode) else str(t)
+            ts = [(term(q.subject), str(q.predicate), term(q.object))
+                  for q in ox.parse(nq.encode("utf-8"), format=ox.RdfFormat.N_QUADS)]
+            if any(p == deleted for _, p, _ in ts):  # a deletion marker's document
+                if on_deletion is not None:
+                    for s in dict.fromkeys(s for s, p, _ in ts if p == deleted):
+                        on_deletion(s)
+                ts = [t for t in ts if t[1] != deleted]
+            doc_id = doc.get("id") or doc.get("@id") if isinstance(doc, dict) else None
+            node = f"<{doc_id}>" if doc_id else None
+            if document_starts(node, ts, root, owned, root_classes):
+                if buf:
+                    yield root or "", buf
+                root, buf, owned = node, [], set()
+            buf.extend(ts)
+            owned.update(o for _, p, o in ts if p in STRUCTURAL)
+    except (ijson.JSONError, pyld.JsonLdError, ValueError) as exc:
+        raise InputError(f"{name}: not readable as arkgraph JSON-LD: {str(exc)[:200]}") from None
+    if buf:
+        yield root or "", buf
+
+
+def read_runs(path: str, max_run: int = 20_000) -> Iterator[tuple[str | None, list[Triple]]]:
+    """The statements of any RDF file as runs of consecutive statements in one graph:
+    (graph term, or None for the default graph, at most ``max_run`` (s, p, o) triples). A graph may
+    go on in the next run. For a caller that places statements itself (``arkgraph load --graph``)."""
+    from itertools import groupby, islice
+    from operator import attrgetter
+
+    from .records import graph_name
+
+    name = formats.input_format(path)
+    if name == "jsonld":
+        for _, triples in read_records(path, frozenset()):
+            for i in range(0, len(triples), max_run):
+                yield None, triples[i:i + max_run]
+        return
+    fmt = formats.ox_format(name)
+    fh = formats.open_input(path)
+    try:
+        if name in ("nq", "nt"):
+            try:
+                for g, rows in row_runs(fh, name == "nq"):
+                    for i in range(0, len(rows), max_run):
+                        yield g, list(map(tuple, rows[i:i + max_run]))  # type: ignore[misc]
+            except LineError as err:
+                raise InputError(f"{path}: not readable as {fmt.name}: {syntax_error(path, fmt, err)}") from None
+            return
+        for g, quads in groupby(ox.parse(fh, format=fmt), key=attrgetter("graph_name")):
+            term = graph_name(g)
+            while run := [(str(q.subject), str(q.predicate), str(q.object)) for q in islice(quads, max_run)]:
+                yield term, run
+    except SyntaxError as exc:
+        raise InputError(f"{path}: not readable as {fmt.name}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    finally:
+        formats.close_input(fh)
+
+
+def _merge(into: Index, more: Index) -> Index:
+    for s, po in more.items():
+        d = into.get(s)
+        if d is None:
+            into[s] = po
+            continue
+        for p, objs in po.items():
+            lst = d.get(p)
+            if lst is None:
+                d[p] = objs
+            else:
+                seen = set(lst)
+                lst.extend(o for o in objs if o not in seen)
+    return into
+
+
+def index_records(fh: IO[bytes], root_classes: set[str] | frozenset[str], chunk: int = BLOCK,
+                  default: list[list[str]] | None = None) -> Iterator[tuple[str, Index]]:
+    """Records from an N-Quads stream, each as its index. With ``default`` (a list), the
+    default-graph rows are put in it rather than cut into records at the end."""
+    keep = default is not None
+    if default is None:
+        default = []
+    # a run is an index, or rows where a line was read on its own
+    runs = ((g, data if g is None or isinstance(data, dict) else V.index(data)) for g, data in index_graphs(fh, chunk))
+    yield from records_from_runs(runs, _merge, default)
+    if not keep:
+        yield from default_records(default, root_classes)
+
+
+def default_records(rows: list[list[str]], root_classes: set[str] | frozenset[str]) -> Iterator[tuple[str, Index]]:
+    """Default-graph rows (kept aside while the named graphs were read), cut into records as a triples
+    file's, each as its index."""
+    for record, triples in records_from_triples(rows, root_classes):
+        yield record, V.index(triples)
+
+
+def read_indexed(path: str, root_classes: set[str] | frozenset[str]) -> Iterator[tuple[str, Index]]:
+    """``read_records``, each record's triples as ``validate.index`` makes them (what
+    ``CompiledShapes.validate_index`` takes); N-Quads are split and indexed in one pass."""
+    if formats.input_format(path) != "nq":
+        for record, triples in read_records(path, root_classes, rows=True):
+            yield record, V.index(triples)
+        return
+    fmt = ox.RdfFormat.N_QUADS
+    fh = formats.open_input(path)
+    try:
+        yield from index_records(fh, root_classes)
+    except LineError as err:
+        raise InputError(f"{path}: not readable as {fmt.name}: {syntax_error(path, fmt, err)}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    finally:
+        formats.close_input(fh)
+
+
+def read_records(path: str, root_classes: set[str] | frozenset[str] | None = None, rows: bool = False,
+                 on_deletion: OnDeletion | None = None) -> Iterator[tuple[str, list[Triple]]]:
+    """(record root term, its triples) from any RDF file arkgraph writes. ``root_classes``: those of
+    the bundled shapes by default. With ``rows``, N-Quads and N-Triples records come as [s, p, o]
+    lists (what ``validate.index`` takes), not tuples. ``on_deletion`` is told each deletion
+    marker's record, in file order."""
+    roots = root_classes if root_classes is not None else bundled_root_classes()
+    name = formats.input_format(path)
+    fh = formats.open_input(path)
+    try:
+        if name == "jsonld":
+            yield from jsonld_records(fh, roots, path, on_deletion)
+            return
+        fmt = formats.ox_format(name)
+        if name in ("nq", "nt"):
+            try:
+                yield from (row_records if rows else triple_records)(fh, fmt, roots, on_deletion)  # type: ignore[misc]
+            except LineError as err:
+                raise InputError(f"{path}: not readable as {fmt.name}: {syntax_error(path, fmt, err)}") from None
+            except OSError as exc:
+                raise InputError(f"{path}: {exc}") from None
+            return
+        try:
+            parsed = ox.parse(fh, format=fmt)
+            if name == "trig":
+                yield from records_from_quads(parsed, roots, on_deletion)
+            else:
+                yield from records_from_triples(((str(t.subject), str(t.predicate), str(t.object)) for t in parsed),
+                                                roots, on_deletion)
+        except SyntaxError as exc:
+            raise InputError(f"{path}: not readable as {fmt.name}: {exc}") from None
+        except OSError as exc:
+            raise InputError(f"{path}: {exc}") from None
+    finally:
+        formats.close_input(fh)
