@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate
 
-from arkgraph import validate as V
+from arkgraph import shacl as V
 from arkgraph.rdfio.cutting import plan
 from arkgraph.rdfio.readers import read_records
 from arkgraph.validate_files import default_jobs
@@ -133,7 +133,7 @@ class PySHACL:
         return keys
 
 
-def arkgraph_keys(shapes: V.CompiledShapes, records: list[Triples]) -> tuple[set[tuple], int, float]:
+def arkgraph_keys(shapes: V.Shapes, records: list[Triples]) -> tuple[set[tuple], int, float]:
     keys: set[tuple] = set()
     n = 0
     c = time.process_time()

@@ -19,7 +19,7 @@ from validate_helpers import (
     gallica_record_files,
 )
 
-from arkgraph import validate as V
+from arkgraph import shacl as V
 
 VOCAB = FIXTURES / "vocab"
 RDF, RDFS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://www.w3.org/2000/01/rdf-schema#"

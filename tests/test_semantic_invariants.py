@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from arkgraph import validate as V
+from arkgraph import shacl as V
 from arkgraph.sources import parismusees
 
 MAPPINGS = Path(__file__).parent.parent / "mappings"

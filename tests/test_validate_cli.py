@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from validate_helpers import FIXTURES, PM_REAL
 
-from arkgraph import validate as V
+from arkgraph import shacl as V
 from arkgraph.cli import main
 
 SAMPLE = str(FIXTURES / "parismusees" / "nodebyid-226737-docs-example.json")
@@ -134,7 +134,7 @@ def test_unsupported_shapes_are_refused(tmp_path: Path) -> None:
         "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<urn:s> a sh:NodeShape ; sh:targetNode <urn:x> ; "
         "sh:sparql [ sh:select \"SELECT $this WHERE {}\" ] .\n", encoding="utf-8")
     with pytest.raises(V.ShapesError):
-        V.CompiledShapes(V.shapes_triples(tmp_path))
+        V.Shapes(V.shapes_triples(tmp_path))
 
 
 def test_record_cutting_in_triples_files() -> None:

@@ -14,7 +14,8 @@ from validate_helpers import PM_REAL
 
 from arkgraph import validate_files as VF
 from arkgraph.rdfio import cutting, readers
-from arkgraph import validate as V
+from arkgraph import shacl as V
+from arkgraph.shacl.terms import TYPE
 from arkgraph.cli import main
 
 ARK_ID = '<http://schema.org/propertyID> "ark"'
@@ -200,7 +201,7 @@ def test_nt_cut_is_checked_against_the_previous_part(tmp_path) -> None:
     file validated in one process (same results)."""
     shapes = V.load()
     root_cls = min(shapes.root_classes)
-    typ = V.TYPE
+    typ = TYPE
     lines = [f"<http://r/1> {typ} {root_cls} .",
              '<http://r/1> <http://p/x> "1" .',
              f"<http://r/1/a> {typ} {root_cls} .",  # a sub-resource: same record

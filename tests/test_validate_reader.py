@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from arkgraph.cli_validate import validate as validate_command
 from arkgraph.rdfio import nquads, readers
 from arkgraph.rdfio.records import records_from_quads
-from arkgraph import validate as V
+from arkgraph import shacl as V
 
 LINES = [
     '<http://a/b> <http://p/x> <http://a/c> <http://g/1> .',

@@ -208,7 +208,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
                 stack.enter_context(sink)  # commits on success, keeps the checkpoint on failure
             validator = None
             if extra.get("validate_") or extra.get("report_path") or extra.get("shapes_dir"):
-                from .validate import RecordValidator
+                from .shacl import RecordValidator
                 validator = RecordValidator(extra.get("shapes_dir"), extra.get("on_invalid") or "keep",
                                             keep_all=bool(extra.get("report_path")))
             summary, _ = run_convert(opts, outs, rejects=rej, progress=progress, validator=validator, sink=sink)
@@ -223,7 +223,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         raise fail(OutputError(f"cannot write {names}: {exc.strerror or exc}")) from None
     if validator is not None:
         if extra.get("report_path"):
-            from .validate import write_report
+            from .shacl import write_report
             try:
                 write_report(extra["report_path"], validator.report.all)
             except ArkgraphError as exc:

@@ -3,7 +3,7 @@
     arkgraph validate out.nq --report report.ttl
 
 The work is done by :func:`arkgraph.validate_files.validate_files` (reading, record cutting and
-worker processes) and :mod:`arkgraph.validate` (the shapes and the report).
+worker processes) and :mod:`arkgraph.shacl` (the shapes and the report).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from . import validate as V
+from . import shacl as V
 from .errors import ArkgraphError
 from .rdfio.cutting import PARALLEL_MIN_BYTES
 from .validate_files import MAX_DEFAULT_JOBS, validate_files

@@ -39,7 +39,7 @@ from .rdfio import formats as rdfio_formats
 from .rdfio import readers as rdfio_readers
 from .seen import FirstSeen
 from .terms import CRM, RDF, SCHEMA, Triple
-from .validate import literal_parts
+from .shacl.terms import literal_parts
 
 PROFILES = ("schemaorg", "linkedart")
 MATCH_BY = ("url", "ark")

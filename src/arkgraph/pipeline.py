@@ -310,7 +310,7 @@ def convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, 
             rejects: IO[str] | None = None, progress: Progress | None = None,
             validator: Callable[[str, list[Triple]], str | None] | None = None) -> tuple[Summary, Coverage]:
     """``validator(record_iri, triples)`` (optional) returns a reason to reject the record, or None to
-    write it; it may raise an ArkgraphError to stop the run (see ``arkgraph.validate.RecordValidator``).
+    write it; it may raise an ArkgraphError to stop the run (see ``arkgraph.shacl.RecordValidator``).
 
     ``out`` is one stream (format from ``opts.output``/``opts.fmt``) or a list of ``(format, stream)``:
     one pass over the input can write several serializations."""

@@ -29,7 +29,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import validate as V
+from . import shacl as V
 from .errors import ArkgraphError, InputError
 from .rdfio import cutting, formats, readers
 from .rdfio.nquads import LineError
@@ -52,7 +52,7 @@ class WorkerError(ArkgraphError):
     exit_code = 2
 
 
-def validate_files(files: Iterable[str], shapes: V.CompiledShapes, report: V.Report, jobs: int | None = None) -> None:
+def validate_files(files: Iterable[str], shapes: V.Shapes, report: V.Report, jobs: int | None = None) -> None:
     """Validate each file (``-``: N-Quads on stdin) record by record, adding the results to ``report``;
     a big N-Quads or N-Triples file with ``jobs`` worker processes. InputError if a file is unreadable."""
     jobs = jobs or default_jobs()
@@ -83,7 +83,7 @@ def _die_with_parent(ppid: int) -> None:
         os._exit(1)
 
 
-def validate_range(path: str, fmt: ox.RdfFormat, start: int, end: int, shapes: V.CompiledShapes, keep_all: bool,
+def validate_range(path: str, fmt: ox.RdfFormat, start: int, end: int, shapes: V.Shapes, keep_all: bool,
                     examples: int) -> tuple[Any, ...]:
     """What a worker sends for the records in bytes [start, end) of the file."""
     try:
@@ -109,7 +109,7 @@ def validate_range(path: str, fmt: ox.RdfFormat, start: int, end: int, shapes: V
         return ("os", str(exc))
 
 
-def worker(path: str, fmt: ox.RdfFormat, bounds: list[int], shapes: V.CompiledShapes, keep_all: bool,
+def worker(path: str, fmt: ox.RdfFormat, bounds: list[int], shapes: V.Shapes, keep_all: bool,
             examples: int, conn: Any, ppid: int) -> None:
     """A worker process: validates the part the parent names (bytes bounds[i] to bounds[i + 1]),
     sends what it found, and so on until the parent says None."""
@@ -139,7 +139,7 @@ def _on_term(signum: int, frame: Any) -> None:
     raise _Terminated
 
 
-def validate_parts(path: str, shapes: V.CompiledShapes, report: V.Report, cuts: list[tuple[int, str]],
+def validate_parts(path: str, shapes: V.Shapes, report: V.Report, cuts: list[tuple[int, str]],
                     jobs: int) -> bool:
     """Validate ``path`` part by part with ``jobs`` worker processes and add what they found to
     ``report``, in file order. False (nothing added) if an N-Triples cut turned out not to start a

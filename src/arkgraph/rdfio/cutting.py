@@ -18,7 +18,8 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from .. import validate as V
+from .. import shacl as V
+from ..shacl.terms import TYPE
 from ..errors import InputError
 from . import formats
 from .nquads import BLOCK
@@ -29,7 +30,7 @@ _STRUCTURAL_BYTES = tuple(p.encode("utf-8") for p in STRUCTURAL)
 PARALLEL_MIN_BYTES = 16 << 20  # smaller files (and .gz, stdin, other formats) are read by one process
 PARTS_PER_JOB = 8
 _CUT_SCAN = 8 << 20  # bytes looked through for a cut near each split offset (none found: fewer parts)
-_TYPE_BYTES = V.TYPE.encode("ascii")
+_TYPE_BYTES = TYPE.encode("ascii")
 
 
 class Range:
@@ -113,7 +114,7 @@ def ntriples_cut(fh: IO[bytes], pos: int, limit: int, roots: set[str] | frozense
     for off, line in _lines_from(fh, pos, limit):
         if _TYPE_BYTES in line:
             t = _one(line, ox.RdfFormat.N_TRIPLES)
-            if t is not None and str(t.predicate) == V.TYPE and str(t.object) in roots:
+            if t is not None and str(t.predicate) == TYPE and str(t.object) in roots:
                 s = str(t.subject)
                 if seen and s not in owned and not any(within(s, r) for r in seen):
                     return off, s

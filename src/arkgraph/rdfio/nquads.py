@@ -18,7 +18,9 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from .. import validate as V
+from .. import shacl as V
+from ..shacl.data import Long
+from ..shacl.terms import LANGSTRING, XSD_STRING
 from ..terms import Triple
 from .records import graph_name
 
@@ -49,7 +51,7 @@ _IRI = (rf"<[A-Za-z][A-Za-z0-9+.\-]*+:(?://{_HOST}(?::[0-9]*+)?(?:/{_SEGMENT})*+
 _BNODE = r"_:[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?"
 _LANG = r"[a-z]{2,3}(?:-[a-z]{4})?(?:-(?:[a-z]{2}|[0-9]{3}))?"
 _LITERAL = (rf'"(?:[^"\\\x00-\x1f\x7f]++|\\[tbfnr"\\])*+"'
-            rf'(?:@{_LANG}|\^\^(?!<{re.escape(V.XSD_STRING)}>|<{re.escape(V.LANGSTRING)}>){_IRI})?')
+            rf'(?:@{_LANG}|\^\^(?!<{re.escape(XSD_STRING)}>|<{re.escape(LANGSTRING)}>){_IRI})?')
 
 
 class _LazyRe:
@@ -77,7 +79,7 @@ _PATH_CHARS = _SAFE + "/"
 _QUERY_CHARS = _SAFE + "/?"
 _BULK_DELETE = (_QUERY_CHARS + "#>\n").encode("ascii")
 _ESCAPES = ("\\\\", '\\"', "\\t", "\\b", "\\n", "\\r", "\\f")  # as pyoxigraph writes them
-_NOT_A_TAIL = (f"^^<{V.XSD_STRING}>", f"^^<{V.LANGSTRING}>")  # pyoxigraph prints these literals otherwise
+_NOT_A_TAIL = (f"^^<{XSD_STRING}>", f"^^<{LANGSTRING}>")  # pyoxigraph prints these literals otherwise
 _CACHE_MAX = 200_000
 _RUN = 24_000  # chars (CPython searches for a long separator in 30,000 chars or more with a costlier set-up)
 BLOCK = 1 << 20  # bytes read and decoded at a time (small enough to stay in the CPU caches)
@@ -427,7 +429,7 @@ def row_runs(fh: IO[bytes], quads: bool, chunk: int = BLOCK) -> Iterator[tuple[s
             lineno += seg.count("\n")
 
 
-def _finish(g: str | None, out: Index, long: V.Long, segs: list[str],
+def _finish(g: str | None, out: Index, long: Long, segs: list[str],
             lineno: int, nlines: int, terms: _Terms, bad: bool) -> tuple[list[tuple[str | None, Index | list[list[str]]]], int]:
     """One graph indexed by index_graphs: checked, or read again line by line. Returns its items
     and its number of lines."""
@@ -455,7 +457,7 @@ def index_graphs(fh: IO[bytes], chunk: int = BLOCK) -> Iterator[tuple[str | None
     out: Index = {}
     segs: list[str] = []  # the current graph's runs (read again if a term is odd)
     nlines = 0
-    long: V.Long = []
+    long: Long = []
     bad = False
     # (the lambda reads the current counts when asked: the lines of the pending graph, not yet checked)
     for text in _decoded(fh, chunk, lambda: lineno + sum(seg.count("\n") for seg in segs)):  # noqa: B023

@@ -17,7 +17,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from .. import validate as V
+from .. import shacl as V
 from ..errors import InputError
 from ..terms import Triple
 from . import formats
