@@ -9,14 +9,16 @@ from __future__ import annotations
 import contextlib
 import gzip
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 import click
 
 from .. import ark
 from ..outputs import open_output
-from ..pipeline import Options, Summary, convert as run_convert, parse_profiles
+from ..pipeline import Options, Summary, parse_profiles
+from ..pipeline import convert as run_convert
 from ..redact import Redactor
 from ..sources.common import DEFAULT_MAX_VALUE_BYTES
 from .errors import checked, reported

@@ -10,7 +10,8 @@ import click
 
 def retry_options() -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
     """--max-retries, --backoff, --timeout for every command that talks to a server: one policy, one set of defaults."""
-    from ..http import RetryPolicy  # httpx and tenacity load only for the commands that need them
+    # httpx and tenacity load only for the commands that need them
+    from ..http import RetryPolicy
 
     return [
         click.option("--max-retries", type=click.IntRange(min=0), default=RetryPolicy.max_retries, show_default=True,
