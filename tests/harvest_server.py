@@ -408,7 +408,7 @@ FAST = ["--rate", "0", "--backoff", "0.001", "--timeout", "5", "--max-retries", 
 
 def run_harvest(*args: str, env: dict[str, str] | None = None) -> Result:
     """Invoke ``arkgraph harvest`` in-process with CliRunner (stderr kept apart)."""
-    from arkgraph.cli_harvest import harvest
+    from arkgraph.cli.harvest import harvest
 
     return CliRunner().invoke(harvest, list(args), env={"PM_TOKEN": TOKEN, **(env or {})}, catch_exceptions=False)
 
@@ -420,7 +420,7 @@ def all_bytes_under(directory: Path) -> bytes:
 
 def subprocess_cmd(*args: str) -> list[str]:
     """Command line running the harvest group in a child process (for kill tests)."""
-    return [sys.executable, "-c", "import sys; from arkgraph.cli_harvest import harvest; harvest(sys.argv[1:])", *args]
+    return [sys.executable, "-c", "import sys; from arkgraph.cli.harvest import harvest; harvest(sys.argv[1:])", *args]
 
 
 def wait_for(event: threading.Event, child: subprocess.Popen) -> bool:

@@ -59,8 +59,8 @@ def test_retry_after_cap_and_http_date(harvest_server):
 
 
 def test_harvests_and_stores_share_one_retry_policy_and_its_defaults():
-    from arkgraph.cli_harvest import harvest
-    from arkgraph.cli_store import load, query
+    from arkgraph.cli.harvest import harvest
+    from arkgraph.cli.store import load, query
 
     defaults = RetryPolicy()
     expected = {"max_retries": defaults.max_retries, "backoff": defaults.backoff, "timeout": defaults.timeout}

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from arkgraph import __version__
-from arkgraph.cli_store import load, query
+from arkgraph.cli.store import load, query
 from arkgraph.store import open_sink
 from oxigraph_server import (PROV_TRIPLES, embedded_nquads, marker_line, normalize, record_iri, record_lines,
                              triples_per_record, write_nq)

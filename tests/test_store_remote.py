@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from arkgraph.cli_store import load, query
+from arkgraph.cli.store import load, query
 from arkgraph.http import RetryPolicy
 from arkgraph.sparql_client import RESULTS_JSON, EndpointError, Endpoints, SparqlClient
 from oxigraph_server import (PROV_TRIPLES, FaultProxy, OxigraphServer, free_port, normalize, record_iri,

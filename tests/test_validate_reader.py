@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from arkgraph.cli_validate import validate as validate_command
+from arkgraph.cli.validate import validate as validate_command
 from arkgraph.rdfio import nquads, readers
 from arkgraph.rdfio.records import records_from_quads
 from arkgraph import shacl as V

@@ -12,10 +12,10 @@ import sys
 
 import click
 
-from . import shacl as V
-from .errors import ArkgraphError
-from .rdfio.cutting import PARALLEL_MIN_BYTES
-from .validate_files import MAX_DEFAULT_JOBS, validate_files
+from .. import shacl as V
+from ..rdfio.cutting import PARALLEL_MIN_BYTES
+from ..validate_files import MAX_DEFAULT_JOBS, validate_files
+from .errors import reported
 
 
 @click.command("validate")
@@ -40,21 +40,19 @@ def validate(files: tuple[str, ...], shapes_dir: str | None, report_path: str | 
 
     Exit status: 0 conforms (warnings allowed), 1 violations, 2 unreadable input or shapes.
 
+    Example:
+
     \b
         arkgraph validate out.nq
         arkgraph validate out.ttl --report report.ttl
         arkgraph validate out.jsonld --shapes my-shapes/ --report report.jsonld
     """
-    try:
+    with reported():
         shapes = V.load(shapes_dir)
         report = V.Report(keep_all=bool(report_path), shapes=shapes)
         validate_files(files, shapes, report, jobs)
         if report_path:  # an unwritable report is one line too (OutputError)
             V.write_report(report_path, report.all)
-    except ArkgraphError as exc:
-        err = click.ClickException(str(exc))
-        err.exit_code = exc.exit_code
-        raise err from None
     text = report.summary()
     click.echo(text.splitlines()[0] if quiet else text, err=True)
     sys.exit(1 if report.violations else 0)

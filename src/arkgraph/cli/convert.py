@@ -1,41 +1,27 @@
-"""The command line: a thin layer over the library. Every command ends with a one-line summary on stderr."""
+"""``arkgraph convert``: records to RDF, over :func:`arkgraph.pipeline.convert`.
+
+Exit 0 all converted, 1 some rejected (the rest is written), 2 usage, unreadable input or an output
+that cannot be written.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import gzip
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any
 
 import click
 
-from . import __version__, ark
-from .errors import ArkgraphError, OutputError
-from .outputs import open_output
-from .pipeline import Options, Summary, convert as run_convert, parse_profiles
-from .redact import Redactor
-from .sources.common import DEFAULT_MAX_VALUE_BYTES
-
-
-def fail(exc: ArkgraphError) -> click.ClickException:
-    err = click.ClickException(str(exc))
-    err.exit_code = exc.exit_code
-    return err
-
-
-def retry_options() -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
-    """--max-retries, --backoff, --timeout for every command that talks to a server: one policy, one set of defaults."""
-    from .http import RetryPolicy  # httpx and tenacity load only for the commands that need them
-
-    return [
-        click.option("--max-retries", type=click.IntRange(min=0), default=RetryPolicy.max_retries, show_default=True,
-                     help="Retries per request on connection errors, timeouts, 429 and 5xx, then stop."),
-        click.option("--backoff", type=click.FloatRange(min=0), default=RetryPolicy.backoff, show_default=True,
-                     help="Seconds: retry n waits a random time up to BACKOFF × 2^n (a server's Retry-After wins)."),
-        click.option("--timeout", type=click.FloatRange(min=0.001), default=RetryPolicy.timeout, show_default=True,
-                     help="Seconds to wait between bytes of a response (at most 10 to connect)."),
-    ]
+from .. import ark
+from ..outputs import open_output
+from ..pipeline import Options, Summary, parse_profiles
+from ..pipeline import convert as run_convert
+from ..redact import Redactor
+from ..sources.common import DEFAULT_MAX_VALUE_BYTES
+from .errors import checked, reported
 
 
 @contextlib.contextmanager
@@ -73,43 +59,7 @@ class _Progress:
             click.echo("", err=True)
 
 
-class LazyGroup(click.Group):
-    """The other commands live in their own modules, imported only when run (or listed by --help):
-    each pulls in its own libraries (httpx, lxml…), which a conversion should not wait for."""
-
-    lazy = {"harvest": ("cli_harvest", "harvest"), "validate": ("cli_validate", "validate"),
-            "embed": ("cli_embed", "embed"), "load": ("cli_store", "load"), "query": ("cli_store", "query")}
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy})  # a lazy one, once run, is in both
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in self.lazy and name not in self.commands:
-            import importlib
-
-            module, attr = self.lazy[name]
-            self.add_command(getattr(importlib.import_module(f"{__package__}.{module}"), attr), name)
-        return super().get_command(ctx, name)
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="arkgraph")
-def main() -> None:
-    """arkgraph turns French cultural-heritage records into linked data keyed by ARKs.
-
-    Sources: Paris Musées collections API (GraphQL JSON) and Gallica (BnF) XML.
-    Profiles: Schema.org and CIDOC-CRM in the Linked Art 1.0 patterns.
-
-    Example:
-
-    \b
-        arkgraph harvest gallica --ark ark:/12148/bpt6k58017546 --out raw/gallica/
-        arkgraph convert raw/gallica/ -o out.nq --validate
-        arkgraph load out.nq
-    """
-
-
-@main.command()
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--source", type=click.Choice(["auto", "parismusees", "gallica"]), default="auto", show_default=True,
               help="Source format; 'auto' sniffs each file's content.")
@@ -127,9 +77,9 @@ def main() -> None:
 @click.option("--max-value-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_VALUE_BYTES, show_default=True,
               help="Reject a Paris Musées record holding a field value over this many bytes of JSON "
                    "(bounds memory on hostile input).")
-@click.option("--naan", default=ark.DEFAULT_NAAN, show_default=True, envvar="ARKGRAPH_NAAN",
+@click.option("--naan", default=ark.DEFAULT_NAAN, show_default=True, envvar="ARKGRAPH_NAAN", callback=checked(ark.check_naan),
               help="NAAN under which arkgraph mints ARKs for sources that have none (Paris Musées). 99999 is the ARK test NAAN: set your own.")
-@click.option("--ark-base", default=ark.DEFAULT_BASE, show_default=True, envvar="ARKGRAPH_ARK_BASE",
+@click.option("--ark-base", default=ark.DEFAULT_BASE, show_default=True, envvar="ARKGRAPH_ARK_BASE", callback=checked(ark.check_base),
               help="Resolver prefix that turns an ARK into an IRI: <ark-base>ark:NAAN/name.")
 @click.option("--mappings", "mappings_dir", type=click.Path(file_okay=False, exists=True),
               envvar="ARKGRAPH_MAPPINGS", help="Directory of crosswalk CSV tables that extend or override the bundled ones.")
@@ -169,27 +119,21 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         arkgraph convert dumps/ -o out.nq --store output/store
         cat page.json | arkgraph convert - --source parismusees -o - --format jsonld
     """
-    try:
-        ark.check_naan(naan)
-    except ArkgraphError as exc:
-        raise click.BadParameter(str(exc), param_hint="--naan") from None
-    try:
-        base = ark.check_base(ark_base)
-    except ArkgraphError as exc:
-        raise click.BadParameter(str(exc), param_hint="--ark-base") from None
-    try:
-        from .serialize import format_for
-        if fmt and len(outputs) > 1:
-            raise click.UsageError("--format applies to a single -o; with several, each extension gives its format")
-        if sum(1 for o in outputs if o == "-") > 1:
-            raise click.UsageError("only one -o can be '-' (stdout)")
+    if fmt and len(outputs) > 1:
+        raise click.UsageError("--format applies to a single -o; with several, each extension gives its format")
+    if sum(1 for o in outputs if o == "-") > 1:
+        raise click.UsageError("only one -o can be '-' (stdout)")
+    # an OSError left once the readers have made theirs InputError is a write: a file opened by name
+    # (rejects, coverage) says which, a failed write on an output does not
+    with reported(output=", ".join("standard output" if o == "-" else o for o in outputs)):
+        from ..serialize import format_for
         formats = [format_for(o, fmt) for o in outputs]  # usage errors before any work
-        opts = Options(list(inputs), source, parse_profiles(profile), outputs[0], fmt, rejects, ark.check_naan(naan),
-                       base, mappings_dir, coverage, max_value_bytes=max_value_bytes)
+        opts = Options(list(inputs), source, parse_profiles(profile), outputs[0], fmt, rejects, naan,
+                       ark_base, mappings_dir, coverage, max_value_bytes=max_value_bytes)
         progress = _Progress(enabled=not quiet and sys.stderr.isatty())
         auth = None
         if extra.get("store_target"):
-            from .sparql_client import parse_auth
+            from ..sparql_client import parse_auth
             auth = parse_auth(None, extra.get("store_auth_env"))
         # the store's credential never reaches a rejects line, whatever the input holds
         redact = Redactor(auth.secrets() if auth else ())
@@ -201,33 +145,23 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
             rej = _Tee(rej, verbose, redact) if verbose or redact else rej
             sink = None
             if extra.get("store_target"):
-                from .store import open_sink
+                from ..store import open_sink
                 sink = open_sink(extra["store_target"], auth=auth,
                                  protocol=extra["store_protocol"], default_graph=extra["default_graph"],
                                  resume=extra["resume"], profiles=opts.profiles, inputs=list(inputs))
                 stack.enter_context(sink)  # commits on success, keeps the checkpoint on failure
             validator = None
             if extra.get("validate_") or extra.get("report_path") or extra.get("shapes_dir"):
-                from .shacl import RecordValidator
+                from ..shacl import RecordValidator
                 validator = RecordValidator(extra.get("shapes_dir"), extra.get("on_invalid") or "keep",
                                             keep_all=bool(extra.get("report_path")))
             summary, _ = run_convert(opts, outs, rejects=rej, progress=progress, validator=validator, sink=sink)
         progress.done()
-    except ArkgraphError as exc:
-        raise fail(exc) from None
-    except BrokenPipeError:
-        raise  # stdout closed by the reader (| head): not an error to report
-    except OSError as exc:  # readers turn input errors into InputError: what is left is an output
-        # a file opened by name (rejects, coverage) says which; a failed write on an output does not
-        names = exc.filename or ", ".join("standard output" if o == "-" else o for o in outputs)
-        raise fail(OutputError(f"cannot write {names}: {exc.strerror or exc}")) from None
     if validator is not None:
         if extra.get("report_path"):
-            from .shacl import write_report
-            try:
+            from ..shacl import write_report
+            with reported():
                 write_report(extra["report_path"], validator.report.all)
-            except ArkgraphError as exc:
-                raise fail(exc) from None
         click.echo(validator.report.summary() if not quiet else validator.report.summary().splitlines()[0], err=True)
     if verbose:  # the summary counts them; --verbose names them
         for name in summary.unmatched_enrichments:
@@ -254,6 +188,3 @@ class _Tee:
         if self.verbose:
             click.echo(f"rejected: {line.strip()}", err=True)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -7,24 +7,31 @@ pages had problems (the rest is written), 2 usage or unreadable input.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 
 import click
 
-from . import embed as lib
-from .errors import ArkgraphError
+from .. import embed as lib
+from .errors import reported
 
 
-def _progress(enabled: bool) -> tuple[lib.Progress | None, list[bool]]:
-    shown: list[bool] = []
-    if not enabled:
-        return None, shown
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[lib.Progress | None]:
+    """A one-line progress display on a TTY, ended before the summary or the error line."""
+    shown = False
 
     def show(s: lib.Summary) -> None:
+        nonlocal shown
         rate = s.records / s.seconds if s.seconds else 0.0
         click.echo(f"\r  {s.records} records, {rate:,.0f} records/s", err=True, nl=False)
-        shown[:] = [True]
-    return show, shown
+        shown = True
+    try:
+        yield show if enabled else None
+    finally:
+        if shown:
+            click.echo("", err=True)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,8 +91,7 @@ def embed(file: str, out_dir: str | None, inject_dir: str | None, pages_dir: str
     if (base_url or url_map) and not (inject_dir and match_by == "url"):
         raise click.UsageError("--base-url and --url-map go with --inject and --match-by url")
     profiles = lib.PROFILES if profile == "both" else (profile,)
-    progress, shown = _progress(not quiet and sys.stderr.isatty())
-    try:
+    with reported(), _progress(not quiet and sys.stderr.isatty()) as progress:
         lib.input_format(file)  # usage errors before any work
         duplicates: list[str] = []
         records = lib.read_records(file, duplicates)
@@ -98,14 +104,6 @@ def embed(file: str, out_dir: str | None, inject_dir: str | None, pages_dir: str
         else:
             summary = lib.write_pages(records, pages_dir or "", profiles, indent=None if pretty is False else 2,
                                       progress=progress)
-    except ArkgraphError as exc:
-        if shown:
-            click.echo("", err=True)
-        err = click.ClickException(str(exc))
-        err.exit_code = exc.exit_code
-        raise err from None
-    if shown:
-        click.echo("", err=True)
     summary.records += len(duplicates)  # read, then skipped: a record met again is not written twice
     summary.duplicates = len(duplicates)
     summary.problems.extend(duplicates)

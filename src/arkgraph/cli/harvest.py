@@ -16,15 +16,16 @@ from typing import Any
 
 import click
 
-from .cli import retry_options
-from .errors import ArkgraphError, OutputError
-from .errors import UsageError as ArkgraphUsageError
-from .harvest import gallica, parismusees
-from .harvest.common import RESUME_HINT, HarvestStopped, Result
-from .harvest.files import clean_stale_temps
-from .harvest.progress import StderrReporter
-from .http import Fetcher, RetryPolicy, make_client
-from .redact import Redactor
+from ..errors import ArkgraphError, OutputError
+from ..errors import UsageError as ArkgraphUsageError
+from ..harvest import gallica, parismusees
+from ..harvest.common import RESUME_HINT, HarvestStopped, Result
+from ..harvest.files import clean_stale_temps
+from ..harvest.progress import StderrReporter
+from ..http import Fetcher, RetryPolicy, make_client
+from ..redact import Redactor
+from .errors import click_error, reported
+from .options import retry_options
 
 
 def _check_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -93,7 +94,8 @@ def _summary(label: str, fetcher: Fetcher, result: Result | None, started: float
 
 def _run(label: str, opts: dict[str, Any], work: Callable[[Fetcher, StderrReporter], Result], *,
          headers: dict[str, str] | None = None, secrets: tuple[str, ...] = (), budget_note: str = "") -> None:
-    """Run one harvest with the CLI's reporting and error conventions."""
+    """Run one harvest. A harvest that stops is reported before its summary line (what was saved is kept, a
+    re-run resumes); a usage error is reported alone. Known secrets are masked in both."""
     out: Path = opts["out"]
     started = time.monotonic()
     policy = _policy(opts)
@@ -101,46 +103,48 @@ def _run(label: str, opts: dict[str, Any], work: Callable[[Fetcher, StderrReport
                       rate=opts["rate"] or None, redact=Redactor(secrets), on_retry=lambda msg: reporter.note(msg))
     reporter = StderrReporter(label, quiet=opts["quiet"], redact=fetcher.redact)
     result: Result | None = None
-    error: str | None = None
-    code = 0
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        clean_stale_temps(out)
-        result = work(fetcher, reporter)
-    except HarvestStopped as exc:
-        error, code, result = str(exc), exc.exit_code, exc.result
-    except KeyboardInterrupt:
-        error, code = f"{label}: interrupted; what was saved in {out} is kept, {RESUME_HINT}", 1
-    except ArkgraphUsageError as exc:
-        fetcher.close()
-        reporter.close()
-        raise click.UsageError(fetcher.redact(str(exc))) from None
-    except OutputError as exc:  # a full disk stops the harvest like a failure: what was saved is kept
-        error, code = f"{label}: {exc}; {RESUME_HINT}", 1
-    except ArkgraphError as exc:
-        error, code = f"{label}: {exc}", exc.exit_code
-    except OSError as exc:
-        error, code = f"{label}: cannot write under {out}: {exc.strerror or exc}", 1
-    finally:
-        fetcher.close()
-        reporter.close()
+    stop: ArkgraphError | None = None
+    with reported(redact=fetcher.redact):
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            clean_stale_temps(out)
+            result = work(fetcher, reporter)
+        except HarvestStopped as exc:
+            stop, result = exc, exc.result
+        except KeyboardInterrupt:
+            stop = HarvestStopped(f"{label}: interrupted; what was saved in {out} is kept, {RESUME_HINT}")
+        except ArkgraphUsageError:
+            raise
+        except OutputError as exc:  # a full disk stops the harvest like a failure: what was saved is kept
+            stop = HarvestStopped(f"{label}: {exc}; {RESUME_HINT}")
+        except ArkgraphError as exc:
+            stop = _labelled(label, exc)
+        except OSError as exc:
+            stop = HarvestStopped(f"{label}: cannot write under {out}: {exc.strerror or exc}")
+        finally:
+            fetcher.close()
+            reporter.close()
     if result is not None and result.already_complete and not opts["quiet"]:
         click.echo(f"{label}: already complete ({result.position}); nothing fetched", err=True)
-    if error:
-        click.echo(f"Error: {fetcher.redact(error)}", err=True)
+    if stop:
+        click_error(stop, fetcher.redact).show()
     click.echo(_summary(label, fetcher, result, started, budget_note), err=True)
-    if code:
-        sys.exit(code)
+    if stop:
+        sys.exit(stop.exit_code)
     if opts["then_convert"]:
         _convert(out, opts)
 
 
+def _labelled(label: str, exc: ArkgraphError) -> ArkgraphError:
+    """``exc`` with the harvest's name in front of its message, and its own exit code."""
+    labelled = ArkgraphError(f"{label}: {exc}")
+    labelled.exit_code = exc.exit_code
+    return labelled
+
+
 def _convert(out: Path, opts: dict[str, Any]) -> None:
     """Hand the directory to `arkgraph convert` through click, not through its internals."""
-    try:
-        from .cli import main
-    except ImportError:
-        raise click.ClickException("--then-convert needs `arkgraph convert`, which this install lacks") from None
+    from . import main  # the whole command line, as a user would run it
     args = ["convert", str(out)]
     for flag, key in (("--profile", "profile"), ("--output", "output"), ("--store", "store")):
         if opts[key]:
@@ -189,13 +193,11 @@ def parismusees_cmd(token_env: str, token_header: str, museum: str | None, objec
       arkgraph harvest parismusees --museum cernuschi --out raw/pm/ --then-convert -o out.nq
     """
     _check_convert_options(opts)
-    try:
+    with reported():
         token = parismusees.token_from_env(token_env)
         conditions = parismusees.filter_conditions(museum=museum, object_type=object_type, modified_since=modified_since)
         query = parismusees.add_conditions(parismusees.load_query(query_file), conditions)
         parismusees.check_query(query)
-    except ArkgraphUsageError as exc:
-        raise click.UsageError(str(exc)) from None
     endpoint = opts["endpoint"] or parismusees.DEFAULT_ENDPOINT
     _run("parismusees", opts,
          lambda fetcher, reporter: parismusees.harvest(fetcher, opts["out"], query=query, endpoint=endpoint,
@@ -272,10 +274,8 @@ def gallica_cmd(arks: tuple[str, ...], arks_file: Path | None, with_: str | None
 
     work: Callable[[Fetcher, StderrReporter], Result]
     if arks or arks_file:
-        try:
+        with reported():
             names = [gallica.ark_name(a) for a in arks] + (gallica.read_ark_list(arks_file) if arks_file else [])
-        except ArkgraphUsageError as exc:
-            raise click.UsageError(str(exc)) from None
         names = list(dict.fromkeys(names))
         if not names:
             raise click.UsageError("no ARK given (the --arks file is empty)")

@@ -12,19 +12,13 @@ from typing import Any, Callable
 
 import click
 
-from .cli import retry_options
-from .errors import ArkgraphError
-from .http import RetryPolicy
-from .sparql_client import parse_auth
-from .store import PROTOCOLS, QUERY_FORMATS, Table, load_files, run_query
+from ..http import RetryPolicy
+from ..sparql_client import parse_auth
+from ..store import PROTOCOLS, QUERY_FORMATS, Table, load_files, run_query
+from .errors import reported
+from .options import retry_options
 
 DEFAULT_STORE = "output/store"
-
-
-def _fail(exc: ArkgraphError) -> click.ClickException:
-    err = click.ClickException(str(exc))
-    err.exit_code = exc.exit_code
-    return err
 
 
 def _note(quiet: bool) -> Callable[[str], None]:
@@ -108,7 +102,7 @@ def load(files: tuple[Path, ...], target: str, fmt: str | None, graph: str | Non
     """
     log = _note(quiet)
     started = time.perf_counter()
-    try:
+    with reported():
         creds = parse_auth(auth, auth_env)
         counts = load_files(list(files), target, fmt=fmt, graph=graph, auth=creds, protocol=protocol,
                             default_graph=default_graph, resume=resume, checkpoint=checkpoint,
@@ -116,8 +110,6 @@ def load(files: tuple[Path, ...], target: str, fmt: str | None, graph: str | Non
                             query_url=query_url, update_url=update_url, gsp_url=gsp_url,
                             policy=_policy(max_retries, backoff, timeout), log=log,
                             batch_records=batch_records)
-    except ArkgraphError as exc:
-        raise _fail(exc) from None
     secs = time.perf_counter() - started
     rate = counts["triples"] / secs if secs > 0 else 0.0
     skipped = f", {counts['skipped']:,} already done" if counts["skipped"] else ""
@@ -149,15 +141,13 @@ def query(sparql: str, target: str, fmt: str | None, auth: str | None, auth_env:
     """
     fmt = fmt or ("table" if sys.stdout.isatty() else "csv")
     started = time.perf_counter()
-    try:
+    with reported():
         text = _read_query(sparql)
         creds = parse_auth(auth, auth_env)
         out = sys.stdout.buffer
         table = run_query(target, text, fmt=fmt, out=out, auth=creds, query_url=query_url,
                           policy=_policy(max_retries, backoff, timeout), log=_note(quiet))
         out.flush()
-    except ArkgraphError as exc:
-        raise _fail(exc) from None
     secs = time.perf_counter() - started
     if table is not None:
         click.echo(render_table(table))
@@ -166,7 +156,7 @@ def query(sparql: str, target: str, fmt: str | None, auth: str | None, auth_env:
 
 
 def _read_query(arg: str) -> str:
-    from .errors import InputError
+    from ..errors import InputError
 
     if arg == "-":
         return sys.stdin.read()
