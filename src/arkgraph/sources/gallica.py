@@ -21,8 +21,9 @@ from ..model import (Agent, Concept, Contribution, DigitalObject, Dimension, Ide
 from ..terms import RELATOR, safe_iri
 from . import gallica_dc as dc
 from .common import Mapped, RawRecord
-from .gallica_reader import (IssueList, IssueOf, IssueYears, Manifest, Pagination, Toc, Unenriched,
-                             enrichment_kind, read, read_enrichment)
+from .gallica_enrichment import (IssueList, IssueOf, IssueYears, Manifest, Pagination, Toc, Unenriched,
+                                 enrichment_kind, read_enrichment)
+from .gallica_reader import read
 
 SOURCE = "gallica"
 GALLICA_ARK = "https://gallica.bnf.fr/ark:/12148/"
