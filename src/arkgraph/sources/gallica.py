@@ -1,6 +1,6 @@
 """Gallica (BnF) Dublin Core records → Record. Pure: the reader (gallica_reader) does all I/O.
 
-Longer than 600 lines: one job, Mapper.map reads every DC element of a record in one pass (its caches are the mapper's state); value parsing is gallica_dc, side files gallica_enrichment.
+Longer than 600 lines for one job: Mapper.map reads every DC element in one pass over the mapper's caches.
 
 Every DC element is used: parsed into structure where its form is known (names, dates, publishers,
 sources, relations, formats), otherwise kept as a statement or link. Extra elements of OAIRecord and
