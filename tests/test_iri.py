@@ -55,7 +55,7 @@ def parses_as_iri(iri: str) -> bool:
     ("http://[2001:db8::1]:8080/x", "http://[2001:db8::1]:8080/x"),
     ("http://[v7.fe80::1]/", "http://[v7.fe80::1]/"),
     ("urn:isbn:2-07-036822-5", "urn:isbn:2-07-036822-5"),
-    # a javascript: URL is a valid IRI and the data said so; embed never makes it a link (embed._href)
+    # a javascript: URL is a valid IRI and the data said so; embed never makes it a link (record_pages._href)
     ("javascript:alert(1)", "javascript:alert(1)"),
 ])
 def test_safe_iri_keeps_valid_iris_and_percent_encodes_what_iris_forbid(value: str, expected: str) -> None:

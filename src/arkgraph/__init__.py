@@ -1,4 +1,13 @@
-"""arkgraph: French cultural-heritage records → Schema.org and Linked Art RDF, keyed by ARKs."""
+"""arkgraph: French cultural-heritage records → Schema.org and Linked Art RDF, keyed by ARKs.
+
+Data flows one way: ``sources/`` read and map records to the model (``model.py``); ``profiles/`` turn a
+record into triples; ``pipeline.py`` drives read → map → emit; ``serialize.py`` and ``rdfio/`` write and
+read RDF files; ``shacl/`` validates; ``store/`` loads and queries stores; ``embed.py`` and
+``record_pages.py`` put JSON-LD in pages; ``harvest/`` fetches raw responses; ``cli/`` holds the
+commands, one module each. Where a new piece goes: a source in ``sources/``, a profile in ``profiles/``,
+an RDF format in ``rdfio/formats.py``, a store in ``store/``, a SHACL constraint in
+``shacl/components/``. The README's "Project layout" lists every module.
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,9 @@
 
 All of them are resumable (``checkpoint``), write atomically (``files``) and report through
 a ``progress.Reporter``. The network policy lives in ``arkgraph.http``.
+
+A new harvester is a module here named after its source (as in ``arkgraph.sources``), built on
+``common``, ``checkpoint`` and ``files``, with its command in ``arkgraph.cli``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@
 - :mod:`.cutting`: cut a big N-Quads / N-Triples file between records, for parallel reading.
 
 Writing is :mod:`arkgraph.serialize` (it takes its formats from :mod:`.formats`).
+
+A new RDF format is a row in each table of :mod:`.formats` (name, extension, pyoxigraph format), a
+reader branch in :mod:`.readers` if pyoxigraph does not read it, and a writer in ``serialize``.
 """
 
 from .records import DELETED, DELETIONS_GRAPH

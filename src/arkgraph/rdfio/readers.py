@@ -13,6 +13,7 @@ naming the file and pyoxigraph's message for the first syntax error.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO
 
 import pyoxigraph as ox
@@ -48,6 +49,23 @@ def syntax_error(path: str, fmt: ox.RdfFormat, err: LineError) -> str:
         finally:
             fh.close()
     return f"line {err.line}: {err.error}" if " at line " not in err.error else err.error
+
+
+@contextmanager
+def reading(path: str, fmt: ox.RdfFormat) -> Iterator[IO[bytes]]:
+    """``path`` open to be read as ``fmt``: a syntax or read error in the block becomes an ``InputError``
+    naming the file (with pyoxigraph's message for the first syntax error); the file is closed after."""
+    fh = formats.open_input(path)
+    try:
+        yield fh
+    except LineError as err:
+        raise InputError(f"{path}: not readable as {fmt.name}: {syntax_error(path, fmt, err)}") from None
+    except SyntaxError as exc:
+        raise InputError(f"{path}: not readable as {fmt.name}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    finally:
+        formats.close_input(fh)
 
 
 def row_records(fh: IO[bytes], fmt: ox.RdfFormat, root_classes: set[str] | frozenset[str],
@@ -130,26 +148,16 @@ def read_runs(path: str, max_run: int = 20_000) -> Iterator[tuple[str | None, li
                 yield None, triples[i:i + max_run]
         return
     fmt = formats.ox_format(name)
-    fh = formats.open_input(path)
-    try:
+    with reading(path, fmt) as fh:
         if name in ("nq", "nt"):
-            try:
-                for g, rows in row_runs(fh, name == "nq"):
-                    for i in range(0, len(rows), max_run):
-                        yield g, list(map(tuple, rows[i:i + max_run]))  # type: ignore[misc]
-            except LineError as err:
-                raise InputError(f"{path}: not readable as {fmt.name}: {syntax_error(path, fmt, err)}") from None
+            for g, rows in row_runs(fh, name == "nq"):
+                for i in range(0, len(rows), max_run):
+                    yield g, list(map(tuple, rows[i:i + max_run]))  # type: ignore[misc]
             return
         for g, quads in groupby(ox.parse(fh, format=fmt), key=attrgetter("graph_name")):
             term = graph_name(g)
             while run := [(str(q.subject), str(q.predicate), str(q.object)) for q in islice(quads, max_run)]:
                 yield term, run
-    except SyntaxError as exc:
-        raise InputError(f"{path}: not readable as {fmt.name}: {exc}") from None
-    except OSError as exc:
-        raise InputError(f"{path}: {exc}") from None
-    finally:
-        formats.close_input(fh)
 
 
 def _merge(into: Index, more: Index) -> Index:
@@ -196,16 +204,8 @@ def read_indexed(path: str, root_classes: set[str] | frozenset[str]) -> Iterator
         for record, triples in read_records(path, root_classes, rows=True):
             yield record, V.index(triples)
         return
-    fmt = ox.RdfFormat.N_QUADS
-    fh = formats.open_input(path)
-    try:
+    with reading(path, ox.RdfFormat.N_QUADS) as fh:
         yield from index_records(fh, root_classes)
-    except LineError as err:
-        raise InputError(f"{path}: not readable as {fmt.name}: {syntax_error(path, fmt, err)}") from None
-    except OSError as exc:
-        raise InputError(f"{path}: {exc}") from None
-    finally:
-        formats.close_input(fh)
 
 
 def read_records(path: str, root_classes: set[str] | frozenset[str] | None = None, rows: bool = False,
@@ -216,30 +216,21 @@ def read_records(path: str, root_classes: set[str] | frozenset[str] | None = Non
     marker's record, in file order."""
     roots = root_classes if root_classes is not None else bundled_root_classes()
     name = formats.input_format(path)
-    fh = formats.open_input(path)
-    try:
-        if name == "jsonld":
-            yield from jsonld_records(fh, roots, path, on_deletion)
-            return
-        fmt = formats.ox_format(name)
-        if name in ("nq", "nt"):
-            try:
-                yield from (row_records if rows else triple_records)(fh, fmt, roots, on_deletion)  # type: ignore[misc]
-            except LineError as err:
-                raise InputError(f"{path}: not readable as {fmt.name}: {syntax_error(path, fmt, err)}") from None
-            except OSError as exc:
-                raise InputError(f"{path}: {exc}") from None
-            return
+    if name == "jsonld":
+        fh = formats.open_input(path)
         try:
-            parsed = ox.parse(fh, format=fmt)
-            if name == "trig":
-                yield from records_from_quads(parsed, roots, on_deletion)
-            else:
-                yield from records_from_triples(((str(t.subject), str(t.predicate), str(t.object)) for t in parsed),
-                                                roots, on_deletion)
-        except SyntaxError as exc:
-            raise InputError(f"{path}: not readable as {fmt.name}: {exc}") from None
-        except OSError as exc:
-            raise InputError(f"{path}: {exc}") from None
-    finally:
-        formats.close_input(fh)
+            yield from jsonld_records(fh, roots, path, on_deletion)
+        finally:
+            formats.close_input(fh)
+        return
+    fmt = formats.ox_format(name)
+    with reading(path, fmt) as fh:
+        if name in ("nq", "nt"):
+            yield from (row_records if rows else triple_records)(fh, fmt, roots, on_deletion)  # type: ignore[misc]
+            return
+        parsed = ox.parse(fh, format=fmt)
+        if name == "trig":
+            yield from records_from_quads(parsed, roots, on_deletion)
+        else:
+            yield from records_from_triples(((str(t.subject), str(t.predicate), str(t.object)) for t in parsed),
+                                            roots, on_deletion)

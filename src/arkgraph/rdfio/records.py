@@ -94,6 +94,16 @@ def records_from_runs(runs: Iterable[tuple[str | None, Any]], join: Callable[[An
     record is a named graph's consecutive runs, ``join``ed. The deletions graph carries no records
     (``on_deletion`` is told the subjects ``deleted(data)`` finds in it). Default-graph statements are
     put in ``default``, for the caller to cut into records as a triples file's."""
+    def finished(g: str | None, data: Any) -> Iterator[tuple[str, Any]]:
+        """A graph's joined runs, ended: a record, or the deletions graph's markers told."""
+        if g is None or not data:
+            return
+        if g != _DELETIONS:
+            yield g, data
+        elif on_deletion is not None and deleted is not None:
+            for s in deleted(data):
+                on_deletion(s)
+
     current: str | None = None
     acc: Any = None
     for g, data in runs:
@@ -101,21 +111,11 @@ def records_from_runs(runs: Iterable[tuple[str | None, Any]], join: Callable[[An
             default.extend(data)
             continue
         if g != current:
-            if current is not None and acc:
-                if current != _DELETIONS:
-                    yield current, acc
-                elif on_deletion is not None and deleted is not None:
-                    for s in deleted(acc):
-                        on_deletion(s)
+            yield from finished(current, acc)
             current, acc = g, data
         else:
             acc = join(acc, data)
-    if current is not None and acc:
-        if current != _DELETIONS:
-            yield current, acc
-        elif on_deletion is not None and deleted is not None:
-            for s in deleted(acc):
-                on_deletion(s)
+    yield from finished(current, acc)
 
 
 def extend(into: list[Any], more: list[Any]) -> list[Any]:

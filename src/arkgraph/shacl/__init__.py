@@ -17,6 +17,9 @@ What lives where:
 - ``terms``, ``xsd``  N-Triples terms; XSD well-formedness and SPARQL's ordering of values
 - ``report``     results, the W3C validation report, the run summary
 - ``load``       shapes files (bundled or ``--shapes``); ``hook`` the ``convert --validate`` hook
+
+A new constraint component goes in ``components/`` (see its docstring); arkgraph's own shapes are
+``shapes/*.ttl`` at the repository's root, not code.
 """
 
 from __future__ import annotations

@@ -6,6 +6,13 @@
 - ``Mapper(tables)`` with ``map(raw, context) -> Mapped``: a pure mapping to the record model;
 - optionally ``is_enrichment(head) -> bool`` and ``read_enrichment(fh, name) -> Iterator[(ark, obj)]``,
   for side files (Gallica Pagination, Toc…) joined to records by ARK through ``context["enrichments"]``.
+
+A new source is a module ``NAME.py`` here with those names (split into ``NAME_reader.py`` for the file
+reading and ``NAME_values.py`` / ``NAME_dc.py`` for value parsing when it grows), added to ``KNOWN``.
+What lives here: ``common`` (RawRecord, Reject, opening files); ``parismusees`` (mapper),
+``parismusees_reader``, ``parismusees_values`` (text, ids, terms, dates), ``graphql`` (the API's
+envelopes); ``gallica`` (mapper), ``gallica_reader`` (SRU / OAI-PMH XML), ``gallica_enrichment`` (side
+files), ``gallica_dc`` (Dublin Core value parsers). Sources never import RDF code.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """Gallica (BnF) Dublin Core records → Record. Pure: the reader (gallica_reader) does all I/O.
 
+Longer than 600 lines for one job: Mapper.map reads every DC element in one pass over the mapper's caches.
+
 Every DC element is used: parsed into structure where its form is known (names, dates, publishers,
 sources, relations, formats), otherwise kept as a statement or link. Extra elements of OAIRecord and
 SRU responses are mapped or listed in ``mappings/gallica-ignored.csv``; the rest is reported.
@@ -21,8 +23,9 @@ from ..model import (Agent, Concept, Contribution, DigitalObject, Dimension, Ide
 from ..terms import RELATOR, safe_iri
 from . import gallica_dc as dc
 from .common import Mapped, RawRecord
-from .gallica_reader import (IssueList, IssueOf, IssueYears, Manifest, Pagination, Toc, Unenriched,
-                             enrichment_kind, read, read_enrichment)
+from .gallica_enrichment import (IssueList, IssueOf, IssueYears, Manifest, Pagination, Toc, Unenriched,
+                                 enrichment_kind, read_enrichment)
+from .gallica_reader import read
 
 SOURCE = "gallica"
 GALLICA_ARK = "https://gallica.bnf.fr/ark:/12148/"
