@@ -26,7 +26,6 @@ import re
 import secrets
 import stat
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, Any
 
 from .errors import OutputError

@@ -18,7 +18,6 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from .. import shacl as V
 from ..shacl.terms import TYPE
 from ..errors import InputError
 from . import formats
