@@ -361,10 +361,10 @@ def test_bulk_syntax_error_names_the_line_in_the_file(tmp_path: Path, monkeypatc
 
 
 def test_remote_replace_head_is_one_delete_plus_drops_for_deletions() -> None:
-    from arkgraph.store import _GraphState, replace_head
+    from arkgraph.store import GraphState, replace_head
 
-    head = replace_head({"http://e/a": _GraphState(replace=True), "http://e/b": _GraphState(replace=True),
-                         "http://e/c": _GraphState(replace=True, deleted=True),
-                         "http://e/d": _GraphState(replace=False)})
+    head = replace_head({"http://e/a": GraphState(replace=True), "http://e/b": GraphState(replace=True),
+                         "http://e/c": GraphState(replace=True, deleted=True),
+                         "http://e/d": GraphState(replace=False)})
     assert head.count("DELETE") == 1 and "VALUES ?g { <http://e/a> <http://e/b> }" in head
     assert "DROP SILENT GRAPH <http://e/c>" in head and "http://e/d" not in head
