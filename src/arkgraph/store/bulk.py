@@ -70,60 +70,59 @@ def prescan(path: Path, *, part_bytes: int | None = None) -> _Scan | None:
     anything else (or a graph both loaded and deleted in the file: order matters there), and the
     caller takes the exact record-by-record path.
 
-    Lines come from the buffered reader's C line splitter; a line of the same graph as the line before
-    costs one ``endswith`` (tried: jumping over a record's lines with ``rfind`` and checking them with
+    The lines come from :func:`arkgraph.rdfio.cutting.graph_starts`, which passes over a record's lines
+    at one ``endswith`` each (tried: jumping over a record's lines with ``rfind`` and checking them with
     ``count`` is slower, as CPython's ``count(b"\\n")`` is a byte loop and the line splitter uses memchr).
     """
+    from ..rdfio.cutting import graph_starts  # loads pyoxigraph, as the bulk loader will
+
     part_bytes = part_bytes or PART_BYTES
     graphs: dict[str, None] = {}
     deletions: dict[str, None] = {}
     triples = 0
-    suffix = b"\x00"
     marker_pred = f"<{DELETED}>".encode()
     marker_graph = DELETIONS.encode()
     parts = [_Part(0, 0)]
     with open(path, "rb", buffering=SCAN_BLOCK) as fh:
-        tell = fh.tell
-        for line in fh:
-            if line.endswith(suffix):  # same graph as the line before: the common case, kept cheap
-                triples += 1
-                continue
-            at = tell() - len(line)  # a graph starts here (or a comment, a marker, a triple): a place to cut
-            if at - parts[-1].start >= part_bytes:
+        for at, line, passed, g in graph_starts(fh):  # the lines passed over are one more quad each
+            triples += passed
+            if not line:
+                parts[-1].end = at
+                break
+            if at - parts[-1].start >= part_bytes:  # a graph starts here (or a comment, a marker, a triple)
                 parts[-1].end = at
                 parts.append(_Part(at, 0))
-            text = line.strip()
-            if not text or text.startswith(b"#"):
+            if g is None:  # not a canonical quad: a comment, a default-graph triple, or another layout
+                text = line.strip()
+                if not text or text.startswith(b"#"):
+                    continue
+                if not _canonical_triple(text):
+                    return None
+                triples += 1
                 continue
-            if b"\t" in text or not text.endswith(b" ."):
-                return None
-            if not text.endswith(b"> ."):
-                last = text[:-2].rsplit(b" ", 1)[-1]
-                if last.startswith(b"_:"):
-                    return None  # a blank-node graph, or a triple: not worth telling apart
-                triples += 1  # a triple with a literal object: default graph
-                continue
-            cut = text.rfind(b" <")
-            head = text[:cut].split(b" ", 2)
-            if cut <= 0 or len(head) < 3:
-                triples += 1  # <s> <p> <o> . — a default-graph triple
-                continue
-            g = text[cut + 2:-3]
-            if any(c in g for c in (b" ", b"<", b">", b'"')):
-                return None
-            if g == marker_graph and head[1] == marker_pred:
-                deletions[head[0][1:-1].decode("utf-8")] = None
-                continue
+            if g == marker_graph:
+                head = line.strip().split(b" ", 2)
+                if head[1] == marker_pred:
+                    deletions[head[0][1:-1].decode("utf-8")] = None
+                    continue
             name = g.decode("utf-8")
             if name not in graphs:
                 graphs[name] = None
                 parts[-1].graphs.append(name)
-            suffix = b" <" + g + b"> .\n"
             triples += 1
-        parts[-1].end = tell()
     if any(d in graphs for d in deletions):
         return None
     return _Scan(graphs, deletions, triples, [p for p in parts if p.end > p.start])
+
+
+def _canonical_triple(text: bytes) -> bool:
+    """A stripped line of canonical N-Triples (a default-graph statement in an N-Quads file)."""
+    if b"\t" in text or not text.endswith(b" ."):
+        return False
+    if not text.endswith(b"> ."):
+        return not text[:-2].rsplit(b" ", 1)[-1].startswith(b"_:")  # a blank node: a graph or an object
+    cut = text.rfind(b" <")
+    return cut <= 0 or len(text[:cut].split(b" ", 2)) < 3  # <s> <p> <o> .
 
 
 def _provenance_nquads(graphs: Iterable[str], *, source: str, when: str, profiles: tuple[str, ...]) -> bytes:
