@@ -244,7 +244,7 @@ def test_query_and_load_errors_are_one_line_with_exit_codes(tmp_path: Path) -> N
 def test_bulk_into_an_empty_store_counts_and_matches_the_exact_path(tmp_path: Path, monkeypatch) -> None:
     import arkgraph.store as st
 
-    monkeypatch.setattr(st, "PART_BYTES", 2_000)  # several parts, each with its graphs' provenance
+    monkeypatch.setattr("arkgraph.store.bulk.PART_BYTES", 2_000)  # several parts, each with its graphs' provenance
     nq = write_nq(tmp_path / "out.nq", range(10), deleted=[42])
     fast, exact = tmp_path / "fast", tmp_path / "exact"
     counts = st.load_files([nq], str(fast), checkpoint="")
@@ -279,7 +279,7 @@ def test_bulk_replace_counts_triples_and_keeps_other_graphs(tmp_path: Path) -> N
 def test_parallel_bulk_parts_read_the_original_file(tmp_path: Path, monkeypatch) -> None:
     import arkgraph.store as st
 
-    monkeypatch.setattr(st, "PART_BYTES", 3_000)  # small parts: many of them, loaded two at a time
+    monkeypatch.setattr("arkgraph.store.bulk.PART_BYTES", 3_000)  # small parts: many of them, loaded two at a time
     nq = write_nq(tmp_path / "out.nq", range(40))
     scan = st.prescan(nq)
     assert scan is not None and len(scan.parts) > 4
@@ -345,7 +345,7 @@ def test_bulk_scan_agrees_with_a_line_by_line_reading(tmp_path: Path, part_bytes
 def test_bulk_syntax_error_names_the_line_in_the_file(tmp_path: Path, monkeypatch) -> None:
     import arkgraph.store as st
 
-    monkeypatch.setattr(st, "PART_BYTES", 2_000)
+    monkeypatch.setattr("arkgraph.store.bulk.PART_BYTES", 2_000)
     nq = write_nq(tmp_path / "out.nq", range(30))
     lines = nq.read_text().splitlines()
     bad = len(lines) - 5
@@ -361,10 +361,10 @@ def test_bulk_syntax_error_names_the_line_in_the_file(tmp_path: Path, monkeypatc
 
 
 def test_remote_replace_head_is_one_delete_plus_drops_for_deletions() -> None:
-    from arkgraph.store import _GraphState, replace_head
+    from arkgraph.store import GraphState, replace_head
 
-    head = replace_head({"http://e/a": _GraphState(replace=True), "http://e/b": _GraphState(replace=True),
-                         "http://e/c": _GraphState(replace=True, deleted=True),
-                         "http://e/d": _GraphState(replace=False)})
+    head = replace_head({"http://e/a": GraphState(replace=True), "http://e/b": GraphState(replace=True),
+                         "http://e/c": GraphState(replace=True, deleted=True),
+                         "http://e/d": GraphState(replace=False)})
     assert head.count("DELETE") == 1 and "VALUES ?g { <http://e/a> <http://e/b> }" in head
     assert "DROP SILENT GRAPH <http://e/c>" in head and "http://e/d" not in head

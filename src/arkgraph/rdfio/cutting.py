@@ -1,6 +1,7 @@
 """Cut a big N-Quads or N-Triples file between records, for several processes to read its parts.
 
-Used by ``arkgraph validate --jobs`` (:mod:`arkgraph.validate_files`). The cuts follow the one
+Used by ``arkgraph validate --jobs`` (:mod:`arkgraph.validate_files`) and by the store's bulk loader
+(:mod:`arkgraph.store.bulk`, through :func:`graph_starts`, the one N-Quads line scan). The cuts follow the one
 record rule of :mod:`arkgraph.rdfio.records`. A plain N-Quads file is cut where the named graph
 changes between two consecutive lines (both read by pyoxigraph: a record, a run of lines in one
 named graph, is never cut); an N-Triples file at a line that types its subject with a record-root
@@ -11,6 +12,7 @@ by one process). ``.gz`` files, stdin and the other formats are not cut.
 
 from __future__ import annotations
 
+import io
 import multiprocessing as mp
 import os
 from collections.abc import Iterator
@@ -22,7 +24,7 @@ from ..shacl.terms import TYPE
 from ..errors import InputError
 from . import formats
 from .nquads import BLOCK
-from .records import STRUCTURAL, graph_name, within
+from .records import DELETIONS_GRAPH, STRUCTURAL, graph_name, within
 
 _STRUCTURAL_BYTES = tuple(p.encode("utf-8") for p in STRUCTURAL)
 
@@ -57,13 +59,18 @@ def _one(line: bytes, fmt: ox.RdfFormat) -> ox.Quad | None:
     return items[0] if len(items) == 1 else None
 
 
-def _lines_from(fh: IO[bytes], pos: int, limit: int) -> Iterator[tuple[int, bytes]]:
-    """(offset, line) for the lines starting at or after ``pos`` and before ``limit``."""
+def _align(fh: IO[bytes], pos: int) -> int:
+    """Seek to the first line starting at or after ``pos``; its offset."""
     if pos > 0:
         fh.seek(pos - 1)
-        pos += len(fh.readline()) - 1  # to the end of the line holding byte pos - 1
-    else:
-        fh.seek(0)
+        return pos + len(fh.readline()) - 1  # to the end of the line holding byte pos - 1
+    fh.seek(0)
+    return 0
+
+
+def _lines_from(fh: IO[bytes], pos: int, limit: int) -> Iterator[tuple[int, bytes]]:
+    """(offset, line) for the lines starting at or after ``pos`` and before ``limit``."""
+    pos = _align(fh, pos)
     while pos < limit:
         line = fh.readline()
         if not line:
@@ -81,13 +88,71 @@ def _tail(line: bytes) -> bytes:
     return body[body.rfind(b" ") + 1:]
 
 
+def quad_graph(line: bytes) -> bytes | None:
+    """The graph IRI (without ``<>``) of a line of canonical N-Quads (as arkgraph writes: one quad per
+    line, single spaces, the graph an IRI); None for any other line (a triple, a comment, other layouts)."""
+    text = line.strip()
+    if not text.endswith(b"> .") or b"\t" in text:
+        return None
+    cut = text.rfind(b" <")
+    if cut <= 0 or len(text[:cut].split(b" ", 2)) < 3:
+        return None
+    g = text[cut + 2:-3]
+    if any(c in g for c in (b" ", b"<", b">", b'"')):
+        return None
+    return g
+
+
+_NEVER = b"\x00"  # a suffix no line ends with
+_DELETIONS_BYTES = DELETIONS_GRAPH.encode("utf-8")
+
+
+def graph_starts(fh: IO[bytes], base: int = 0) -> Iterator[tuple[int, bytes, int, bytes | None]]:
+    """The lines of an N-Quads file where a record may start, read from ``fh``'s position to its end
+    (``base`` is the offset of that position): ``(offset, line, passed, quad_graph(line))``, ``passed``
+    being the number of lines passed over since the previous one. Ends with ``(end, b"", passed, None)``.
+
+    A line is passed over when it ends as the last line given did, with `` <g> .``, that line being
+    canonical and in named graph g (other than the deletions graph: each marker is given): it is one
+    more line of g's record. In a canonical file only the first line of each record is given, at the
+    cost of one ``endswith`` per line (the buffered reader's C line splitter does the rest); in any
+    other layout every line is given, for the caller to read.
+    """
+    suffix = _NEVER
+    passed = 0
+    tell = fh.tell
+    for line in fh:
+        if line.endswith(suffix):  # one more line of the same graph: the common case, kept cheap
+            passed += 1
+            continue
+        g = quad_graph(line)
+        yield base + tell() - len(line), line, passed, g
+        passed = 0
+        suffix = _NEVER if g is None or g == _DELETIONS_BYTES else b" <" + g + b"> .\n"
+    yield base + tell(), b"", passed, None
+
+
+def _window(fh: IO[bytes], pos: int, limit: int) -> tuple[int, IO[bytes]]:
+    """The lines starting at or after ``pos`` and before ``limit``, in memory, and the offset of the first."""
+    pos = _align(fh, pos)
+    data = fh.read(max(0, limit - pos))
+    if data and not data.endswith(b"\n"):
+        data += fh.readline()  # the last line starts before limit: all of it
+    return pos, io.BytesIO(data)
+
+
 def nquads_cut(fh: IO[bytes], pos: int, limit: int, roots: set[str]) -> tuple[int, str] | None:
     """The first line (at or after ``pos``, before ``limit``) in a named graph other than the
-    previous line's named graph, both lines read by pyoxigraph: a record starts there."""
+    previous line's named graph, both lines read by pyoxigraph: a record starts there.
+
+    The lines are :func:`graph_starts`' (a line it passes over is in the previous line's graph)."""
     prev: bytes | None = None
     prev_tail = b""
     prev_graph: str | None | bool = False  # False: not read yet
-    for off, line in _lines_from(fh, pos, limit):
+    start, window = _window(fh, pos, limit)
+    for off, line, _passed, _g in graph_starts(window, start):
+        if not line:
+            return None
         tail = _tail(line)
         graph: str | None | bool = False
         if prev is not None and tail != prev_tail:
