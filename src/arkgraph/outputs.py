@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gzip
 import io
 import os
 import re
 import secrets
 import stat
+import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -228,3 +230,17 @@ def _alive(pid: int) -> bool:
         return True
     return True
 
+
+@contextlib.contextmanager
+def open_destination(path: str | None) -> Iterator[IO[bytes]]:
+    """stdout for '-' or None; otherwise :func:`open_output` (atomic for files)."""
+    if not path or path == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with open_output(path, parents=True) as raw:
+        if path.endswith(".gz"):
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+                yield gz  # type: ignore[misc]
+        else:
+            yield raw

@@ -7,36 +7,19 @@ that cannot be written.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
 from .. import ark
-from ..outputs import open_output
+from ..outputs import open_destination, open_output
 from ..pipeline import Options, Summary, parse_profiles
 from ..pipeline import convert as run_convert
 from ..redact import Redactor
 from ..sources.common import DEFAULT_MAX_VALUE_BYTES
 from .errors import checked, reported
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | None) -> Iterator[IO[bytes]]:
-    """stdout for '-' or None; otherwise :func:`~arkgraph.outputs.open_output` (atomic for files)."""
-    if not path or path == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    with open_output(path, parents=True) as raw:
-        if path.endswith(".gz"):
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-                yield gz  # type: ignore[misc]
-        else:
-            yield raw
 
 
 class _Progress:
@@ -138,7 +121,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         # the store's credential never reaches a rejects line, whatever the input holds
         redact = Redactor(auth.secrets() if auth else ())
         with contextlib.ExitStack() as stack:
-            outs = [(f, stack.enter_context(atomic_output(o))) for f, o in zip(formats, outputs)]
+            outs = [(f, stack.enter_context(open_destination(o))) for f, o in zip(formats, outputs)]
             # entered after the outputs, so committed before them: rejects that cannot be written fail the run
             # before any output replaces the previous one
             rej = stack.enter_context(open_output(rejects, encoding="utf-8")) if rejects else None
