@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .. import __version__
 from ..errors import ArkgraphError
@@ -102,12 +102,6 @@ class Table:
 # --------------------------------------------------------------------------- sinks
 
 
-class Sink(Protocol):
-    def write(self, graph_iri: str, triples: list[Triple], *, source: str) -> None: ...
-    def delete(self, graph_iri: str, *, source: str) -> None: ...
-    def close(self) -> dict[str, int]: ...
-
-
 @dataclass
 class _Op:
     key: str
@@ -151,7 +145,7 @@ class BatchingSink:
         self._bytes = 0
         self._closed = False
 
-    # -- the Sink API
+    # -- the sink API (what arkgraph.pipeline.Sink asks of a store)
 
     def write(self, graph_iri: str, triples: list[Triple], *, source: str, replace: bool = True,
               key: str | None = None) -> None:
