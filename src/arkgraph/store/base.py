@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from .. import __version__
 from ..errors import ArkgraphError
 from ..sparql_client import EndpointError
-from ..terms import AG, DCTERMS, PROV, XSD, I, L, T, Triple, safe_iri
+from ..terms import AG, PROV, XSD, I, L, T, Triple, safe_iri
 
 if TYPE_CHECKING:  # checkpoint.py imports this module
     from .checkpoint import Checkpoint
@@ -28,7 +28,6 @@ P_DERIVED = I(PROV + "wasDerivedFrom")
 P_GENERATED = I(PROV + "generatedAtTime")
 P_VERSION = I(AG + "arkgraphVersion")
 P_PROFILE = I(AG + "profile")
-P_CONFORMS = I(DCTERMS + "conformsTo")
 
 Log = Callable[[str], None]
 QUERY_FORMATS = ("table", "csv", "tsv", "json")
