@@ -29,7 +29,9 @@ def _i(iri: str) -> str:
 
 class Graph:
     """A parsed Turtle file as N-Triples term strings (what arkgraph.shacl takes), blank nodes
-    labelled per file so two files never share one by accident."""
+    labelled per file so two files never share one by accident. Its index and list reader are the
+    test's own, not arkgraph.shacl.shapes.ShapesGraph: the expected reports (paths as RDF lists) are
+    read independently of the reader the validator reads the shapes with."""
 
     def __init__(self, path: Path):
         self.path = path

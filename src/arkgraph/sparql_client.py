@@ -21,10 +21,8 @@ import httpx
 from . import redact
 from .errors import UsageError
 from .http import Fetcher, FetchError, RetryPolicy, make_client
-from .redact import redact_url
 
-__all__ = ["Auth", "Endpoints", "EndpointError", "Redactor", "RetryPolicy", "SparqlClient", "chunked",
-           "parse_auth", "redact_url"]  # what arkgraph.store builds its remote sink from
+__all__ = ["Auth", "Endpoints", "EndpointError", "Redactor", "SparqlClient", "chunked", "parse_auth"]  # what arkgraph.store builds its remote sink from
 
 BodyFactory = Callable[[], Iterable[bytes]]
 Log = Callable[[str], None]

@@ -10,9 +10,3 @@ a ``progress.Reporter``. The network policy lives in ``arkgraph.http``.
 A new harvester is a module here named after its source (as in ``arkgraph.sources``), built on
 ``common``, ``checkpoint`` and ``files``, with its command in ``arkgraph.cli``.
 """
-
-from __future__ import annotations
-
-from .common import HarvestStopped, Result
-
-__all__ = ["HarvestStopped", "Result"]

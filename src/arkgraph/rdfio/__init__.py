@@ -12,7 +12,3 @@ Writing is :mod:`arkgraph.serialize` (it takes its formats from :mod:`.formats`)
 A new RDF format is a row in each table of :mod:`.formats` (name, extension, pyoxigraph format), a
 reader branch in :mod:`.readers` if pyoxigraph does not read it, and a writer in ``serialize``.
 """
-
-from .records import DELETED, DELETIONS_GRAPH
-
-__all__ = ["DELETED", "DELETIONS_GRAPH"]

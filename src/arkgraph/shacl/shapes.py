@@ -12,12 +12,12 @@ from . import run
 from .components import COMPONENTS, Component
 from .data import Data, Index
 from .paths import PathError, PropertyPath, read_path
-from .report import Result, short
+from .report import SEVERITIES, Result, short
 from .terms import XSD, FIRST, NIL, REST, RDFS, SH, TYPE, Triple, is_bnode, is_literal, literal_parts, sh
 
 AG = "https://w3id.org/arkgraph/ns#"
 OWL = "http://www.w3.org/2002/07/owl#"
-_SEVERITIES = {sh(s): s for s in ("Violation", "Warning", "Info")}
+_SEVERITIES = {sh(s): s for s in SEVERITIES}
 # sh: predicates a shape may carry besides its components' parameters (non-validating ones included)
 _SHAPE_PARAMETERS = {"path", "targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "severity", "message",
                      "deactivated", "name", "description", "order", "group", "defaultValue"}

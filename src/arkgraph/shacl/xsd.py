@@ -21,7 +21,6 @@ _INTEGER_RANGES: dict[str, tuple[int | None, int | None]] = {
     "nonPositiveInteger": (None, 0), "negativeInteger": (None, -1), "unsignedLong": (0, 2**64 - 1),
     "unsignedInt": (0, 2**32 - 1), "unsignedShort": (0, 2**16 - 1), "unsignedByte": (0, 2**8 - 1)}
 INTEGERS = {XSD + t: r for t, r in _INTEGER_RANGES.items()}
-NUMERIC = frozenset(INTEGERS) | {XSD + "decimal", XSD + "float", XSD + "double"}
 
 _TZ = r"(Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
 _YEAR = r"(-?(?:[1-9][0-9]{3,}|0[0-9]{3}))"

@@ -24,18 +24,11 @@ A new kind of store is a module beside :mod:`.embedded` and :mod:`.remote`: a :c
 with ``_commit`` and ``_commit_default``, a ``query`` function, and a branch in :mod:`.targets`.
 """
 
-from .base import (BATCH_BYTES, BATCH_RECORDS, QUERY_FORMATS, BatchingSink, GraphState, LoadInterrupted, Sink,
-                   Stats, Table, is_remote, owned_delete, provenance, replace_head, source_iri)
-from .bulk import bulk_load_file, bulk_threads, part_size, prescan
-from .checkpoint import Checkpoint
-from .embedded import EmbeddedSink
+# what arkgraph.cli, the tests and bench import through the package; the rest is imported from its module
+from .base import QUERY_FORMATS, GraphState, replace_head
+from .bulk import bulk_load_file, bulk_threads, prescan
 from .load import load_files
-from .reading import LOAD_FORMATS, guess_format, read_runs
-from .remote import RemoteSink
-from .targets import PROTOCOLS, open_sink, run_query, target_label
+from .targets import PROTOCOLS, open_sink, run_query
 
-__all__ = ["BATCH_BYTES", "BATCH_RECORDS", "LOAD_FORMATS", "PROTOCOLS", "QUERY_FORMATS", "BatchingSink", "Checkpoint",
-           "EmbeddedSink", "GraphState", "LoadInterrupted", "RemoteSink", "Sink", "Stats", "Table",
-           "bulk_load_file", "bulk_threads", "guess_format", "is_remote", "load_files", "open_sink",
-           "owned_delete", "part_size", "prescan", "provenance", "read_runs", "replace_head", "run_query",
-           "source_iri", "target_label"]
+__all__ = ["PROTOCOLS", "QUERY_FORMATS", "GraphState", "bulk_load_file", "bulk_threads", "load_files", "open_sink",
+           "prescan", "replace_head", "run_query"]

@@ -14,12 +14,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .. import __version__
 from ..errors import ArkgraphError
 from ..sparql_client import EndpointError
-from ..terms import AG, DCTERMS, PROV, XSD, I, L, T, Triple, safe_iri
+from ..terms import AG, PROV, XSD, I, L, T, Triple, safe_iri
 
 if TYPE_CHECKING:  # checkpoint.py imports this module
     from .checkpoint import Checkpoint
@@ -28,7 +28,6 @@ P_DERIVED = I(PROV + "wasDerivedFrom")
 P_GENERATED = I(PROV + "generatedAtTime")
 P_VERSION = I(AG + "arkgraphVersion")
 P_PROFILE = I(AG + "profile")
-P_CONFORMS = I(DCTERMS + "conformsTo")
 
 Log = Callable[[str], None]
 QUERY_FORMATS = ("table", "csv", "tsv", "json")
@@ -102,12 +101,6 @@ class Table:
 # --------------------------------------------------------------------------- sinks
 
 
-class Sink(Protocol):
-    def write(self, graph_iri: str, triples: list[Triple], *, source: str) -> None: ...
-    def delete(self, graph_iri: str, *, source: str) -> None: ...
-    def close(self) -> dict[str, int]: ...
-
-
 @dataclass
 class _Op:
     key: str
@@ -151,7 +144,7 @@ class BatchingSink:
         self._bytes = 0
         self._closed = False
 
-    # -- the Sink API
+    # -- the sink API (what arkgraph.pipeline.Sink asks of a store)
 
     def write(self, graph_iri: str, triples: list[Triple], *, source: str, replace: bool = True,
               key: str | None = None) -> None:

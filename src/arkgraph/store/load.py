@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ..errors import ArkgraphError, InputError, UsageError
 from ..rdfio import formats
-from ..sparql_client import Auth, RetryPolicy
+from ..http import RetryPolicy
+from ..sparql_client import Auth
 from .base import BATCH_BYTES, BATCH_RECORDS, BatchingSink, Log
 from .bulk import bulk_load_file
 from .embedded import EmbeddedSink

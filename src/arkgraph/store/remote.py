@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from ..errors import UsageError
-from ..sparql_client import (Auth, Endpoints, EndpointError, Redactor, RetryPolicy, SparqlClient, chunked,
-                             parse_auth)
+from ..http import RetryPolicy
+from ..sparql_client import Auth, Endpoints, EndpointError, Redactor, SparqlClient, chunked, parse_auth
 from ..terms import Triple
 from .base import BatchingSink, GraphState, Log, Table, nt_lines, owned_delete, replace_head
 

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import UsageError
-from ..sparql_client import Auth, Endpoints, Redactor, RetryPolicy, SparqlClient, parse_auth, redact_url
+from ..http import RetryPolicy
+from ..redact import redact_url
+from ..sparql_client import Auth, Endpoints, Redactor, SparqlClient, parse_auth
 from . import embedded, remote
 from .base import BATCH_BYTES, BATCH_RECORDS, QUERY_FORMATS, BatchingSink, Log, Table, is_remote
 from .checkpoint import Checkpoint, checkpoint_key, default_checkpoint_path

@@ -107,6 +107,20 @@ class ValueComponent(Component):
         return [f"for {v} in {values}:", f"    if not ({self.gen_test(g, v)}):", "        return False"]
 
 
+class TermComponent(ValueComponent):
+    """A value component that needs the value node's term only (not the data graph): ``passes(v)``;
+    the generated test remembers it per term (``gen_memo``)."""
+
+    def passes(self, v: str) -> bool:
+        raise NotImplementedError
+
+    def ok(self, ev: Evaluation, v: str) -> bool:
+        return self.passes(v)
+
+    def gen_test(self, g: Gen, v: str) -> str:
+        return gen_memo(g, self.passes, v)
+
+
 def memo_test(test: Callable[[str], bool], size: int = 100_000) -> tuple[dict[str, bool], Callable[[str], bool]]:
     """``test`` remembered per term (bounded: cleared when full): the table, and the function filling it."""
     memo: dict[str, bool] = {}

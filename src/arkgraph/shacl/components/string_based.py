@@ -7,16 +7,15 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..terms import is_bnode, is_literal, literal_parts, sh, string_value
-from .base import Component, ValueComponent, gen_memo
+from .base import Component, TermComponent, ValueComponent
 
 if TYPE_CHECKING:
-    from ..codegen import Gen
     from ..report import Result
     from ..run import Evaluation
     from ..shapes import ShapesGraph
 
 
-class _Length(ValueComponent):
+class _Length(TermComponent):
     at_least: bool
 
     @classmethod
@@ -29,14 +28,8 @@ class _Length(ValueComponent):
         n = len(string_value(v))
         return n >= self.param if self.at_least else n <= self.param
 
-    def ok(self, ev: Evaluation, v: str) -> bool:
-        return self.passes(v)
-
     def message(self) -> str:
         return f"value length violates {self.parameters[0]} {self.param}"
-
-    def gen_test(self, g: Gen, v: str) -> str:
-        return gen_memo(g, self.passes, v)
 
 
 class MinLength(_Length):
@@ -50,7 +43,7 @@ class MaxLength(_Length):
 _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
 
 
-class Pattern(ValueComponent):
+class Pattern(TermComponent):
     """str(value) matches the regular expression (sh:flags: i, m, s, x)."""
 
     name, parameters = "Pattern", ("pattern", "flags")
@@ -66,14 +59,8 @@ class Pattern(ValueComponent):
     def passes(self, v: str) -> bool:
         return not is_bnode(v) and self.param.search(string_value(v)) is not None
 
-    def ok(self, ev: Evaluation, v: str) -> bool:
-        return self.passes(v)
-
     def message(self) -> str:
         return f"value does not match pattern {self.param.pattern!r}"
-
-    def gen_test(self, g: Gen, v: str) -> str:
-        return gen_memo(g, self.passes, v)
 
 
 class LanguageIn(ValueComponent):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..terms import SH, XSD_STRING, datatype_of, is_literal, literal_parts
 from ..xsd import well_formed
-from .base import ValueComponent, gen_memo
+from .base import TermComponent, ValueComponent
 
 if TYPE_CHECKING:
     from ..codegen import Gen
@@ -33,7 +33,7 @@ class Class(ValueComponent):
                 f" and ({c} in {types} or (d.subclass is not None and d.instance_of({v}, {c})))")
 
 
-class Datatype(ValueComponent):
+class Datatype(TermComponent):
     """Each value node is a literal of the datatype, well formed (SHACL: an ill-formed literal fails)."""
 
     name, parameters = "Datatype", ("datatype",)
@@ -42,14 +42,11 @@ class Datatype(ValueComponent):
     def read(cls, g: ShapesGraph, node: str) -> list[Any]:
         return [v[1:-1] for v in super().read(g, node)]
 
-    def ok(self, ev: Evaluation, v: str) -> bool:
+    def passes(self, v: str) -> bool:
         return datatype_ok(v, self.param)
 
     def message(self) -> str:
         return f"value does not have datatype <{self.param}>"
-
-    def gen_test(self, g: Gen, v: str) -> str:
-        return gen_memo(g, lambda term: datatype_ok(term, self.param), v)
 
 
 
