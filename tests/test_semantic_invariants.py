@@ -10,12 +10,14 @@ edited real record.
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+from arkgraph import authorities
 from arkgraph import shacl as V
 from arkgraph.sources import parismusees
 
@@ -23,7 +25,8 @@ MAPPINGS = Path(__file__).parent.parent / "mappings"
 PREFIXES = """PREFIX schema: <http://schema.org/> PREFIX crm: <http://www.cidoc-crm.org/cidoc-crm/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX aat: <http://vocab.getty.edu/aat/> """
-AUTHORITIES = r"^https?://(vocab\\.getty\\.edu/aat/|id\\.loc\\.gov/|data\\.bnf\\.fr/|catalogue\\.bnf\\.fr/|viaf\\.org/|(www\\.)?wikidata\\.org/)"
+# authorities.PREFIXES as a SPARQL regex (its backslashes doubled inside the SPARQL string)
+AUTHORITIES = ("^(" + "|".join(map(re.escape, authorities.PREFIXES)) + ")").replace("\\", "\\\\")
 ARABIC = r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]"  # Arabic script blocks
 
 # A real record the planted violations go into: a Ming-period Paris Musées work.

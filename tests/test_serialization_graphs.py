@@ -64,11 +64,6 @@ def _expand(docs: list[dict]) -> set[Triple]:
     return triples
 
 
-@cache
-def _expanded(path: Path) -> dict[str, set[Triple]]:
-    return {rec: _expand(docs) for rec, docs in _documents(path).items()}
-
-
 def _blank_structures(triples: set[Triple], la_triples: set[Triple], la_roots: set[str]) -> set[Triple]:
     """The README's rule applied to a record's N-Quads graph: the Linked Art nodes written without id
     become blank nodes."""
@@ -89,18 +84,18 @@ def _canonical(triples: set[Triple]) -> set[ox.Quad]:
 def _differences(run: Path, name: str) -> dict[str, tuple[int, int]]:
     """Records whose JSON-LD and N-Quads graphs differ, with (triples only in N-Quads, only in JSON-LD)."""
     nquads = _record_graphs(run / f"{name}.nq")
-    docs = _documents(run / f"{name}.jsonld")
-    expanded = _expanded(run / f"{name}.jsonld")
-    la_graphs = _record_graphs(run / "linkedart.nq")
-    assert set(docs) == set(nquads), "every record has documents, and only records start one"
-    bad = {}
-    for rec, triples in nquads.items():
-        la_roots = {d["id"] for d in docs[rec] if d["@context"] == LINKED_ART_CONTEXT}
-        want = _canonical(_blank_structures(triples, la_graphs.get(rec, set()), la_roots))
-        got = _canonical(expanded[rec])
-        if want != got:
-            bad[rec] = (len(want - got), len(got - want))
-    return bad
+    assert set(_documents(run / f"{name}.jsonld")) == set(nquads), "every record has documents, and only records start one"
+    return {rec: d for rec in nquads if (d := _differences_for(run, rec, name)) != (0, 0)}
+
+
+def _differences_for(run: Path, rec: str, name: str = "all") -> tuple[int, int]:
+    """One record of a run: (triples only in its N-Quads, only in its JSON-LD documents)."""
+    docs = _documents(run / f"{name}.jsonld")[rec]
+    la_roots = {d["id"] for d in docs if d["@context"] == LINKED_ART_CONTEXT}
+    want = _canonical(_blank_structures(_record_graphs(run / f"{name}.nq")[rec],
+                                        _record_graphs(run / "linkedart.nq").get(rec, set()), la_roots))
+    got = _canonical(_expand(docs))
+    return len(want - got), len(got - want)
 
 
 @pytest.mark.slow
@@ -167,16 +162,6 @@ def test_a_gallica_manifest_is_one_node_in_both_profiles_jsonld(real_samples_con
     subject_of = so["subjectOf"] if isinstance(so["subjectOf"], list) else [so["subjectOf"]]
     assert f"{rec}/manifest" in [s["id"] for s in subject_of]
     assert _differences_for(real_samples_converted, rec) == (0, 0)
-
-
-def _differences_for(run: Path, rec: str) -> tuple[int, int]:
-    """One record of --profile all, as test_each_records_jsonld_gives_its_nquads_graph compares it."""
-    nquads = _record_graphs(run / "all.nq")[rec]
-    docs = _documents(run / "all.jsonld")[rec]
-    la_roots = {d["id"] for d in docs if d["@context"] == LINKED_ART_CONTEXT}
-    want = _canonical(_blank_structures(nquads, _record_graphs(run / "linkedart.nq")[rec], la_roots))
-    got = _canonical(_expand(docs))
-    return len(want - got), len(got - want)
 
 
 def test_a_periodicals_jsonld_says_what_its_nquads_say(real_samples_converted: Path) -> None:

@@ -460,8 +460,9 @@ def inject(records: Iterable[tuple[str, list[Triple]]], pages_dir: str | Path, p
 
 
 def __getattr__(name: str) -> Any:
-    # the static pages live in record_pages (which imports this module): loaded when first asked for
-    if name in ("write_pages", "record_page", "index_page", "PageInfo"):
+    # the static pages live in record_pages (which imports this module): loaded when first asked for, by
+    # cli/embed.py's ``lib.write_pages`` (its one user)
+    if name == "write_pages":
         from . import record_pages
-        return getattr(record_pages, name)
+        return record_pages.write_pages
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

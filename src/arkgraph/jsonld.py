@@ -139,6 +139,7 @@ def build_documents(root: str, triples: Iterable[Triple], *, linked_art: bool) -
             out[pred] = vals
         return out
 
+    unreached = (iri for iri in nodes if iri not in written and iri not in done)  # one pass: both sets only grow
     while True:
         while queue:
             iri = queue.pop(0)
@@ -147,9 +148,10 @@ def build_documents(root: str, triples: Iterable[Triple], *, linked_art: bool) -
             done.add(iri)
             docs.append(expand(iri, iri, ()))
         # nodes nothing reached: documents of their own (dict order: the record's triple order)
-        queue = [iri for iri in nodes if iri not in written and iri not in done][:1]
-        if not queue:
+        nxt = next(unreached, None)
+        if nxt is None:
             return docs
+        queue = [nxt]
 
 
 def compact_pyld(doc: dict[str, Any], context_url: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from .embed import Progress, Summary, documents, file_stem, record_ark, record_blocks, write_per_record
 from .outputs import write_output
+from .shacl import index
 from .shacl.terms import literal_parts
 from .terms import CRM, Triple
 
@@ -116,9 +117,7 @@ def _record_view(root: str, docs: dict[str, list[dict[str, Any]]], triples: list
 def _production_dates(root: str, triples: list[Triple]) -> list[str]:
     """The production time-span's name, in the source's words, read from the triples (whatever the profile
     embedded): a range ("1368-1644", "18e siècle") has no schema.org dateCreated, which states one date."""
-    by_subject: dict[str, dict[str, list[str]]] = {}
-    for s, p, o in triples:
-        by_subject.setdefault(s, {}).setdefault(p, []).append(o)
+    by_subject = index(triples)
 
     def objects(nodes: list[str], pred: str) -> list[str]:
         return [o for n in nodes for o in by_subject.get(n, {}).get(pred, ())]

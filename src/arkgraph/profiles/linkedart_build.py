@@ -9,10 +9,10 @@ time-span, a type block) is built once and reused: by identity for the value obj
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Callable, TypeVar
 
 from .. import authorities
 from ..model import Agent, Concept, Place, TimeSpan
+from . import identity_cache
 from ..terms import AAT, AG, CRM, DC, DCTERMS, DIG, LA, SKOS, A, I, L, LABEL, Triple, dt
 
 C = {k: I(CRM + k) for k in (
@@ -250,21 +250,7 @@ def _span_label(ts: TimeSpan) -> str:
 
 # --- agents and places: resources of their own, shared by every record that mentions them
 
-# Agents, places and time-spans recur across records as the same objects (the mappers' caches): what is
-# built from them (triples, literals) is found by identity first (the object is kept with it, so its id
-# is not reused), sparing the dataclass hash and comparison of an lru_cache lookup. Bounded: dropped when full.
-_BY_ID: dict[int, tuple[Any, Any]] = {}
-_T = TypeVar("_T")
-
-
-def shared(obj: Any, build: Callable[[Any], _T]) -> _T:
-    """``build(obj)``, built once per object the readers share (frozen: what was built stays true)."""
-    hit = _BY_ID.get(id(obj))
-    if hit is None or hit[0] is not obj:
-        if len(_BY_ID) >= 16384:
-            _BY_ID.clear()
-        hit = _BY_ID[id(obj)] = (obj, build(obj))
-    return hit[1]
+shared = identity_cache()  # agents, places, time-spans and language concepts: each built once per run
 
 
 def _ref(iri: str, klass: str, label: str, out: list[Triple]) -> str:

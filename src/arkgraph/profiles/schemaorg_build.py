@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from . import identity_cache
 from ..model import Agent, Concept, Place
 from ..terms import A, SCHEMA, SKOS, XSD, I, L, T, Triple
 
@@ -35,16 +36,12 @@ def term(subject: str, pred: str, c: Concept, out: list[Triple], *, as_text: boo
     if as_text:
         out.append((subject, pred, L(c.label, c.lang)))
         return
-    hit = _BY_ID.get(id(c))  # one Concept object per term (the readers' caches): found by identity
-    if hit is None or hit[0] is not c:
-        if len(_BY_ID) >= 16384:
-            _BY_ID.clear()
-        hit = _BY_ID[id(c)] = (c, *_term_block(c))
-    out.append((subject, pred, hit[1]))
-    out.extend(hit[2])
+    s, block = _shared(c, _term_block)  # one Concept object per term (the readers' caches)
+    out.append((subject, pred, s))
+    out.extend(block)
 
 
-_BY_ID: dict[int, tuple[Concept, str, tuple[Triple, ...]]] = {}
+_shared = identity_cache()
 
 
 @lru_cache(maxsize=16384)

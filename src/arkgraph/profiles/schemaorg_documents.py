@@ -25,11 +25,11 @@ PART_TYPES = {"issue": "PublicationIssue", "year": "PublicationVolume", "page": 
 #     data.bnf.fr publication (…#about) is exampleOfWork (below): the item described is one example of it.
 # A relation whose meaning the source does not state ("related") stays its text, a description: no
 # property is claimed for it (never `mentions`).
-_LINK_PROPS = {"part_of": "isPartOf", "collection": "isPartOf", "ensemble": "isPartOf",
-               "reproduction": "workExample", "catalogue": "mainEntityOfPage"}
+_LINK_PROPS = {kind: I(SCHEMA + prop) for kind, prop in (
+    ("part_of", "isPartOf"), ("collection", "isPartOf"), ("ensemble", "isPartOf"),
+    ("reproduction", "workExample"), ("catalogue", "mainEntityOfPage"))}
 _RUN_YEAR = re.compile(r"\d{4}")
-_EXTRA = {k: I(SCHEMA + k) for k in ("exampleOfWork", "workExample", "startDate", "endDate",
-                                     "parentOrganization", "description")}
+_EXTRA = {k: I(SCHEMA + k) for k in ("exampleOfWork", "startDate", "endDate", "parentOrganization")}
 
 
 def document(rec: Record, out: list[Triple]) -> None:
@@ -48,7 +48,7 @@ def document(rec: Record, out: list[Triple]) -> None:
         liri = link.iri
         if liri is None:
             if link.label:
-                out.append((w, _EXTRA["description"], L(link.label)))
+                out.append((w, S["description"], L(link.label)))
             continue
         if link.kind == "catalogue" and "data.bnf.fr" in liri:
             publication = I(liri)  # BnF's IRI: nothing of ours is said of it (no label, no type)
@@ -56,9 +56,9 @@ def document(rec: Record, out: list[Triple]) -> None:
             continue
         prop = _LINK_PROPS.get(link.kind)
         if prop is not None:
-            out.append((w, I(SCHEMA + prop), I(liri)))
+            out.append((w, prop, I(liri)))
         else:
-            out.append((w, _EXTRA["description"], L(f"{link.label} : {liri}" if link.label else liri)))
+            out.append((w, S["description"], L(f"{link.label} : {liri}" if link.label else liri)))
 
     for d in rec.digital:
         if d.kind == "document":
@@ -72,7 +72,7 @@ def document(rec: Record, out: list[Triple]) -> None:
             if d.format:
                 out.append((doc, S["encodingFormat"], L(d.format)))
             if d.extent:
-                out.append((doc, _EXTRA["description"], L(d.extent, "fr")))
+                out.append((doc, S["description"], L(d.extent, "fr")))
             if publication is not None:
                 out.append((doc, _EXTRA["exampleOfWork"], publication))
 
