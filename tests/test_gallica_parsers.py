@@ -56,6 +56,20 @@ def test_corporate_names_keep_their_dots(text, name, roles):
     assert (n.kind, n.name, n.roles) == ("Group", name, roles)
 
 
+@pytest.mark.parametrize("text, name, label", [
+    ("Child, Lee (1954-....). Auteur du texte", "Child, Lee (1954-....)", "Child, Lee"),
+    ("Nakhla, Raphaël (S J Le P ; 1890-1973)", "Nakhla, Raphaël (S J Le P ; 1890-1973)", "Nakhla, Raphaël (S J Le P)"),
+    ("Martial du Mans, Le P. (religieux pénitent). Auteur du texte", "Martial du Mans, Le P. (religieux pénitent)",
+     "Martial du Mans, Le P. (religieux pénitent)"),
+    ("France. Sénat (1875-1942). Auteur du texte", "France. Sénat (1875-1942)", "France. Sénat"),
+    ("France. Cour d'appel (Paris). Éditeur scientifique", "France. Cour d'appel (Paris)", "France. Cour d'appel (Paris)"),
+])
+def test_the_label_drops_life_dates_only(text, name, label):
+    """The heading (with life dates) keys the agent; the label shown is the heading without them."""
+    n = dc.parse_name(text, KNOWN)
+    assert (n.name, n.label) == (name, label)
+
+
 def test_unknown_role_after_a_complete_name_is_kept():
     assert dc.parse_name("Dupont, Jean. Scénariste", KNOWN).roles == ("Scénariste",)
     assert dc.partner_role("Directeur-Propriétaire: D. A. Bellis") == ("Directeur-Propriétaire", "D. A. Bellis")

@@ -136,11 +136,9 @@ class Mapper:
             hit = (ag, (role,))
         else:
             n = dc.parse_name(text, self.known_roles)
-            # the heading with its life dates keys the agent (they tell namesakes apart); its name does not
-            # carry them: they are its birth and death
-            name = n.name if n.birth is None and n.death is None else (
-                f"{n.base} ({n.qualifier})" if n.qualifier else n.base)
-            ag = Agent(self._iri("agent\x1f" + n.name), name, kind=n.kind, family_name=n.family,
+            # the heading with its life dates keys the agent (they tell namesakes apart); its label does not
+            # carry them
+            ag = Agent(self._iri("agent\x1f" + n.name), n.label, kind=n.kind, family_name=n.family,
                        given_name=n.given, qualifier=n.qualifier, birth=n.birth, death=n.death)
             hit = (ag, n.roles)
         self._agents[text] = hit

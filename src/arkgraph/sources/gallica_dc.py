@@ -64,8 +64,9 @@ def ark_name(ark: str) -> str:
 # --- names and roles ---------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ParsedName:
-    name: str                    # display name without role, e.g. "Verne, Jules (1828-1905)"
+    name: str                    # the heading without role, e.g. "Verne, Jules (1828-1905)": keys the agent
     base: str                    # without the parenthesis: "Verne, Jules"
+    label: str                   # the name shown: the heading without its life dates (they are birth and death)
     kind: str                    # Person | Group
     family: str | None = None
     given: str | None = None
@@ -153,9 +154,9 @@ def parse_name(text: str, known_roles: frozenset[str] = frozenset()) -> ParsedNa
         family, given = (x.strip() for x in base.split(", ", 1))
     elif is_person:
         family = base
-    if qualifier and not is_person:
-        pass  # "(Paris)" in a corporate name is part of its name, kept in `name`
-    return ParsedName(name=name, base=base, kind="Person" if is_person else "Group", family=family,
+    # "(Paris)" in a corporate name is part of its name, kept in `name` (and `label`, having no life dates)
+    label = name if birth is None and death is None else f"{base} ({qualifier})" if qualifier else base
+    return ParsedName(name=name, base=base, label=label, kind="Person" if is_person else "Group", family=family,
                       given=given or None, qualifier=qualifier, birth=birth, death=death, roles=roles)
 
 
