@@ -70,6 +70,12 @@ def test_the_label_drops_life_dates_only(text, name, label):
     assert (n.name, n.label) == (name, label)
 
 
+def test_a_dot_among_the_digits_is_no_life_date():
+    """"1?34" read as a year with unknown digits was int("1.34"): a ValueError that rejected the record as a bug."""
+    n = dc.parse_name("Dupont, Jean (1?34-1900)", KNOWN)
+    assert (n.birth, n.death, n.qualifier, n.label) == (None, None, "1?34-1900", "Dupont, Jean (1?34-1900)")
+
+
 def test_unknown_role_after_a_complete_name_is_kept():
     assert dc.parse_name("Dupont, Jean. Scénariste", KNOWN).roles == ("Scénariste",)
     assert dc.partner_role("Directeur-Propriétaire: D. A. Bellis") == ("Directeur-Propriétaire", "D. A. Bellis")

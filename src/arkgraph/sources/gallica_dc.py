@@ -76,7 +76,9 @@ class ParsedName:
     roles: tuple[str, ...] = ()   # role labels as written, outermost last
 
 
-_YEAR = r"\d[\d.?]{2}[\d.?]\??"
+# a year, its unknown last digits as "." ("1828", "16..", "17..?"), maybe doubtful ("1766?"): a "." or "?"
+# among digits ("1.23", "1?34") is no year
+_YEAR = r"(?:\d{4}|\d{3}[.?]|\d{2}[.?]{2}|\d[.?]{3})\??"
 _LIFE = re.compile(rf"^(?P<b>{_YEAR})?\s*-\s*(?P<d>{_YEAR}|\.{{4}}|\?{{4}})?$")
 _PAREN_END = re.compile(r"^(?P<base>.*?)\s*\((?P<inner>[^()]*)\)\s*$")
 _ROLE_CANDIDATE = re.compile(r"^[A-ZÉÈÀÂÎÔÛÇ][a-zà-ÿ'\-]+(?: [a-zà-ÿ'\-]+){0,4}$")
