@@ -109,7 +109,7 @@ def _role_split(text: str, known: frozenset[str]) -> tuple[str, tuple[str, ...]]
     return s, tuple(reversed(roles))
 
 
-def life_span(text: str, *, upper: bool = False) -> TimeSpan | None:
+def life_span(text: str) -> TimeSpan | None:
     """One life date ``1828``, ``1766?``, ``16..``, ``17..?`` as a TimeSpan covering its uncertainty."""
     t = text.strip()
     if not t or set(t) <= {".", "?"}:
@@ -119,11 +119,9 @@ def life_span(text: str, *, upper: bool = False) -> TimeSpan | None:
         digits = core.replace("?", ".")
         n = len(digits) - len(digits.rstrip("."))
         lo = int(digits[: len(digits) - n]) * 10 ** n
-        ts = dates.span(lo, lo + 10 ** n - 1, label=t)
-        return TimeSpan(label=t, begin=ts.begin, end=ts.end, schema_date=None)
-    y = int(core)
-    ts = dates.span(y, label=t)
-    return ts if not t.endswith("?") else TimeSpan(label=t, begin=ts.begin, end=ts.end, schema_date=None)
+        return dates.span(lo, lo + 10 ** n - 1, label=t)  # a range: span gives it no schema.org date
+    ts = dates.span(int(core), label=t)
+    return _labelled(ts, t, None) if t.endswith("?") else ts  # a doubtful year is no schema.org date
 
 
 @lru_cache(maxsize=65536)
@@ -144,7 +142,7 @@ def parse_name(text: str, known_roles: frozenset[str] = frozenset()) -> ParsedNa
             lm = _LIFE.match(piece.replace(" ", "")) if piece else None
             if lm and (lm.group("b") or lm.group("d")):
                 birth = life_span(lm.group("b") or "")
-                death = life_span(lm.group("d") or "", upper=True)
+                death = life_span(lm.group("d") or "")
             elif piece:
                 quals.append(piece)
         qualifier = " ; ".join(quals) or None
