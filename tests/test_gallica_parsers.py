@@ -76,6 +76,13 @@ def test_a_dot_among_the_digits_is_no_life_date():
     assert (n.birth, n.death, n.qualifier, n.label) == (None, None, "1?34-1900", "Dupont, Jean (1?34-1900)")
 
 
+def test_question_marks_as_unknown_digits_are_a_century():
+    """"17??" was read as the year 17 (the "?" taken for a doubt marker and stripped)."""
+    n = dc.parse_name("Dupont, Jean (17??-1802?)", KNOWN)
+    assert years(n.birth) == ("1700-01-01", "1799-12-31") and years(n.death) == ("1802-01-01", "1802-12-31")
+    assert n.death.schema_date is None and n.label == "Dupont, Jean"
+
+
 def test_unknown_role_after_a_complete_name_is_kept():
     assert dc.parse_name("Dupont, Jean. Scénariste", KNOWN).roles == ("Scénariste",)
     assert dc.partner_role("Directeur-Propriétaire: D. A. Bellis") == ("Directeur-Propriétaire", "D. A. Bellis")

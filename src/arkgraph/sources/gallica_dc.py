@@ -76,7 +76,7 @@ class ParsedName:
     roles: tuple[str, ...] = ()   # role labels as written, outermost last
 
 
-# a year, its unknown last digits as "." ("1828", "16..", "17..?"), maybe doubtful ("1766?"): a "." or "?"
+# a year, its unknown last digits as "." or "?" ("1828", "16..", "17??"), maybe doubtful ("1766?", "17..?"): a "." or "?"
 # among digits ("1.23", "1?34") is no year
 _YEAR = r"(?:\d{4}|\d{3}[.?]|\d{2}[.?]{2}|\d[.?]{3})\??"
 _LIFE = re.compile(rf"^(?P<b>{_YEAR})?\s*-\s*(?P<d>{_YEAR}|\.{{4}}|\?{{4}})?$")
@@ -114,14 +114,15 @@ def life_span(text: str) -> TimeSpan | None:
     t = text.strip()
     if not t or set(t) <= {".", "?"}:
         return None
-    core = t.rstrip("?")
+    doubtful = len(t) > 4 and t.endswith("?")  # "1766?"; in "17??" the "?" are unknown digits
+    core = t[:-1] if doubtful else t
     if "." in core or "?" in core:
         digits = core.replace("?", ".")
         n = len(digits) - len(digits.rstrip("."))
         lo = int(digits[: len(digits) - n]) * 10 ** n
         return dates.span(lo, lo + 10 ** n - 1, label=t)  # a range: span gives it no schema.org date
     ts = dates.span(int(core), label=t)
-    return _labelled(ts, t, None) if t.endswith("?") else ts  # a doubtful year is no schema.org date
+    return _labelled(ts, t, None) if doubtful else ts  # a doubtful year is no schema.org date
 
 
 @lru_cache(maxsize=65536)
