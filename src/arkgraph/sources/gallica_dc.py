@@ -76,8 +76,8 @@ class ParsedName:
     roles: tuple[str, ...] = ()   # role labels as written, outermost last
 
 
-# a year, its unknown last digits as "." or "?" ("1828", "16..", "17??"), maybe doubtful ("1766?", "17..?"): a "." or "?"
-# among digits ("1.23", "1?34") is no year
+# a year, its unknown last digits as "." or "?" ("1828", "16..", "17??"), maybe doubtful ("1766?", "17..?");
+# a "." or "?" among digits ("1.23", "1?34") is no year
 _YEAR = r"(?:\d{4}|\d{3}[.?]|\d{2}[.?]{2}|\d[.?]{3})\??"
 _LIFE = re.compile(rf"^(?P<b>{_YEAR})?\s*-\s*(?P<d>{_YEAR}|\.{{4}}|\?{{4}})?$")
 _PAREN_END = re.compile(r"^(?P<base>.*?)\s*\((?P<inner>[^()]*)\)\s*$")
