@@ -56,6 +56,33 @@ def test_corporate_names_keep_their_dots(text, name, roles):
     assert (n.kind, n.name, n.roles) == ("Group", name, roles)
 
 
+@pytest.mark.parametrize("text, name, label", [
+    ("Child, Lee (1954-....). Auteur du texte", "Child, Lee (1954-....)", "Child, Lee"),
+    ("Nakhla, Raphaël (S J Le P ; 1890-1973)", "Nakhla, Raphaël (S J Le P ; 1890-1973)", "Nakhla, Raphaël (S J Le P)"),
+    ("Martial du Mans, Le P. (religieux pénitent). Auteur du texte", "Martial du Mans, Le P. (religieux pénitent)",
+     "Martial du Mans, Le P. (religieux pénitent)"),
+    ("France. Sénat (1875-1942). Auteur du texte", "France. Sénat (1875-1942)", "France. Sénat"),
+    ("France. Cour d'appel (Paris). Éditeur scientifique", "France. Cour d'appel (Paris)", "France. Cour d'appel (Paris)"),
+])
+def test_the_label_drops_life_dates_only(text, name, label):
+    """The heading (with life dates) keys the agent; the label shown is the heading without them."""
+    n = dc.parse_name(text, KNOWN)
+    assert (n.name, n.label) == (name, label)
+
+
+def test_a_dot_among_the_digits_is_no_life_date():
+    """"1?34" read as a year with unknown digits was int("1.34"): a ValueError that rejected the record as a bug."""
+    n = dc.parse_name("Dupont, Jean (1?34-1900)", KNOWN)
+    assert (n.birth, n.death, n.qualifier, n.label) == (None, None, "1?34-1900", "Dupont, Jean (1?34-1900)")
+
+
+def test_question_marks_as_unknown_digits_are_a_century():
+    """"17??" was read as the year 17 (the "?" taken for a doubt marker and stripped)."""
+    n = dc.parse_name("Dupont, Jean (17??-1802?)", KNOWN)
+    assert years(n.birth) == ("1700-01-01", "1799-12-31") and years(n.death) == ("1802-01-01", "1802-12-31")
+    assert n.death.schema_date is None and n.label == "Dupont, Jean"
+
+
 def test_unknown_role_after_a_complete_name_is_kept():
     assert dc.parse_name("Dupont, Jean. Scénariste", KNOWN).roles == ("Scénariste",)
     assert dc.partner_role("Directeur-Propriétaire: D. A. Bellis") == ("Directeur-Propriétaire", "D. A. Bellis")

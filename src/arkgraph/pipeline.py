@@ -91,7 +91,7 @@ class Coverage:
     unhandled: dict[str, Counter[str]] = field(default_factory=dict)
     unmapped: dict[str, Counter[str]] = field(default_factory=dict)
 
-    def add(self, source: str, m: Mapped, tables: Tables) -> None:
+    def add(self, source: str, m: Mapped) -> None:
         self.mapped[source] += m.mapped
         self.leaves[source] += m.mapped + _size(m.ignored) + _size(m.unhandled)
         if m.ignored:
@@ -381,7 +381,7 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
                         continue
                     claimed = key
                 if track_coverage:
-                    coverage.add(mod.SOURCE, mapped, tables)
+                    coverage.add(mod.SOURCE, mapped)
                 summary.by_source[mod.SOURCE] += 1
                 for flag in rec.flags:
                     summary.flagged[flag.split(":")[0]] += 1

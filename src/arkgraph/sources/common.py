@@ -152,14 +152,6 @@ def open_binary(path: str) -> IO[bytes]:
     return buf
 
 
-def peek_text(fh: IO[bytes], n: int = 2048) -> bytes:
-    """The first bytes of a stream without consuming them."""
-    if hasattr(fh, "peek"):
-        data = fh.peek(n)
-        return data[:n]
-    raise InputError("stream cannot be sniffed")
-
-
 _WS = re.compile(r"\s+")
 
 

@@ -136,11 +136,9 @@ class Mapper:
             hit = (ag, (role,))
         else:
             n = dc.parse_name(text, self.known_roles)
-            # the heading with its life dates keys the agent (they tell namesakes apart); its name does not
-            # carry them: they are its birth and death
-            name = n.name if n.birth is None and n.death is None else (
-                f"{n.base} ({n.qualifier})" if n.qualifier else n.base)
-            ag = Agent(self._iri("agent\x1f" + n.name), name, kind=n.kind, family_name=n.family,
+            # the heading with its life dates keys the agent (they tell namesakes apart); its label does not
+            # carry them
+            ag = Agent(self._iri("agent\x1f" + n.name), n.label, kind=n.kind, family_name=n.family,
                        given_name=n.given, qualifier=n.qualifier, birth=n.birth, death=n.death)
             hit = (ag, n.roles)
         self._agents[text] = hit
@@ -380,7 +378,7 @@ class Mapper:
         thit = self._types.get(tkey)
         if thit is None:
             thit = _put(self._types, tkey, self._classify(*tkey))
-        td_concepts, classes, stype, seen_types = thit
+        td_concepts, classes, stype = thit
         genres = rec.genres
         genres.extend(td_concepts)
         rec.classifications.extend(classes)
@@ -650,9 +648,9 @@ class Mapper:
         return parsed
 
     def _classify(self, typedocs: tuple[str, ...], types: tuple[str, ...]) -> tuple[
-            tuple[Concept, ...], tuple[Concept, ...], str, frozenset[str]]:
-        """typedoc concepts (genres), dc:type concepts (classifications), the schema.org type, and the
-        meanings seen (Concept.meaning: a concept already given is not repeated)."""
+            tuple[Concept, ...], tuple[Concept, ...], str]:
+        """typedoc concepts (genres), dc:type concepts (classifications) and the schema.org type; a meaning
+        (Concept.meaning) already given is not repeated."""
         seen: set[str] = set()
         td_concepts = []
         for td in typedocs:
@@ -676,7 +674,7 @@ class Mapper:
                 if best is None or prio > best_prio:
                     best_prio, best = prio, c.schema_type
         stype = next((c.schema_type for c in td_concepts if c.schema_type), None) or best
-        return tuple(td_concepts), tuple(classes), stype or "CreativeWork", frozenset(seen)
+        return tuple(td_concepts), tuple(classes), stype or "CreativeWork"
 
     def _languages(self, values: tuple[str, ...]) -> tuple[tuple[Concept, ...], str, str]:
         """The distinct language concepts of a record, the language of its titles, and its language written

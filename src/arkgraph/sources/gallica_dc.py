@@ -64,8 +64,9 @@ def ark_name(ark: str) -> str:
 # --- names and roles ---------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ParsedName:
-    name: str                    # display name without role, e.g. "Verne, Jules (1828-1905)"
+    name: str                    # the heading without role, e.g. "Verne, Jules (1828-1905)": keys the agent
     base: str                    # without the parenthesis: "Verne, Jules"
+    label: str                   # the name shown: the heading without its life dates (they are birth and death)
     kind: str                    # Person | Group
     family: str | None = None
     given: str | None = None
@@ -75,7 +76,9 @@ class ParsedName:
     roles: tuple[str, ...] = ()   # role labels as written, outermost last
 
 
-_YEAR = r"\d[\d.?]{2}[\d.?]\??"
+# a year, its unknown last digits as "." or "?" ("1828", "16..", "17??"), maybe doubtful ("1766?", "17..?");
+# a "." or "?" among digits ("1.23", "1?34") is no year
+_YEAR = r"(?:\d{4}|\d{3}[.?]|\d{2}[.?]{2}|\d[.?]{3})\??"
 _LIFE = re.compile(rf"^(?P<b>{_YEAR})?\s*-\s*(?P<d>{_YEAR}|\.{{4}}|\?{{4}})?$")
 _PAREN_END = re.compile(r"^(?P<base>.*?)\s*\((?P<inner>[^()]*)\)\s*$")
 _ROLE_CANDIDATE = re.compile(r"^[A-ZÉÈÀÂÎÔÛÇ][a-zà-ÿ'\-]+(?: [a-zà-ÿ'\-]+){0,4}$")
@@ -106,21 +109,20 @@ def _role_split(text: str, known: frozenset[str]) -> tuple[str, tuple[str, ...]]
     return s, tuple(reversed(roles))
 
 
-def life_span(text: str, *, upper: bool = False) -> TimeSpan | None:
+def life_span(text: str) -> TimeSpan | None:
     """One life date ``1828``, ``1766?``, ``16..``, ``17..?`` as a TimeSpan covering its uncertainty."""
     t = text.strip()
     if not t or set(t) <= {".", "?"}:
         return None
-    core = t.rstrip("?")
+    doubtful = len(t) > 4 and t.endswith("?")  # "1766?"; in "17??" the "?" are unknown digits
+    core = t[:-1] if doubtful else t
     if "." in core or "?" in core:
         digits = core.replace("?", ".")
         n = len(digits) - len(digits.rstrip("."))
         lo = int(digits[: len(digits) - n]) * 10 ** n
-        ts = dates.span(lo, lo + 10 ** n - 1, label=t)
-        return TimeSpan(label=t, begin=ts.begin, end=ts.end, schema_date=None)
-    y = int(core)
-    ts = dates.span(y, label=t)
-    return ts if not t.endswith("?") else TimeSpan(label=t, begin=ts.begin, end=ts.end, schema_date=None)
+        return dates.span(lo, lo + 10 ** n - 1, label=t)  # a range: span gives it no schema.org date
+    ts = dates.span(int(core), label=t)
+    return _labelled(ts, t, None) if doubtful else ts  # a doubtful year is no schema.org date
 
 
 @lru_cache(maxsize=65536)
@@ -141,7 +143,7 @@ def parse_name(text: str, known_roles: frozenset[str] = frozenset()) -> ParsedNa
             lm = _LIFE.match(piece.replace(" ", "")) if piece else None
             if lm and (lm.group("b") or lm.group("d")):
                 birth = life_span(lm.group("b") or "")
-                death = life_span(lm.group("d") or "", upper=True)
+                death = life_span(lm.group("d") or "")
             elif piece:
                 quals.append(piece)
         qualifier = " ; ".join(quals) or None
@@ -153,9 +155,9 @@ def parse_name(text: str, known_roles: frozenset[str] = frozenset()) -> ParsedNa
         family, given = (x.strip() for x in base.split(", ", 1))
     elif is_person:
         family = base
-    if qualifier and not is_person:
-        pass  # "(Paris)" in a corporate name is part of its name, kept in `name`
-    return ParsedName(name=name, base=base, kind="Person" if is_person else "Group", family=family,
+    # "(Paris)" in a corporate name is part of its name, kept in `name` (and `label`, having no life dates)
+    label = name if birth is None and death is None else f"{base} ({qualifier})" if qualifier else base
+    return ParsedName(name=name, base=base, label=label, kind="Person" if is_person else "Group", family=family,
                       given=given or None, qualifier=qualifier, birth=birth, death=death, roles=roles)
 
 

@@ -20,9 +20,7 @@ from .gallica_dc import clean_space, gallica_ark
 SOURCE = "gallica"
 SRW = "http://www.loc.gov/zing/srw/"
 OAI = "http://www.openarchives.org/OAI/2.0/"
-OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
 DC = "http://purl.org/dc/elements/1.1/"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _DC_PREFIX = "{" + DC + "}"
 _PARSER_OPTS: dict[str, Any] = dict(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 ENTITY_REFUSAL = ("the document declares XML entities (<!ENTITY>); arkgraph never expands them "

@@ -109,11 +109,11 @@ class Mapper:
         self._groups: dict[tuple[str, str], Agent] = {}
         self._paths: dict[str, int] = {}  # source leaf path → 0 mapped, 1 ignored, 2 unhandled
         # museums (mappings/museums.csv) found by term id, name, short name or code: one IRI per museum
-        self._museums: dict[str, Mapping[str, str]] = {}
+        self._museums: dict[tuple[str, str], Mapping[str, str]] = {}  # (column, key of its value) → row
         for row in tables.tables.get("museums", {}).values():
-            for k in ("short_name", "label", "code", "entity_id"):  # the id wins over a name shared by chance
+            for k in ("entity_id", "label", "short_name", "code"):  # looked up in this order: the id wins
                 if row.get(k):
-                    self._museums[k[0] + _label_key(row[k])] = row
+                    self._museums[k, _label_key(row[k])] = row
 
     # -- IRIs -------------------------------------------------------------------------
     def _iri(self, shoulder: str, local: str | int) -> str:
@@ -147,9 +147,11 @@ class Mapper:
         mid = _ident(n.get("entityId"), "entityId") or _ident(n.get("tid"), "tid")
         code = _text(n.get("fieldMuseeCode"), "fieldMuseeCode")
         known = self._museums
-        row = ((known.get("e" + _label_key(str(mid))) if mid is not None else None)
-               or (known.get("l" + _label_key(name)) or known.get("s" + _label_key(name)) if name else None)
-               or (known.get("c" + _label_key(code)) if code else None))
+        row = known.get(("entity_id", _label_key(str(mid)))) if mid is not None else None
+        if row is None and name:
+            row = known.get(("label", _label_key(name))) or known.get(("short_name", _label_key(name)))
+        if row is None and code:
+            row = known.get(("code", _label_key(code)))
         if row is not None:
             return self._group(str(mid) if mid is not None else row["entity_id"], row["label"], row.get("short_name"))
         if mid is None and not name:

@@ -421,11 +421,6 @@ class _Walk:
                 return
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
-
-
 def _errors_reject(errs: Any, name: str) -> Reject:
     items = errs if isinstance(errs, list) else [errs]
     msgs = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in items)[:500]

@@ -139,10 +139,8 @@ def _name(d: dict[str, Any] | None) -> str | None:
 
 
 def _label(d: dict[str, Any], key: str) -> str | None:
-    try:
-        return _name(_node(d, key))
-    except RecordError as exc:  # a term's name: say whose
-        raise _within(key, exc) if not exc.reason.startswith(key) else exc from None
+    """A single-valued term field's label (its term id not read)."""
+    return _term(d, key, ids=False)[0]
 
 
 def _labels(d: dict[str, Any], key: str) -> list[str]:
@@ -175,12 +173,12 @@ def _term_id(d: dict[str, Any], key: str) -> str | int | None:
     return _ident(tid, f"{key}.tid")
 
 
-def _term(d: dict[str, Any], key: str) -> tuple[str | None, str | int | None]:
-    """A single-valued term field's label and term id."""
+def _term(d: dict[str, Any], key: str, ids: bool = True) -> tuple[str | None, str | int | None]:
+    """A single-valued term field's label and term id (None: no id, or not read)."""
     try:
         n = _node(d, key)
         label = _name(n)
-        return label, (_term_id(n, key) if label and n is not None else None)
+        return label, (_term_id(n, key) if ids and label and n is not None else None)
     except RecordError as exc:  # a term's name: say whose
         raise _within(key, exc) if not exc.reason.startswith(key) else exc from None
 
