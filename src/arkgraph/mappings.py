@@ -43,6 +43,7 @@ SCHEMAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "languages": ("label", ("bcp47", "aat")),
     "rights": ("label", ("uri",)),
     "gallica-ignored": ("path", ("reason",)),
+    "edm_types": ("term", ("edm_type", "rank")),
 }
 
 

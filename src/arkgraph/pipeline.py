@@ -16,22 +16,25 @@ from . import mappings, serialize, sources
 from .errors import ArkError, ArkgraphError, RecordError, UsageError
 from .mappings import Tables
 from .outputs import write_output
-from .profiles import linkedart, schemaorg
+from .profiles import edm, linkedart, schemaorg
 from .seen import FirstSeen
 from .sources.common import DEFAULT_MAX_VALUE_BYTES, GZIP_DAMAGE, RECORD_SUFFIXES, Mapped, RawRecord, Reject, open_binary, walk_inputs
 from .terms import Triple
 
+# the profiles "all" names; "edm" (Europeana) is asked for by name, as it needs the provider's settings
 PROFILES: dict[str, Callable[..., list[Triple]]] = {"schemaorg": schemaorg.triples, "linkedart": linkedart.triples}
+OTHER_PROFILES = ("edm",)
 
 
 def parse_profiles(text: str) -> tuple[str, ...]:
-    names = [p.strip().lower() for p in text.split(",") if p.strip()]
-    if not names or "all" in names:
-        return ("schemaorg", "linkedart")
-    bad = [n for n in names if n not in PROFILES]
+    names = [p.strip().lower() for p in text.split(",") if p.strip()] or ["all"]
+    bad = [n for n in names if n not in PROFILES and n not in OTHER_PROFILES and n != "all"]
     if bad:
-        raise UsageError(f"unknown profile {', '.join(bad)}: choose from schemaorg, linkedart, all")
-    return tuple(dict.fromkeys(names))
+        raise UsageError(f"unknown profile {', '.join(bad)}: choose from schemaorg, linkedart, edm, all")
+    out: list[str] = []
+    for n in names:
+        out += list(PROFILES) if n == "all" else [n]
+    return tuple(dict.fromkeys(out))
 
 
 class Sink(Protocol):
@@ -52,6 +55,7 @@ class Summary:
     triples: int = 0
     seconds: float = 0.0
     flagged: Counter[str] = field(default_factory=Counter)
+    edm_rights: Counter[str] = field(default_factory=Counter)  # converted records by their EDM edm:rights
     by_source: Counter[str] = field(default_factory=Counter)
     empty_files: list[str] = field(default_factory=list)    # read, but held no record (e.g. {} or [])
     skipped_files: list[str] = field(default_factory=list)  # in a directory, not named like a record file
@@ -72,6 +76,13 @@ class Summary:
             files += f", {n} file{_s(n)} skipped (not {_SUFFIXES})"
         return (f"arkgraph: read {self.read} records, converted {self.converted}, rejected {self.rejected}{dups}"
                 f"{extra}, {self.triples} triples written in {self.seconds:.2f}s{flags}{unmatched}{files}")
+
+    def rights_line(self) -> str:
+        """The EDM records by edm:rights statement (empty without the EDM profile)."""
+        if not self.edm_rights:
+            return ""
+        return "arkgraph: edm:rights: " + ", ".join(f"{n} {uri}" for uri, n in sorted(
+            self.edm_rights.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 _SUFFIXES = ", ".join(sorted(RECORD_SUFFIXES)[:-1]) + " or " + sorted(RECORD_SUFFIXES)[-1]
@@ -175,6 +186,7 @@ class Options:
     mappings_dir: str | None = None
     coverage: str | None = None
     max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES
+    edm: edm.Settings = field(default_factory=edm.Settings)  # the provider's settings for the EDM profile
 
 
 class Progress(Protocol):
@@ -335,7 +347,8 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
     summary, coverage = Summary(), Coverage()
     mappers: dict[str, Any] = {}
     context: dict[str, Any] = {}
-    emitters = [(p, PROFILES[p]) for p in opts.profiles]
+    emitters = [(p, edm.Profile(tables, opts.edm) if p == "edm" else PROFILES[p]) for p in opts.profiles]
+    with_edm = "edm" in opts.profiles
     track_coverage = opts.coverage is not None  # the report costs a walk of every source leaf: only when asked
     started = time.perf_counter()
     last_file = ""
@@ -420,6 +433,8 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
                 sink.write(rec.iri, ts, source=item.file)
             summary.triples += len(ts)
             summary.converted += 1
+            if with_edm:
+                summary.edm_rights[edm.rights_of(by_profile["edm"]) or "none"] += 1
             if progress and summary.read % 500 == 0:
                 summary.seconds = time.perf_counter() - started
                 progress(summary, last_file)

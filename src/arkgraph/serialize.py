@@ -8,6 +8,7 @@ JSON-LD is one compacted tree per record and profile, in a JSON array.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import threading
 from itertools import chain
@@ -27,7 +28,13 @@ TRUE = f'"true"^^<{XSD}boolean>'
 
 
 def format_for(path: str | None, explicit: str | None) -> str:
-    """The format to write ``path`` in: ``--format`` if given, else from the extension; stdout is N-Quads."""
+    """The format to write ``path`` in: ``--format`` if given, else from the extension; stdout is N-Quads.
+    A directory (``edm/``) or a ``.zip`` is "edm": one Europeana RDF/XML file per record (edm_xml)."""
+    if path and path != "-" and (path.endswith("/") or path.lower().endswith(".zip")
+                                    or (os.path.isdir(path) and formats.format_of(path) is None)):
+        if explicit:
+            raise UsageError(f"--format does not apply to {path!r}: a directory or .zip holds one EDM RDF/XML file per record")
+        return "edm"
     if explicit:
         return formats.format_named(explicit)
     if not path or path == "-":
@@ -224,8 +231,34 @@ class JsonLdWriter(Writer):
         super().close()
 
 
+class EdmWriter(Writer):
+    """Each record's EDM triples as one Europeana RDF/XML file in an :class:`arkgraph.edm_xml.Package`.
+    Deletions are not files: Europeana withdraws records through its own channels (counted in the summary)."""
+
+    def __init__(self, out: Any):
+        self.out = out
+        self.triples = 0
+
+    def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
+        from .edm_xml import record_xml
+        ts = by_profile["edm"]
+        self.out.add(iri_ark(iri), record_xml(ts))
+        self.triples += len(ts)
+        return len(ts)
+
+    def close(self) -> None:
+        pass
+
+
+def iri_ark(iri: str) -> str:
+    """The ARK in a record IRI (``https://n2t.net/ark:12148/x`` → ``ark:12148/x``), for a file name."""
+    i = iri.find("ark:")
+    return iri[i:] if i >= 0 else iri
+
+
 WRITERS: dict[str, type[Writer]] = {"nt": NTriplesWriter, "nq": NQuadsWriter, "turtle": TurtleWriter,
-                                    "trig": TriGWriter, "jsonld": JsonLdWriter}  # formats.OX_FORMATS' names
+                                    "trig": TriGWriter, "jsonld": JsonLdWriter,
+                                    "edm": EdmWriter}  # formats.OX_FORMATS' names
 
 
 def writer(fmt: str, out: IO[bytes]) -> Writer:

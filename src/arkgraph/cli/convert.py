@@ -14,6 +14,7 @@ from typing import IO, Any
 import click
 
 from .. import ark
+from ..edm_xml import Package
 from ..outputs import open_destination, open_output
 from ..pipeline import Options, Summary, parse_profiles
 from ..pipeline import convert as run_convert
@@ -47,10 +48,11 @@ class _Progress:
 @click.option("--source", type=click.Choice(["auto", "parismusees", "gallica"]), default="auto", show_default=True,
               help="Source format; 'auto' sniffs each file's content.")
 @click.option("--profile", "profile", default="all", show_default=True,
-              help="schemaorg, linkedart, all, or a comma list.")
+              help="schemaorg, linkedart, all (those two), edm (Europeana), or a comma list such as all,edm.")
 @click.option("-o", "--output", "outputs", multiple=True, default=["-"], show_default=True,
               help="Output file; the format follows the extension (.ttl .nt .nq .trig .jsonld, optionally .gz). "
-                   "'-' is stdout. Repeat to write several formats in one pass.")
+                   "'-' is stdout. A directory (DIR/) or .zip gets one Europeana RDF/XML file per record "
+                   "(--profile edm). Repeat to write several formats in one pass.")
 @click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld"]),
               help="Output format, overriding the extension (stdout defaults to nq).")
 @click.option("--rejects", type=click.Path(dir_okay=False, writable=True),
@@ -77,6 +79,14 @@ class _Progress:
               help="With an endpoint --store: SPARQL 1.1 Update or the Graph Store Protocol.")
 @click.option("--default-graph", is_flag=True, help="With --store: put everything in the default graph.")
 @click.option("--resume", is_flag=True, help="With --store: skip records an interrupted run already loaded.")
+@click.option("--edm-provider", metavar="NAME", envvar="ARKGRAPH_EDM_PROVIDER",
+              help="With --profile edm: edm:provider, the aggregator that delivers the records to Europeana "
+                   "(Europeana requires one: without it every EDM record is rejected).")
+@click.option("--edm-data-provider", metavar="NAME",
+              help="With --profile edm: edm:dataProvider for every record, instead of each record's museum or BnF department.")
+@click.option("--edm-rights", metavar="URI",
+              help="With --profile edm: your edm:rights policy for records whose source states no rights Europeana "
+                   "accepts (a rightsstatements.org or Creative Commons URI). Never replaces the source's own.")
 @click.option("--validate", "validate_", is_flag=True, help="Check every record against the SHACL shapes as it is converted.")
 @click.option("--on-invalid", type=click.Choice(["keep", "reject", "fail"]), default="keep", show_default=True,
               help="With --validate: write invalid records anyway, send them to --rejects with their violations, or stop.")
@@ -100,6 +110,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         arkgraph convert dumps/ -o out.nt --rejects rejects.jsonl --coverage coverage.json
         arkgraph convert dumps/ -o site.jsonld -o dump.nq.gz
         arkgraph convert dumps/ -o out.nq --store output/store
+        arkgraph convert dumps/ --profile edm --edm-provider "My aggregator" -o edm/
         cat page.json | arkgraph convert - --source parismusees -o - --format jsonld
     """
     if fmt and len(outputs) > 1:
@@ -111,8 +122,15 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
     with reported(output=", ".join("standard output" if o == "-" else o for o in outputs)):
         from ..serialize import format_for
         formats = [format_for(o, fmt) for o in outputs]  # usage errors before any work
+        from ..profiles.edm import Settings
+        settings = Settings(extra.get("edm_provider"), extra.get("edm_data_provider"), extra.get("edm_rights"))
         opts = Options(list(inputs), source, parse_profiles(profile), outputs[0], fmt, rejects, naan,
-                       ark_base, mappings_dir, coverage, max_value_bytes=max_value_bytes)
+                       ark_base, mappings_dir, coverage, max_value_bytes=max_value_bytes, edm=settings)
+        if "edm" in formats and "edm" not in opts.profiles:
+            raise click.UsageError("a directory or .zip output holds EDM RDF/XML files: add --profile edm")
+        if "edm" in opts.profiles and not settings.provider:
+            click.echo("arkgraph: warning: no --edm-provider: Europeana requires edm:provider, so every EDM "
+                       "record is rejected", err=True)
         progress = _Progress(enabled=not quiet and sys.stderr.isatty())
         auth = None
         if extra.get("store_target"):
@@ -121,7 +139,8 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         # the store's credential never reaches a rejects line, whatever the input holds
         redact = Redactor(auth.secrets() if auth else ())
         with contextlib.ExitStack() as stack:
-            outs = [(f, stack.enter_context(open_destination(o))) for f, o in zip(formats, outputs)]
+            outs = [(f, stack.enter_context(Package(o) if f == "edm" else open_destination(o)))
+                    for f, o in zip(formats, outputs)]
             # entered after the outputs, so committed before them: rejects that cannot be written fail the run
             # before any output replaces the previous one
             rej = stack.enter_context(open_output(rejects, encoding="utf-8")) if rejects else None
@@ -154,6 +173,8 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         for name in summary.empty_files:
             click.echo(f"no records: {name}", err=True)
     click.echo(summary.line(), err=True)
+    if summary.rights_line():
+        click.echo(summary.rights_line(), err=True)
     if summary.rejected:
         sys.exit(1)
 

@@ -1,0 +1,227 @@
+"""One record's EDM triples as Europeana's EDM-EXTERNAL RDF/XML, and the directory or zip of those files.
+
+Hand-built with lxml because Europeana's XSD fixes what generic RDF/XML writers leave free: typed node
+elements (``edm:ProvidedCHO``, not ``rdf:Description``) and the order of the properties inside each of them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+from lxml import etree
+
+from .errors import OutputError, UsageError
+from .outputs import open_output
+from .terms import DC, DCTERMS, RDF, RDFS, SKOS, Triple
+
+from .profiles.edm import EDM, ORE, RDAGR2, SVCS
+
+CC = "http://creativecommons.org/ns#"
+ODRL = "http://www.w3.org/ns/odrl/2/"
+OWL = "http://www.w3.org/2002/07/owl#"
+DOAP = "http://usefulinc.com/ns/doap#"
+WGS84 = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+NSMAP = {"rdf": RDF, "dc": DC, "dcterms": DCTERMS, "edm": EDM, "ore": ORE, "skos": SKOS, "owl": OWL,
+         "rdaGr2": RDAGR2, "svcs": SVCS, "doap": DOAP, "cc": CC, "odrl": ODRL, "wgs84_pos": WGS84, "rdfs": RDFS}
+_PREFIX = {ns: p for p, ns in NSMAP.items()}
+RDF_TYPE = RDF + "type"
+ABOUT, RESOURCE, LANG = f"{{{RDF}}}about", f"{{{RDF}}}resource", "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _q(*names: str) -> list[str]:
+    """prefix:name → the full IRI, in the order given."""
+    return [NSMAP[n.split(":")[0]] + n.split(":")[1] for n in names]
+
+
+# The node classes, in the order their elements are written, and the order of each class's properties, as the
+# XSD's sequences fix them (EDM-EXTERNAL-MAIN.xsd, EDM-COMMON-MAIN.xsd, CONTEXTS.xsd, ORE.xsd, SKOS.xsd, SVCS.xsd).
+# A ProvidedCHO's dc/dcterms properties are one repeated choice: any order, before the edm: ones.
+_DC_CHOICE = _q("dc:contributor", "dc:coverage", "dc:creator", "dc:date", "dc:description", "dc:format",
+                "dc:identifier", "dc:language", "dc:publisher", "dc:relation", "dc:rights", "dc:source", "dc:subject",
+                "dc:title", "dc:type", "dcterms:alternative", "dcterms:conformsTo", "dcterms:created",
+                "dcterms:extent", "dcterms:hasFormat", "dcterms:hasPart", "dcterms:hasVersion", "dcterms:isFormatOf",
+                "dcterms:isPartOf", "dcterms:isReferencedBy", "dcterms:isReplacedBy", "dcterms:isRequiredBy",
+                "dcterms:issued", "dcterms:isVersionOf", "dcterms:medium", "dcterms:provenance", "dcterms:references",
+                "dcterms:replaces", "dcterms:requires", "dcterms:spatial", "dcterms:tableOfContents",
+                "dcterms:temporal")
+CLASSES: dict[str, tuple[str, list[str]]] = {
+    EDM + "ProvidedCHO": ("edm:ProvidedCHO", ["*dc"] + _q(
+        "edm:currentLocation", "edm:hasMet", "edm:hasType", "edm:incorporates", "edm:isDerivativeOf",
+        "edm:isNextInSequence", "edm:isRelatedTo", "edm:isRepresentationOf", "edm:isSimilarTo", "edm:isSuccessorOf",
+        "edm:realizes", "edm:type", "owl:sameAs")),
+    ORE + "Aggregation": ("ore:Aggregation", _q(
+        "edm:aggregatedCHO", "edm:dataProvider", "edm:hasView", "edm:isShownAt", "edm:isShownBy", "edm:object",
+        "edm:provider", "dc:rights", "edm:rights")),
+    EDM + "WebResource": ("edm:WebResource", _q(
+        "dc:creator", "dc:description", "dc:format", "dc:rights", "dc:source", "dc:type", "dc:title", "dc:language",
+        "dcterms:conformsTo", "dcterms:created", "dcterms:extent", "dcterms:hasPart", "dcterms:isFormatOf",
+        "dcterms:isPartOf", "dcterms:issued", "dcterms:temporal", "edm:isNextInSequence", "edm:rights", "owl:sameAs",
+        "dcterms:isReferencedBy", "svcs:has_service")),
+    EDM + "Agent": ("edm:Agent", _q(
+        "skos:prefLabel", "skos:altLabel", "skos:note", "dc:date", "dc:identifier", "dcterms:hasPart",
+        "dcterms:isPartOf", "edm:begin", "edm:end", "edm:hasMet", "edm:isRelatedTo", "rdaGr2:biographicalInformation",
+        "rdaGr2:dateOfBirth", "rdaGr2:dateOfDeath", "owl:sameAs")),
+    EDM + "Place": ("edm:Place", _q(
+        "wgs84_pos:lat", "wgs84_pos:long", "wgs84_pos:alt", "skos:prefLabel", "skos:altLabel", "skos:note",
+        "dcterms:hasPart", "dcterms:isPartOf", "edm:isNextInSequence", "owl:sameAs")),
+    EDM + "TimeSpan": ("edm:TimeSpan", _q(
+        "skos:prefLabel", "skos:altLabel", "skos:note", "dcterms:hasPart", "dcterms:isPartOf", "edm:begin", "edm:end",
+        "edm:isNextInSequence", "owl:sameAs")),
+    SKOS + "Concept": ("skos:Concept", _q(
+        "skos:prefLabel", "skos:altLabel", "skos:broader", "skos:narrower", "skos:related", "skos:broadMatch",
+        "skos:narrowMatch", "skos:relatedMatch", "skos:exactMatch", "skos:closeMatch", "skos:note", "skos:notation",
+        "skos:inScheme")),
+    CC + "License": ("cc:License", _q("odrl:inheritFrom", "cc:deprecatedOn")),
+    SVCS + "Service": ("svcs:Service", _q("dcterms:conformsTo", "doap:implements")),
+}
+_RANK = {cls: {p: n for n, p in enumerate(order)} for cls, (_, order) in CLASSES.items()}
+for _ranks in _RANK.values():
+    if "*dc" in _ranks:
+        _ranks.update({p: _ranks["*dc"] for p in _DC_CHOICE})
+_CLASS_ORDER = {cls: n for n, cls in enumerate(CLASSES)}
+
+
+def _tag(iri: str) -> str:
+    for ns in (EDM, DC, DCTERMS, SKOS, ORE, RDAGR2, SVCS, OWL, CC, ODRL, DOAP, WGS84, RDF, RDFS):
+        if iri.startswith(ns):
+            return f"{{{ns}}}{iri[len(ns):]}"
+    raise ValueError(f"no EDM element for {iri}")
+
+
+def record_xml(triples: list[Triple]) -> bytes:
+    """One record's EDM triples (N-Triples terms) as an EDM-EXTERNAL ``rdf:RDF`` document, UTF-8, indented."""
+    text = "\n".join(" ".join(t) + " ." for t in triples)
+    nodes: dict[str, list[tuple[str, Any]]] = {}
+    types: dict[str, str] = {}
+    for t in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+        s = t.subject.value
+        p = t.predicate.value
+        if p == RDF_TYPE and t.object.value in CLASSES and s not in types:
+            types[s] = t.object.value
+            nodes.setdefault(s, [])
+        else:
+            nodes.setdefault(s, []).append((p, t.object))
+    root = etree.Element(f"{{{RDF}}}RDF", nsmap=NSMAP)
+    order = sorted(types, key=lambda s: _CLASS_ORDER[types[s]])  # stable: first-seen order within a class
+    for s in order:
+        cls = types[s]
+        ranks = _RANK[cls]
+        el = etree.SubElement(root, _tag(cls), {ABOUT: s})
+        props = nodes[s]
+        try:
+            props = sorted(props, key=lambda po: ranks[po[0]])
+        except KeyError as exc:
+            raise ValueError(f"{exc.args[0]} is not a property of {CLASSES[cls][0]} in EDM-EXTERNAL") from None
+        for p, o in props:
+            child = etree.SubElement(el, _tag(p))
+            if isinstance(o, ox.NamedNode):
+                child.set(RESOURCE, o.value)
+            else:
+                child.text = o.value
+                if o.language:
+                    child.set(LANG, o.language)
+    untyped = [s for s in nodes if s not in types]
+    if untyped:
+        raise ValueError(f"EDM nodes without an EDM class: {', '.join(untyped[:3])}")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def file_name(ark: str) -> str:
+    """``ark:12148/bpt6k58017546`` → ``12148-bpt6k58017546.xml``: the record's ARK, safe in any file system."""
+    body = ark.split(":", 1)[-1].lstrip("/")
+    return _UNSAFE.sub("_", body.replace("/", "-", 1)).strip("._") + ".xml"
+
+
+MARKER = ".arkgraph-edm"  # names a directory arkgraph wrote, which a later run may replace
+
+
+class Package:
+    """Where one file per record goes: a directory (``-o edm/``) or a zip (``-o edm.zip``), whole or not at all.
+
+    A directory is written beside its target and swapped in on success; an existing target is replaced only if
+    it is empty or an earlier arkgraph EDM output (it holds the ``.arkgraph-edm`` marker). A zip goes through
+    :func:`arkgraph.outputs.open_output`, with fixed dates, so the same input gives the same bytes."""
+
+    def __init__(self, path: str):
+        self.path = path.rstrip("/") or path
+        self.zip = path.lower().endswith(".zip")
+        self.names: set[str] = set()
+        self._stack: Any = None
+        self._zip: zipfile.ZipFile | None = None
+        self._tmp: Path | None = None
+
+    def __enter__(self) -> "Package":
+        if self.zip:
+            self._stack = open_output(self.path, parents=True)
+            raw: IO[bytes] = self._stack.__enter__()
+            self._zip = zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED)
+        else:
+            target = Path(self.path)
+            if target.exists() and not target.is_dir():
+                raise UsageError(f"-o {self.path}/: {self.path} exists and is not a directory")
+            if target.is_dir() and any(target.iterdir()) and not (target / MARKER).exists():
+                raise UsageError(f"-o {self.path}/: the directory holds files arkgraph did not write; "
+                                 "choose a new or empty directory")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._tmp = target.parent / f".{target.name}.{os.getpid()}.part"
+                shutil.rmtree(self._tmp, ignore_errors=True)
+                self._tmp.mkdir()
+                (self._tmp / MARKER).write_text("EDM records written by arkgraph convert --profile edm\n")
+            except OSError as exc:
+                raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        return self
+
+    def add(self, ark: str, data: bytes) -> str:
+        name = file_name(ark)
+        if name in self.names:  # two ARKs that differ only in unsafe characters
+            stem = name[:-4]
+            n = 2
+            while f"{stem}-{n}.xml" in self.names:
+                n += 1
+            name = f"{stem}-{n}.xml"
+        self.names.add(name)
+        if self._zip is not None:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            self._zip.writestr(info, data)
+        else:
+            assert self._tmp is not None
+            try:
+                (self._tmp / name).write_bytes(data)
+            except OSError as exc:
+                raise OutputError(f"cannot write {self.path}/{name}: {exc.strerror or exc}") from None
+        return name
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._zip is not None:
+            try:
+                self._zip.close()
+            finally:
+                self._stack.__exit__(exc_type, exc, tb)
+            return
+        assert self._tmp is not None
+        if exc_type is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            return
+        target = Path(self.path)
+        try:
+            if target.exists():
+                old = target.parent / f".{target.name}.{os.getpid()}.old"
+                target.rename(old)
+                self._tmp.rename(target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                self._tmp.rename(target)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
