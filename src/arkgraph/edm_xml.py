@@ -7,13 +7,14 @@ elements (``edm:ProvidedCHO``, not ``rdf:Description``) and the order of the pro
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shutil
+import threading
 import zipfile
 from pathlib import Path
 from typing import IO, Any
 
-import pyoxigraph as ox
 from lxml import etree
 
 from .errors import OutputError, UsageError
@@ -80,11 +81,13 @@ CLASSES: dict[str, tuple[str, list[str]]] = {
     CC + "License": ("cc:License", _q("odrl:inheritFrom", "cc:deprecatedOn")),
     SVCS + "Service": ("svcs:Service", _q("dcterms:conformsTo", "doap:implements")),
 }
-_RANK = {cls: {p: n for n, p in enumerate(order)} for cls, (_, order) in CLASSES.items()}
+# class -> "<property IRI>" (as N-Triples terms) -> its place in the class's sequence
+_RANK = {cls: {f"<{p}>": n for n, p in enumerate(order)} for cls, (_, order) in CLASSES.items()}
 for _ranks in _RANK.values():
-    if "*dc" in _ranks:
-        _ranks.update({p: _ranks["*dc"] for p in _DC_CHOICE})
+    if "<*dc>" in _ranks:
+        _ranks.update({f"<{p}>": _ranks["<*dc>"] for p in _DC_CHOICE})
 _CLASS_ORDER = {cls: n for n, cls in enumerate(CLASSES)}
+_CLASS_TAG: dict[str, str] = {}  # filled below, once _tag is defined
 
 
 def _tag(iri: str) -> str:
@@ -94,44 +97,67 @@ def _tag(iri: str) -> str:
     raise ValueError(f"no EDM element for {iri}")
 
 
+_TAGS: dict[str, str] = {}  # "<predicate IRI>" as the profile writes it -> its element's Clark name
+_CLASS_OF = {f"<{cls}>": cls for cls in CLASSES}
+_TYPE = f"<{RDF_TYPE}>"
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_CHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)) if m.group(3) is None
+                       else _CHARS[m.group(3)], text)
+
+
+def _literal(term: str) -> tuple[str, str | None]:
+    """An N-Triples literal's text and language (datatypes are not used in EDM-EXTERNAL's literals)."""
+    end = term.rfind('"')
+    text = term[1:end]
+    if "\\" in text:
+        text = _unescape(text)
+    rest = term[end + 1:]
+    return text, (rest[1:] if rest[:1] == "@" else None)
+
+
 def record_xml(triples: list[Triple]) -> bytes:
-    """One record's EDM triples (N-Triples terms) as an EDM-EXTERNAL ``rdf:RDF`` document, UTF-8, indented."""
-    text = "\n".join(" ".join(t) + " ." for t in triples)
-    nodes: dict[str, list[tuple[str, Any]]] = {}
+    """One record's EDM triples (N-Triples terms, as the EDM profile writes them) as an EDM-EXTERNAL
+    ``rdf:RDF`` document, UTF-8, indented: each node a typed element, its properties in the XSD's order."""
     types: dict[str, str] = {}
-    for t in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
-        s = t.subject.value
-        p = t.predicate.value
-        if p == RDF_TYPE and t.object.value in CLASSES and s not in types:
-            types[s] = t.object.value
-            nodes.setdefault(s, [])
+    props: dict[str, list[tuple[str, str]]] = {}
+    for s, p, o in triples:
+        if p == _TYPE and o in _CLASS_OF and s not in types:
+            types[s] = _CLASS_OF[o]
+            props.setdefault(s, [])
         else:
-            nodes.setdefault(s, []).append((p, t.object))
-    root = etree.Element(f"{{{RDF}}}RDF", nsmap=NSMAP)
-    order = sorted(types, key=lambda s: _CLASS_ORDER[types[s]])  # stable: first-seen order within a class
-    for s in order:
-        cls = types[s]
-        ranks = _RANK[cls]
-        el = etree.SubElement(root, _tag(cls), {ABOUT: s})
-        props = nodes[s]
-        try:
-            props = sorted(props, key=lambda po: ranks[po[0]])
-        except KeyError as exc:
-            raise ValueError(f"{exc.args[0]} is not a property of {CLASSES[cls][0]} in EDM-EXTERNAL") from None
-        for p, o in props:
-            child = etree.SubElement(el, _tag(p))
-            if isinstance(o, ox.NamedNode):
-                child.set(RESOURCE, o.value)
-            else:
-                child.text = o.value
-                if o.language:
-                    child.set(LANG, o.language)
-    untyped = [s for s in nodes if s not in types]
+            props.setdefault(s, []).append((p, o))
+    untyped = [s for s in props if s not in types]
     if untyped:
         raise ValueError(f"EDM nodes without an EDM class: {', '.join(untyped[:3])}")
+    root = etree.Element(f"{{{RDF}}}RDF", nsmap=NSMAP)
+    sub = etree.SubElement
+    for s in sorted(types, key=lambda s: _CLASS_ORDER[types[s]]):  # stable: first-seen order within a class
+        cls = types[s]
+        ranks = _RANK[cls]
+        el = sub(root, _CLASS_TAG[cls], {ABOUT: s[1:-1]})
+        ps = props[s]
+        try:
+            ps.sort(key=lambda po: ranks[po[0]])
+        except KeyError as exc:
+            raise ValueError(f"{exc.args[0]} is not a property of {CLASSES[cls][0]} in EDM-EXTERNAL") from None
+        for p, o in ps:
+            tag = _TAGS.get(p)
+            if tag is None:
+                tag = _TAGS[p] = _tag(p[1:-1])
+            if o[0] == "<":
+                sub(el, tag, {RESOURCE: o[1:-1]})
+            else:
+                text, lang = _literal(o)
+                child = sub(el, tag, {LANG: lang} if lang else None)
+                child.text = text
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
+_CLASS_TAG.update({cls: _tag(cls) for cls in CLASSES})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -158,6 +184,10 @@ class Package:
         self._stack: Any = None
         self._zip: zipfile.ZipFile | None = None
         self._tmp: Path | None = None
+        self._q: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=256)
+        self._error: BaseException | None = None
+        self._failed = False
+        self._thread = threading.Thread(target=self._run, name="arkgraph-edm-writer", daemon=True)
 
     def __enter__(self) -> "Package":
         if self.zip:
@@ -179,9 +209,12 @@ class Package:
                 (self._tmp / MARKER).write_text("EDM records written by arkgraph convert --profile edm\n")
             except OSError as exc:
                 raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        self._thread.start()
         return self
 
     def add(self, ark: str, data: bytes) -> str:
+        """Queue one record's file; written on the package's thread (file system calls and deflate release the
+        GIL, so they overlap the next records' conversion). A write error is raised here or at close."""
         name = file_name(ark)
         if name in self.names:  # two ARKs that differ only in unsafe characters
             stem = name[:-4]
@@ -190,6 +223,25 @@ class Package:
                 n += 1
             name = f"{stem}-{n}.xml"
         self.names.add(name)
+        self._check()
+        self._q.put((name, data))
+        return name
+
+    def _run(self) -> None:
+        for name, data in iter(self._q.get, None):
+            if self._error is None:
+                try:
+                    self._write(name, data)
+                except BaseException as exc:  # raised in the converting thread
+                    self._error = exc
+
+    def _check(self) -> None:
+        if self._error is not None:
+            exc, self._error = self._error, None
+            self._failed = True
+            raise exc
+
+    def _write(self, name: str, data: bytes) -> None:
         if self._zip is not None:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -201,9 +253,19 @@ class Package:
                 (self._tmp / name).write_bytes(data)
             except OSError as exc:
                 raise OutputError(f"cannot write {self.path}/{name}: {exc.strerror or exc}") from None
-        return name
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self._q.put(None)
+        self._thread.join()
+        if exc_type is None and not self._failed:
+            try:
+                self._check()
+            except BaseException as error:
+                self._finish(type(error), error, None)
+                raise
+        self._finish(exc_type if not self._failed else OutputError, exc, tb)
+
+    def _finish(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if self._zip is not None:
             try:
                 self._zip.close()
