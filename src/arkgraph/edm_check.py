@@ -192,16 +192,19 @@ def schematron_message(text: str) -> str:
 
 def xsd_rule(message: str) -> str:
     """An XSD error's rule: ``XSD: <element>[/@attribute]: <message>`` without what varies between files
-    (the values quoted, the sets listed, what was expected instead)."""
+    (the values quoted, the sets listed, what was expected instead; the names quoted are kept)."""
     m = re.match(r"Element '([^']+)'(?:, attribute '([^']+)')?: (.*)", message, re.S)
     if not m:
         return "XSD: " + " ".join(message.split())
     element = _prefixed(m[1]) + (f"/@{_prefixed(m[2])}" if m[2] else "")
-    text = " ".join(m[3].split())
-    text = text.split(" Expected is")[0]
-    text = re.sub(r"(?<!facet )'[^']*'", "'…'", text)
-    text = re.sub(r"\{[^}]*\}", "{…}", text)
+    text = _prefix_all(" ".join(m[3].split())).split(" Expected is")[0]
+    text = re.sub(r"\{[^}]*\}", "{…}", text)  # a set of values first: it holds quoted values
+    text = re.sub(r"\[facet '([^']*)'\]", r"[facet \1]", text)
+    text = re.sub(r"'([^']*)'", lambda q: q[0] if _QNAME.fullmatch(q[1]) else "'…'", text)
     return f"XSD: {element}: {text}"
+
+
+_QNAME = re.compile(r"[A-Za-z][\w.-]*:[A-Za-z_][\w.-]*")  # a name in a message is kept; a value is not
 
 
 def _prefixed(clark: str) -> str:
