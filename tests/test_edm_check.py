@@ -272,3 +272,8 @@ def test_a_failed_run_leaves_no_partial_report(tmp_path: Path) -> None:
     report = tmp_path / "r.csv"
     r = run("validate", "--profile", "edm", str(VALID), str(tmp_path / "missing.xml"), "--report", str(report))
     assert r.exit_code == 2 and not report.exists()
+
+
+def test_cli_reads_one_record_on_stdin() -> None:
+    r = CliRunner().invoke(main, ["validate", "--profile", "edm", "-"], input=broken("an aggregation without provider"))
+    assert r.exit_code == 1 and "e.g. <stdin>" in r.output
