@@ -248,7 +248,10 @@ def iter_inputs(paths: Iterable[str]) -> Iterator[tuple[str, bytes]]:
             continue
         p = Path(path)
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES and f.is_file())
+            try:
+                files = sorted(f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES and f.is_file())
+            except OSError as exc:
+                raise InputError(f"cannot read {exc.filename or path}: {exc.strerror or exc}") from None
             if not files:
                 raise InputError(f"{path}: no .xml or .rdf file in this directory")
             for f in files:
