@@ -27,7 +27,7 @@ import os
 import re
 import sys
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +35,7 @@ from typing import IO, Any
 from lxml import etree
 
 from .errors import InputError, UsageError
+from .terms import Triple
 
 DATA = Path(__file__).parent / "data" / "europeana-edm"
 XSD = DATA / "EDM.xsd"
@@ -383,3 +384,32 @@ def read_report(text: str, fmt: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in text.splitlines() if line]
     rows = list(csv.DictReader(io.StringIO(text)))
     return [{k: (None if v == "" else int(v) if k == "line" else v) for k, v in r.items()} for r in rows]
+
+
+class RecordChecker:
+    """The ``convert --profile edm --validate`` hook: each record's RDF/XML, as ``-o DIR/`` would write it,
+    through Europeana's XSD and Schematron. ``on_invalid`` as for SHACL: ``keep`` (count and write anyway),
+    ``reject`` (to the rejects file with the rules it fails), ``fail`` (stop the run)."""
+
+    def __init__(self, on_invalid: str = "keep") -> None:
+        if on_invalid not in ("keep", "reject", "fail"):
+            raise UsageError(f"--on-invalid {on_invalid!r}: choose keep, reject or fail")
+        self.on_invalid = on_invalid
+        self.checker = Checker()
+        self.summary = Summary()
+
+    def __call__(self, record_iri: str, triples: Sequence[Triple],
+                 by_profile: Mapping[str, Sequence[Triple]] | None = None) -> str | None:
+        from .edm_xml import record_xml
+        edm = list(by_profile["edm"]) if by_profile is not None and "edm" in by_profile else list(triples)
+        failures = self.checker.check(record_xml(edm), record_iri)
+        self.summary.add(record_iri, failures)
+        if not failures or self.on_invalid == "keep":
+            return None
+        rules = list(dict.fromkeys(f.rule for f in failures))
+        more = f" (+{len(rules) - 5} more)" if len(rules) > 5 else ""
+        why = "Europeana validation: " + "; ".join(rules[:5]) + more
+        if self.on_invalid == "fail":
+            from .shacl.hook import ValidationFailed
+            raise ValidationFailed(f"record <{record_iri}> fails Europeana's checks (--on-invalid fail): {why}")
+        return why

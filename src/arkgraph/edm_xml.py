@@ -1,7 +1,9 @@
 """One record's EDM triples as Europeana's EDM-EXTERNAL RDF/XML, and the directory or zip of those files.
 
-Hand-built with lxml because Europeana's XSD fixes what generic RDF/XML writers leave free: typed node
-elements (``edm:ProvidedCHO``, not ``rdf:Description``) and the order of the properties inside each of them.
+Written as text (measured: lxml's tree cost 124 µs a record, 1.5-3 µs an element, and left EDM at 0.31× the
+schemaorg rate; the text is the same bytes at ~25 µs), because Europeana's XSD fixes what generic RDF/XML writers
+leave free: typed node elements (``edm:ProvidedCHO``, not ``rdf:Description``) and the order of the properties
+inside each. :func:`record_tree` builds the same document with lxml; a test holds the two byte-identical.
 """
 
 from __future__ import annotations
@@ -119,9 +121,8 @@ def _literal(term: str) -> tuple[str, str | None]:
     return text, (rest[1:] if rest[:1] == "@" else None)
 
 
-def record_xml(triples: list[Triple]) -> bytes:
-    """One record's EDM triples (N-Triples terms, as the EDM profile writes them) as an EDM-EXTERNAL
-    ``rdf:RDF`` document, UTF-8, indented: each node a typed element, its properties in the XSD's order."""
+def _nodes(triples: list[Triple]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(class, subject term, its (predicate, object) terms in the XSD's order), the classes in CLASSES' order."""
     types: dict[str, str] = {}
     props: dict[str, list[tuple[str, str]]] = {}
     for s, p, o in triples:
@@ -133,31 +134,96 @@ def record_xml(triples: list[Triple]) -> bytes:
     untyped = [s for s in props if s not in types]
     if untyped:
         raise ValueError(f"EDM nodes without an EDM class: {', '.join(untyped[:3])}")
-    root = etree.Element(f"{{{RDF}}}RDF", nsmap=NSMAP)
-    sub = etree.SubElement
+    out = []
     for s in sorted(types, key=lambda s: _CLASS_ORDER[types[s]]):  # stable: first-seen order within a class
         cls = types[s]
         ranks = _RANK[cls]
-        el = sub(root, _CLASS_TAG[cls], {ABOUT: s[1:-1]})
         ps = props[s]
         try:
             ps.sort(key=lambda po: ranks[po[0]])
         except KeyError as exc:
             raise ValueError(f"{exc.args[0]} is not a property of {CLASSES[cls][0]} in EDM-EXTERNAL") from None
+        out.append((cls, s, ps))
+    return out
+
+
+def record_tree(triples: list[Triple]) -> etree._Element:
+    """The record's ``rdf:RDF`` element, built with lxml: the reference :func:`record_xml` is checked against."""
+    root = etree.Element(f"{{{RDF}}}RDF", nsmap=NSMAP)
+    sub = etree.SubElement
+    for cls, s, ps in _nodes(triples):
+        el = sub(root, _CLASS_TAG[cls], {ABOUT: s[1:-1]})
         for p, o in ps:
-            tag = _TAGS.get(p)
-            if tag is None:
-                tag = _TAGS[p] = _tag(p[1:-1])
+            tag = _tag(p[1:-1])
             if o[0] == "<":
                 sub(el, tag, {RESOURCE: o[1:-1]})
             else:
                 text, lang = _literal(o)
                 child = sub(el, tag, {LANG: lang} if lang else None)
                 child.text = text
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return root
+
+
+# XML 1.0 cannot carry these characters (lxml refuses them too): a record holding one is rejected, not altered
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_HEAD = ("<?xml version='1.0' encoding='UTF-8'?>\n<rdf:RDF "
+         + " ".join(f'xmlns:{p}="{ns}"' for p, ns in NSMAP.items()) + ">\n")
+_QNAMES: dict[str, str] = {}  # "<predicate IRI>" -> "prefix:name"
+
+
+def _qname(iri: str) -> str:
+    tag = _tag(iri)
+    ns, name = tag[1:].split("}")
+    return f"{_PREFIX[ns]}:{name}"
+
+
+def _text(value: str) -> str:
+    if "&" in value or "<" in value or ">" in value or "\r" in value:
+        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return value
+
+
+def _attr(value: str) -> str:
+    if "&" in value or "<" in value or ">" in value or '"' in value or "\n" in value or "\r" in value or "\t" in value:
+        value = (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+                 .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
+    return value
+
+
+def record_xml(triples: list[Triple]) -> bytes:
+    """One record's EDM triples (N-Triples terms, as the EDM profile writes them) as an EDM-EXTERNAL
+    ``rdf:RDF`` document, UTF-8, indented: each node a typed element, its properties in the XSD's order.
+
+    Written as text: the same bytes lxml writes for :func:`record_tree` (a test holds them equal on every
+    sample), at a fifth of the cost. ValueError names a character XML cannot carry."""
+    parts = [_HEAD]
+    add = parts.append
+    for cls, s, ps in _nodes(triples):
+        el = _CLASS_QNAME[cls]
+        add(f'  <{el} rdf:about="{_attr(s[1:-1])}">\n')
+        for p, o in ps:
+            q = _QNAMES.get(p)
+            if q is None:
+                q = _QNAMES[p] = _qname(p[1:-1])
+            if o[0] == "<":
+                add(f'    <{q} rdf:resource="{_attr(o[1:-1])}"/>\n')
+            else:
+                text, lang = _literal(o)
+                if not text.isprintable():  # rare (a newline, a control): the full check only then
+                    bad = _NOT_XML.search(text)
+                    if bad:
+                        raise ValueError(f"U+{ord(bad.group()):04X}, a character XML 1.0 cannot carry, in {q}")
+                if lang:
+                    add(f'    <{q} xml:lang="{_attr(lang)}">{_text(text)}</{q}>\n' if text else f'    <{q} xml:lang="{_attr(lang)}"/>\n')
+                else:
+                    add(f"    <{q}>{_text(text)}</{q}>\n" if text else f"    <{q}/>\n")
+        add(f"  </{el}>\n")
+    add("</rdf:RDF>\n")
+    return "".join(parts).encode("utf-8")
 
 
 _CLASS_TAG.update({cls: _tag(cls) for cls in CLASSES})
+_CLASS_QNAME = {cls: _qname(cls) for cls in CLASSES}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 

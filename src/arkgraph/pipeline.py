@@ -189,6 +189,10 @@ class Options:
     edm: edm.Settings = field(default_factory=edm.Settings)  # the provider's settings for the EDM profile
 
 
+# (record IRI, its triples, its triples by profile) -> a reason to reject it, or None
+Validator = Callable[[str, list[Triple], dict[str, list[Triple]]], "str | None"]
+
+
 class Progress(Protocol):
     def __call__(self, summary: Summary, file: str) -> None: ...
 
@@ -320,9 +324,10 @@ def unmatched_enrichments(context: dict[str, Any]) -> list[str]:
 
 def convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, *, sink: Sink | None = None,
             rejects: IO[str] | None = None, progress: Progress | None = None,
-            validator: Callable[[str, list[Triple]], str | None] | None = None) -> tuple[Summary, Coverage]:
-    """``validator(record_iri, triples)`` (optional) returns a reason to reject the record, or None to
-    write it; it may raise an ArkgraphError to stop the run (see ``arkgraph.shacl.RecordValidator``).
+            validator: Validator | None = None) -> tuple[Summary, Coverage]:
+    """``validator(record_iri, triples, by_profile)`` (optional) returns a reason to reject the record, or None
+    to write it; it may raise an ArkgraphError to stop the run (see ``arkgraph.shacl.RecordValidator`` and
+    ``arkgraph.edm_check.RecordChecker``).
 
     ``out`` is one stream (format from ``opts.output``/``opts.fmt``) or a list of ``(format, stream)``:
     one pass over the input can write several serializations."""
@@ -338,7 +343,7 @@ def convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, 
 
 def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, *, sink: Sink | None,
              rejects: IO[str] | None, progress: Progress | None,
-             validator: Callable[[str, list[Triple]], str | None] | None) -> tuple[Summary, Coverage]:
+             validator: Validator | None) -> tuple[Summary, Coverage]:
     tables = mappings.load(opts.mappings_dir, naan=opts.naan, base=opts.ark_base)
     if isinstance(out, list):
         writers = [serialize.writer(f, o) for f, o in out]
@@ -402,7 +407,7 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
                     by_profile = {name: emit(rec) for name, emit in emitters}
                     ts = serialize.unique(by_profile)
                     if validator is not None:
-                        problem = validator(rec.iri, ts)
+                        problem = validator(rec.iri, ts, by_profile)
                         if problem:
                             seen.forget(claimed)  # not converted: a later record of this IRI may be
                             reject(Reject(item.file, item.position, item.record_id, problem, mod.SOURCE))

@@ -87,7 +87,8 @@ class _Progress:
 @click.option("--edm-rights", metavar="URI",
               help="With --profile edm: your edm:rights policy for records whose source states no rights Europeana "
                    "accepts (a rightsstatements.org or Creative Commons URI). Never replaces the source's own.")
-@click.option("--validate", "validate_", is_flag=True, help="Check every record against the SHACL shapes as it is converted.")
+@click.option("--validate", "validate_", is_flag=True, help="Check every record as it is converted: against the SHACL shapes (schemaorg, linkedart) "
+                   "and, with --profile edm, its RDF/XML against Europeana's XSD and Schematron.")
 @click.option("--on-invalid", type=click.Choice(["keep", "reject", "fail"]), default="keep", show_default=True,
               help="With --validate: write invalid records anyway, send them to --rejects with their violations, or stop.")
 @click.option("--shapes", "shapes_dir", type=click.Path(exists=True), help="With --validate: shapes instead of the bundled ones.")
@@ -152,12 +153,19 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
                                  protocol=extra["store_protocol"], default_graph=extra["default_graph"],
                                  resume=extra["resume"], profiles=opts.profiles, inputs=list(inputs))
                 stack.enter_context(sink)  # commits on success, keeps the checkpoint on failure
-            validator = None
-            if extra.get("validate_") or extra.get("report_path") or extra.get("shapes_dir"):
+            validator = edm_checker = None
+            checks = []
+            shacl_profiles = [p for p in opts.profiles if p != "edm"]
+            if shacl_profiles and (extra.get("validate_") or extra.get("report_path") or extra.get("shapes_dir")):
                 from ..shacl import RecordValidator
                 validator = RecordValidator(extra.get("shapes_dir"), extra.get("on_invalid") or "keep",
                                             keep_all=bool(extra.get("report_path")))
-            summary, _ = run_convert(opts, outs, rejects=rej, progress=progress, validator=validator, sink=sink)
+                checks.append(validator)
+            if "edm" in opts.profiles and extra.get("validate_"):
+                from ..edm_check import RecordChecker
+                edm_checker = RecordChecker(extra.get("on_invalid") or "keep")
+                checks.append(edm_checker)
+            summary, _ = run_convert(opts, outs, rejects=rej, progress=progress, validator=_first(checks), sink=sink)
         progress.done()
     if validator is not None:
         if extra.get("report_path"):
@@ -165,6 +173,8 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
             with reported():
                 write_report(extra["report_path"], validator.report.all)
         click.echo(validator.report.summary() if not quiet else validator.report.summary().splitlines()[0], err=True)
+    if edm_checker is not None:
+        click.echo(edm_checker.summary.text() if not quiet else edm_checker.summary.line(), err=True)
     if verbose:  # the summary counts them; --verbose names them
         for name in summary.unmatched_enrichments:
             click.echo(f"unmatched: {name}: enrichment file matched no record (not used)", err=True)
@@ -177,6 +187,20 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         click.echo(summary.rights_line(), err=True)
     if summary.rejected:
         sys.exit(1)
+
+
+def _first(checks: list[Any]) -> Any:
+    """One validator for the pipeline: each check in turn, the first reason to reject wins."""
+    if len(checks) <= 1:
+        return checks[0] if checks else None
+
+    def check(iri: str, triples: list[Any], by_profile: dict[str, list[Any]]) -> str | None:
+        for c in checks:
+            why = c(iri, triples, by_profile)
+            if why:
+                return why
+        return None
+    return check
 
 
 class _Tee:
