@@ -328,6 +328,16 @@ def test_a_mappings_override_with_an_edm_type_europeana_does_not_have_is_a_usage
         Profile(mappings.load(tmp_path), Settings(provider=PROVIDER))
 
 
+def test_a_gallica_note_that_already_begins_with_its_label_is_not_labelled_twice(mapped_records, edm_tables):  # type: ignore[no-untyped-def]
+    # Gallica's "Etat de collection : 1916-1917 (N27 et 29)" is a note labelled "Etat de collection"
+    rec = the_record(mapped_records, PERIODICALS, "ark:12148/cb32699739p/date")
+    assert objects(edm(edm_tables, rec, rights=PDM), DC + "description") == [
+        L("Etat de collection : 1916-1917 (N27 et 29)", "fr")]
+    # a note whose text does not say its label keeps it: the map's dc:coverage
+    descriptions = objects(edm(edm_tables, the_record(mapped_records, MAP), rights=NOC_NC), DC + "description")
+    assert L("Couverture : Papouasie-Nouvelle-Guinée") in descriptions
+
+
 # -- the files are the record ------------------------------------------------------------------------------------
 
 def test_the_written_file_holds_one_provided_cho_and_one_aggregation_for_the_records_ark(
