@@ -169,3 +169,45 @@ def harvest_server(harvest_data: Data) -> Iterator[ReplayServer]:
     """A loopback server replaying the saved responses, with faults a test arms."""
     with ReplayServer(harvest_data) as server:
         yield server
+
+
+# -- EDM (issue #18) ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def mapped_records():  # type: ignore[no-untyped-def]
+    """``records(path)``: the records of a fixture file or folder (relative to tests/fixtures), mapped as the
+    pipeline maps them, in reading order; the first of an IRI read twice is kept, items a reader or mapper
+    rejects are left out. Cached for the session: tests copy a record (dataclasses.replace) to change it."""
+    from functools import lru_cache
+
+    from arkgraph import mappings
+    from arkgraph.errors import RecordError
+    from arkgraph.pipeline import Options, iter_items
+    from arkgraph.sources.common import Reject
+
+    tables = mappings.load()
+
+    @lru_cache(maxsize=None)
+    def records(path: str) -> tuple[object, ...]:
+        ctx: dict[str, object] = {}
+        mappers: dict[str, object] = {}
+        out: dict[str, object] = {}
+        for mod, item in iter_items(Options([str(FIXTURES / path)]), ctx):
+            if isinstance(item, Reject):
+                continue
+            mapper = mappers.setdefault(mod.SOURCE, mod.Mapper(tables))
+            try:
+                rec = mapper.map(item, ctx).record  # type: ignore[attr-defined]
+            except RecordError:
+                continue
+            out.setdefault(rec.iri, rec)
+        return tuple(out.values())
+
+    return records
+
+
+@pytest.fixture(scope="session")
+def edm_tables():  # type: ignore[no-untyped-def]
+    """The bundled crosswalk tables, for arkgraph.profiles.edm.Profile."""
+    from arkgraph import mappings
+    return mappings.load()

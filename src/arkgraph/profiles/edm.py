@@ -229,7 +229,7 @@ class Profile:
             if kind != "primary" and text.strip():
                 out.append((w, DT["alternative"], L(text, lang)))
         for s in descriptions:
-            text = f"{s.label} : {s.text}" if s.label and s.kind in ("inscription", "note") else s.text
+            text = f"{s.label} : {s.text}" if s.label and s.kind in ("inscription", "note") and not s.text.startswith(s.label) else s.text
             out.append((w, D["description"], L(text, s.lang)))
         for contrib in rec.contributions:
             out.append((w, D["creator"] if contrib.creator else D["contributor"], self._agent(contrib.agent, out)))
