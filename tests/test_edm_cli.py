@@ -223,3 +223,11 @@ def test_the_counts_reconcile_and_the_rights_line_adds_up_to_the_converted_recor
     assert sum(by_rights2.values()) == converted2
     assert by_rights2[PDM] == by_rights[PDM] and by_rights2[INC] == converted2 - converted + by_rights.get(INC, 0)
     assert list(by_rights2.values()) == sorted(by_rights2.values(), reverse=True)  # most used first
+
+
+def test_validate_checks_each_record_with_europeanas_files_and_rejects_those_that_fail(tmp_path) -> None:
+    out = tmp_path / "edm"
+    r = run(MONOGRAPH, PAINTING, "--profile", "edm", *PROVIDER, "--validate", "--on-invalid", "reject", "-o", f"{out}/")
+    assert r.exit_code == 0, r.stderr
+    assert "EDM validation: 2 files, 2 pass, 0 fail" in r.stderr
+    assert len([p for p in out.iterdir() if p.suffix == ".xml"]) == 2

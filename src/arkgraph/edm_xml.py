@@ -23,7 +23,7 @@ from .errors import OutputError, UsageError
 from .outputs import open_output
 from .terms import DC, DCTERMS, RDF, RDFS, SKOS, Triple
 
-from .profiles.edm import EDM, ORE, RDAGR2, SVCS
+from .profiles.edm import EDM, NOT_XML, ORE, RDAGR2, SVCS
 
 CC = "http://creativecommons.org/ns#"
 ODRL = "http://www.w3.org/ns/odrl/2/"
@@ -164,8 +164,7 @@ def record_tree(triples: list[Triple]) -> etree._Element:
     return root
 
 
-# XML 1.0 cannot carry these characters (lxml refuses them too): a record holding one is rejected, not altered
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_XML = NOT_XML  # the profile rejects a record holding one; checked here again, as lxml would
 _HEAD = ("<?xml version='1.0' encoding='UTF-8'?>\n<rdf:RDF "
          + " ".join(f'xmlns:{p}="{ns}"' for p, ns in NSMAP.items()) + ">\n")
 _QNAMES: dict[str, str] = {}  # "<predicate IRI>" -> "prefix:name"

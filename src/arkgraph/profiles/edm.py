@@ -62,9 +62,11 @@ RULES = {
 }
 
 # statements about the object → dc:description; sizes → dcterms:extent (the others are said elsewhere or not in EDM)
-_DESCRIPTIONS = ("description", "commentary", "inscription", "note")  # not image captions: of an image
+_DESCRIPTIONS = ("description", "commentary", "inscription", "note", "scale")  # not image captions: of an image
 _EXTENTS = ("dimensions", "extent", "pagination")
 _IDENTIFIERS = ("ark", "accession", "call", "isbn", "issn")
+# what XML 1.0 cannot carry (C0 controls but tab and newlines, lone surrogates, U+FFFE, U+FFFF)
+NOT_XML = re.compile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ud800-\\udfff\\ufffe\\uffff]")
 
 
 @dataclass(frozen=True)
@@ -170,8 +172,9 @@ class Profile:
         return next(iter(top))
 
     def rights(self, rec: Record, image: DigitalObject | None) -> str:
-        """edm:rights: the shown image's licence, else the record's own rights statement, else the provider's
-        --edm-rights; otherwise the record is rejected (never invented)."""
+        """edm:rights: the shown image's licence, else the record's own rights statement; where the source states
+        none, the provider's --edm-rights; otherwise the record is rejected (never invented). A statement the source
+        makes that Europeana refuses (NoC-CR) is a reject even with --edm-rights: a policy must not contradict it."""
         stated: list[tuple[str, str]] = []  # (source URI, what the source said)
         if image is not None and image.license:
             stated.append((image.license, "the image's licence"))
@@ -184,12 +187,13 @@ class Profile:
             return usable[0]
         if len(usable) > 1:
             raise RecordError(f"EDM: several rights statements ({', '.join(usable)}): Europeana takes one per record")
-        if self.settings.rights:
-            return europeana_form(self.settings.rights)
-        if stated:
+        if stated:  # the source's own statement is never overridden by a policy that might contradict it
             said = "; ".join(f"{u} ({what})" for u, what in stated)
             raise RecordError(f"EDM: no determinable rights: the source's {said} is not a statement Europeana accepts "
-                              f"(anticipates «{RULES['valid-rights']}»); set --edm-rights URI as your policy")
+                              f"(anticipates «{RULES['valid-rights']}»); map the source's wording to one it accepts "
+                              "in mappings/rights.csv (--mappings DIR)")
+        if self.settings.rights:
+            return europeana_form(self.settings.rights)
         texts = [c.label for c in rec.rights] + [s.text for s in rec.statements if s.kind == "rights"]
         said = f" (the source says {'; '.join(repr(t) for t in dict.fromkeys(texts))}, no licence)" if texts else ""
         raise RecordError(f"EDM: no determinable rights{said} (anticipates «{RULES['rights']}»); "
@@ -232,6 +236,8 @@ class Profile:
             text = f"{s.label} : {s.text}" if s.label and s.kind in ("inscription", "note") and not s.text.startswith(s.label) else s.text
             out.append((w, D["description"], L(text, s.lang)))
         for contrib in rec.contributions:
+            if "unknown" in contrib.agent.flags:  # "Inconnu", "Anonyme": no agent to name (Europeana's advice)
+                continue
             out.append((w, D["creator"] if contrib.creator else D["contributor"], self._agent(contrib.agent, out)))
         what = 0
         for c in rec.classifications + rec.genres:
@@ -253,6 +259,9 @@ class Profile:
                 out.append((w, D["identifier"], L(ident.value)))
         for c in rec.materials:
             out.append((w, DT["medium"], self._concept(c, out)))
+        for d in rec.dimensions:  # as the source measured them: kind, value and unit (its own words)
+            part = f"{d.part}, " if d.part else ""
+            out.append((w, DT["extent"], L(f"{part}{d.kind.label} : {d.value:g} {d.unit.label}", "fr")))
         for s in rec.statements:
             if s.kind in _EXTENTS:
                 out.append((w, DT["extent"], L(s.text, s.lang)))
@@ -274,6 +283,12 @@ class Profile:
             elif link.iri and link.kind == "related":
                 out.append((w, E["isRelatedTo"], I(link.iri)))
         out.append((w, E["type"], L(edm_type)))
+        for _, _, o in out:
+            if o[0] == '"' and not o.isprintable():  # rare: the full check only then
+                bad = NOT_XML.search(o)
+                if bad:
+                    raise RecordError(f"EDM: the record's text holds U+{ord(bad.group()):04X}, a character XML 1.0 "
+                                      "cannot carry (Europeana's files are XML)")
 
         # the aggregation and the web resources
         agg = I(f"{rec.iri}/edm/aggregation")
