@@ -401,7 +401,7 @@ class RecordChecker:
     def __call__(self, record_iri: str, triples: Sequence[Triple],
                  by_profile: Mapping[str, Sequence[Triple]] | None = None) -> str | None:
         from .edm_xml import record_xml
-        edm = list(by_profile["edm"]) if by_profile is not None and "edm" in by_profile else list(triples)
+        edm = list(dict.fromkeys(by_profile["edm"] if by_profile is not None and "edm" in by_profile else triples))
         failures = self.checker.check(record_xml(edm), record_iri)
         self.summary.add(record_iri, failures)
         if not failures or self.on_invalid == "keep":

@@ -121,18 +121,22 @@ def _literal(term: str) -> tuple[str, str | None]:
     return text, (rest[1:] if rest[:1] == "@" else None)
 
 
-def _nodes(triples: list[Triple]) -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """(class, subject term, its (predicate, object) terms in the XSD's order), the classes in CLASSES' order."""
+def _nodes(triples: list[Triple]) -> list[tuple[str, str, list[Triple]]]:
+    """(class, subject term, its triples in the XSD's order), the classes in CLASSES' order."""
     types: dict[str, str] = {}
-    props: dict[str, list[tuple[str, str]]] = {}
-    for s, p, o in triples:
+    props: dict[str, list[Triple]] = {}
+    for t in triples:
+        s, p, o = t
         if p == _TYPE and o in _CLASS_OF and s not in types:
             types[s] = _CLASS_OF[o]
-            props.setdefault(s, [])
+            if s not in props:
+                props[s] = []
+        elif s in props:
+            props[s].append(t)
         else:
-            props.setdefault(s, []).append((p, o))
-    untyped = [s for s in props if s not in types]
-    if untyped:
+            props[s] = [t]
+    if len(types) < len(props):
+        untyped = [s for s in props if s not in types]
         raise ValueError(f"EDM nodes without an EDM class: {', '.join(untyped[:3])}")
     out = []
     for s in sorted(types, key=lambda s: _CLASS_ORDER[types[s]]):  # stable: first-seen order within a class
@@ -140,7 +144,7 @@ def _nodes(triples: list[Triple]) -> list[tuple[str, str, list[tuple[str, str]]]
         ranks = _RANK[cls]
         ps = props[s]
         try:
-            ps.sort(key=lambda po: ranks[po[0]])
+            ps.sort(key=lambda t: ranks[t[1]])
         except KeyError as exc:
             raise ValueError(f"{exc.args[0]} is not a property of {CLASSES[cls][0]} in EDM-EXTERNAL") from None
         out.append((cls, s, ps))
@@ -153,7 +157,7 @@ def record_tree(triples: list[Triple]) -> etree._Element:
     sub = etree.SubElement
     for cls, s, ps in _nodes(triples):
         el = sub(root, _CLASS_TAG[cls], {ABOUT: s[1:-1]})
-        for p, o in ps:
+        for _, p, o in ps:
             tag = _tag(p[1:-1])
             if o[0] == "<":
                 sub(el, tag, {RESOURCE: o[1:-1]})
@@ -182,6 +186,14 @@ def _text(value: str) -> str:
     return value
 
 
+_LANG = re.compile("[A-Za-z0-9-]+").fullmatch
+
+
+def _iri(value: str) -> str:
+    """An IRI as an attribute value: arkgraph writes only valid IRIs, which hold no ``<>"``, whitespace or controls."""
+    return value.replace("&", "&amp;") if "&" in value else value
+
+
 def _attr(value: str) -> str:
     if "&" in value or "<" in value or ">" in value or '"' in value or "\n" in value or "\r" in value or "\t" in value:
         value = (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
@@ -199,21 +211,23 @@ def record_xml(triples: list[Triple]) -> bytes:
     add = parts.append
     for cls, s, ps in _nodes(triples):
         el = _CLASS_QNAME[cls]
-        add(f'  <{el} rdf:about="{_attr(s[1:-1])}">\n')
-        for p, o in ps:
+        add(f'  <{el} rdf:about="{_iri(s[1:-1])}">\n')
+        for _, p, o in ps:
             q = _QNAMES.get(p)
             if q is None:
                 q = _QNAMES[p] = _qname(p[1:-1])
             if o[0] == "<":
-                add(f'    <{q} rdf:resource="{_attr(o[1:-1])}"/>\n')
+                add(f'    <{q} rdf:resource="{_iri(o[1:-1])}"/>\n')
             else:
                 text, lang = _literal(o)
+                if lang and not _LANG(lang):  # a BCP 47 tag needs no escaping; anything else is escaped
+                    lang = _attr(lang)
                 if not text.isprintable():  # rare (a newline, a control): the full check only then
                     bad = _NOT_XML.search(text)
                     if bad:
                         raise ValueError(f"U+{ord(bad.group()):04X}, a character XML 1.0 cannot carry, in {q}")
                 if lang:
-                    add(f'    <{q} xml:lang="{_attr(lang)}">{_text(text)}</{q}>\n' if text else f'    <{q} xml:lang="{_attr(lang)}"/>\n')
+                    add(f'    <{q} xml:lang="{lang}">{_text(text)}</{q}>\n' if text else f'    <{q} xml:lang="{lang}"/>\n')
                 else:
                     add(f"    <{q}>{_text(text)}</{q}>\n" if text else f"    <{q}/>\n")
         add(f"  </{el}>\n")
@@ -249,7 +263,9 @@ class Package:
         self._stack: Any = None
         self._zip: zipfile.ZipFile | None = None
         self._tmp: Path | None = None
-        self._q: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=256)
+        self._q: queue.Queue[list[tuple[str, bytes]] | None] = queue.Queue(maxsize=8)
+        self._batch: list[tuple[str, bytes]] = []
+        self._dir_fd: int | None = None
         self._error: BaseException | None = None
         self._failed = False
         self._thread = threading.Thread(target=self._run, name="arkgraph-edm-writer", daemon=True)
@@ -272,14 +288,16 @@ class Package:
                 shutil.rmtree(self._tmp, ignore_errors=True)
                 self._tmp.mkdir()
                 (self._tmp / MARKER).write_text("EDM records written by arkgraph convert --profile edm\n")
+                self._dir_fd = os.open(self._tmp, os.O_RDONLY)
             except OSError as exc:
                 raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         self._thread.start()
         return self
 
     def add(self, ark: str, data: bytes) -> str:
-        """Queue one record's file; written on the package's thread (file system calls and deflate release the
-        GIL, so they overlap the next records' conversion). A write error is raised here or at close."""
+        """Queue one record's file. Files go to the package's thread in batches: its file system calls and
+        deflate release the GIL and overlap the next records' conversion; batching spares a thread handoff per
+        file. A write error is raised here (at a later batch) or at close."""
         name = file_name(ark)
         if name in self.names:  # two ARKs that differ only in unsafe characters
             stem = name[:-4]
@@ -288,15 +306,23 @@ class Package:
                 n += 1
             name = f"{stem}-{n}.xml"
         self.names.add(name)
-        self._check()
-        self._q.put((name, data))
+        self._batch.append((name, data))
+        if len(self._batch) >= self.BATCH:
+            self._handoff()
         return name
 
+    BATCH = 64
+
+    def _handoff(self) -> None:
+        self._check()
+        self._q.put(self._batch)
+        self._batch = []
+
     def _run(self) -> None:
-        for name, data in iter(self._q.get, None):
+        for batch in iter(self._q.get, None):
             if self._error is None:
                 try:
-                    self._write(name, data)
+                    self._write(batch)
                 except BaseException as exc:  # raised in the converting thread
                     self._error = exc
 
@@ -306,39 +332,60 @@ class Package:
             self._failed = True
             raise exc
 
-    def _write(self, name: str, data: bytes) -> None:
+    def _write(self, batch: list[tuple[str, bytes]]) -> None:
         if self._zip is not None:
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            self._zip.writestr(info, data)
-        else:
-            assert self._tmp is not None
+            for name, data in batch:
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                self._zip.writestr(info, data)
+            return
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        for name, data in batch:
             try:
-                (self._tmp / name).write_bytes(data)
+                fd = os.open(name, flags, 0o644, dir_fd=self._dir_fd)
+                try:
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view):]
+                finally:
+                    os.close(fd)
             except OSError as exc:
                 raise OutputError(f"cannot write {self.path}/{name}: {exc.strerror or exc}") from None
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        error: BaseException | None = None
+        if exc_type is None and self._batch:
+            try:
+                self._handoff()
+            except BaseException as e:  # noqa: BLE001 - raised below, once the thread is stopped
+                error = e
         self._q.put(None)
         self._thread.join()
-        if exc_type is None and not self._failed:
-            try:
-                self._check()
-            except BaseException as error:
-                self._finish(type(error), error, None)
-                raise
-        self._finish(exc_type if not self._failed else OutputError, exc, tb)
+        if exc_type is None and error is None and self._error is not None:
+            error, self._error = self._error, None
+        failed = exc_type is not None or error is not None or self._failed
+        self._finish(failed)
+        if error is not None:
+            raise error
 
-    def _finish(self, exc_type: Any, exc: Any, tb: Any) -> None:
+    def _finish(self, failed: bool) -> None:
+        """Commit what was written, or (``failed``) leave the previous output as it was."""
         if self._zip is not None:
             try:
                 self._zip.close()
             finally:
-                self._stack.__exit__(exc_type, exc, tb)
+                if failed:
+                    cancel = OutputError(f"{self.path}: not written")
+                    self._stack.__exit__(OutputError, cancel, None)
+                else:
+                    self._stack.__exit__(None, None, None)
             return
         assert self._tmp is not None
-        if exc_type is not None:
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
+        if failed:
             shutil.rmtree(self._tmp, ignore_errors=True)
             return
         target = Path(self.path)

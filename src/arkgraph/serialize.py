@@ -241,7 +241,9 @@ class EdmWriter(Writer):
 
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         from .edm_xml import record_xml
-        ts = by_profile["edm"]
+        # each triple once (a concept or agent met twice in a record is built twice): ``triples`` is that already
+        # when EDM is the only profile
+        ts = triples if triples is not None and len(by_profile) == 1 else list(dict.fromkeys(by_profile["edm"]))
         self.out.add(iri_ark(iri), record_xml(ts))
         self.triples += len(ts)
         return len(ts)
