@@ -1,6 +1,6 @@
 """Benchmark: the EDM profile against --profile schemaorg on the same N generated Paris Musées records.
 
-    python bench/bench_edm.py 100000            # 3 alternating rounds: schemaorg → N-Triples, edm → DIR/, edm → .zip
+    python bench/bench_edm.py 100000            # 3 alternating rounds: schemaorg → N-Triples, edm → N-Triples, DIR/, .zip
     python bench/bench_edm.py 100000 --rounds 5 --dir /scratch   # the outputs' file system matters (see --help)
 
 Each run is a fresh ``arkgraph convert`` process (so its peak RSS is its own), in one time window, the
@@ -25,8 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generate  # noqa: E402
 
+_EDM = ["--profile", "edm", "--edm-provider", "Bench", "--edm-rights", "http://rightsstatements.org/vocab/InC/1.0/"]
 KINDS = {
     "schemaorg": (["--profile", "schemaorg"], "out.nt"),
+    "edm-nt": (_EDM, "edm.nt"),
     "edm-dir": (["--profile", "edm", "--edm-provider", "Bench", "--edm-rights",
                  "http://rightsstatements.org/vocab/InC/1.0/"], "edm/"),
     "edm-zip": (["--profile", "edm", "--edm-provider", "Bench", "--edm-rights",
@@ -79,7 +81,7 @@ def main(n: int, rounds: int, where: str | None) -> None:
                       f"  {converted / cpu:8,.0f} per CPU-second  peak RSS {rss:.0f} MB")
         base = statistics.median(rates["schemaorg"])
         base_cpu = statistics.median(cpu_rates["schemaorg"])
-        for kind in ("edm-dir", "edm-zip"):
+        for kind in ("edm-nt", "edm-dir", "edm-zip"):
             print(f"{kind} / schemaorg: {statistics.median(rates[kind]) / base:.2f} wall, "
                   f"{statistics.median(cpu_rates[kind]) / base_cpu:.2f} CPU (median of {rounds})")
 

@@ -92,16 +92,21 @@ SERIALIZATIONS = {"nq": "nq", "nt": "nt", "ttl": "turtle", "trig": "trig", "json
 @pytest.fixture(scope="session")
 def real_samples_converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """REAL_SAMPLES converted once per session, in one pass per run: ``all.<ext>`` (--profile all) in every
-    serialization, ``schemaorg.<ext>`` and ``linkedart.<ext>`` (one profile) as N-Quads and JSON-LD."""
+    serialization, ``schemaorg.<ext>``, ``linkedart.<ext>`` and ``edm.<ext>`` (one profile) as N-Quads and JSON-LD."""
     from arkgraph.pipeline import Options, convert
 
+    from arkgraph.profiles.edm import Settings
+
     d = tmp_path_factory.mktemp("real-samples")
-    runs = {"all": ("schemaorg", "linkedart"), "schemaorg": ("schemaorg",), "linkedart": ("linkedart",)}
+    runs = {"all": ("schemaorg", "linkedart"), "schemaorg": ("schemaorg",), "linkedart": ("linkedart",),
+            "edm": ("edm",)}
+    # EDM with a provider and a rights policy, so that every record with a museum or department is written
+    edm = Settings("Test aggregator", None, "http://rightsstatements.org/vocab/InC/1.0/")
     for name, profiles in runs.items():
         exts = SERIALIZATIONS if name == "all" else ("nq", "jsonld")
         streams = {ext: (d / f"{name}.{ext}").open("wb") for ext in exts}
         try:
-            convert(Options([str(p) for p in REAL_SAMPLES], profiles=profiles),
+            convert(Options([str(p) for p in REAL_SAMPLES], profiles=profiles, edm=edm),
                     [(SERIALIZATIONS[ext], fh) for ext, fh in streams.items()])
         finally:
             for fh in streams.values():

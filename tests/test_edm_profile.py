@@ -419,3 +419,28 @@ def test_the_written_text_is_the_bytes_lxml_writes_for_the_same_tree_on_every_sa
             assert record_xml(triples) == tree, rec.ark
             n += 1
     assert n > 300
+
+
+def test_an_agent_with_two_roles_is_one_agent_element_in_the_file(mapped_records, edm_tables) -> None:  # type: ignore[no-untyped-def]
+    # synthetic: the real monograph's author also named as a contributor (two roles, one person)
+    from lxml import etree
+
+    from arkgraph.model import Contribution
+    from arkgraph.serialize import EdmWriter
+    rec = the_record(mapped_records, MONOGRAPH)
+    author = rec.contributions[0]
+    rec = dataclasses.replace(rec, contributions=[author, Contribution(author.agent, author.role, creator=False)])
+    written: dict[str, bytes] = {}
+
+    class Package:
+        def add(self, ark: str, data: bytes) -> str:
+            written[ark] = data
+            return ark
+
+    triples = edm(edm_tables, rec)
+    EdmWriter(Package()).record(rec.iri, {"edm": triples, "schemaorg": []})
+    root = etree.fromstring(written[rec.ark])
+    agents = root.findall("{http://www.europeana.eu/schemas/edm/}Agent")
+    assert len(agents) == 1
+    assert len(agents[0].findall("{http://www.w3.org/2004/02/skos/core#}prefLabel")) == 1
+    assert europeana_errors(written[rec.ark]) == []

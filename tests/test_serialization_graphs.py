@@ -141,7 +141,7 @@ def test_single_profile_jsonld_is_that_profiles_documents_of_profile_all(real_sa
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("run", ["all", "schemaorg", "linkedart"])
+@pytest.mark.parametrize("run", ["all", "schemaorg", "linkedart", "edm"])
 def test_each_records_jsonld_gives_its_nquads_graph(real_samples_converted: Path, run: str) -> None:
     """Every record of every real sample, through PyLD: ~2,000 documents (~20 s for Linked Art's scoped
     contexts)."""
