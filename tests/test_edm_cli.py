@@ -231,3 +231,16 @@ def test_validate_checks_each_record_with_europeanas_files_and_rejects_those_tha
     assert r.exit_code == 0, r.stderr
     assert "EDM validation: 2 files, 2 pass, 0 fail" in r.stderr
     assert len([p for p in out.iterdir() if p.suffix == ".xml"]) == 2
+
+
+@pytest.mark.parametrize(("ark", "name"), [
+    ("ark:12148/bpt6k58017546", "12148-bpt6k58017546.xml"),
+    ("ark:/12148/cb32699739p/date", "12148-cb32699739p_date.xml"),
+    ("ark:12148/a_b", "12148-a%5Fb.xml"),
+])
+def test_a_records_file_is_named_after_its_ark_and_no_two_arks_share_a_name(ark: str, name: str) -> None:
+    from arkgraph.edm_xml import file_name
+    assert file_name(ark) == name
+    # characters a file system may refuse, or that the slashes become, are %-encoded: distinct ARKs, distinct names
+    arks = ["ark:12148/a_b", "ark:12148/a/b", "ark:12148/a-b", "ark:12148/a=b", "ark:12148/a b", "ark:12148/ab"]
+    assert len({file_name(a) for a in arks}) == len(arks)

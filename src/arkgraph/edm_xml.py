@@ -206,44 +206,111 @@ def record_xml(triples: list[Triple]) -> bytes:
     ``rdf:RDF`` document, UTF-8, indented: each node a typed element, its properties in the XSD's order.
 
     Written as text: the same bytes lxml writes for :func:`record_tree` (a test holds them equal on every
-    sample), at a fifth of the cost. ValueError names a character XML cannot carry."""
+    sample), at a fifth of the cost. The element of a concept, agent or place recurs across records with
+    the same triples: it is written once per run (bounded). ValueError names a character XML cannot carry."""
+    types: dict[str, str] = {}
+    props: dict[str, list[Triple]] = {}
+    for t in triples:
+        s, p, o = t
+        if p == _TYPE and o in _CLASS_OF and s not in types:
+            types[s] = _CLASS_OF[o]
+            if s not in props:
+                props[s] = []
+        elif s in props:
+            props[s].append(t)
+        else:
+            props[s] = [t]
+    if len(types) < len(props):
+        untyped = [s for s in props if s not in types]
+        raise ValueError(f"EDM nodes without an EDM class: {', '.join(untyped[:3])}")
     parts = [_HEAD]
-    add = parts.append
-    for cls, s, ps in _nodes(triples):
-        el = _CLASS_QNAME[cls]
-        add(f'  <{el} rdf:about="{_iri(s[1:-1])}">\n')
-        for _, p, o in ps:
-            q = _QNAMES.get(p)
-            if q is None:
-                q = _QNAMES[p] = _qname(p[1:-1])
-            if o[0] == "<":
-                add(f'    <{q} rdf:resource="{_iri(o[1:-1])}"/>\n')
-            else:
-                text, lang = _literal(o)
-                if lang and not _LANG(lang):  # a BCP 47 tag needs no escaping; anything else is escaped
-                    lang = _attr(lang)
-                if not text.isprintable():  # rare (a newline, a control): the full check only then
-                    bad = _NOT_XML.search(text)
-                    if bad:
-                        raise ValueError(f"U+{ord(bad.group()):04X}, a character XML 1.0 cannot carry, in {q}")
-                if lang:
-                    add(f'    <{q} xml:lang="{lang}">{_text(text)}</{q}>\n' if text else f'    <{q} xml:lang="{lang}"/>\n')
-                else:
-                    add(f"    <{q}>{_text(text)}</{q}>\n" if text else f"    <{q}/>\n")
-        add(f"  </{el}>\n")
-    add("</rdf:RDF>\n")
+    for s in sorted(types, key=lambda s: _CLASS_ORDER[types[s]]):  # stable: first-seen order within a class
+        cls = types[s]
+        ps = props[s]
+        if cls in _SHARED:
+            key = (s, *ps)
+            fragment = _FRAGMENTS.get(key)
+            if fragment is None:
+                if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
+                    _FRAGMENTS.clear()
+                fragment = _FRAGMENTS[key] = _element(cls, s, ps)
+            parts.append(fragment)
+        else:
+            parts.append(_element(cls, s, ps))
+    parts.append("</rdf:RDF>\n")
     return "".join(parts).encode("utf-8")
+
+
+_SHARED = frozenset((SKOS + "Concept", EDM + "Agent", EDM + "Place"))  # the same node in many records
+_FRAGMENTS: dict[tuple[str, ...], str] = {}
+_FRAGMENTS_MAX = 65536
+
+
+def _element(cls: str, s: str, ps: list[Triple]) -> str:
+    """One node's element: its properties sorted into the XSD's sequence."""
+    ranks = _RANK[cls]
+    try:
+        ps = sorted(ps, key=lambda t: ranks[t[1]])
+    except KeyError as exc:
+        raise ValueError(f"{exc.args[0]} is not a property of {CLASSES[cls][0]} in EDM-EXTERNAL") from None
+    el = _CLASS_QNAME[cls]
+    parts = [f'  <{el} rdf:about="{_iri(s[1:-1])}">\n']
+    add = parts.append
+    for _, p, o in ps:
+        q = _QNAMES.get(p)
+        if q is None:
+            q = _QNAMES[p] = _qname(p[1:-1])
+        if o[0] == "<":
+            add(f'    <{q} rdf:resource="{_iri(o[1:-1])}"/>\n')
+            continue
+        line = _LITERAL_LINES.get((q, o))  # short literals recur across records: "IMAGE", a provider, a language
+        if line is not None:
+            add(line)
+            continue
+        if len(o) < 64:
+            if len(_LITERAL_LINES) >= _FRAGMENTS_MAX:
+                _LITERAL_LINES.clear()
+            add(_LITERAL_LINES.setdefault((q, o), _literal_line(q, o)))
+        else:
+            add(_literal_line(q, o))
+    add(f"  </{el}>\n")
+    return "".join(parts)
+
+
+_LITERAL_LINES: dict[tuple[str, str], str] = {}
+
+
+def _literal_line(q: str, o: str) -> str:
+    """``<q xml:lang="…">text</q>`` for the N-Triples literal ``o``."""
+    text, lang = _literal(o)
+    if lang and not _LANG(lang):  # a BCP 47 tag needs no escaping; anything else is escaped
+        lang = _attr(lang)
+    if not text.isprintable():  # rare (a newline, a control): the full check only then
+        bad = _NOT_XML.search(text)
+        if bad:
+            raise ValueError(f"U+{ord(bad.group()):04X}, a character XML 1.0 cannot carry, in {q}")
+    if lang:
+        return f'    <{q} xml:lang="{lang}">{_text(text)}</{q}>\n' if text else f'    <{q} xml:lang="{lang}"/>\n'
+    return f"    <{q}>{_text(text)}</{q}>\n" if text else f"    <{q}/>\n"
 
 
 _CLASS_TAG.update({cls: _tag(cls) for cls in CLASSES})
 _CLASS_QNAME = {cls: _qname(cls) for cls in CLASSES}
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9.]")
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    return "".join(f"%{b:02X}" for b in m.group().encode("utf-8"))
 
 
 def file_name(ark: str) -> str:
-    """``ark:12148/bpt6k58017546`` → ``12148-bpt6k58017546.xml``: the record's ARK, safe in any file system."""
+    """``ark:12148/bpt6k58017546`` → ``12148-bpt6k58017546.xml``: the record's ARK, safe in any file system and
+    one name per ARK (the slash after the NAAN is "-", a later one "_", any other character but letters,
+    digits and "." is %-encoded: no two ARKs share a file, with no list of names to keep)."""
     body = ark.split(":", 1)[-1].lstrip("/")
-    return _UNSAFE.sub("_", body.replace("/", "-", 1)).strip("._") + ".xml"
+    naan, _, name = body.partition("/")
+    name = "_".join(_UNSAFE.sub(_escape_char, part) for part in name.split("/"))
+    return f"{_UNSAFE.sub(_escape_char, naan)}-{name}.xml"
 
 
 MARKER = ".arkgraph-edm"  # names a directory arkgraph wrote, which a later run may replace
@@ -259,7 +326,6 @@ class Package:
     def __init__(self, path: str):
         self.path = path.rstrip("/") or path
         self.zip = path.lower().endswith(".zip")
-        self.names: set[str] = set()
         self._stack: Any = None
         self._zip: zipfile.ZipFile | None = None
         self._tmp: Path | None = None
@@ -299,13 +365,6 @@ class Package:
         deflate release the GIL and overlap the next records' conversion; batching spares a thread handoff per
         file. A write error is raised here (at a later batch) or at close."""
         name = file_name(ark)
-        if name in self.names:  # two ARKs that differ only in unsafe characters
-            stem = name[:-4]
-            n = 2
-            while f"{stem}-{n}.xml" in self.names:
-                n += 1
-            name = f"{stem}-{n}.xml"
-        self.names.add(name)
         self._batch.append((name, data))
         if len(self._batch) >= self.BATCH:
             self._handoff()

@@ -102,6 +102,7 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(str(v)) for v in values)
 
 
+@lru_cache(maxsize=4096)
 def accepted(uri: str) -> bool:
     """Whether Europeana's Schematron accepts ``uri`` as edm:rights (``lib:isValidRS``)."""
     return any(p.search(uri) for p in _patterns())
@@ -110,6 +111,7 @@ def accepted(uri: str) -> bool:
 _RIGHTS_HOSTS = re.compile(r"https?://(creativecommons\.org|rightsstatements\.org)/(.*)")
 
 
+@lru_cache(maxsize=4096)
 def europeana_form(uri: str) -> str:
     """A licence or statement URI as Europeana writes it: http, rightsstatements.org's /vocab/ identifier
     (not its /page/), a final slash. The same statement, not another one."""
@@ -145,6 +147,16 @@ class Profile:
                 raise UsageError(f"mappings edm_types.csv: {row['term']!r} has rank {row['rank']!r}, not a number") from None
             self.types[k] = (t, rank)
         self._shared = identity_cache()
+        self._types_seen: dict[tuple[str, str], tuple[str, int] | None] = {}
+
+    def _type_of(self, table: str, label: str) -> tuple[str, int] | None:
+        """The (edm_type, rank) of a table's value, or of ``table:*``; memoized (the lookup key normalizes)."""
+        k = (table, label)
+        if k not in self._types_seen:
+            if len(self._types_seen) > 65536:
+                self._types_seen.clear()
+            self._types_seen[k] = self.types.get(key(f"{table}:{label}")) or self.types.get(key(f"{table}:*"))
+        return self._types_seen[k]
 
     def __call__(self, rec: Record) -> list[Triple]:
         return self.triples(rec)
@@ -155,11 +167,10 @@ class Profile:
         found: dict[int, dict[str, list[str]]] = {}
         for c in rec.genres + rec.classifications:
             if c.table:
-                term = f"{c.table}:{c.label}"
-                hit = self.types.get(key(term)) or self.types.get(key(f"{c.table}:*"))
+                hit = self._type_of(c.table, c.label)
                 if hit:
-                    found.setdefault(hit[1], {}).setdefault(hit[0], []).append(term)
-        hit = self.types.get(key(f"{rec.source}:*"))
+                    found.setdefault(hit[1], {}).setdefault(hit[0], []).append(f"{c.table}:{c.label}")
+        hit = self._type_of(rec.source, "*")
         if hit:
             found.setdefault(hit[1], {}).setdefault(hit[0], []).append(f"{rec.source}:*")
         if not found:
