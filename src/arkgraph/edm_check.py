@@ -35,11 +35,11 @@ from typing import IO, Any
 from lxml import etree
 
 from .errors import InputError, UsageError
+from .profiles.edm import EDM_DATA, SCHEMATRON
 from .terms import Triple
 
-DATA = Path(__file__).parent / "data" / "europeana-edm"
+DATA = EDM_DATA
 XSD = DATA / "EDM.xsd"
-SCHEMATRON = DATA / "schematron" / "schematron.xsl"
 
 SUFFIXES = (".xml", ".rdf")
 # one record file; a bigger one is refused before it is read (a zip member is measured by its header,

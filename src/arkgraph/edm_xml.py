@@ -121,8 +121,8 @@ def _literal(term: str) -> tuple[str, str | None]:
     return text, (rest[1:] if rest[:1] == "@" else None)
 
 
-def _nodes(triples: list[Triple]) -> list[tuple[str, str, list[Triple]]]:
-    """(class, subject term, its triples in the XSD's order), the classes in CLASSES' order."""
+def _group(triples: list[Triple]) -> list[tuple[str, str, list[Triple]]]:
+    """(class, subject term, its other triples) per node, the classes in CLASSES' order, first seen first."""
     types: dict[str, str] = {}
     props: dict[str, list[Triple]] = {}
     for t in triples:
@@ -138,26 +138,25 @@ def _nodes(triples: list[Triple]) -> list[tuple[str, str, list[Triple]]]:
     if len(types) < len(props):
         untyped = [s for s in props if s not in types]
         raise ValueError(f"EDM nodes without an EDM class: {', '.join(untyped[:3])}")
-    out = []
-    for s in sorted(types, key=lambda s: _CLASS_ORDER[types[s]]):  # stable: first-seen order within a class
-        cls = types[s]
-        ranks = _RANK[cls]
-        ps = props[s]
-        try:
-            ps.sort(key=lambda t: ranks[t[1]])
-        except KeyError as exc:
-            raise ValueError(f"{exc.args[0]} is not a property of {CLASSES[cls][0]} in EDM-EXTERNAL") from None
-        out.append((cls, s, ps))
-    return out
+    return [(types[s], s, props[s]) for s in sorted(types, key=lambda s: _CLASS_ORDER[types[s]])]
+
+
+def _in_order(cls: str, ps: list[Triple]) -> list[Triple]:
+    """A node's triples in the order of its class's XSD sequence (stable: the profile's order within one)."""
+    ranks = _RANK[cls]
+    try:
+        return sorted(ps, key=lambda t: ranks[t[1]])
+    except KeyError as exc:
+        raise ValueError(f"{exc.args[0]} is not a property of {CLASSES[cls][0]} in EDM-EXTERNAL") from None
 
 
 def record_tree(triples: list[Triple]) -> etree._Element:
     """The record's ``rdf:RDF`` element, built with lxml: the reference :func:`record_xml` is checked against."""
     root = etree.Element(f"{{{RDF}}}RDF", nsmap=NSMAP)
     sub = etree.SubElement
-    for cls, s, ps in _nodes(triples):
+    for cls, s, ps in _group(triples):
         el = sub(root, _CLASS_TAG[cls], {ABOUT: s[1:-1]})
-        for _, p, o in ps:
+        for _, p, o in _in_order(cls, ps):
             tag = _tag(p[1:-1])
             if o[0] == "<":
                 sub(el, tag, {RESOURCE: o[1:-1]})
@@ -208,25 +207,8 @@ def record_xml(triples: list[Triple]) -> bytes:
     Written as text: the same bytes lxml writes for :func:`record_tree` (a test holds them equal on every
     sample), at a fifth of the cost. The element of a concept, agent or place recurs across records with
     the same triples: it is written once per run (bounded). ValueError names a character XML cannot carry."""
-    types: dict[str, str] = {}
-    props: dict[str, list[Triple]] = {}
-    for t in triples:
-        s, p, o = t
-        if p == _TYPE and o in _CLASS_OF and s not in types:
-            types[s] = _CLASS_OF[o]
-            if s not in props:
-                props[s] = []
-        elif s in props:
-            props[s].append(t)
-        else:
-            props[s] = [t]
-    if len(types) < len(props):
-        untyped = [s for s in props if s not in types]
-        raise ValueError(f"EDM nodes without an EDM class: {', '.join(untyped[:3])}")
     parts = [_HEAD]
-    for s in sorted(types, key=lambda s: _CLASS_ORDER[types[s]]):  # stable: first-seen order within a class
-        cls = types[s]
-        ps = props[s]
+    for cls, s, ps in _group(triples):
         if cls in _SHARED:
             key = (s, *ps)
             fragment = _FRAGMENTS.get(key)
@@ -248,11 +230,7 @@ _FRAGMENTS_MAX = 65536
 
 def _element(cls: str, s: str, ps: list[Triple]) -> str:
     """One node's element: its properties sorted into the XSD's sequence."""
-    ranks = _RANK[cls]
-    try:
-        ps = sorted(ps, key=lambda t: ranks[t[1]])
-    except KeyError as exc:
-        raise ValueError(f"{exc.args[0]} is not a property of {CLASSES[cls][0]} in EDM-EXTERNAL") from None
+    ps = _in_order(cls, ps)
     el = _CLASS_QNAME[cls]
     parts = [f'  <{el} rdf:about="{_iri(s[1:-1])}">\n']
     add = parts.append

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Iterable
 
 from lxml import etree
@@ -88,14 +88,16 @@ class Settings:
                 raise UsageError(f"--edm-{name.replace('_', '-')} is empty")
 
 
-def edm_data_dir() -> str:
-    return str(resources.files("arkgraph") / "data" / "europeana-edm")
+# Europeana's own files, bundled (data/europeana-edm/README.md): the profile reads its rights list from the
+# Schematron, arkgraph.edm_check runs them
+EDM_DATA = Path(__file__).resolve().parent.parent / "data" / "europeana-edm"
+SCHEMATRON = EDM_DATA / "schematron" / "schematron.xsl"
 
 
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[re.Pattern[str], ...]:
     """The rights statements Europeana accepts, read from its own Schematron (``license_patterns``)."""
-    tree = etree.parse(f"{edm_data_dir()}/schematron/schematron.xsl", etree.XMLParser(resolve_entities=False, no_network=True))
+    tree = etree.parse(str(SCHEMATRON), etree.XMLParser(resolve_entities=False, no_network=True))
     values = tree.xpath("//*[local-name()='variable'][@name='license_patterns']/*[local-name()='pattern']/@value")
     if not values:
         raise RuntimeError("no license_patterns in the bundled schematron.xsl")
