@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from edm_helpers import europeana_errors
 
 from arkgraph.cli import main
-from arkgraph.edm_xml import MARKER
+from arkgraph.edm_package import MARKER
 from arkgraph.profiles.edm import EDM, RULES
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -244,3 +244,43 @@ def test_a_records_file_is_named_after_its_ark_and_no_two_arks_share_a_name(ark:
     # characters a file system may refuse, or that the slashes become, are %-encoded: distinct ARKs, distinct names
     arks = ["ark:12148/a_b", "ark:12148/a/b", "ark:12148/a-b", "ark:12148/a=b", "ark:12148/a b", "ark:12148/ab"]
     assert len({file_name(a) for a in arks}) == len(arks)
+
+
+def test_a_file_the_writer_cannot_write_is_one_error_line_and_the_previous_output_stays(tmp_path) -> None:
+    from arkgraph.edm_package import Package
+    from arkgraph.errors import OutputError
+    target = tmp_path / "edm"
+    target.mkdir()
+    (target / MARKER).write_text("an earlier run\n")
+    (target / "12148-old.xml").write_bytes(b"<old/>")
+    with pytest.raises(OutputError) as exc:
+        with Package(f"{target}/") as package:
+            # something else creates the record's file in the writer's directory first: the writer refuses to
+            # write over it (O_EXCL), and says which file
+            (tmp_path / f".edm.{__import__('os').getpid()}.part" / "12148-bpt6k1.xml").write_bytes(b"x")
+            package.add("ark:12148/bpt6k1", b"<rdf:RDF/>")
+    assert str(exc.value) == f"cannot write {target}/12148-bpt6k1.xml: File exists"
+    assert sorted(p.name for p in target.iterdir()) == [MARKER, "12148-old.xml"]
+    assert not list(tmp_path.glob(".edm.*"))
+
+
+def test_a_run_that_fails_midway_leaves_the_previous_directory_and_no_temporary(tmp_path) -> None:
+    from arkgraph.edm_package import Package
+    target = tmp_path / "edm"
+    target.mkdir()
+    (target / MARKER).write_text("an earlier run\n")
+    with pytest.raises(RuntimeError):
+        with Package(f"{target}/") as package:
+            package.add("ark:12148/bpt6k1", b"<rdf:RDF/>")
+            raise RuntimeError("the conversion stopped")
+    assert [p.name for p in target.iterdir()] == [MARKER]
+    assert not list(tmp_path.glob(".edm.*"))
+
+
+def test_a_zip_that_fails_midway_is_not_written(tmp_path) -> None:
+    from arkgraph.edm_package import Package
+    with pytest.raises(RuntimeError):
+        with Package(str(tmp_path / "edm.zip")) as package:
+            package.add("ark:12148/bpt6k1", b"<rdf:RDF/>")
+            raise RuntimeError("the conversion stopped")
+    assert list(tmp_path.iterdir()) == []

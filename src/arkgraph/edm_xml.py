@@ -1,4 +1,4 @@
-"""One record's EDM triples as Europeana's EDM-EXTERNAL RDF/XML, and the directory or zip of those files.
+"""One record's EDM triples as Europeana's EDM-EXTERNAL RDF/XML (edm_package writes the files).
 
 Written as text (measured: lxml's tree cost 124 µs a record, 1.5-3 µs an element, and left EDM at 0.31× the
 schemaorg rate; the text is the same bytes at ~25 µs), because Europeana's XSD fixes what generic RDF/XML writers
@@ -8,19 +8,10 @@ inside each. :func:`record_tree` builds the same document with lxml; a test hold
 
 from __future__ import annotations
 
-import os
-import queue
 import re
-import shutil
-import threading
-import zipfile
-from pathlib import Path
-from typing import IO, Any
 
 from lxml import etree
 
-from .errors import OutputError, UsageError
-from .outputs import open_output
 from .terms import DC, DCTERMS, RDF, RDFS, SKOS, Triple
 
 from .profiles.edm import EDM, NOT_XML, ORE, RDAGR2, SVCS
@@ -289,150 +280,3 @@ def file_name(ark: str) -> str:
     naan, _, name = body.partition("/")
     name = "_".join(_UNSAFE.sub(_escape_char, part) for part in name.split("/"))
     return f"{_UNSAFE.sub(_escape_char, naan)}-{name}.xml"
-
-
-MARKER = ".arkgraph-edm"  # names a directory arkgraph wrote, which a later run may replace
-
-
-class Package:
-    """Where one file per record goes: a directory (``-o edm/``) or a zip (``-o edm.zip``), whole or not at all.
-
-    A directory is written beside its target and swapped in on success; an existing target is replaced only if
-    it is empty or an earlier arkgraph EDM output (it holds the ``.arkgraph-edm`` marker). A zip goes through
-    :func:`arkgraph.outputs.open_output`, with fixed dates, so the same input gives the same bytes."""
-
-    def __init__(self, path: str):
-        self.path = path.rstrip("/") or path
-        self.zip = path.lower().endswith(".zip")
-        self._stack: Any = None
-        self._zip: zipfile.ZipFile | None = None
-        self._tmp: Path | None = None
-        self._q: queue.Queue[list[tuple[str, bytes]] | None] = queue.Queue(maxsize=8)
-        self._batch: list[tuple[str, bytes]] = []
-        self._dir_fd: int | None = None
-        self._error: BaseException | None = None
-        self._failed = False
-        self._thread = threading.Thread(target=self._run, name="arkgraph-edm-writer", daemon=True)
-
-    def __enter__(self) -> "Package":
-        if self.zip:
-            self._stack = open_output(self.path, parents=True)
-            raw: IO[bytes] = self._stack.__enter__()
-            self._zip = zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED)
-        else:
-            target = Path(self.path)
-            if target.exists() and not target.is_dir():
-                raise UsageError(f"-o {self.path}/: {self.path} exists and is not a directory")
-            if target.is_dir() and any(target.iterdir()) and not (target / MARKER).exists():
-                raise UsageError(f"-o {self.path}/: the directory holds files arkgraph did not write; "
-                                 "choose a new or empty directory")
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._tmp = target.parent / f".{target.name}.{os.getpid()}.part"
-                shutil.rmtree(self._tmp, ignore_errors=True)
-                self._tmp.mkdir()
-                (self._tmp / MARKER).write_text("EDM records written by arkgraph convert --profile edm\n")
-                self._dir_fd = os.open(self._tmp, os.O_RDONLY)
-            except OSError as exc:
-                raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from None
-        self._thread.start()
-        return self
-
-    def add(self, ark: str, data: bytes) -> str:
-        """Queue one record's file. Files go to the package's thread in batches: its file system calls and
-        deflate release the GIL and overlap the next records' conversion; batching spares a thread handoff per
-        file. A write error is raised here (at a later batch) or at close."""
-        name = file_name(ark)
-        self._batch.append((name, data))
-        if len(self._batch) >= self.BATCH:
-            self._handoff()
-        return name
-
-    BATCH = 64
-
-    def _handoff(self) -> None:
-        self._check()
-        self._q.put(self._batch)
-        self._batch = []
-
-    def _run(self) -> None:
-        for batch in iter(self._q.get, None):
-            if self._error is None:
-                try:
-                    self._write(batch)
-                except BaseException as exc:  # raised in the converting thread
-                    self._error = exc
-
-    def _check(self) -> None:
-        if self._error is not None:
-            exc, self._error = self._error, None
-            self._failed = True
-            raise exc
-
-    def _write(self, batch: list[tuple[str, bytes]]) -> None:
-        if self._zip is not None:
-            for name, data in batch:
-                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                self._zip.writestr(info, data)
-            return
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-        for name, data in batch:
-            try:
-                fd = os.open(name, flags, 0o644, dir_fd=self._dir_fd)
-                try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view):]
-                finally:
-                    os.close(fd)
-            except OSError as exc:
-                raise OutputError(f"cannot write {self.path}/{name}: {exc.strerror or exc}") from None
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        error: BaseException | None = None
-        if exc_type is None and self._batch:
-            try:
-                self._handoff()
-            except BaseException as e:  # noqa: BLE001 - raised below, once the thread is stopped
-                error = e
-        self._q.put(None)
-        self._thread.join()
-        if exc_type is None and error is None and self._error is not None:
-            error, self._error = self._error, None
-        failed = exc_type is not None or error is not None or self._failed
-        self._finish(failed)
-        if error is not None:
-            raise error
-
-    def _finish(self, failed: bool) -> None:
-        """Commit what was written, or (``failed``) leave the previous output as it was."""
-        if self._zip is not None:
-            try:
-                self._zip.close()
-            finally:
-                if failed:
-                    cancel = OutputError(f"{self.path}: not written")
-                    self._stack.__exit__(OutputError, cancel, None)
-                else:
-                    self._stack.__exit__(None, None, None)
-            return
-        assert self._tmp is not None
-        if self._dir_fd is not None:
-            os.close(self._dir_fd)
-            self._dir_fd = None
-        if failed:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            return
-        target = Path(self.path)
-        try:
-            if target.exists():
-                old = target.parent / f".{target.name}.{os.getpid()}.old"
-                target.rename(old)
-                self._tmp.rename(target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                self._tmp.rename(target)
-        except OSError as exc:
-            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from None

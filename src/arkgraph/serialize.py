@@ -232,7 +232,7 @@ class JsonLdWriter(Writer):
 
 
 class EdmWriter(Writer):
-    """Each record's EDM triples as one Europeana RDF/XML file in an :class:`arkgraph.edm_xml.Package`.
+    """Each record's EDM triples as one Europeana RDF/XML file in an :class:`arkgraph.edm_package.Package`.
     Deletions are not files: Europeana withdraws records through its own channels (counted in the summary)."""
 
     def __init__(self, out: Any):

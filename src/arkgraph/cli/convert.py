@@ -14,7 +14,7 @@ from typing import IO, Any
 import click
 
 from .. import ark
-from ..edm_xml import Package
+from ..edm_package import Package
 from ..outputs import open_destination, open_output
 from ..pipeline import Options, Summary, parse_profiles
 from ..pipeline import convert as run_convert
