@@ -170,6 +170,45 @@ class Part:
     target: str | None = None     # IRI of the page a ToC entry points to
 
 
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """A page's OCR text (one ALTO file): what the page ``<document>/f<page>`` carries, and how sure the OCR
+    engine was of it. Issue #19; read by ``sources.gallica_alto``."""
+
+    page: int                              # n of the page's /f<n>, from the ALTO's fileIdentifier
+    text: str | None                       # reading order (lines joined, hyphenated words rejoined, blocks
+                                           # separated by a blank line); None when not kept (--text link/none)
+    words: int                             # String tokens on the page
+    accuracy: float | None = None          # the Page's ACCURACY: percent, as the OCR engine states it
+    mean_confidence: float | None = None   # mean of the words' WC (0-1), where the ALTO gives WC
+    low_confidence: float | None = None    # share of those words whose WC is below LOW_CONFIDENCE
+    engine: str | None = None              # the OCR software, e.g. "ABBYY FineReader Engine 11"
+    language: str | None = None            # the text blocks' language as the ALTO gives it ("fr")
+    file: str | None = None                # the file it was read from
+
+
+LOW_CONFIDENCE = 0.5  # a word the engine is less than half sure of
+
+
+@dataclass(frozen=True, slots=True)
+class TextQuote:
+    """A W3C TextQuoteSelector: the quoted text, with the context the snippet gives around it."""
+
+    exact: str
+    prefix: str | None = None
+    suffix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One highlighted fragment of a ContentSearch response (issue #19; ``sources.gallica_contentsearch``)."""
+
+    query: str                  # the search, as the response states it
+    page: int                   # n of the page's /f<n> (the item's p_id, PAG_<n>)
+    quote: TextQuote
+    n: int                      # the fragment's rank among the page's hits for this query, from 1
+
+
 @dataclass(slots=True)
 class Record:
     """One source record, mapped. ``iri`` is the record's ARK IRI and keys everything else."""
@@ -208,6 +247,9 @@ class Record:
     digital: list[DigitalObject] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     parts: list[Part] = field(default_factory=list)
+    texts: list[PageText] = field(default_factory=list)           # OCR text of pages (ALTO)
+    hits: list[SearchHit] = field(default_factory=list)            # full-text search hits (ContentSearch)
+    ocr_quality: float | None = None  # Gallica's nqamoyen: the document's mean OCR quality, percent
     page_url: str | None = None   # the public page on the institution's site
     modified: str | None = None
     flags: list[str] = field(default_factory=list)                 # e.g. "minted-identity"

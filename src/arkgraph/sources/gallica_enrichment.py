@@ -121,6 +121,10 @@ def enrichment_kind(head: bytes) -> str | None:
         return "toc"  # the older XHTML Toc (its stylesheet and script are styleTdm…, scriptTdm…); other HTML is not ours
     if re.search(rb"<results\b", h) and b"<items" in h and b"OAIRecord" not in h:
         return "contentsearch"
+    if re.search(rb"<alto\b", h) and b"www.loc.gov/standards/alto" in h:
+        return "alto"
+    if re.search(rb"<mets\b", h) and b"www.loc.gov/METS" in h:
+        return "mets"  # the METS manifest of an OCR delivery, beside its ALTO pages
     return None
 
 
@@ -141,9 +145,6 @@ def read_enrichment(fh: IO[bytes], name: str) -> Iterator[tuple[str, object] | R
     bytes when they cannot be parsed)."""
     head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""
     kind = enrichment_kind(head)
-    if kind == "contentsearch":
-        yield Reject(name, None, None, "a Gallica ContentSearch response (full-text hits) is not converted", SOURCE)
-        return
     data = b""
     items: list[tuple[str, object] | Reject]
     try:
@@ -174,6 +175,14 @@ def read_enrichment(fh: IO[bytes], name: str) -> Iterator[tuple[str, object] | R
 def _enrichment_items(kind: str | None, data: bytes, name: str) -> Iterator[tuple[str, object] | Reject]:
     if kind == "iiif":
         yield from _manifest(data, name)
+        return
+    if kind in ("alto", "mets"):  # issue #19: the pages' OCR text
+        from . import gallica_alto
+        yield from (gallica_alto.read(data, name) if kind == "alto" else gallica_alto.read_mets(data, name))
+        return
+    if kind == "contentsearch":  # issue #19: full-text search hits
+        from . import gallica_contentsearch
+        yield from gallica_contentsearch.read(data, name)
         return
     if kind is None:
         yield Reject(name, None, None, "not a Gallica enrichment response", SOURCE)
