@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import cache
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -149,7 +150,25 @@ def skos_vocab():
             "sub": defaultdict(set), "dom": defaultdict(set), "rng": defaultdict(set)}
 
 
+@cache
+def ag_vocab():
+    """arkgraph's own terms, as src/arkgraph/data/arkgraph-ns.ttl defines them."""
+    from arkgraph.terms import AG
+    path = Path(__file__).parent.parent / "src" / "arkgraph" / "data" / "arkgraph-ns.ttl"
+    classes, props = set(), set()
+    for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+        if t.predicate.value == RDF_TYPE_IRI and t.subject.value.startswith(AG):
+            (classes if t.object.value.endswith("Class") else props).add(f"<{t.subject.value}>")
+    return {"classes": classes, "props": props, "sub": defaultdict(set), "dom": defaultdict(set),
+            "rng": defaultdict(set)}
+
+
+RDF_TYPE_IRI = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
 def _vocab_for(term: str):
+    if term.startswith("<https://w3id.org/arkgraph/ns#"):
+        return ag_vocab()
     if term.startswith(f"<{SCHEMA}"):
         return schema_vocab()
     if term.startswith(f"<{SKOS}"):  # local concepts link to their authority's broader term

@@ -185,6 +185,8 @@ class PageText:
     engine: str | None = None              # the OCR software, e.g. "ABBYY FineReader Engine 11"
     language: str | None = None            # the text blocks' language as the ALTO gives it ("fr")
     file: str | None = None                # the file it was read from
+    alto_url: str | None = None            # where the ALTO can be had (the mapper sets it: it knows the source)
+    text_url: str | None = None            # where the plain text can be had
 
 
 LOW_CONFIDENCE = 0.5  # a word the engine is less than half sure of

@@ -187,6 +187,7 @@ class Options:
     coverage: str | None = None
     max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES
     edm: edm.Settings = field(default_factory=edm.Settings)  # the provider's settings for the EDM profile
+    text: str = "link"  # pages' OCR text (ALTO): link (statistics and URLs), inline (the text too), none
 
 
 # (record IRI, its triples, its triples by profile) -> a reason to reject it, or None
@@ -379,6 +380,7 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
             if mapper is None:
                 mapper = mappers[mod.SOURCE] = mod.Mapper(tables)
                 mapper.track_coverage = track_coverage
+                mapper.text_mode = opts.text
             claimed = 0  # the IRI's digest once this record holds it as the first of its IRI
             # mapping, emitting and validating one record: whatever goes wrong rejects that record only
             try:

@@ -79,6 +79,10 @@ class _Progress:
               help="With an endpoint --store: SPARQL 1.1 Update or the Graph Store Protocol.")
 @click.option("--default-graph", is_flag=True, help="With --store: put everything in the default graph.")
 @click.option("--resume", is_flag=True, help="With --store: skip records an interrupted run already loaded.")
+@click.option("--text", "text_mode", type=click.Choice(["link", "inline", "none"]), default="link", show_default=True,
+              help="Gallica pages' OCR text (ALTO files among the inputs): link writes each page's text resource with "
+                   "its OCR statistics and the URLs of its ALTO and plain text; inline adds the text itself; none "
+                   "leaves it out.")
 @click.option("--edm-provider", metavar="NAME", envvar="ARKGRAPH_EDM_PROVIDER",
               help="With --profile edm: edm:provider, the aggregator that delivers the records to Europeana "
                    "(Europeana requires one: without it every EDM record is rejected).")
@@ -126,7 +130,8 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         from ..profiles.edm import Settings
         settings = Settings(extra.get("edm_provider"), extra.get("edm_data_provider"), extra.get("edm_rights"))
         opts = Options(list(inputs), source, parse_profiles(profile), outputs[0], fmt, rejects, naan,
-                       ark_base, mappings_dir, coverage, max_value_bytes=max_value_bytes, edm=settings)
+                       ark_base, mappings_dir, coverage, max_value_bytes=max_value_bytes, edm=settings,
+                       text=extra.get("text_mode") or "link")
         if "edm" in formats and "edm" not in opts.profiles:
             raise click.UsageError("a directory or .zip output holds EDM RDF/XML files: add --profile edm")
         if "edm" in opts.profiles and not settings.provider:

@@ -162,15 +162,16 @@ def language_term(c: Concept) -> tuple[str, str | None]:
     return c.iri, c.label
 
 
-def _language_block(code: str, languages: tuple[Concept, ...]) -> tuple[str, tuple[Triple, ...]]:
+def language_block(code: str, languages: tuple[Concept, ...]) -> tuple[str, tuple[Triple, ...]]:
+    """A language's term and its triples (type and authority label)."""
     if languages:
         iri, label = language(code, languages)
         return I(iri), type_triples(iri, label, None, "E56_Language")
-    return _code_language_block(code)
+    return _codelanguage_block(code)
 
 
 @lru_cache(maxsize=1024)
-def _code_language_block(code: str) -> tuple[str, tuple[Triple, ...]]:
+def _codelanguage_block(code: str) -> tuple[str, tuple[Triple, ...]]:
     iri, label = _code_language(code)
     return I(iri), type_triples(iri, label, None, "E56_Language")
 
@@ -186,7 +187,7 @@ def name(s: str, node: str, literal: str, out: list[Triple], kind: str = "primar
     out += [(s, _P1, n), (n, A, _APPELLATION), (n, _P190, literal), (n, _P2, t)]
     out += block
     if lang:
-        lang_term, lang_block = _language_block(lang, languages)
+        lang_term, lang_block = language_block(lang, languages)
         out.append((n, _P72, lang_term))
         out += lang_block
 

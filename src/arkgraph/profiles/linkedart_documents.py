@@ -15,13 +15,15 @@ from functools import lru_cache
 from .. import authorities
 from ..model import Record
 from ..terms import AAT, CRM, LA, LABEL, A, I, L, Triple
-from .linkedart_build import (C, CONFORMS, DIGITAL_OBJECT, FORMAT, LAX, aat, aat_type, agent, concept, language_term,
-                              name, place, shared, statement, timespan, type_ref, type_triples)
+from . import ocr
+from .linkedart_build import (C, CONFORMS, DIGITAL_OBJECT, FORMAT, LAX, aat, aat_type, agent, concept, language_block,
+                              language_term, name, place, shared, statement, timespan, type_ref, type_triples)
 
 VISUAL_TYPES = {"Map", "Photograph", "VisualArtwork", "ImageObject"}
 TOC_AAT = "300195002"  # tables of contents
+_ALTO = "http://www.loc.gov/standards/alto/"
 _CONFORMS_LABELS = {"http://iiif.io/api/presentation/2/": "IIIF Presentation API 2",
-                    "http://iiif.io/api/image": "IIIF Image API"}
+                    "http://iiif.io/api/image": "IIIF Image API", _ALTO: "ALTO (Analyzed Layout and Text Object)"}
 
 
 def is_visual(rec: Record) -> bool:
@@ -145,6 +147,8 @@ def document(rec: Record, out: list[Triple]) -> None:
     # parts: page views, table of contents, issues
     if rec.parts:
         _parts(rec, w, c, cbase, out)
+    if rec.texts or rec.ocr_quality is not None:
+        _texts(rec, w, c, visual, out)
 
     for d in rec.digital:
         if d.conforms_to:
@@ -164,6 +168,40 @@ def document(rec: Record, out: list[Triple]) -> None:
     keeper, owner = rec.keeper, rec.owner
     if keeper is not None and owner is not None and keeper.iri != owner.iri and keeper.name.startswith(owner.name):
         append((f"<{keeper.iri}>", _P107I, f"<{owner.iri}>"))
+
+
+def _texts(rec: Record, w: str, c: str, visual: bool, out: list[Triple]) -> None:
+    """Each page's OCR text (issue #19): a LinguisticObject, part of the document's text (for a map or image,
+    carried by the item), in its language, with its content (--text inline), digitally carried by its ALTO and
+    its plain text, and the engine's statistics as a statement (a note: Linked Art has no dimension for a
+    confidence); the document's OCR quality as a statement of the item."""
+    rec_iri = rec.iri
+    languages = tuple(rec.languages)
+    for t in rec.texts:
+        base = f"{rec_iri}/la/page{t.page}"
+        txt = I(f"{base}/text")
+        out += [(txt, A, _LINGUISTIC), (txt, LABEL, L(f"Texte OCR de la vue {t.page}"))]
+        out.append((w, _P128, txt) if visual else (txt, _P106I, c))
+        if t.language:
+            lang, block = language_block(t.language, languages)
+            out.append((txt, _P72, lang))
+            out += block
+        if t.text is not None:
+            out.append((txt, C["P190_has_symbolic_content"], L(t.text)))
+        for kind, url, fmt, label in (("alto", t.alto_url, ocr.ALTO_FORMAT, "ALTO"),
+                                      ("plain", t.text_url, ocr.TEXT_FORMAT, "Texte brut")):
+            if url:
+                do, ap = I(f"{base}/{kind}"), I(url)
+                out += [(txt, LAX["digitally_carried_by"], do), (do, A, DIGITAL_OBJECT),
+                        (do, LABEL, L(f"{label} de la vue {t.page}")), (do, LAX["access_point"], ap),
+                        (ap, A, DIGITAL_OBJECT), (do, FORMAT, L(fmt))]
+                if kind == "alto":
+                    out.append((do, CONFORMS, I(_ALTO)))
+                    out += _conforms_block(_ALTO)
+        statement(txt, f"{base}/text/ocr", "note", ocr.summary(t) or "", "fr", out, "Qualité de l'OCR")
+    quality = ocr.document_quality(rec)
+    if quality is not None:
+        statement(w, f"{rec_iri}/la/ocr", "note", quality[2], "fr", out, "Qualité de l'OCR")
 
 
 def _parts(rec: Record, w: str, c: str, cbase: str, out: list[Triple]) -> None:

@@ -12,6 +12,7 @@ import re
 from ..ark import try_parse as ark_of
 from ..model import Record
 from ..terms import SCHEMA, A, I, L, Triple
+from . import ocr
 from .schemaorg_build import S, agent, date_literal, place
 
 PART_TYPES = {"issue": "PublicationIssue", "year": "PublicationVolume", "page": "CreativeWork", "toc": "Chapter"}
@@ -29,7 +30,8 @@ _LINK_PROPS = {kind: I(SCHEMA + prop) for kind, prop in (
     ("part_of", "isPartOf"), ("collection", "isPartOf"), ("ensemble", "isPartOf"),
     ("reproduction", "workExample"), ("catalogue", "mainEntityOfPage"))}
 _RUN_YEAR = re.compile(r"\d{4}")
-_EXTRA = {k: I(SCHEMA + k) for k in ("exampleOfWork", "startDate", "endDate", "parentOrganization")}
+_EXTRA = {k: I(SCHEMA + k) for k in ("exampleOfWork", "startDate", "endDate", "parentOrganization", "encoding",
+                                     "MediaObject", "text")}
 
 
 def document(rec: Record, out: list[Triple]) -> None:
@@ -80,6 +82,9 @@ def document(rec: Record, out: list[Triple]) -> None:
     if keeper is not None and owner is not None and keeper.iri != owner.iri and keeper.name.startswith(owner.name):
         out.append((I(keeper.iri), _EXTRA["parentOrganization"], I(owner.iri)))
 
+    if rec.texts or rec.ocr_quality is not None:
+        _texts(rec, w, out)
+
     for part in rec.parts:
         p = I(part.iri)
         t = PART_TYPES.get(part.kind)
@@ -100,6 +105,32 @@ def document(rec: Record, out: list[Triple]) -> None:
                         (pv, S["value"], L(str(issue_ark))), (pv, S["name"], L("ARK"))]
             if part.label:
                 out.append((p, S["name"], L(part.label, "fr")))
+
+
+def _texts(rec: Record, w: str, out: list[Triple]) -> None:
+    """Each page's OCR text (issue #19): a CreativeWork part of the page ``<record>/f<n>``, with its language, its
+    text (--text inline), its ALTO and plain text as MediaObjects that encode it, and the engine's statistics
+    (a description, and ag: numbers); the document's OCR quality and its number of pages with text."""
+    for t in rec.texts:
+        page = I(f"{rec.iri}/f{t.page}")
+        txt = I(f"{rec.iri}/f{t.page}/text")
+        out += [(page, S["hasPart"], txt), (txt, A, S["CreativeWork"]),
+                (txt, S["name"], L(f"Texte OCR de la vue {t.page}", "fr"))]
+        if t.language:
+            out.append((txt, S["inLanguage"], L(t.language)))
+        if t.text is not None:
+            out.append((txt, _EXTRA["text"], L(t.text, t.language)))
+        for url, fmt in ((t.alto_url, ocr.ALTO_FORMAT), (t.text_url, ocr.TEXT_FORMAT)):
+            if url:
+                m = I(url)
+                out += [(txt, _EXTRA["encoding"], m), (m, A, _EXTRA["MediaObject"]), (m, S["contentUrl"], m),
+                        (m, S["encodingFormat"], L(fmt))]
+        out.append((txt, S["description"], L(ocr.summary(t) or "", "fr")))
+        ocr.page_values(txt, t, out)
+    quality = ocr.document_quality(rec)
+    if quality is not None:
+        out.append((w, S["description"], L(quality[2], "fr")))
+    ocr.document_values(w, rec, out)
 
 
 def _non_gregorian(rec: Record) -> bool:

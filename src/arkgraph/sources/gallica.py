@@ -18,7 +18,7 @@ from .. import ark as arks
 from .. import dates
 from ..errors import RecordError
 from ..mappings import Tables
-from ..model import (Agent, Concept, Contribution, DigitalObject, Dimension, Identifier, Link, Part, Place,
+from ..model import (Agent, Concept, Contribution, DigitalObject, Dimension, Identifier, Link, PageText, Part, Place,
                      Publication, Record, Statement, TimeSpan)
 from ..terms import RELATOR, safe_iri
 from . import gallica_dc as dc
@@ -28,13 +28,13 @@ from .gallica_enrichment import (IssueList, IssueOf, IssueYears, Manifest, Pagin
 from .gallica_reader import read
 
 SOURCE = "gallica"
-GALLICA_ARK = "https://gallica.bnf.fr/ark:/12148/"
+GALLICA_ARK = dc.GALLICA + "ark:/12148/"
 IIIF = "https://gallica.bnf.fr/iiif/ark:/12148/"
 N2T = "https://n2t.net/"
 IIIF_PRESENTATION_2 = "http://iiif.io/api/presentation/2/context.json"
 IIIF_IMAGE = "http://iiif.io/api/image"
 VISUAL_TYPES = {"Map", "Photograph", "VisualArtwork", "ImageObject"}
-_MAPPED_EXTRAS = {"typedoc", "dewey", "sdewey", "link", "thumbnail", "uri"}
+_MAPPED_EXTRAS = {"typedoc", "dewey", "sdewey", "link", "thumbnail", "uri", "nqamoyen"}
 
 __all__ = ["SOURCE", "sniff", "read", "Mapper", "is_enrichment", "read_enrichment"]
 
@@ -58,6 +58,7 @@ class Mapper:
         ignored = tables.tables.get("gallica-ignored", {})
         self.ignore_patterns = [row["path"] for row in ignored.values()]
         self.known_roles = frozenset(tables.tables.get("roles", {}).keys())
+        self.text_mode = "link"  # pages' OCR text: "link" (statistics and URLs), "inline" (the text too), "none"
         self._agents: dict[str, tuple[Agent, tuple[str, ...]]] = {}
         self._places: dict[str, Place] = {}
         self._concepts: dict[tuple[str, str], Concept] = {}
@@ -617,6 +618,11 @@ class Mapper:
                     manifest = self._enrich(rec, objs, name, manifest, link)
         if manifest is not None:
             digital.append(manifest)
+        quality = extras.get("nqamoyen")
+        if quality is not None:
+            rec.ocr_quality = _percent(quality)
+            if rec.ocr_quality is None or (rec.ocr_quality == 0.0 and not rec.texts):
+                rec.ocr_quality = None  # not a number, or Gallica's 0.0 for a document without OCR (an image)
         return Mapped(rec, out_unhandled, out_ignored,
                       leaves + len(set_specs) + (1 if header.get("identifier") else 0))
 
@@ -725,6 +731,7 @@ class Mapper:
             return manifest
         a = arks.parse(rec.ark)
         pages: dict[int, Part] = {}
+        texts: dict[int, PageText] = {}
         for obj in objs:
             if isinstance(obj, Pagination):
                 for pg in obj.pages:
@@ -771,7 +778,16 @@ class Mapper:
             elif isinstance(obj, IssueOf):
                 link(arks.parse(obj.parent).iri(self.t.base), "part_of", "Périodique")
                 rec.statements.append(Statement("note", obj.label, "fr", label="Fascicule"))
+            elif isinstance(obj, PageText):
+                if self.text_mode != "none":  # Gallica's addresses of the page's OCR (gallica-formats.md)
+                    texts[obj.page] = replace(
+                        obj, text=obj.text if self.text_mode == "inline" else None,
+                        alto_url=f"{dc.GALLICA}RequestDigitalElement?O={name}&E=ALTO&Deb={obj.page}",
+                        text_url=f"{GALLICA_ARK}{name}/f{obj.page}.texteBrut")
+            elif isinstance(getattr(obj, "hits", None), tuple):  # a ContentSearch response's hits
+                rec.hits.extend(obj.hits)
         rec.parts.extend(pages[k] for k in sorted(pages))
+        rec.texts.extend(texts[k] for k in sorted(texts))  # one text a page, in page order
         return manifest
 
     def _page(self, rec: Record, a: arks.Ark, name: str, n: int, label: str | None, width: int | None,
@@ -786,6 +802,15 @@ class Mapper:
                             label=f"Vue {n}")
         return Part(a.child(f"/f{n}").iri(self.t.base), "page", label if label and label != "NP" else f"Vue {n}", n,
                     label, img, f"{GALLICA_ARK}{name}/f{n}")
+
+
+def _percent(text: str) -> float | None:
+    """Gallica's nqamoyen ("92.57"): a percentage, or None when it is not one."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return value if 0.0 <= value <= 100.0 else None
 
 
 def _ark(text: str) -> arks.Ark:
