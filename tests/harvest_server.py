@@ -49,6 +49,7 @@ class Req:
     params: dict[str, str]
     body: Any
     headers: dict[str, str]
+    target: str = ""  # the request target as sent (path and query, still %-encoded)
 
 
 @dataclass
@@ -163,6 +164,12 @@ class Data:
         self.manifest = (g / "iiif" / "manifest-bpt6k9604118j.json").read_bytes()
         self.years = (g / "issues" / "years-cb328261098.xml").read_bytes()
         self.year_1879 = (g / "issues" / "1879-cb328261098.xml").read_bytes()
+        # issue #19: a document with its pages' OCR. Real ALTO pages and a real ContentSearch response; the
+        # Pagination and the OAIRecord of bpt6k5628146t are synthetic (see the README and their comments)
+        self.oairecords["bpt6k5628146t"] = g / "synthetic" / "oairecord-bpt6k5628146t.xml"
+        self.paginations = {"bpt6k5628146t": (g / "pagination" / "pagination-bpt6k5628146t.xml").read_bytes()}
+        self.alto = {(p.parent.name, p.stem): p.read_bytes() for p in sorted((g / "alto").glob("*/f*.xml"))}
+        self.contentsearch = (g / "contentsearch" / "contentsearch-garde-champetre.xml").read_bytes()
 
     def sru_page(self, start: int, maximum: int) -> bytes:
         root = copy.deepcopy(self.sru_root)
@@ -237,7 +244,10 @@ class ReplayServer:
             "/services/OAIRecord": self._oairecord,
             "/services/OAIRepository": self._oai,
             "/SRU": self._sru,
-            "/services/Pagination": lambda r: Reply(200, self.data.pagination, "text/xml"),
+            "/services/Pagination": lambda r: Reply(200, self.data.paginations.get(r.params.get("ark", ""),
+                                                                                 self.data.pagination), "text/xml"),
+            "/RequestDigitalElement": self._alto,
+            "/services/ContentSearch": lambda r: Reply(200, self.data.contentsearch, "text/xml;charset=UTF-8"),
             "/services/Toc": lambda r: Reply(200, self.data.toc_xhtml if r.params.get("ark") == "bpt6k5805671m"
                                               else self.data.toc, "text/xml"),
             "/services/Issues": self._issues,
@@ -301,6 +311,13 @@ class ReplayServer:
         maximum = int(req.params.get("maximumRecords", "15"))
         return Reply(200, self.data.sru_page(start, maximum), "text/xml;charset=UTF-8")
 
+    def _alto(self, req: Req) -> Reply:
+        """RequestDigitalElement?O=<name>&E=ALTO&Deb=<n>: the saved page, else Gallica's 404 page."""
+        body = self.data.alto.get((req.params.get("O", ""), f"f{req.params.get('Deb', '')}"))
+        if req.params.get("E") != "ALTO" or body is None:
+            return Reply(404, b"<html><body>Document introuvable</body></html>", "text/html")
+        return Reply(200, body, "text/xml;charset=UTF-8")
+
     def _issues(self, req: Req) -> Reply:
         if req.params.get("ark") != "ark:/12148/cb328261098/date":
             return Reply(500, b"<html><body>Erreur</body></html>", "text/html")
@@ -334,7 +351,8 @@ class ReplayServer:
             def _serve(self, body: Any) -> None:
                 parts = urlsplit(self.path)
                 params = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-                req = Req(self.command, parts.path, params, body, {k.lower(): v for k, v in self.headers.items()})
+                req = Req(self.command, parts.path, params, body, {k.lower(): v for k, v in self.headers.items()},
+                          self.path)
                 with server._lock:
                     server.log.append(req)
                 fault = server._take_fault(req)

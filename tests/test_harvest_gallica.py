@@ -286,3 +286,171 @@ def test_expired_resumption_token_says_how_to_start_over(harvest_server, tmp_pat
     result = gallica(s, tmp_path, "--oai-set", "x")
     assert result.exit_code == 1
     assert "no longer accepts the saved resumption token; delete" in result.stderr
+
+
+# -- issue #19: the pages' OCR (ALTO) and full-text search hits (ContentSearch) ----------------------------------
+
+OCR_ARK = "bpt6k5628146t"  # real ALTO pages f1-f15 (tests/fixtures/harvest/gallica/alto/); its Pagination lists 15
+QUERY = "garde champêtre"
+
+
+def alto_requests(server) -> list[str]:
+    return [r.params["Deb"] for r in server.requests("/RequestDigitalElement")]
+
+
+def test_alto_pages_are_fetched_for_every_page_of_the_pagination_and_saved_byte_for_byte(harvest_server, tmp_path):
+    result = gallica(harvest_server, tmp_path, "--ark", f"ark:/12148/{OCR_ARK}", "--with", "pagination,alto")
+    assert result.exit_code == 0, result.stderr
+    fx = FIXTURES / "gallica"
+    assert (tmp_path / f"pagination/{OCR_ARK}.xml").read_bytes() == (fx / f"pagination/pagination-{OCR_ARK}.xml").read_bytes()
+    assert alto_requests(harvest_server) == [str(n) for n in range(1, 16)]  # in the Pagination's order, each once
+    assert all(r.params == {"O": OCR_ARK, "E": "ALTO", "Deb": r.params["Deb"]}
+               for r in harvest_server.requests("/RequestDigitalElement"))
+    saved = sorted((tmp_path / "alto" / OCR_ARK).iterdir(), key=lambda p: int(p.stem[1:]))
+    assert [p.name for p in saved] == [f"f{n}.xml" for n in range(1, 16)]
+    for path in saved:  # as received, and named by the page ARK the ALTO itself gives
+        assert path.read_bytes() == (fx / "alto" / OCR_ARK / path.name).read_bytes()
+        assert f"<fileIdentifier>ark:/12148/{OCR_ARK}/{path.stem}</fileIdentifier>".encode() in path.read_bytes()
+    last = result.stderr.splitlines()[-1]
+    assert "1 records" in last and "0 failures" in last and "17 files" in last  # record, Pagination, 15 pages
+
+
+def test_alto_alone_fetches_and_saves_the_pagination_first(harvest_server, tmp_path):
+    result = gallica(harvest_server, tmp_path, "--ark", OCR_ARK, "--with", "alto")
+    assert result.exit_code == 0, result.stderr
+    paths = [r.path for r in harvest_server.requests()]
+    assert paths[:2] == ["/services/OAIRecord", "/services/Pagination"] and paths.count("/services/Pagination") == 1
+    assert (tmp_path / f"pagination/{OCR_ARK}.xml").read_bytes() == \
+        (FIXTURES / "gallica" / f"pagination/pagination-{OCR_ARK}.xml").read_bytes()
+    assert len(list((tmp_path / "alto" / OCR_ARK).glob("f*.xml"))) == 15
+
+
+def test_search_hits_are_saved_named_after_the_document_and_the_query(harvest_server, tmp_path):
+    from arkgraph.harvest.gallica import query_slug
+
+    result = gallica(harvest_server, tmp_path, "--ark", f"ark:/12148/{OCR_ARK}", "--search", QUERY)
+    assert result.exit_code == 0, result.stderr
+    assert [r.params for r in harvest_server.requests("/services/ContentSearch")] == [{"ark": OCR_ARK, "query": QUERY}]
+    saved = list((tmp_path / "contentsearch").iterdir())
+    assert [p.name for p in saved] == [f"{OCR_ARK}-{query_slug(QUERY)}.xml"]
+    assert re.fullmatch(rf"{OCR_ARK}-garde-champetre-[0-9a-f]{{8}}\.xml", saved[0].name)
+    assert saved[0].read_bytes() == (FIXTURES / "gallica/contentsearch/contentsearch-garde-champetre.xml").read_bytes()
+    assert not (tmp_path / "alto").exists() and not (tmp_path / "pagination").exists()
+    # another query is another file; the same query again is already saved
+    assert gallica(harvest_server, tmp_path, "--ark", OCR_ARK, "--search", "garde-champetre").exit_code == 0
+    assert len(list((tmp_path / "contentsearch").iterdir())) == 2
+    again = gallica(harvest_server, tmp_path, "--ark", OCR_ARK, "--search", QUERY)
+    assert again.exit_code == 0 and "already complete" in again.stderr
+    assert len(harvest_server.requests("/services/ContentSearch")) == 2
+
+
+def test_the_query_slug_is_deterministic_file_safe_and_never_shared():
+    from arkgraph.harvest.gallica import query_slug
+
+    assert query_slug(QUERY) == query_slug("garde champêtre")
+    assert query_slug(QUERY) != query_slug("Garde champêtre") != query_slug("garde champetre")
+    for query in (QUERY, 'dc.title all "x/y" & z?', "الصباح", "..", "a" * 500):
+        assert re.fullmatch(r"[a-z0-9-]{1,69}", query_slug(query)), query
+    assert re.fullmatch(r"[0-9a-f]{8}", query_slug("الصباح"))  # no Latin letters: the hash alone
+
+
+def test_the_query_is_url_encoded(harvest_server, tmp_path):
+    query = "garde champêtre & fils+1/2 #été"
+    result = gallica(harvest_server, tmp_path, "--ark", OCR_ARK, "--search", query)
+    assert result.exit_code == 0, result.stderr
+    (request,) = harvest_server.requests("/services/ContentSearch")
+    assert request.params == {"ark": OCR_ARK, "query": query}  # one parameter, whole, as typed
+    assert request.target == (f"/services/ContentSearch?ark={OCR_ARK}"
+                              "&query=garde%20champ%C3%AAtre%20%26%20fils%2B1%2F2%20%23%C3%A9t%C3%A9")
+    (saved,) = (tmp_path / "contentsearch").iterdir()
+    assert re.fullmatch(rf"{OCR_ARK}-garde-champetre-fils-1-2-ete-[0-9a-f]{{8}}\.xml", saved.name)
+
+
+def test_a_missing_alto_page_is_reported_and_the_rest_saved(harvest_server, tmp_path):
+    s = harvest_server
+    s.fault(with_param("/RequestDigitalElement", Deb="4"), "status", status=404)  # final: not retried
+    s.fault(with_param("/RequestDigitalElement", Deb="7"), "html", times=None)  # an error page, every time
+    result = gallica(s, tmp_path, "--ark", OCR_ARK, "--with", "pagination,alto", "--search", QUERY, "--max-retries", "1")
+    assert result.exit_code == 1
+    assert f"failed: ark:/12148/{OCR_ARK}/f4: HTTP 404 Not Found: {s.url}/RequestDigitalElement?O={OCR_ARK}&E=ALTO&Deb=4" \
+        in result.stderr
+    assert f"failed: ark:/12148/{OCR_ARK}/f7: HTML page" in result.stderr
+    error = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert error == [f"Error: Gallica harvest incomplete: 1 of 1 documents saved in {tmp_path}, 2 pages failed; "
+                     "re-run the same command to resume and retry the failed ones"]
+    assert alto_requests(s).count("4") == 1 and alto_requests(s).count("7") == 2
+    saved = sorted(p.name for p in (tmp_path / "alto" / OCR_ARK).iterdir())
+    assert saved == sorted(f"f{n}.xml" for n in range(1, 16) if n not in (4, 7))  # nothing of f4 or f7, no temporary
+    assert list((tmp_path / "contentsearch").iterdir())  # the document's other files are saved
+    last = result.stderr.splitlines()[-1]
+    assert "2 failures" in last and "1 records" in last and "16 files" in last
+
+
+def test_resume_does_not_refetch(harvest_server, tmp_path):
+    s = harvest_server
+    s.fault(lambda r: r.path == "/RequestDigitalElement" and int(r.params["Deb"]) >= 9, "status", status=503, times=None)
+    args = ["--ark", OCR_ARK, "--with", "alto", "--search", QUERY]
+    first = gallica(s, tmp_path, *args, "--max-retries", "0")
+    assert first.exit_code == 1 and "7 pages failed" in first.stderr
+    assert len(list((tmp_path / "alto" / OCR_ARK).iterdir())) == 8
+    s.clear_faults()
+    before = len(s.requests())
+    second = gallica(s, tmp_path, *args)
+    assert second.exit_code == 0, second.stderr
+    # only the missing pages: not the record, the Pagination, the search nor the pages saved before
+    assert [(r.path, r.params.get("Deb")) for r in s.requests()[before:]] == \
+        [("/RequestDigitalElement", str(n)) for n in range(9, 16)]
+    for n in range(1, 16):
+        assert (tmp_path / "alto" / OCR_ARK / f"f{n}.xml").read_bytes() == \
+            (FIXTURES / "gallica" / "alto" / OCR_ARK / f"f{n}.xml").read_bytes()
+    before = len(s.requests())
+    third = gallica(s, tmp_path, *args)
+    assert third.exit_code == 0 and "already complete" in third.stderr and len(s.requests()) == before
+
+
+def test_search_fans_out_to_every_document_an_sru_harvest_finds(harvest_server, tmp_path):
+    s = harvest_server
+    result = gallica(s, tmp_path, "--sru", 'dc.creator all "Verne"', "--search", QUERY, "--concurrency", "4")
+    assert result.exit_code == 0, result.stderr
+    arks = {a.removeprefix("ark:/12148/") for a in sru_arks(tmp_path)}
+    searched = [r.params["ark"] for r in s.requests("/services/ContentSearch")]
+    assert sorted(searched) == sorted(arks) and len(arks) == 50
+    assert sorted(p.name.split("-")[0] for p in (tmp_path / "contentsearch").iterdir()) == sorted(arks)
+
+
+def test_search_and_alto_usage_errors_exit_2(harvest_server, tmp_path):
+    for args, message in [(["--ark", OCR_ARK, "--search", " "], "the query is empty"),
+                          (["--list-sets", "--search", QUERY], "--list-sets takes neither"),
+                          (["--ark", OCR_ARK, "--with", "ocr"], "choose from pagination,toc,iiif,issues,alto")]:
+        result = gallica(harvest_server, tmp_path, *args)
+        assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
+    assert harvest_server.requests() == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_the_alto_pages_leaves_no_half_written_file(harvest_server, tmp_path):
+    """SIGINT (Ctrl-C) in a real child process while page 8's ALTO is in flight; the re-run fetches pages 8-15 only."""
+    s = harvest_server
+    hang = s.fault(with_param("/RequestDigitalElement", Deb="8"), "hang")
+    args = ["gallica", "--endpoint", s.url, "--out", str(tmp_path), "--ark", OCR_ARK, "--with", "alto", *FAST,
+            "--timeout", "600"]
+    child = subprocess.Popen(subprocess_cmd(*args), env=child_env(), stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        reached = wait_for(hang.reached, child)
+        assert reached, child.communicate()
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 1 and "interrupted" in stderr and "Traceback" not in stderr, stderr
+    files = sorted(p.name for p in (tmp_path / "alto" / OCR_ARK).iterdir())  # hidden temporaries included
+    assert files == sorted(f"f{n}.xml" for n in range(1, 8))
+    s.clear_faults()
+    s.release.set()
+    before = len(s.requests())
+    result = gallica(s, tmp_path, "--ark", OCR_ARK, "--with", "alto")
+    assert result.exit_code == 0, result.stderr
+    assert [r.params.get("Deb") for r in s.requests()[before:]] == [str(n) for n in range(8, 16)]

@@ -227,7 +227,10 @@ def _services(value: str | None) -> list[str]:
 @click.option("--arks", "arks_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A file of ARKs, one per line (# comments allowed).")
 @click.option("--with", "with_", metavar="LIST",
-              help="Per-document services to fetch too: pagination,toc,iiif,issues.")
+              help="Per-document services to fetch too: pagination,toc,iiif,issues,alto (alto: the OCR of every "
+                   "page the Pagination lists; the Pagination is fetched too).")
+@click.option("--search", metavar="Q",
+              help="Fetch the full-text search hits for Q inside each document (ContentSearch).")
 @click.option("--oai-set", metavar="SET", help="OAI-PMH ListRecords of this set (e.g. gallica:typedoc:cartes).")
 @click.option("--from", "from_", metavar="DATE", help="OAI-PMH: records changed from DATE (YYYY-MM-DD).")
 @click.option("--until", metavar="DATE", help="OAI-PMH: records changed until DATE (YYYY-MM-DD).")
@@ -236,20 +239,29 @@ def _services(value: str | None) -> list[str]:
 @click.option("--limit", type=click.IntRange(min=1, max=gallica.SRU_PAGE), default=gallica.SRU_PAGE,
               show_default=True, help="SRU: records per request (maximumRecords).")
 @_network_options(default_rate=1.0)
-def gallica_cmd(arks: tuple[str, ...], arks_file: Path | None, with_: str | None, oai_set: str | None,
-                from_: str | None, until: str | None, list_sets: bool, sru: str | None, limit: int,
-                **opts: Any) -> None:
+def gallica_cmd(arks: tuple[str, ...], arks_file: Path | None, with_: str | None, search: str | None,
+                oai_set: str | None, from_: str | None, until: str | None, list_sets: bool, sru: str | None,
+                limit: int, **opts: Any) -> None:
     """Harvest Gallica (BnF): records by ARK, OAI-PMH, SRU, and per-document services.
 
     Choose one of --ark/--arks, --oai-set, --sru or --list-sets. --endpoint is the site
     root (default https://gallica.bnf.fr). Files go to OUT/oairecord/, oaipmh/, sru/,
-    pagination/, toc/, iiif/ and issues/, named after the ARK or the page. With --with,
-    records found by --oai-set or --sru get their per-document services too; issues
-    fetches the periodical's years and then the issues of each year.
+    pagination/, toc/, iiif/, issues/, alto/ and contentsearch/, named after the ARK or
+    the page. With --with
+    or --search, records found by --oai-set or --sru get their per-document services
+    too; issues fetches the periodical's years and then the issues of each year.
+
+    alto saves each page's OCR as received, named by the page ARK: OUT/alto/<name>/f<n>.xml
+    for ark:/12148/<name>/f<n>. A page Gallica cannot give (404, HTML page) is reported
+    and counted as a failure; the other pages are saved and a re-run fetches only the
+    missing ones. --search saves OUT/contentsearch/<name>-<slug>.xml, where the slug is
+    the query's words in ASCII plus a hash of the exact query.
 
     \b
     Example:
       arkgraph harvest gallica --ark ark:/12148/bpt6k58017546 --with pagination,toc,iiif --out raw/gallica/
+      arkgraph harvest gallica --ark ark:/12148/bpt6k5628146t --with pagination,alto --out raw/gallica/
+      arkgraph harvest gallica --ark ark:/12148/bpt6k5628146t --search 'garde champêtre' --out raw/gallica/
       arkgraph harvest gallica --arks arks.txt --out raw/gallica/
       arkgraph harvest gallica --oai-set gallica:typedoc:cartes --from 2024-01-01 --out raw/gallica/
       arkgraph harvest gallica --sru 'dc.creator all "Verne"' --out raw/gallica/
@@ -266,8 +278,10 @@ def gallica_cmd(arks: tuple[str, ...], arks_file: Path | None, with_: str | None
     for flag, value in (("--from", from_), ("--until", until)):
         if value and not OAI_DATE.fullmatch(value):
             raise click.BadParameter(f"{value!r} is not YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ", param_hint=flag)
-    if list_sets and (services or opts["then_convert"]):
-        raise click.UsageError("--list-sets takes neither --with nor --then-convert")
+    if list_sets and (services or search is not None or opts["then_convert"]):
+        raise click.UsageError("--list-sets takes neither --with, --search nor --then-convert")
+    if search is not None and not search.strip():
+        raise click.BadParameter("the query is empty", param_hint="--search")
     endpoint = opts["endpoint"] or gallica.DEFAULT_ENDPOINT
     out: Path = opts["out"]
     common = dict(endpoint=endpoint, concurrency=opts["concurrency"])
@@ -279,21 +293,21 @@ def gallica_cmd(arks: tuple[str, ...], arks_file: Path | None, with_: str | None
         names = list(dict.fromkeys(names))
         if not names:
             raise click.UsageError("no ARK given (the --arks file is empty)")
-        work = functools.partial(_arks, names=names, services=services, out=out, common=common)
+        work = functools.partial(_arks, names=names, services=services, search=search, out=out, common=common)
     elif oai_set:
         work = lambda f, r: gallica.harvest_oai(f, out, set_spec=oai_set, from_=from_, until=until,  # noqa: E731
-                                                services=services, reporter=r, **common)
+                                                services=services, search=search, reporter=r, **common)
     elif sru:
         work = lambda f, r: gallica.harvest_sru(f, out, query=sru, page_size=limit, services=services,  # noqa: E731
-                                                reporter=r, **common)
+                                                search=search, reporter=r, **common)
     else:
         work = functools.partial(_list_sets, out=out, endpoint=endpoint)
     _run("gallica", opts, work)
 
 
-def _arks(fetcher: Fetcher, reporter: StderrReporter, *, names: list[str], services: list[str], out: Path,
-          common: dict[str, Any]) -> Result:
-    return gallica.harvest_arks(fetcher, out, names, services=services, reporter=reporter, **common)
+def _arks(fetcher: Fetcher, reporter: StderrReporter, *, names: list[str], services: list[str], search: str | None,
+          out: Path, common: dict[str, Any]) -> Result:
+    return gallica.harvest_arks(fetcher, out, names, services=services, search=search, reporter=reporter, **common)
 
 
 def _list_sets(fetcher: Fetcher, reporter: StderrReporter, *, out: Path, endpoint: str) -> Result:

@@ -1,5 +1,6 @@
 """Harvest Gallica (BnF): OAIRecord by ARK, OAI-PMH ListRecords/ListSets, SRU searchRetrieve,
-and the per-document services Pagination, Issues, Toc and the IIIF manifest.
+and the per-document services Pagination, Issues, Toc, the IIIF manifest, the pages' OCR (ALTO)
+and full-text search hits (ContentSearch).
 
 Every response is saved as received, one file per response, under ``OUT``::
 
@@ -9,12 +10,18 @@ Every response is saved as received, one file per response, under ``OUT``::
     iiif/<name>.json                  iiif/ark:/12148/<name>/manifest.json
     issues/years-<cb>.xml             Issues?ark=ark:/12148/<cb>/date
     issues/<year>-<cb>.xml            Issues?ark=ark:/12148/<cb>/date&date=<year>
+    alto/<name>/f<n>.xml              RequestDigitalElement?O=<name>&E=ALTO&Deb=<n>, one per page (ARK <name>/f<n>)
+                                      of the Pagination, which ``alto`` fetches (and saves) when it is missing
+    contentsearch/<name>-<slug>.xml   ContentSearch?ark=<name>&query=<q>; ``query_slug`` names the query
     oaipmh/listrecords-<job>-<n>.xml  OAI-PMH pages, in resumption-token order
     oaipmh/listsets-<n>.xml
     sru/sru-<job>-<startRecord>.xml   SRU pages
 
 A document is done when all its files exist (files are written atomically), so a re-run
 skips it; page-wise harvests keep their resumption token / startRecord in the checkpoint.
+An ALTO page that cannot be had (a 404, an HTML page) does not stop its document: the other
+pages are saved, the page is reported as a failure, and the document stays to do, so a re-run
+fetches only its missing pages.
 """
 
 from __future__ import annotations
@@ -23,10 +30,11 @@ import hashlib
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 from lxml import etree
@@ -41,7 +49,9 @@ from .progress import NullReporter, Reporter
 DEFAULT_ENDPOINT = "https://gallica.bnf.fr"
 NAAN = "12148"
 SRU_PAGE = 50  # Gallica's maximumRecords ceiling
-SERVICES = ("pagination", "toc", "iiif", "issues")
+SERVICES = ("pagination", "toc", "iiif", "issues", "alto")  # the names --with takes
+SEARCH = "contentsearch"  # the service --search adds; its query is the harvest's (Gallica.search)
+PAGED = ("pagination", "toc", "iiif", "alto", SEARCH)  # what a periodical title (cb…/date) has not
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 SRW_NS = "http://www.loc.gov/zing/srw/"
 
@@ -127,7 +137,42 @@ CHECKS: dict[str, Callable[[httpx.Response], object]] = {
     "toc": _expect_root("TEI.2", "TEI", allow_html=True),  # Gallica also serves an older XHTML Toc
     "iiif": check_iiif,
     "issues": _expect_root("issues"),
+    "alto": _expect_root("alto"),  # v2, v3 and v4 namespaces alike: the reader judges the rest
+    SEARCH: _expect_root("results"),
 }
+
+
+def query_slug(query: str) -> str:
+    """A file-name-safe, deterministic name for a search query: its words folded to ASCII, then a hash
+    of the exact query, so that two queries never share a file (``garde champêtre`` →
+    ``garde-champetre-<8 hex>``; a query with no Latin letters is the hash alone)."""
+    folded = unicodedata.normalize("NFKD", query).encode("ascii", "ignore").decode("ascii").lower()
+    words = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:60].strip("-")
+    digest = hashlib.sha256(query.encode("utf-8")).hexdigest()[:8]
+    return f"{words}-{digest}" if words else digest
+
+
+def with_search(services: Sequence[str], search: str | None) -> tuple[list[str], str | None]:
+    """``services`` plus ContentSearch when there is a query, and the query as sent (NFC, trimmed)."""
+    query = unicodedata.normalize("NFC", search).strip() if search else ""
+    if search is not None and not query:
+        raise UsageError("--search needs a query (it is empty)")
+    return ([*services, SEARCH] if query else list(services)), (query or None)
+
+
+def pages_in(pagination: etree._Element) -> list[int]:
+    """The views (``ordre``, 1-based) a Pagination lists, in its order, each once."""
+    pages = [(p.findtext("ordre") or "").strip() for p in pagination.iter("page")]
+    return list(dict.fromkeys(int(p) for p in pages if p.isdigit()))
+
+
+class PagesFailed(FetchError):
+    """Some ALTO pages of a document could not be fetched; its other files are saved."""
+
+    def __init__(self, written: int, pages: dict[str, str]):
+        super().__init__(f"{len(pages)} pages failed")
+        self.written = written
+        self.pages = pages  # page name (``<name>/f<n>``) → why
 
 
 # ---------------------------------------------------------------- the per-document services
@@ -135,10 +180,11 @@ CHECKS: dict[str, Callable[[httpx.Response], object]] = {
 class Gallica:
     """URLs and file paths for one endpoint root and one output directory."""
 
-    def __init__(self, fetcher: Fetcher, out: Path, endpoint: str = DEFAULT_ENDPOINT):
+    def __init__(self, fetcher: Fetcher, out: Path, endpoint: str = DEFAULT_ENDPOINT, search: str | None = None):
         self.fetcher = fetcher
         self.out = out
         self.root = endpoint.rstrip("/")
+        self.search = search  # the ContentSearch query, if the harvest has one
         self._issue_lock = threading.Lock()
 
     def url(self, path: str, **params: str) -> str:
@@ -147,10 +193,15 @@ class Gallica:
     def doc_url(self, service: str, name: str) -> str:
         if service == "iiif":
             return f"{self.root}/iiif/ark:/{NAAN}/{name}/manifest.json"
+        if service == SEARCH:  # the query %-encoded whole (a space is %20, ê is %C3%AA)
+            query = urlencode({"ark": name, "query": self.search or ""}, quote_via=quote, safe="")
+            return f"{self.root}/services/ContentSearch?{query}"
         path = {"record": "/services/OAIRecord", "pagination": "/services/Pagination", "toc": "/services/Toc"}[service]
         return self.url(path, ark=name)
 
     def doc_path(self, service: str, name: str) -> Path:
+        if service == SEARCH:
+            return self.out / "contentsearch" / f"{safe_name(name)}-{query_slug(self.search or '')}.xml"
         folder, ext = {"record": ("oairecord", "xml"), "pagination": ("pagination", "xml"),
                        "toc": ("toc", "xml"), "iiif": ("iiif", "json")}[service]
         return self.out / folder / f"{safe_name(name)}.{ext}"
@@ -159,6 +210,29 @@ class Gallica:
         response, parsed = self.fetcher.get(url, check=check)
         save_response(path, response.content, self.fetcher.redact)
         return parsed
+
+    # ALTO: one file per page of the Pagination, named by the page ARK (<name>/f<n>).
+    def alto_url(self, name: str, page: int) -> str:
+        return self.url("/RequestDigitalElement", O=name, E="ALTO", Deb=str(page))
+
+    def alto_path(self, name: str, page: int) -> Path:
+        return self.out / "alto" / safe_name(name) / f"f{page}.xml"
+
+    def alto(self, name: str, failed: dict[str, str]) -> int:
+        """Fetch the missing ALTO pages of a document whose Pagination is saved; return how many were
+        written. A page that fails goes into ``failed`` and the next page is fetched."""
+        written = 0
+        for page in pages_in(parse_xml(self.doc_path("pagination", name).read_bytes())):
+            path = self.alto_path(name, page)
+            if path.exists():
+                continue
+            try:
+                self.fetch_to(self.alto_url(name, page), path, CHECKS["alto"])
+            except FetchError as exc:
+                failed[f"{name}/f{page}"] = str(exc)
+            else:
+                written += 1
+        return written
 
     # Issues: the periodical's years, then the issues of each year.
     def years_path(self, cb: str) -> Path:
@@ -187,16 +261,25 @@ class Gallica:
     def document(self, name: str, services: Sequence[str], *, periodical: str | None = None) -> int:
         """Fetch the missing files of one document; return how many files were written.
 
-        ``services`` may hold ``record`` (OAIRecord) and any of ``SERVICES``. For ``issues``
+        ``services`` may hold ``record`` (OAIRecord), any of ``SERVICES`` and ``SEARCH``. For ``issues``
         the periodical is the ARK itself when it is a ``cb…`` title, else ``periodical`` or
-        the ``…/cb…/date`` relation of the document's saved OAIRecord.
+        the ``…/cb…/date`` relation of the document's saved OAIRecord. ``alto`` fetches the
+        Pagination first when it is not saved yet. Raises ``PagesFailed`` when all but some
+        ALTO pages were saved.
         """
         written = 0
+        pages_failed: dict[str, str] = {}
+        if "alto" in services and "pagination" not in services:  # ALTO needs the page list: saved, as --with pagination
+            at = list(services).index("alto")
+            services = [*services[:at], "pagination", *services[at:]]
         for service in services:
             if service == "issues":
                 continue
-            if name.startswith("cb") and service in ("pagination", "toc", "iiif"):
+            if name.startswith("cb") and service in PAGED:
                 continue  # a periodical title has no pages of its own
+            if service == "alto":
+                written += self.alto(name, pages_failed)
+                continue
             path = self.doc_path(service, name)
             if path.exists():
                 continue
@@ -213,6 +296,8 @@ class Gallica:
             cb = name.removesuffix("/date") if name.startswith("cb") else periodical or self._periodical_of(name)
             if cb:
                 written += self.issues(cb)
+        if pages_failed:
+            raise PagesFailed(written, pages_failed)
         return written
 
     def _periodical_of(self, name: str) -> str | None:
@@ -232,22 +317,28 @@ def periodical_in(element: etree._Element) -> str | None:
 
 
 def _run_documents(g: Gallica, items: Iterable[tuple[str, str | None]], services: Sequence[str], *,
-                   concurrency: int, reporter: Reporter, on_done: Callable[[str, int], None],
+                   concurrency: int, reporter: Reporter, on_done: Callable[[str, int, dict[str, str]], None],
                    on_fail: Callable[[str, str], None], count_records: bool) -> None:
-    """Fetch documents, ``concurrency`` at a time; report each as done or failed."""
+    """Fetch documents, ``concurrency`` at a time; report each as done (with the pages that failed, if
+    any: ``{page name: why}``) or failed."""
     stop = threading.Event()
 
     def one(item: tuple[str, str | None]) -> None:
         name, periodical = item
         if stop.is_set():
             return
+        pages: dict[str, str] = {}
         try:
             written = g.document(name, services, periodical=periodical)
+        except PagesFailed as exc:
+            written, pages = exc.written, exc.pages
+            for page, message in pages.items():
+                reporter.note(f"failed: ark:/{NAAN}/{page}: {message}")
         except FetchError as exc:
             on_fail(name, str(exc))
             reporter.note(f"failed: ark:/{NAAN}/{name}: {exc}")
             return
-        on_done(name, written)
+        on_done(name, written, pages)
         reporter.advance(1 if count_records else 0)
 
     if concurrency <= 1:
@@ -283,15 +374,24 @@ class _Saver:
             self._last = time.monotonic()
 
 
+def _failed_text(documents: int, pages: int) -> str:
+    """``, 1 failed, 2 pages failed``: what failed, for the position line."""
+    return (f", {documents} failed" if documents else "") + (f", {pages} pages failed" if pages else "")
+
+
 def harvest_arks(fetcher: Fetcher, out: Path, names: Sequence[str], *, services: Sequence[str] = (),
-                 endpoint: str = DEFAULT_ENDPOINT, concurrency: int = 1, reporter: Reporter | None = None) -> Result:
-    """OAIRecord (plus ``services``) for each ARK name; skips what earlier runs saved."""
+                 search: str | None = None, endpoint: str = DEFAULT_ENDPOINT, concurrency: int = 1,
+                 reporter: Reporter | None = None) -> Result:
+    """OAIRecord (plus ``services``, plus ContentSearch for ``search``) for each ARK name; skips what
+    earlier runs saved."""
     reporter = reporter or NullReporter()
-    g = Gallica(fetcher, out, endpoint)
+    services, search = with_search(services, search)
+    g = Gallica(fetcher, out, endpoint, search)
     wanted = ["record", *services]
     arks_key = hashlib.sha256("\n".join(names).encode("utf-8")).hexdigest()  # the list itself may be long
-    cp = Checkpoint(out, "gallica", {"mode": "arks", "endpoint": g.root, "arks_sha256": arks_key, "services": wanted},
-                    redact=fetcher.redact)
+    identity = {"mode": "arks", "endpoint": g.root, "arks_sha256": arks_key, "services": wanted,
+                **({"search": search} if search else {})}
+    cp = Checkpoint(out, "gallica", identity, redact=fetcher.redact)
     done: set[str] = set(cp.state.get("done", []))
     todo = [n for n in names if n not in done]
     result = Result(total=len(names))
@@ -305,12 +405,20 @@ def harvest_arks(fetcher: Fetcher, out: Path, names: Sequence[str], *, services:
     reporter.advance(len(names) - len(todo))
     saver = _Saver(cp)
     failed: dict[str, str] = {}
+    partial: set[str] = set()  # saved but for some pages: still to do, a re-run fetches the missing pages
+    pages_failed: dict[str, str] = {}
     cp.state["failed"] = {}
+    cp.state.pop("failed_pages", None)
 
-    def on_done(name: str, written: int) -> None:
+    def on_done(name: str, written: int, pages: dict[str, str]) -> None:
         with saver.lock:
-            done.add(name)
-            cp.state["done"] = sorted(done)
+            if pages:
+                partial.add(name)
+                pages_failed.update(pages)
+                cp.state["failed_pages"] = dict(pages_failed)
+            else:
+                done.add(name)
+                cp.state["done"] = sorted(done)
             result.files += written
             result.records += 1
         saver.maybe()
@@ -328,9 +436,10 @@ def harvest_arks(fetcher: Fetcher, out: Path, names: Sequence[str], *, services:
                              f"{RESUME_HINT}", result) from None
     finally:
         saver.now()
-    result.failures = [f"ark:/{NAAN}/{n}: {m}" for n, m in failed.items()]
-    if failed:
-        result.position = f"{len(done)} of {len(names)} documents saved in {out}, {len(failed)} failed"
+    result.failures = [f"ark:/{NAAN}/{n}: {m}" for n, m in {**failed, **pages_failed}.items()]
+    if failed or pages_failed:
+        result.position = (f"{len(done) + len(partial)} of {len(names)} documents saved in {out}"
+                           + _failed_text(len(failed), len(pages_failed)))
         raise HarvestStopped(f"Gallica harvest incomplete: {result.position}; {RESUME_HINT} and retry the failed ones", result)
     cp.state["complete"] = True
     saver.now()
@@ -365,16 +474,19 @@ def _record_arks_sru(root: etree._Element) -> list[tuple[str, str | None]]:
     return items
 
 
-def _paged(fetcher: Fetcher, out: Path, *, identity: dict, label: str, services: Sequence[str], endpoint: str,
-           concurrency: int, reporter: Reporter, first: dict, next_page: Callable[[dict, etree._Element], None],
+def _paged(fetcher: Fetcher, out: Path, *, identity: dict, label: str, services: Sequence[str],
+           search: str | None, endpoint: str, concurrency: int, reporter: Reporter, first: dict,
+           next_page: Callable[[dict, etree._Element], None],
            fetch: Callable[[Gallica, dict], tuple[httpx.Response, etree._Element]],
            file_for: Callable[[str, dict], Path], count: Callable[[etree._Element], int],
            total: Callable[[etree._Element], int | None],
            arks: Callable[[etree._Element], list[tuple[str, str | None]]],
            describe: Callable[[dict], str]) -> Result:
-    """The loop shared by OAI-PMH and SRU: fetch page, save it, checkpoint, fan out ``--with``."""
-    g = Gallica(fetcher, out, endpoint)
-    cp = Checkpoint(out, "gallica", {**identity, "endpoint": g.root, "services": list(services)}, redact=fetcher.redact)
+    """The loop shared by OAI-PMH and SRU: fetch page, save it, checkpoint, fan out ``--with``/``--search``."""
+    services, search = with_search(services, search)
+    g = Gallica(fetcher, out, endpoint, search)
+    identity = {**identity, "endpoint": g.root, "services": list(services), **({"search": search} if search else {})}
+    cp = Checkpoint(out, "gallica", identity, redact=fetcher.redact)
     st = cp.state
     for key, value in first.items():
         st.setdefault(key, value)
@@ -391,6 +503,7 @@ def _paged(fetcher: Fetcher, out: Path, *, identity: dict, label: str, services:
     reporter.total(st["total"])
     reporter.advance(st["records"])
     failed: dict[str, str] = {}
+    pages_failed: dict[str, str] = {}
 
     def run_pending() -> None:
         if not services or not st["pending"]:
@@ -398,8 +511,11 @@ def _paged(fetcher: Fetcher, out: Path, *, identity: dict, label: str, services:
         pending = [tuple(p) for p in st["pending"]]
         finished: set[str] = set()
 
-        def on_done(name: str, written: int) -> None:
-            finished.add(name)
+        def on_done(name: str, written: int, pages: dict[str, str]) -> None:
+            if pages:  # stays pending: a re-run fetches its missing pages
+                pages_failed.update(pages)
+            else:
+                finished.add(name)
             result.files += written
 
         def on_fail(name: str, message: str) -> None:
@@ -444,9 +560,11 @@ def _paged(fetcher: Fetcher, out: Path, *, identity: dict, label: str, services:
     except KeyboardInterrupt:
         where = f"{describe(st)}, {st['records']} records saved in {out}"
         raise HarvestStopped(f"Gallica {label} interrupted at {where}; {RESUME_HINT}", result) from None
-    result.failures = [f"ark:/{NAAN}/{n}: {m}" for n, m in failed.items()]
-    if failed:
-        result.position = f"{st['records']} records saved in {out}; {len(failed)} documents failed"
+    result.failures = [f"ark:/{NAAN}/{n}: {m}" for n, m in {**failed, **pages_failed}.items()]
+    if failed or pages_failed:
+        result.position = (f"{st['records']} records saved in {out}"
+                           + (f"; {len(failed)} documents failed" if failed else "")
+                           + (f"; {len(pages_failed)} pages failed" if pages_failed else ""))
         raise HarvestStopped(f"Gallica {label} incomplete: {result.position}; {RESUME_HINT} and retry them", result)
     result.complete = True
     result.position = f"all {st['records']} records saved in {out}"
@@ -463,7 +581,7 @@ def _oai_token(root: etree._Element) -> tuple[str | None, int | None]:
 
 def harvest_oai(fetcher: Fetcher, out: Path, *, set_spec: str | None = None, from_: str | None = None,
                 until: str | None = None, prefix: str = "oai_dc", services: Sequence[str] = (),
-                endpoint: str = DEFAULT_ENDPOINT, concurrency: int = 1, reporter: Reporter | None = None) -> Result:
+                search: str | None = None, endpoint: str = DEFAULT_ENDPOINT, concurrency: int = 1, reporter: Reporter | None = None) -> Result:
     """OAI-PMH ListRecords, following resumption tokens; one file per page."""
     base = {"verb": "ListRecords", "metadataPrefix": prefix, "set": set_spec, "from": from_, "until": until}
     base = {k: v for k, v in base.items() if v}
@@ -481,7 +599,7 @@ def harvest_oai(fetcher: Fetcher, out: Path, *, set_spec: str | None = None, fro
 
     return _paged(
         fetcher, out, identity={"mode": "oai", **base}, label="OAI-PMH harvest", services=services,
-        endpoint=endpoint, concurrency=concurrency, reporter=reporter or NullReporter(),
+        search=search, endpoint=endpoint, concurrency=concurrency, reporter=reporter or NullReporter(),
         first={"token": None, "page": 1}, next_page=next_page, fetch=fetch,
         file_for=lambda job, st: out / "oaipmh" / f"listrecords-{job}-{st['page']:06d}.xml",
         count=lambda root: sum(1 for _ in root.iter(f"{{{OAI_NS}}}record")),
@@ -491,7 +609,7 @@ def harvest_oai(fetcher: Fetcher, out: Path, *, set_spec: str | None = None, fro
 
 
 def harvest_sru(fetcher: Fetcher, out: Path, *, query: str, page_size: int = SRU_PAGE, services: Sequence[str] = (),
-                endpoint: str = DEFAULT_ENDPOINT, concurrency: int = 1, reporter: Reporter | None = None) -> Result:
+                search: str | None = None, endpoint: str = DEFAULT_ENDPOINT, concurrency: int = 1, reporter: Reporter | None = None) -> Result:
     """SRU searchRetrieve with CQL, paging by startRecord/maximumRecords."""
 
     def fetch(g: Gallica, st: dict) -> tuple[httpx.Response, etree._Element]:
@@ -518,8 +636,8 @@ def harvest_sru(fetcher: Fetcher, out: Path, *, query: str, page_size: int = SRU
 
     return _paged(
         fetcher, out, identity={"mode": "sru", "query": query, "page_size": page_size}, label="SRU harvest",
-        services=services, endpoint=endpoint, concurrency=concurrency, reporter=reporter or NullReporter(),
-        first={"start": 1}, next_page=next_page, fetch=fetch,
+        services=services, search=search, endpoint=endpoint, concurrency=concurrency,
+        reporter=reporter or NullReporter(), first={"start": 1}, next_page=next_page, fetch=fetch,
         file_for=lambda job, st: out / "sru" / f"sru-{job}-{st['start']:08d}.xml",
         count=lambda root: sum(1 for _ in root.iter(f"{{{SRW_NS}}}record")), total=total,
         arks=_record_arks_sru, describe=lambda st: f"startRecord {st['start']}",
