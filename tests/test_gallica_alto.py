@@ -300,6 +300,7 @@ def test_composed_blocks_are_read_in_document_order_and_a_bad_accuracy_or_wc_is_
     assert (t.words, t.accuracy, t.mean_confidence, t.low_confidence, t.language) == (4, None, 0.6, 0.5, "la")
 
 
+@pytest.mark.slow
 def test_a_page_of_a_million_tiny_strings_is_read_in_linear_time():
     def run(n: int) -> float:
         data = _page("<TextBlock><TextLine>" + '<String CONTENT="a" WC="0.9"/><SP/>' * n + "</TextLine></TextBlock>")
