@@ -216,3 +216,14 @@ def edm_tables():  # type: ignore[no-untyped-def]
     """The bundled crosswalk tables, for arkgraph.profiles.edm.Profile."""
     from arkgraph import mappings
     return mappings.load()
+
+
+# -- Gallica OCR text (issue #19) ---------------------------------------------------------------------------------
+
+ALTO = FIXTURES / "gallica" / "alto"
+
+
+@pytest.fixture(scope="session")
+def alto_pages() -> dict[int, Path]:
+    """The real ALTO pages of bpt6k5628146t (fixtures/gallica/alto/bpt6k5628146t/f<n>.xml), by page number."""
+    return {int(p.stem[1:]): p for p in sorted((ALTO / "bpt6k5628146t").glob("f*.xml"))}
