@@ -172,8 +172,8 @@ def document(rec: Record, out: list[Triple]) -> None:
 
 def _texts(rec: Record, w: str, c: str, visual: bool, out: list[Triple]) -> None:
     """Each page's OCR text (issue #19): a LinguisticObject, part of the document's text (for a map or image,
-    carried by the item), in its language, with its content (--text inline), digitally carried by its ALTO and
-    its plain text, and the engine's statistics as a statement (a note: Linked Art has no dimension for a
+    carried by the item), in its language, with its content (--text inline), its ALTO and
+    its plain text (which digitally carry it), and the engine's statistics as a statement (a note: Linked Art has no dimension for a
     confidence); the document's OCR quality as a statement of the item."""
     rec_iri = rec.iri
     languages = tuple(rec.languages)
@@ -192,7 +192,9 @@ def _texts(rec: Record, w: str, c: str, visual: bool, out: list[Triple]) -> None
                                       ("plain", t.text_url, ocr.TEXT_FORMAT, "Texte brut")):
             if url:
                 do, ap = I(f"{base}/{kind}"), I(url)
-                out += [(txt, LAX["digitally_carried_by"], do), (do, A, DIGITAL_OBJECT),
+                # the file's side (la:digitally_carries), as for BnF's document: a text record takes no
+                # digitally_carried_by in the Linked Art API
+                out += [(do, _CARRIES, txt), (do, A, DIGITAL_OBJECT),
                         (do, LABEL, L(f"{label} de la vue {t.page}")), (do, LAX["access_point"], ap),
                         (ap, A, DIGITAL_OBJECT), (do, FORMAT, L(fmt))]
                 if kind == "alto":

@@ -25,6 +25,7 @@ from . import gallica_dc as dc
 from .common import Mapped, RawRecord
 from .gallica_enrichment import (IssueList, IssueOf, IssueYears, Manifest, Pagination, Toc, Unenriched,
                                  enrichment_kind, read_enrichment)
+from .gallica_alto import OcrDelivery
 from .gallica_reader import read
 
 SOURCE = "gallica"
@@ -618,11 +619,11 @@ class Mapper:
                     manifest = self._enrich(rec, objs, name, manifest, link)
         if manifest is not None:
             digital.append(manifest)
-        quality = extras.get("nqamoyen")
+        quality = extras.get("nqamoyen")  # the record's own, else the OCR delivery's (METS, set by _enrich)
         if quality is not None:
             rec.ocr_quality = _percent(quality)
-            if rec.ocr_quality is None or (rec.ocr_quality == 0.0 and not rec.texts):
-                rec.ocr_quality = None  # not a number, or Gallica's 0.0 for a document without OCR (an image)
+        if rec.ocr_quality == 0.0 and not rec.texts:
+            rec.ocr_quality = None  # Gallica's 0.0 for a document without OCR (an image)
         return Mapped(rec, out_unhandled, out_ignored,
                       leaves + len(set_specs) + (1 if header.get("identifier") else 0))
 
@@ -784,6 +785,9 @@ class Mapper:
                         obj, text=obj.text if self.text_mode == "inline" else None,
                         alto_url=f"{dc.GALLICA}RequestDigitalElement?O={name}&E=ALTO&Deb={obj.page}",
                         text_url=f"{GALLICA_ARK}{name}/f{obj.page}.texteBrut")
+            elif isinstance(obj, OcrDelivery):  # the OCR delivery's METS: its NQAMOYEN, where the record has none
+                if obj.quality is not None:
+                    rec.ocr_quality = obj.quality
             elif isinstance(getattr(obj, "hits", None), tuple):  # a ContentSearch response's hits
                 rec.hits.extend(obj.hits)
         rec.parts.extend(pages[k] for k in sorted(pages))

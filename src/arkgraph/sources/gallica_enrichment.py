@@ -121,7 +121,7 @@ def enrichment_kind(head: bytes) -> str | None:
         return "toc"  # the older XHTML Toc (its stylesheet and script are styleTdm…, scriptTdm…); other HTML is not ours
     if re.search(rb"<results\b", h) and b"<items" in h and b"OAIRecord" not in h:
         return "contentsearch"
-    if re.search(rb"<alto\b", h) and b"www.loc.gov/standards/alto" in h:
+    if re.search(rb"<alto\b", h) and (b"www.loc.gov/standards/alto" in h or b"schema.ccs-gmbh.com/ALTO" in h):
         return "alto"
     if re.search(rb"<mets\b", h) and b"www.loc.gov/METS" in h:
         return "mets"  # the METS manifest of an OCR delivery, beside its ALTO pages
