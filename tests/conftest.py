@@ -218,6 +218,7 @@ def edm_tables():  # type: ignore[no-untyped-def]
     return mappings.load()
 
 
+<<<<<<< HEAD
 # -- Gallica OCR text (issue #19) ---------------------------------------------------------------------------------
 
 ALTO = FIXTURES / "gallica" / "alto"
@@ -227,3 +228,48 @@ ALTO = FIXTURES / "gallica" / "alto"
 def alto_pages() -> dict[int, Path]:
     """The real ALTO pages of bpt6k5628146t (fixtures/gallica/alto/bpt6k5628146t/f<n>.xml), by page number."""
     return {int(p.stem[1:]): p for p in sorted((ALTO / "bpt6k5628146t").glob("f*.xml"))}
+=======
+# -- Web Annotations (issue #19) -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def web_annotation_musts():  # type: ignore[no-untyped-def]
+    """The W3C Web Annotation tests' MUST assertions (tests/fixtures/web-annotation, its README): every schema
+    ``annotationMusts.test`` lists, as ``(assertion path, jsonschema validator)``. Their ``$ref``s (bare file
+    names such as ``bodyTarget.json#/…``) are served from a local registry, so nothing is fetched; the formats
+    they name are checked: ``uri`` (an absolute IRI in ASCII, terms.is_iri) and ``date-time`` (RFC 3339)."""
+    import json
+    from datetime import datetime
+
+    from jsonschema import Draft4Validator, FormatChecker
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4
+
+    from arkgraph.terms import is_iri
+
+    root = FIXTURES / "web-annotation"
+    base = "https://web-annotation-tests.invalid/"  # one flat namespace, as the tests' harness uses
+    formats = FormatChecker(())
+
+    @formats.checks("uri")
+    def _uri(value: object) -> bool:
+        return not isinstance(value, str) or (value.isascii() and is_iri(value))
+
+    @formats.checks("date-time", raises=ValueError)
+    def _date_time(value: object) -> bool:
+        if isinstance(value, str):
+            if "T" not in value.upper() or value[-1:] not in "zZ" and "+" not in value[10:] and "-" not in value[10:]:
+                raise ValueError(f"not an RFC 3339 date-time: {value!r}")
+            datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+        return True
+
+    registry = Registry().with_resources(
+        (base + d["id"], Resource.from_contents(d, default_specification=DRAFT4))
+        for d in (json.loads(p.read_text(encoding="utf-8")) for p in sorted((root / "definitions").glob("*.json"))))
+    out = []
+    for path in json.loads((root / "annotations" / "annotationMusts.test").read_text(encoding="utf-8"))["assertions"]:
+        schema = json.loads((root / path).read_text(encoding="utf-8"))
+        assert schema["assertionType"] == "must" and schema["expectedResult"] == "valid", path
+        reg = registry.with_resource(base + schema["id"], Resource.from_contents(schema, default_specification=DRAFT4))
+        out.append((path, Draft4Validator({"$ref": base + schema["id"]}, registry=reg, format_checker=formats)))
+    return out
+>>>>>>> h-anno

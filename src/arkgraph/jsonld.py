@@ -22,7 +22,13 @@ _CONTEXT_FILES = {
     "https://schema.org": "schemaorg.jsonld", "https://schema.org/": "schemaorg.jsonld",
     "http://schema.org": "schemaorg.jsonld", "http://schema.org/": "schemaorg.jsonld",
     "https://schema.org/docs/jsonldcontext.jsonld": "schemaorg.jsonld",
+    # the W3C Web Annotation context (profile "annotations", issue #19)
+    "http://www.w3.org/ns/anno.jsonld": "anno.jsonld", "https://www.w3.org/ns/anno.jsonld": "anno.jsonld",
 }
+ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+_OA_ANNOTATION = "http://www.w3.org/ns/oa#Annotation"
+_OA_HAS_BODY = "http://www.w3.org/ns/oa#hasBody"
+_OA_TEXTUAL_BODY = "http://www.w3.org/ns/oa#TextualBody"
 # classes whose nodes are embedded wherever they are used (vocabulary terms)
 _TERM_CLASSES = {CRM + c for c in ("E55_Type", "E57_Material", "E58_Measurement_Unit", "E56_Language")}
 # ... except a concept with a broader one: an embedded Linked Art Type has no ``broader``, a Concept
@@ -267,7 +273,59 @@ def compactor(context_url: str) -> Compactor:
     return Compactor(context_url)
 
 
+class AnnoCompactor(Compactor):
+    """Compaction against the W3C Web Annotation context, which also defines terms by a bare string
+    (``"exact": "oa:exact"``), aliases ``id`` and ``type`` by objects, and gives ``motivation`` and ``purpose``
+    vocabulary values (``@type: @vocab``: ``oa:highlighting`` → ``"highlighting"``). A test checks its output
+    against PyLD's compaction and that it expands back to the same triples."""
+
+    def __init__(self, context_url: str):
+        super().__init__(context_url)
+        ctx = document_loader(context_url)["document"]["@context"]
+        for term, d in ctx.items():
+            target = d.get("@id") if isinstance(d, dict) else d
+            if target in ("@id", "@type"):
+                self.aliases.setdefault(target, term)
+            elif isinstance(d, str) and not term.startswith("@") and term not in self.prefixes:
+                self.top.setdefault(self._expand(d), (term, {"type": None, "set": False}))
+
+    def _value(self, v: dict[str, Any], defn: dict[str, Any]) -> Any:
+        if defn["type"] == "@vocab" and len(v) == 1 and "@id" in v:
+            return self.classes.get(v["@id"]) or self._iri(v["@id"])
+        return super()._value(v, defn)
+
+
+@cache
+def anno_compactor() -> AnnoCompactor:
+    return AnnoCompactor(ANNO_CONTEXT)
+
+
+def annotation_documents(triples: Iterable[Triple]) -> list[dict[str, Any]]:
+    """One W3C JSON-LD document per ``oa:Annotation`` (profile "annotations"), its target, selector and body
+    embedded; any other node (none is written today) a document of its own, after them.
+
+    Every node keeps its IRI but the embedded ``TextualBody``, written without ``id`` (it keeps its IRI,
+    ``<annotation>/body``, in every RDF serialization): the W3C Web Annotation tests take a body with an ``id``
+    and no ``source`` for an External Web Resource, which must not have a ``purpose``
+    (``3.3.5-bodyEWRNoPurpose``), and the body's purpose, ``tagging``, is what says it names the query."""
+    triples = list(triples)
+    first = next((s[1:-1] for s, p, o in triples if p == f"<{RDF}type>" and o == f"<{_OA_ANNOTATION}>"), None)
+    if first is None and not triples:
+        return []
+    # build_documents starts at the first annotation; each later one, reached by nothing, gets its own document
+    root = first if first is not None else triples[0][0][1:-1]
+    docs = build_documents(root, triples, linked_art=False)
+    for doc in docs:
+        for body in doc.get(_OA_HAS_BODY, ()):
+            if _OA_TEXTUAL_BODY in body.get("@type", ()):
+                body["@id"] = None
+    c = anno_compactor()
+    return [c.compact(d) for d in docs]
+
+
 def record_documents(root: str, triples: Iterable[Triple], profile: str) -> list[dict[str, Any]]:
+    if profile == "annotations":
+        return annotation_documents(triples)
     la = profile == "linkedart"
     c = compactor(LINKED_ART_CONTEXT if la else SCHEMA_CONTEXT)
     return [c.compact(d) for d in build_documents(root, triples, linked_art=la)]

@@ -17,20 +17,23 @@ from .errors import ArkError, ArkgraphError, RecordError, UsageError
 from .mappings import Tables
 from .outputs import write_output
 from .profiles import edm, linkedart, schemaorg
+from .profiles.annotations import triples as annotation_triples
 from .seen import FirstSeen
 from .sources.common import DEFAULT_MAX_VALUE_BYTES, GZIP_DAMAGE, RECORD_SUFFIXES, Mapped, RawRecord, Reject, open_binary, walk_inputs
 from .terms import Triple
 
 # the profiles "all" names; "edm" (Europeana) is asked for by name, as it needs the provider's settings
 PROFILES: dict[str, Callable[..., list[Triple]]] = {"schemaorg": schemaorg.triples, "linkedart": linkedart.triples}
-OTHER_PROFILES = ("edm",)
+# asked for by name only: Europeana's (it needs the provider's settings) and the search hits as Web Annotations
+NAMED_PROFILES: dict[str, Callable[..., list[Triple]]] = {"annotations": annotation_triples}
+OTHER_PROFILES = ("edm", *NAMED_PROFILES)
 
 
 def parse_profiles(text: str) -> tuple[str, ...]:
     names = [p.strip().lower() for p in text.split(",") if p.strip()] or ["all"]
     bad = [n for n in names if n not in PROFILES and n not in OTHER_PROFILES and n != "all"]
     if bad:
-        raise UsageError(f"unknown profile {', '.join(bad)}: choose from schemaorg, linkedart, edm, all")
+        raise UsageError(f"unknown profile {', '.join(bad)}: choose from schemaorg, linkedart, all, edm, annotations")
     out: list[str] = []
     for n in names:
         out += list(PROFILES) if n == "all" else [n]
@@ -353,7 +356,8 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
     summary, coverage = Summary(), Coverage()
     mappers: dict[str, Any] = {}
     context: dict[str, Any] = {}
-    emitters = [(p, edm.Profile(tables, opts.edm) if p == "edm" else PROFILES[p]) for p in opts.profiles]
+    emitters = [(p, edm.Profile(tables, opts.edm) if p == "edm" else PROFILES.get(p) or NAMED_PROFILES[p])
+                for p in opts.profiles]
     with_edm = "edm" in opts.profiles
     track_coverage = opts.coverage is not None  # the report costs a walk of every source leaf: only when asked
     started = time.perf_counter()

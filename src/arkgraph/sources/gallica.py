@@ -26,6 +26,7 @@ from .common import Mapped, RawRecord
 from .gallica_enrichment import (IssueList, IssueOf, IssueYears, Manifest, Pagination, Toc, Unenriched,
                                  enrichment_kind, read_enrichment)
 from .gallica_alto import OcrDelivery
+from .gallica_contentsearch import SearchHits
 from .gallica_reader import read
 
 SOURCE = "gallica"
@@ -788,8 +789,13 @@ class Mapper:
             elif isinstance(obj, OcrDelivery):  # the OCR delivery's METS: its NQAMOYEN, where the record has none
                 if obj.quality is not None:
                     rec.ocr_quality = obj.quality
-            elif isinstance(getattr(obj, "hits", None), tuple):  # a ContentSearch response's hits
+            elif isinstance(obj, SearchHits):  # a ContentSearch response's hits
                 rec.hits.extend(obj.hits)
+        if rec.hits and pages:  # a hit on a page the Pagination or manifest does not list: said, still written
+            unknown = sorted({h.page for h in rec.hits} - pages.keys())
+            if unknown:
+                rec.flags.append(f"hit-unknown-page: search hits on page(s) {', '.join(map(str, unknown[:10]))} "
+                                 "that the Pagination / manifest does not list")
         rec.parts.extend(pages[k] for k in sorted(pages))
         rec.texts.extend(texts[k] for k in sorted(texts))  # one text a page, in page order
         return manifest

@@ -162,7 +162,7 @@ def read_enrichment(fh: IO[bytes], name: str) -> Iterator[tuple[str, object] | R
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         items = [Reject(name, None, None, f"unexpected {kind or 'enrichment'} content: {exc}", SOURCE)]
     rejects = [i for i in items if isinstance(i, Reject)]
-    if not rejects:
+    if not rejects or (kind == "contentsearch" and len(rejects) < len(items)):  # damaged items beside good hits
         yield from items
         return
     keys = list(dict.fromkeys(r.record_id for r in rejects if r.record_id)) or _keys_of(kind, data, name)
