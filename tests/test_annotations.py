@@ -171,8 +171,6 @@ def test_an_empty_result_is_a_value_with_no_hits_not_a_reject() -> None:
     assert rejects == [] and value.hits == () and value.total == 0
 
 
-@pytest.mark.xfail(strict=True, reason="gallica_enrichment.read_enrichment drops a file's values when any of its "
-                   "items is rejected: the lead's change (see the #19 report) makes item rejects pass with the values")
 def test_the_enrichment_reader_keeps_the_other_items_of_a_response_with_a_damaged_item() -> None:
     data = JOINED.read_bytes().replace(b"</span>, Rieu", b"</spam>, Rieu")
     items = list(read_enrichment(io.BufferedReader(io.BytesIO(data)), NAME))  # type: ignore[arg-type]
