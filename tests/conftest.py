@@ -218,7 +218,6 @@ def edm_tables():  # type: ignore[no-untyped-def]
     return mappings.load()
 
 
-<<<<<<< HEAD
 # -- Gallica OCR text (issue #19) ---------------------------------------------------------------------------------
 
 ALTO = FIXTURES / "gallica" / "alto"
@@ -228,7 +227,8 @@ ALTO = FIXTURES / "gallica" / "alto"
 def alto_pages() -> dict[int, Path]:
     """The real ALTO pages of bpt6k5628146t (fixtures/gallica/alto/bpt6k5628146t/f<n>.xml), by page number."""
     return {int(p.stem[1:]): p for p in sorted((ALTO / "bpt6k5628146t").glob("f*.xml"))}
-=======
+
+
 # -- Web Annotations (issue #19) -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
@@ -272,4 +272,3 @@ def web_annotation_musts():  # type: ignore[no-untyped-def]
         reg = registry.with_resource(base + schema["id"], Resource.from_contents(schema, default_specification=DRAFT4))
         out.append((path, Draft4Validator({"$ref": base + schema["id"]}, registry=reg, format_checker=formats)))
     return out
->>>>>>> h-anno
