@@ -13,6 +13,8 @@ nor Linked Art defines: an engine's confidence is its claim about its output, no
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..model import LOW_CONFIDENCE, PageText, Record
 from ..terms import AG, XSD, I, T, Triple, integer
 
@@ -24,6 +26,11 @@ TEXT_FORMAT = "text/plain"
 
 def decimal(value: float, digits: int = 4) -> str:
     return T(f"{round(value, digits):.{digits}f}".rstrip("0").rstrip(".") or "0", XSD + "decimal")
+
+
+@lru_cache(maxsize=16384)
+def _decimal2(value: float) -> str:
+    return decimal(value, 2)
 
 
 def _fr(value: float, digits: int = 2) -> str:
@@ -59,11 +66,16 @@ def page_values(node: str, t: PageText, out: list[Triple]) -> None:
         out.append((node, P["ocrEngine"], T(t.engine, XSD + "string")))
 
 
+@lru_cache(maxsize=16384)  # Gallica's qualities recur (two decimals): each sentence is made once
+def _gallica_quality(value: float) -> tuple[str, float, str]:
+    return "ocrQuality", value, f"Qualité moyenne de l'OCR selon Gallica : {_fr(value)} %"
+
+
 def document_quality(rec: Record) -> tuple[str, float, str] | None:
     """(property key, value, French sentence) of the document's OCR quality: Gallica's own, else the mean of its
     converted pages' accuracy; None when neither is known."""
     if rec.ocr_quality is not None:
-        return "ocrQuality", rec.ocr_quality, f"Qualité moyenne de l'OCR selon Gallica : {_fr(rec.ocr_quality)} %"
+        return _gallica_quality(rec.ocr_quality)
     known = [t.accuracy for t in rec.texts if t.accuracy is not None]
     if not known:
         return None
@@ -75,6 +87,6 @@ def document_quality(rec: Record) -> tuple[str, float, str] | None:
 def document_values(node: str, rec: Record, out: list[Triple]) -> None:
     quality = document_quality(rec)
     if quality is not None:
-        out.append((node, P[quality[0]], decimal(quality[1], 2)))
+        out.append((node, P[quality[0]], _decimal2(quality[1])))
     if rec.texts:
         out.append((node, P["pagesWithText"], integer(sum(1 for t in rec.texts if t.words))))
