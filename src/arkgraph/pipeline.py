@@ -22,9 +22,10 @@ from .seen import FirstSeen
 from .sources.common import DEFAULT_MAX_VALUE_BYTES, GZIP_DAMAGE, RECORD_SUFFIXES, Mapped, RawRecord, Reject, open_binary, walk_inputs
 from .terms import Triple
 
-# the profiles "all" names; "edm" (Europeana) is asked for by name, as it needs the provider's settings
+# the profiles "all" names
 PROFILES: dict[str, Callable[..., list[Triple]]] = {"schemaorg": schemaorg.triples, "linkedart": linkedart.triples}
-# asked for by name only: Europeana's (it needs the provider's settings) and the search hits as Web Annotations
+# asked for by name only: Europeana's EDM (built in _convert with the provider's settings) and the search hits as
+# Web Annotations
 NAMED_PROFILES: dict[str, Callable[..., list[Triple]]] = {"annotations": annotation_triples}
 OTHER_PROFILES = ("edm", *NAMED_PROFILES)
 
