@@ -23,10 +23,10 @@ from ..model import (Agent, Concept, Contribution, DigitalObject, Dimension, Ide
 from ..terms import RELATOR, safe_iri
 from . import gallica_dc as dc
 from .common import Mapped, RawRecord
-from .gallica_enrichment import (IssueList, IssueOf, IssueYears, Manifest, Pagination, Toc, Unenriched,
-                                 enrichment_kind, read_enrichment)
 from .gallica_alto import OcrDelivery
 from .gallica_contentsearch import SearchHits
+from .gallica_enrichment import (IssueList, IssueOf, IssueYears, Manifest, Pagination, Toc, Unenriched,
+                                 enrichment_kind, read_enrichment)
 from .gallica_reader import read
 
 SOURCE = "gallica"
@@ -620,9 +620,9 @@ class Mapper:
                     manifest = self._enrich(rec, objs, name, manifest, link)
         if manifest is not None:
             digital.append(manifest)
-        quality = extras.get("nqamoyen")  # the record's own, else the OCR delivery's (METS, set by _enrich)
+        quality = _percent(extras.get("nqamoyen"))  # the record's own, else the OCR delivery's (METS, by _enrich)
         if quality is not None:
-            rec.ocr_quality = _percent(quality)
+            rec.ocr_quality = quality
         if rec.ocr_quality == 0.0 and not rec.texts:
             rec.ocr_quality = None  # Gallica's 0.0 for a document without OCR (an image)
         return Mapped(rec, out_unhandled, out_ignored,
@@ -814,8 +814,10 @@ class Mapper:
                     label, img, f"{GALLICA_ARK}{name}/f{n}")
 
 
-def _percent(text: str) -> float | None:
+def _percent(text: str | None) -> float | None:
     """Gallica's nqamoyen ("92.57"): a percentage, or None when it is not one."""
+    if text is None:
+        return None
     try:
         value = float(text.strip().replace(",", "."))
     except ValueError:
