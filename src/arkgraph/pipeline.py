@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import IO, Any, Callable, Iterator, Protocol
 
-from . import mappings, serialize, sources
+from . import coverage_report, mappings, serialize, sources
 from .errors import ArkError, ArkgraphError, RecordError, UsageError
 from .mappings import Tables
 from .outputs import write_output
@@ -350,6 +350,8 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
              rejects: IO[str] | None, progress: Progress | None,
              validator: Validator | None) -> tuple[Summary, Coverage]:
     tables = mappings.load(opts.mappings_dir, naan=opts.naan, base=opts.ark_base)
+    if opts.coverage:
+        coverage_report.format_of(opts.coverage)  # a report it cannot write is refused before the run
     if isinstance(out, list):
         writers = [serialize.writer(f, o) for f, o in out]
     else:
@@ -458,5 +460,5 @@ def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None,
         summary.skipped_files = context.get("skipped_files", [])
     summary.unmatched_enrichments = unmatched_enrichments(context)
     if opts.coverage:
-        write_output(opts.coverage, (json.dumps(coverage.report(tables), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        write_output(opts.coverage, coverage_report.render(coverage.report(tables), opts.coverage))
     return summary, coverage

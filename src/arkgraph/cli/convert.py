@@ -58,7 +58,8 @@ class _Progress:
 @click.option("--rejects", type=click.Path(dir_okay=False, writable=True),
               help="JSON Lines file, one line per record that could not be converted, with the reason.")
 @click.option("--coverage", type=click.Path(dir_okay=False, writable=True),
-              help="JSON report of source fields mapped, deliberately ignored, or unhandled, and values missing from the tables.")
+              help="Report of source fields mapped, deliberately ignored or unhandled, and of the values missing from "
+                   "the crosswalk tables: JSON (.json) or a page a curator reads (.html, self-contained).")
 @click.option("--max-value-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_VALUE_BYTES, show_default=True,
               help="Reject a Paris Musées record holding a field value over this many bytes of JSON "
                    "(bounds memory on hostile input).")
@@ -112,7 +113,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
 
     \b
         arkgraph convert works.json --profile linkedart -o works.ttl
-        arkgraph convert dumps/ -o out.nt --rejects rejects.jsonl --coverage coverage.json
+        arkgraph convert dumps/ -o out.nt --rejects rejects.jsonl --coverage coverage.html
         arkgraph convert dumps/ -o site.jsonld -o dump.nq.gz
         arkgraph convert dumps/ -o out.nq --store output/store
         arkgraph convert dumps/ --profile edm --edm-provider "My aggregator" -o edm/
