@@ -246,8 +246,8 @@ class Profile:
             if kind != "primary" and text.strip():
                 out.append((w, DT["alternative"], L(text, lang)))
         for s in descriptions:
-            text = f"{s.label} : {s.text}" if s.label and s.kind in ("inscription", "note") and not s.text.startswith(s.label) else s.text
-            out.append((w, D["description"], L(text, s.lang)))
+            labelled = s.label and s.kind in ("inscription", "note") and not s.text.startswith(s.label)
+            out.append((w, D["description"], L(f"{s.label} : {s.text}" if labelled else s.text, s.lang)))
         for contrib in rec.contributions:
             if "unknown" in contrib.agent.flags:  # "Inconnu", "Anonyme": no agent to name (Europeana's advice)
                 continue
