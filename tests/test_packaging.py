@@ -14,7 +14,10 @@ MODULE_OF = {"pyld": "pyld"}
 
 
 def _declared() -> dict[str, str]:
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    # an extra other than test (rdflib, for arkgraph.to_dataset) is a runtime dependency asked for by name
+    deps = project["dependencies"] + [d for extra, ds in project.get("optional-dependencies", {}).items()
+                                      if extra != "test" for d in ds]
     return {re.match(r"[A-Za-z0-9_.-]+", d).group(0).lower(): d for d in deps}  # type: ignore[union-attr]
 
 

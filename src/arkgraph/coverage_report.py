@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
@@ -17,11 +18,14 @@ FORMATS = (".json", ".html")
 
 
 def format_of(path: str) -> str:
-    """"json" or "html" from the report's extension; UsageError for any other (checked before the run)."""
+    """"json" or "html" from the report's extension (JSON for a name without one, such as /dev/stdout);
+    UsageError for any other extension (checked before the run)."""
     lowered = path.lower()
     for ext in FORMATS:
-        if lowered.endswith(ext) or lowered.endswith(ext + ".gz"):
+        if lowered.endswith(ext):
             return ext[1:]
+    if "." not in Path(lowered).name:
+        return "json"
     raise UsageError(f"--coverage {path!r}: write the report as .json or .html")
 
 

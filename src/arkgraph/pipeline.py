@@ -346,119 +346,197 @@ def convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, 
         gc.set_threshold(*thresholds)
 
 
+@dataclass(frozen=True, slots=True)
+class Converted:
+    """A record converted: its IRI, source (``parismusees``, ``gallica``), where it was read (file, 1-based
+    position), its triples (N-Triples term strings, every profile's, duplicates removed) and each profile's.
+    An OAI-PMH deletion marker is ``deleted`` with no triples: a store drops the record's graph."""
+
+    iri: str
+    source: str
+    file: str
+    position: int
+    triples: list[Triple]
+    by_profile: dict[str, list[Triple]]
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record (or a damaged stretch of a file) not converted, with the reason: one line of ``--rejects``."""
+
+    file: str
+    position: int | None
+    record_id: str | None
+    source: str | None
+    reason: str
+
+    @classmethod
+    def of(cls, r: Reject) -> Rejected:
+        return cls(r.file, r.position, r.record_id, r.source, r.reason)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "position": self.position, "record_id": self.record_id,
+                "source": self.source, "reason": self.reason}
+
+
+class Run:
+    """One conversion run as an iterator of ``Converted`` and ``Rejected``, in input order, with its
+    ``summary`` and ``coverage`` counted as records go by: the loop ``convert`` writes from, and the library
+    API's (``arkgraph.convert``). Memory stays bounded: nothing is kept but the IRIs' digests."""
+
+    def __init__(self, opts: Options, *, progress: Progress | None = None, validator: Validator | None = None):
+        self.opts, self.progress, self.validator = opts, progress, validator
+        self.tables = mappings.load(opts.mappings_dir, naan=opts.naan, base=opts.ark_base)
+        if opts.coverage:
+            coverage_report.format_of(opts.coverage)  # a report it cannot write is refused before the run
+        self.summary, self.coverage = Summary(), Coverage()
+        self.context: dict[str, Any] = {}
+        self._iter: Iterator[Converted | Rejected] | None = None
+        self.started = time.perf_counter()
+
+    def __iter__(self) -> Iterator[Converted | Rejected]:
+        return self
+
+    def __next__(self) -> Converted | Rejected:
+        if self._iter is None:
+            self._iter = self._records()
+        return next(self._iter)
+
+    def close(self) -> None:
+        if self._iter is not None:
+            self._iter.close()  # type: ignore[attr-defined]
+
+    def finish(self) -> None:
+        """After the last record: the enrichment files no record matched, and the coverage file if asked."""
+        self.summary.unmatched_enrichments = unmatched_enrichments(self.context)
+        if self.opts.coverage:
+            write_output(self.opts.coverage, coverage_report.render(self.coverage.report(self.tables), self.opts.coverage))
+
+    def _records(self) -> Iterator[Converted | Rejected]:
+        opts, tables, summary, coverage, context = self.opts, self.tables, self.summary, self.coverage, self.context
+        validator, progress = self.validator, self.progress
+        mappers: dict[str, Any] = {}
+        emitters = [(p, edm.Profile(tables, opts.edm) if p == "edm" else PROFILES.get(p) or NAMED_PROFILES[p])
+                    for p in opts.profiles]
+        with_edm = "edm" in opts.profiles
+        track_coverage = opts.coverage is not None  # the report costs a walk of every source leaf: only when asked
+        started = self.started = time.perf_counter()
+        last_file = ""
+        # one record per IRI: the first read is kept, a later one is rejected as a duplicate (see README)
+        seen = FirstSeen()
+        files = [""]  # names of the files records were kept from, indexed by seen's values
+
+        def reject(r: Reject) -> Rejected:
+            summary.rejected += 1
+            return Rejected.of(r)
+
+        try:
+            for mod, item in iter_items(opts, context):
+                if isinstance(item, Reject):
+                    summary.read += 1  # a damaged stretch or error body counts as one record read and rejected
+                    yield reject(item)
+                    continue
+                summary.read += 1
+                last_file = item.file
+                assert mod is not None  # records always come from a source module
+                mapper = mappers.get(mod.SOURCE)
+                if mapper is None:
+                    mapper = mappers[mod.SOURCE] = mod.Mapper(tables)
+                    mapper.track_coverage = track_coverage
+                    mapper.text_mode = opts.text
+                claimed = 0  # the IRI's digest once this record holds it as the first of its IRI
+                # mapping, emitting and validating one record: whatever goes wrong rejects that record only
+                failed: Reject | None = None
+                try:
+                    mapped = mapper.map(item, context)
+                    rec = mapped.record
+                    key = seen.digest(rec.iri)
+                    if rec.deleted:
+                        seen.forget(key)  # a record read after its deletion is new again, as a store sees it
+                    else:
+                        if item.file != files[-1]:
+                            files.append(item.file)
+                        first = seen.first(key, ((len(files) - 1) << 32) | min(item.position, 0xFFFFFFFF))
+                        if first is not None:
+                            summary.duplicates += 1
+                            failed = Reject(item.file, item.position, item.record_id,
+                                            f"duplicate of {rec.iri}, first read at {files[first >> 32]}:"
+                                            f"{first & 0xFFFFFFFF}; the first record is kept", mod.SOURCE)
+                    if failed is None:
+                        claimed = key if not rec.deleted else 0
+                        if track_coverage:
+                            coverage.add(mod.SOURCE, mapped)
+                        summary.by_source[mod.SOURCE] += 1
+                        for flag in rec.flags:
+                            summary.flagged[flag.split(":")[0]] += 1
+                        if not rec.deleted:
+                            by_profile = {name: emit(rec) for name, emit in emitters}
+                            ts = serialize.unique(by_profile)
+                            if validator is not None:
+                                problem = validator(rec.iri, ts, by_profile)
+                                if problem:
+                                    seen.forget(claimed)  # not converted: a later record of this IRI may be
+                                    failed = Reject(item.file, item.position, item.record_id, problem, mod.SOURCE)
+                except RecordError as exc:
+                    if claimed:
+                        seen.forget(claimed)
+                    failed = Reject(item.file, item.position, exc.record_id or item.record_id, exc.reason, mod.SOURCE)
+                except Exception as exc:  # noqa: BLE001 - a bug met by one record: that record is rejected
+                    if stops_run(exc):  # e.g. the validator's ValidationFailed (--on-invalid fail)
+                        raise
+                    if claimed:
+                        seen.forget(claimed)
+                    failed = Reject(item.file, item.position, item.record_id, internal_error(exc), mod.SOURCE)
+                if failed is not None:  # yielded outside the try: the consumer's errors are not the record's
+                    yield reject(failed)
+                    continue
+                if rec.deleted:
+                    summary.deleted += 1
+                    summary.converted += 1
+                    yield Converted(rec.iri, mod.SOURCE, item.file, item.position, [], {}, deleted=True)
+                    continue
+                yield Converted(rec.iri, mod.SOURCE, item.file, item.position, ts, by_profile)
+                summary.triples += len(ts)
+                summary.converted += 1
+                if with_edm:
+                    summary.edm_rights[edm.rights_of(by_profile["edm"]) or "none"] += 1
+                if progress and summary.read % 500 == 0:
+                    summary.seconds = time.perf_counter() - started
+                    progress(summary, last_file)
+        finally:
+            summary.seconds = time.perf_counter() - started
+            summary.empty_files = context.get("empty_files", [])
+            summary.skipped_files = context.get("skipped_files", [])
+
+
 def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, *, sink: Sink | None,
              rejects: IO[str] | None, progress: Progress | None,
              validator: Validator | None) -> tuple[Summary, Coverage]:
-    tables = mappings.load(opts.mappings_dir, naan=opts.naan, base=opts.ark_base)
-    if opts.coverage:
-        coverage_report.format_of(opts.coverage)  # a report it cannot write is refused before the run
+    run = Run(opts, progress=progress, validator=validator)
     if isinstance(out, list):
         writers = [serialize.writer(f, o) for f, o in out]
     else:
         writers = [serialize.writer(serialize.format_for(opts.output, opts.fmt), out)] if out is not None else []
-    summary, coverage = Summary(), Coverage()
-    mappers: dict[str, Any] = {}
-    context: dict[str, Any] = {}
-    emitters = [(p, edm.Profile(tables, opts.edm) if p == "edm" else PROFILES.get(p) or NAMED_PROFILES[p])
-                for p in opts.profiles]
-    with_edm = "edm" in opts.profiles
-    track_coverage = opts.coverage is not None  # the report costs a walk of every source leaf: only when asked
-    started = time.perf_counter()
-    last_file = ""
-    # one record per IRI: the first read is kept, a later one is rejected as a duplicate (see README)
-    seen = FirstSeen()
-    files = [""]  # names of the files records were kept from, indexed by seen's values
-
-    def reject(r: Reject) -> None:
-        summary.rejected += 1
-        if rejects is not None:
-            rejects.write(json.dumps(r.as_dict(), ensure_ascii=False) + "\n")
-
     try:
-        for mod, item in iter_items(opts, context):
-            if isinstance(item, Reject):
-                summary.read += 1  # a damaged stretch or error body counts as one record read and rejected
-                reject(item)
-                continue
-            summary.read += 1
-            last_file = item.file
-            assert mod is not None  # records always come from a source module
-            mapper = mappers.get(mod.SOURCE)
-            if mapper is None:
-                mapper = mappers[mod.SOURCE] = mod.Mapper(tables)
-                mapper.track_coverage = track_coverage
-                mapper.text_mode = opts.text
-            claimed = 0  # the IRI's digest once this record holds it as the first of its IRI
-            # mapping, emitting and validating one record: whatever goes wrong rejects that record only
-            try:
-                mapped = mapper.map(item, context)
-                rec = mapped.record
-                key = seen.digest(rec.iri)
-                if rec.deleted:
-                    seen.forget(key)  # a record read after its deletion is new again, as a store sees it
-                else:
-                    if item.file != files[-1]:
-                        files.append(item.file)
-                    first = seen.first(key, ((len(files) - 1) << 32) | min(item.position, 0xFFFFFFFF))
-                    if first is not None:
-                        summary.duplicates += 1
-                        reject(Reject(item.file, item.position, item.record_id,
-                                      f"duplicate of {rec.iri}, first read at {files[first >> 32]}:"
-                                      f"{first & 0xFFFFFFFF}; the first record is kept", mod.SOURCE))
-                        continue
-                    claimed = key
-                if track_coverage:
-                    coverage.add(mod.SOURCE, mapped)
-                summary.by_source[mod.SOURCE] += 1
-                for flag in rec.flags:
-                    summary.flagged[flag.split(":")[0]] += 1
-                if not rec.deleted:
-                    by_profile = {name: emit(rec) for name, emit in emitters}
-                    ts = serialize.unique(by_profile)
-                    if validator is not None:
-                        problem = validator(rec.iri, ts, by_profile)
-                        if problem:
-                            seen.forget(claimed)  # not converted: a later record of this IRI may be
-                            reject(Reject(item.file, item.position, item.record_id, problem, mod.SOURCE))
-                            continue
-            except RecordError as exc:
-                if claimed:
-                    seen.forget(claimed)
-                reject(Reject(item.file, item.position, exc.record_id or item.record_id, exc.reason, mod.SOURCE))
-                continue
-            except Exception as exc:  # noqa: BLE001 - a bug met by one record: that record is rejected
-                if stops_run(exc):  # e.g. the validator's ValidationFailed (--on-invalid fail)
-                    raise
-                if claimed:
-                    seen.forget(claimed)
-                reject(Reject(item.file, item.position, item.record_id, internal_error(exc), mod.SOURCE))
-                continue
-            if rec.deleted:
-                summary.deleted += 1
-                summary.converted += 1
+        for r in run:
+            if type(r) is Rejected:
+                if rejects is not None:
+                    rejects.write(json.dumps(r.as_dict(), ensure_ascii=False) + "\n")
+            elif r.deleted:
                 for writer in writers:
-                    writer.deletion(rec.iri)
+                    writer.deletion(r.iri)
                 if sink:
-                    sink.delete(rec.iri, source=item.file)
-                continue
-            for writer in writers:
-                writer.record(rec.iri, by_profile, ts)
-            if sink:
-                sink.write(rec.iri, ts, source=item.file)
-            summary.triples += len(ts)
-            summary.converted += 1
-            if with_edm:
-                summary.edm_rights[edm.rights_of(by_profile["edm"]) or "none"] += 1
-            if progress and summary.read % 500 == 0:
-                summary.seconds = time.perf_counter() - started
-                progress(summary, last_file)
+                    sink.delete(r.iri, source=r.file)
+            else:
+                for writer in writers:
+                    writer.record(r.iri, r.by_profile, r.triples)
+                if sink:
+                    sink.write(r.iri, r.triples, source=r.file)
     finally:
+        run.close()  # the summary's time and file lists, even when a writer failed
         for writer in writers:
             writer.close()
-        summary.seconds = time.perf_counter() - started
-        summary.empty_files = context.get("empty_files", [])
-        summary.skipped_files = context.get("skipped_files", [])
-    summary.unmatched_enrichments = unmatched_enrichments(context)
-    if opts.coverage:
-        write_output(opts.coverage, coverage_report.render(coverage.report(tables), opts.coverage))
-    return summary, coverage
+        run.summary.seconds = time.perf_counter() - run.started  # the writers' last flush included
+    run.finish()
+    return run.summary, run.coverage
