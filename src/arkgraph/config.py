@@ -57,7 +57,7 @@ def find(explicit: str | os.PathLike[str] | None = None, cwd: str | os.PathLike[
             why = "it is a directory" if path.is_dir() else "no such file"
             raise UsageError(f"cannot read config file {path}: {why}")
         return path
-    found = Path(cwd if cwd is not None else os.getcwd()) / FILE_NAME
+    found = Path(cwd) / FILE_NAME if cwd is not None else Path(FILE_NAME)  # relative: errors name it as the user sees it
     return found if found.is_file() else None
 
 
