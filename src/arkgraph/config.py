@@ -30,7 +30,7 @@ naming the file and the key, e.g. ``arkgraph.toml: convert.naam: no such option`
 >>> default_map({"fetch": {"rate": "slow"}}, cli, "arkgraph.toml")
 Traceback (most recent call last):
 ...
-arkgraph.errors.UsageError: arkgraph.toml: fetch.rate: 'slow' is not a float
+arkgraph.errors.UsageError: arkgraph.toml: fetch.rate: expected a number, got string 'slow'
 """
 
 from __future__ import annotations
