@@ -94,11 +94,13 @@ def _group_map(data: Mapping[str, Any], group: click.Group, source: str, where: 
                shared: dict[str, tuple[str, Any]]) -> dict[str, Any]:
     ctx = click.Context(group, info_name=group.name)
     names = group.list_commands(ctx)
-    commands = {name: group.get_command(ctx, name) for name in names}
     own = {k: v for k, v in data.items() if not isinstance(v, dict)}
     tables = {k: v for k, v in data.items() if isinstance(v, dict)}
+    # commands are imported when looked at (LazyGroup): only those the file speaks of, unless a shared key
+    # speaks of them all
+    commands = {name: group.get_command(ctx, name) for name in names if own or shared or name in tables}
     for key in tables:
-        if key not in commands:
+        if key not in names:
             raise UsageError(f"{source}: {_dotted(where, key)}: no such command (tables: {', '.join(names)})")
     # a shared key must mean something below this group: an option of at least one of its commands
     for key, value in own.items():
