@@ -63,12 +63,12 @@ class _Progress:
 @click.option("--max-value-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_VALUE_BYTES, show_default=True,
               help="Reject a Paris Musées record holding a field value over this many bytes of JSON "
                    "(bounds memory on hostile input).")
-@click.option("--naan", default=ark.DEFAULT_NAAN, show_default=True, envvar="ARKGRAPH_NAAN", callback=checked(ark.check_naan),
+@click.option("--naan", default=ark.DEFAULT_NAAN, show_default=True, envvar="ARKGRAPH_NAAN", show_envvar=True, callback=checked(ark.check_naan),
               help="NAAN under which arkgraph mints ARKs for sources that have none (Paris Musées). 99999 is the ARK test NAAN: set your own.")
-@click.option("--ark-base", default=ark.DEFAULT_BASE, show_default=True, envvar="ARKGRAPH_ARK_BASE", callback=checked(ark.check_base),
+@click.option("--ark-base", default=ark.DEFAULT_BASE, show_default=True, envvar="ARKGRAPH_ARK_BASE", show_envvar=True, callback=checked(ark.check_base),
               help="Resolver prefix that turns an ARK into an IRI: <ark-base>ark:NAAN/name.")
 @click.option("--mappings", "mappings_dir", type=click.Path(file_okay=False, exists=True),
-              envvar="ARKGRAPH_MAPPINGS", help="Directory of crosswalk CSV tables that extend or override the bundled ones.")
+              envvar="ARKGRAPH_MAPPINGS", show_envvar=True, help="Directory of crosswalk CSV tables that extend or override the bundled ones.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary line.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print each rejected record on stderr.")
 @click.option("--store", "store_target", metavar="PATH|URL",
@@ -84,12 +84,12 @@ class _Progress:
               help="Gallica pages' OCR text (ALTO files among the inputs): link writes each page's text resource with "
                    "its OCR statistics and the URLs of its ALTO and plain text; inline adds the text itself; none "
                    "leaves it out.")
-@click.option("--edm-provider", metavar="NAME", envvar="ARKGRAPH_EDM_PROVIDER",
+@click.option("--edm-provider", metavar="NAME", envvar="ARKGRAPH_EDM_PROVIDER", show_envvar=True,
               help="With --profile edm: edm:provider, the aggregator that delivers the records to Europeana "
                    "(Europeana requires one: without it every EDM record is rejected).")
-@click.option("--edm-data-provider", metavar="NAME",
+@click.option("--edm-data-provider", metavar="NAME", envvar="ARKGRAPH_EDM_DATA_PROVIDER", show_envvar=True,
               help="With --profile edm: edm:dataProvider for every record, instead of each record's museum or BnF department.")
-@click.option("--edm-rights", metavar="URI",
+@click.option("--edm-rights", metavar="URI", envvar="ARKGRAPH_EDM_RIGHTS", show_envvar=True,
               help="With --profile edm: your edm:rights policy for records whose source states no rights Europeana "
                    "accepts (a rightsstatements.org or Creative Commons URI). Never replaces the source's own.")
 @click.option("--validate", "validate_", is_flag=True, help="Check every record as it is converted: against the SHACL shapes (schemaorg, linkedart) "
