@@ -272,3 +272,30 @@ def web_annotation_musts():  # type: ignore[no-untyped-def]
         reg = registry.with_resource(base + schema["id"], Resource.from_contents(schema, default_specification=DRAFT4))
         out.append((path, Draft4Validator({"$ref": base + schema["id"]}, registry=reg, format_checker=formats)))
     return out
+
+
+# --------------------------------------------------------------------------- arkgraph serve (#20)
+
+
+@pytest.fixture(scope="session")
+def samples_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The README's quick start: every bundled sample converted with --store into an embedded store."""
+    from click.testing import CliRunner
+
+    from arkgraph.cli import main
+
+    d = tmp_path_factory.mktemp("serve")
+    samples = Path(__file__).parent.parent / "samples"
+    res = CliRunner().invoke(main, ["convert", str(samples), "-o", str(d / "collection.nq"), "--store",
+                                    str(d / "store"), "-q"])
+    assert res.exit_code == 1 and "rejected 5" in res.output, res.output  # the README's 4 duplicates and 1 null
+    return d / "store"
+
+
+@pytest.fixture(scope="session")
+def served_samples(samples_store: Path):  # type: ignore[no-untyped-def]
+    """`arkgraph serve` on the samples' store, on a free loopback port, stopped by SIGINT at the end."""
+    from serve_helpers import ServeProcess
+
+    with ServeProcess(samples_store) as served:
+        yield served

@@ -37,7 +37,7 @@ class LazyGroup(click.Group):
     each pulls in its own libraries (httpx, lxml…), which another command should not wait for."""
 
     lazy = {"convert": ("convert", "convert"), "harvest": ("harvest", "harvest"), "validate": ("validate", "validate"),
-            "embed": ("embed", "embed"), "load": ("store", "load"), "query": ("store", "query")}
+            "embed": ("embed", "embed"), "load": ("store", "load"), "query": ("store", "query"), "serve": ("serve", "serve")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})  # a lazy one, once run, is in both
