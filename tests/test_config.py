@@ -126,7 +126,7 @@ def test_a_malformed_arkgraph_toml_in_the_working_directory_is_not_ignored(tmp_p
 @pytest.mark.parametrize("text, message", [
     ('[convert]\nnaam = "12345"\n', "convert.naam: no such option (see arkgraph convert --help)"),
     ('naam = "12345"\n', "naam: no such option in any command"),
-    ('[convrt]\nnaan = "12345"\n', "convrt: no such command (tables: convert, embed, harvest, load, query, validate)"),
+    ('[convrt]\nnaan = "12345"\n', "convrt: no such command (tables: convert, embed, harvest, load, query, serve, validate)"),
     ('[harvest.gallika]\nrate = 1\n', "harvest.gallika: no such command (tables: gallica, parismusees)"),
     ('[convert]\nconfig = "x.toml"\n', "convert.config: no such option (see arkgraph convert --help)"),
     ('[convert]\ninputs = ["a.json"]\n', "convert.inputs: no such option (see arkgraph convert --help)"),
