@@ -6,6 +6,7 @@ import fnmatch
 import gc
 import gzip
 import json
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ class Summary:
     empty_files: list[str] = field(default_factory=list)    # read, but held no record (e.g. {} or [])
     skipped_files: list[str] = field(default_factory=list)  # in a directory, not named like a record file
     unmatched_enrichments: list[str] = field(default_factory=list)  # side files read whole that matched no record
+    bytes_read: int = 0  # of the input files, as of the last progress report (for its bar)
 
     def line(self) -> str:
         dups = f" ({self.duplicates} duplicate{_s(self.duplicates)}: the first record of each IRI is kept)" if self.duplicates else ""
@@ -248,11 +250,13 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
                         keys.append(item[0])
                 if keys and not rejected:  # a rejected file is reported already
                     enrichment_files[name] = keys
+                context["bytes_done"] = context.get("bytes_done", 0) + _size_of(name)
                 continue
         record_files.append(name)
     empty: list[str] = context.setdefault("empty_files", [])
     for name in record_files:
         fh = open_binary(name)
+        context["reading"] = fh  # where the progress display reads how far the run is
         mod = None  # the file's source module, once sniffed
         last = records = items = 0  # for a reader that fails: where, and what came before
         try:
@@ -280,7 +284,24 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
                                  module.SOURCE if module else None)
         finally:
             if name != "-":
+                context["bytes_done"] = context.get("bytes_done", 0) + _size_of(name)
                 fh.close()
+            context.pop("reading", None)
+
+
+def _size_of(name: str) -> int:
+    try:
+        return os.path.getsize(name)
+    except OSError:
+        return 0
+
+
+def _position(fh: Any) -> int:
+    """How far into its file (on disk, compressed if .gz) an open input is; 0 when that cannot be told (stdin)."""
+    try:
+        return os.lseek(fh.fileno(), 0, os.SEEK_CUR)
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 def _read_failure(exc: Exception, last: int, records: int) -> str:
@@ -439,6 +460,10 @@ class Run:
                     continue
                 summary.read += 1
                 last_file = item.file
+                if progress and summary.read % 500 == 0:  # counted as read: a run of rejects shows progress too
+                    summary.seconds = time.perf_counter() - started
+                    summary.bytes_read = context.get("bytes_done", 0) + _position(context.get("reading"))
+                    progress(summary, last_file)
                 assert mod is not None  # records always come from a source module
                 mapper = mappers.get(mod.SOURCE)
                 if mapper is None:
@@ -501,9 +526,6 @@ class Run:
                 summary.converted += 1
                 if with_edm:
                     summary.edm_rights[edm.rights_of(by_profile["edm"]) or "none"] += 1
-                if progress and summary.read % 500 == 0:
-                    summary.seconds = time.perf_counter() - started
-                    progress(summary, last_file)
         finally:
             summary.seconds = time.perf_counter() - started
             summary.empty_files = context.get("empty_files", [])

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from pathlib import Path
 from typing import IO, Any
 
 import click
 
-from .. import ark
+from .. import ark, progress
 from ..edm_package import Package
 from ..outputs import open_destination, open_output
 from ..pipeline import Options, Summary, parse_profiles
@@ -24,23 +23,20 @@ from .errors import checked, reported
 
 
 class _Progress:
-    """A one-line progress display on a TTY; silent when piped or --quiet."""
+    """convert's progress display (arkgraph.progress): bytes of input read against their total, with the
+    records read, converted and rejected."""
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.shown = False
+    def __init__(self, enabled: bool, inputs: list[str]):
+        total = progress.input_bytes(inputs) if enabled else None
+        self.display = progress.Display("converting", unit="B" if total else "records", total=total, enabled=enabled)
+        self.by_bytes = bool(total)
 
     def __call__(self, s: Summary, file: str) -> None:
-        if not self.enabled:
-            return
-        rate = s.read / s.seconds if s.seconds else 0.0
-        click.echo(f"\r  {s.read} read, {s.converted} converted, {s.rejected} rejected, {rate:,.0f} records/s  {Path(file).name[:40]}",
-                   err=True, nl=False)
-        self.shown = True
+        self.display.update(s.bytes_read if self.by_bytes else s.read, read=s.read, converted=s.converted,
+                            rejected=s.rejected)
 
     def done(self) -> None:
-        if self.shown:
-            click.echo("", err=True)
+        self.display.close()
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,7 +134,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         if "edm" in opts.profiles and not settings.provider:
             click.echo("arkgraph: warning: no --edm-provider: Europeana requires edm:provider, so every EDM "
                        "record is rejected", err=True)
-        progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+        progress_display = _Progress(progress.wanted(quiet), list(inputs))
         auth = None
         if extra.get("store_target"):
             from ..sparql_client import parse_auth
@@ -171,8 +167,8 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
                 from ..edm_check import RecordChecker
                 edm_checker = RecordChecker(extra.get("on_invalid") or "keep")
                 checks.append(edm_checker)
-            summary, _ = run_convert(opts, outs, rejects=rej, progress=progress, validator=_first(checks), sink=sink)
-        progress.done()
+            summary, _ = run_convert(opts, outs, rejects=rej, progress=progress_display, validator=_first(checks), sink=sink)
+        progress_display.done()
     if validator is not None:
         if extra.get("report_path"):
             from ..shacl import write_report
