@@ -170,7 +170,8 @@ def test_progress_bar_on_a_tty():
     bar.note("retrying: HTTP 503")
     bar.close()
     text = stream.getvalue()
-    assert "50/200" in text and "ETA" in text and "rec/s" in text and "retrying: HTTP 503\n" in text
+    assert "50/200" in text and " 25%|" in text and "rec/s" in text and "retrying: HTTP 503\n" in text
+    assert "<" in text.split("50/200", 1)[1].split("]", 1)[0]  # elapsed<remaining: the ETA
     piped = io.StringIO()
     quiet = StderrReporter("gallica", stream=piped)
     quiet.total(10)

@@ -27,9 +27,10 @@ class Display:
     input files' size); ``None`` total: counts and rate, no bar."""
 
     def __init__(self, what: str, *, unit: str = "records", total: int | None = None, enabled: bool = True,
-                 stream: TextIO | None = None):
+                 stream: TextIO | None = None, initial: int = 0):
         self.enabled = enabled
         self._bar: Any = None
+        self._unbounded = "{desc}: {n_fmt} {unit} [{elapsed}, {rate_fmt}{postfix}]"
         if enabled:
             scale = unit == "B"
             # a terminal that reports no size (0 x 0) would get no display at all (tqdm hides a bar below the
@@ -39,7 +40,7 @@ class Display:
                              unit_divisor=1024 if scale else 1000, file=stream or sys.stderr,
                              ncols=size.columns or 80, nrows=size.lines or 24,
                              leave=False, mininterval=0, smoothing=0.1,  # callers report every N records
-                             bar_format=None if total else "{desc}: {n_fmt} {unit} [{elapsed}, {rate_fmt}{postfix}]")
+                             initial=initial, bar_format=None if total else self._unbounded)
 
     def update(self, done: int, **counts: object) -> None:
         if self._bar is None:
@@ -48,11 +49,19 @@ class Display:
             self._bar.set_postfix(counts, refresh=False)
         self._bar.update(max(0, done - self._bar.n))
 
-    def note(self, line: str) -> None:
+    def set_total(self, total: int | None) -> None:
+        """The total, once known (a harvest learns it from its first response)."""
         if self._bar is not None:
-            self._bar.write(line, file=sys.stderr)
+            self._bar.total = total or None
+            self._bar.bar_format = None if total else self._unbounded
+            self._bar.refresh()
+
+    def note(self, line: str, stream: TextIO | None = None) -> None:
+        """A line above the bar (the bar is redrawn under it)."""
+        if self._bar is not None:
+            self._bar.write(line, file=stream or sys.stderr)
         else:
-            print(line, file=sys.stderr)
+            print(line, file=stream or sys.stderr, flush=True)
 
     def close(self) -> None:
         if self._bar is not None:

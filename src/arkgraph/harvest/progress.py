@@ -1,4 +1,4 @@
-"""Progress reporting for harvests: a one-line bar on a TTY, notes on stderr, nothing else.
+"""Progress reporting for harvests (over arkgraph.progress): a one-line bar on a TTY, notes on stderr.
 
 The harvest functions talk to a ``Reporter``; they never print. ``NullReporter`` is for
 library use and tests, ``StderrReporter`` for the CLI.
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 from collections.abc import Callable
 from typing import Protocol, TextIO
+
+from .. import progress
+from ..progress import Display
 
 
 class Reporter(Protocol):
@@ -34,20 +36,9 @@ class NullReporter:
         pass
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s" if m else f"{s}s"
-
-
 class StderrReporter:
-    """Bar with counts, rate and ETA (when the total is known), redrawn at most 5×/s.
-
-    The bar is drawn only on a TTY; notes are printed unless ``quiet``.
-    """
-
-    WIDTH = 24
+    """The harvest's display (arkgraph.progress, the one every long command uses): records saved, a rate and,
+    when the total is known, a bar with an ETA, on a TTY only; notes are printed above it unless ``quiet``."""
 
     def __init__(self, label: str, *, stream: TextIO | None = None, quiet: bool = False, start: int = 0,
                  redact: Callable[[str], str] | None = None):
@@ -55,62 +46,26 @@ class StderrReporter:
         self.redact = redact or str  # notes may quote a server's message, which may echo the token
         self.label = label
         self.quiet = quiet
-        self.bar = not quiet and self.stream.isatty()
         self.done = start
-        self._start_count = start
-        self._total: int | None = None
-        self._t0 = time.monotonic()
-        self._last_draw = 0.0
-        self._drawn = False
         self._lock = threading.Lock()
+        self._display = Display(label, unit="rec", enabled=progress.wanted(quiet, self.stream), stream=self.stream,
+                                initial=start)
 
     def total(self, total: int | None) -> None:
-        self._total = total
-        self._draw(force=True)
+        with self._lock:
+            self._display.set_total(total)
 
     def advance(self, records: int) -> None:
         with self._lock:
             self.done += records
-        self._draw()
+            self._display.update(self.done)
 
     def note(self, message: str) -> None:
         if self.quiet:
             return
         with self._lock:
-            if self._drawn:
-                self.stream.write("\r\x1b[2K")
-            self.stream.write(self.redact(message) + "\n")
-            self.stream.flush()
-        self._draw(force=True)
+            self._display.note(self.redact(message), stream=self.stream)
 
     def close(self) -> None:
-        if self._drawn:
-            self._draw(force=True)
-            self.stream.write("\n")
-            self.stream.flush()
-            self._drawn = False
-
-    def line(self) -> str:
-        elapsed = max(time.monotonic() - self._t0, 1e-6)
-        rate = (self.done - self._start_count) / elapsed
-        total = self._total
-        if total:
-            frac = min(1.0, self.done / total)
-            filled = int(frac * self.WIDTH)
-            eta = (total - self.done) / rate if rate > 0 else None
-            eta_text = f"ETA {_duration(eta)}" if eta is not None else "ETA ?"
-            return (f"{self.label} [{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{total} "
-                    f"{frac:4.0%} {rate:.1f} rec/s {eta_text}")
-        return f"{self.label} {self.done} records {rate:.1f} rec/s {_duration(elapsed)}"
-
-    def _draw(self, force: bool = False) -> None:
-        if not self.bar:
-            return
-        now = time.monotonic()
         with self._lock:
-            if not force and now - self._last_draw < 0.2:
-                return
-            self._last_draw = now
-            self.stream.write("\r\x1b[2K" + self.line())
-            self.stream.flush()
-            self._drawn = True
+            self._display.close()
