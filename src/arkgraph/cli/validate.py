@@ -21,6 +21,8 @@ from ..rdfio.cutting import PARALLEL_MIN_BYTES
 from ..validate_files import MAX_DEFAULT_JOBS, validate_files
 from .errors import reported
 
+REPORT_EXTENSIONS = (".ttl", ".nt", ".jsonld", ".json")  # what shacl.write_report writes
+
 
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
@@ -67,6 +69,11 @@ def validate(files: tuple[str, ...], profile: str, shapes_dir: str | None, repor
         validate_edm(files, shapes_dir, report_path, quiet, jobs)
         return
     with reported():
+        if report_path and not report_path.lower().endswith(REPORT_EXTENSIONS):  # refused before any work
+            from ..errors import UsageError
+
+            raise UsageError(f"--report {report_path}: the SHACL report is written as Turtle (.ttl), N-Triples (.nt) "
+                             "or JSON-LD (.jsonld, .json); choose one of those extensions")
         shapes = V.load(shapes_dir)
         report = V.Report(keep_all=bool(report_path), shapes=shapes)
         validate_files(files, shapes, report, jobs)

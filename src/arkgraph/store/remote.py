@@ -12,6 +12,7 @@ from ..errors import UsageError
 from ..http import RetryPolicy
 from ..sparql_client import Auth, Endpoints, EndpointError, Redactor, SparqlClient, chunked, parse_auth
 from ..terms import Triple
+from .sparql_text import syntax_error
 from .base import BatchingSink, GraphState, Log, Table, nt_lines, owned_delete, replace_head
 
 _RESULT_MEDIA = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/sparql-results+json",
@@ -137,8 +138,11 @@ def query(url: str, sparql: str, *, fmt: str, out, auth: str | Auth | None, quer
     try:
         resp = client.query(sparql, accept=f"{_RESULT_MEDIA[fmt]}, application/n-triples;q=0.9")
     except EndpointError as exc:
-        if "HTTP 400" in str(exc):  # the server didn't understand the query: a usage error
-            raise UsageError(str(exc)) from None
+        msg = str(exc)
+        if "HTTP 400" in msg:  # the server didn't understand the query: a usage error, in one line
+            if "error at " in msg:  # Oxigraph's parser: its message made short
+                raise syntax_error(sparql, msg[msg.index("error at "):]) from None
+            raise UsageError(" ".join(msg.split())[:300]) from None
         raise
     finally:
         client.close()
