@@ -101,8 +101,9 @@ def test_query_reads_the_query_from_stdin(store: Path, arg: str) -> None:
 
 
 def test_a_table_with_cjk_text_is_aligned_by_display_width() -> None:
-    table = Table(["title", "n"], [[{"type": "literal", "value": "浮世絵 北斎"}, {"type": "literal", "value": "1"}],
-                                   [{"type": "literal", "value": "Hokusai"}, {"type": "literal", "value": "2"}]])
+    def lit(v: str) -> dict:
+        return {"type": "literal", "value": v}
+    table = Table(["title", "n"], [[lit("浮世絵 北斎"), lit("1")], [lit("Hokusai"), lit("2")]])
     lines = render_table(table).splitlines()
     assert len({width(line) for line in lines}) == 1  # every line as wide on screen
     assert width("浮世絵") == 6
@@ -154,7 +155,8 @@ def _results(path: Path, shapes_dir: Path | None) -> tuple[str, list[tuple[str, 
     report = V.Report(keep_all=True, shapes=shapes)
     validate_files((str(path),), shapes, report, 1)
     # blank nodes are labelled per reader: the rest of each result must match
-    rows = sorted(tuple("_:" if str(x).startswith("_:") else str(x) for x in dataclasses.astuple(r)) for r in report.all)
+    rows = sorted(tuple("_:" if str(x).startswith("_:") else str(x) for x in dataclasses.astuple(r))
+                  for r in report.all)
     return report.summary(), rows
 
 

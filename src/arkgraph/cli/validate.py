@@ -12,6 +12,7 @@ worker processes) and :mod:`arkgraph.shacl` (the shapes and the report); for EDM
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 
 import click
@@ -69,7 +70,8 @@ def validate(files: tuple[str, ...], profile: str, shapes_dir: str | None, repor
         validate_edm(files, shapes_dir, report_path, quiet, jobs)
         return
     with reported():
-        if report_path and not report_path.lower().endswith(REPORT_EXTENSIONS):  # refused before any work
+        # refused before any work; a name without an extension gets Turtle, write_report's default
+        if report_path and os.path.splitext(report_path)[1].lower() not in ("", *REPORT_EXTENSIONS):
             from ..errors import UsageError
 
             raise UsageError(f"--report {report_path}: the SHACL report is written as Turtle (.ttl), N-Triples (.nt) "

@@ -9,10 +9,10 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from ..errors import ArkgraphError, InputError, UsageError
+from ..errors import ArkgraphError, InputError
 from ..terms import XSD, Triple
-from .sparql_text import QUERY_PREFIXES, syntax_error
 from .base import BatchingSink, GraphState, Table, nq_lines, nt_lines, owned_delete
+from .sparql_text import QUERY_PREFIXES, syntax_error
 
 # pyoxigraph is imported where it is used: commands that never open a store start without it.
 

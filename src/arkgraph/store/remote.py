@@ -12,8 +12,8 @@ from ..errors import UsageError
 from ..http import RetryPolicy
 from ..sparql_client import Auth, Endpoints, EndpointError, Redactor, SparqlClient, chunked, parse_auth
 from ..terms import Triple
-from .sparql_text import syntax_error
 from .base import BatchingSink, GraphState, Log, Table, nt_lines, owned_delete, replace_head
+from .sparql_text import syntax_error
 
 _RESULT_MEDIA = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/sparql-results+json",
                  "table": "application/sparql-results+json"}

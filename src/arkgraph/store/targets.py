@@ -9,10 +9,10 @@ from ..errors import UsageError
 from ..http import RetryPolicy
 from ..redact import redact_url
 from ..sparql_client import Auth, Endpoints, Redactor, SparqlClient, parse_auth
-from .sparql_text import refuse_update, with_prefixes
 from . import embedded, remote
 from .base import BATCH_BYTES, BATCH_RECORDS, QUERY_FORMATS, BatchingSink, Log, Table, is_remote
 from .checkpoint import Checkpoint, checkpoint_key, default_checkpoint_path
+from .sparql_text import refuse_update, with_prefixes
 
 PROTOCOLS = ("update", "gsp")
 
