@@ -114,6 +114,7 @@ def test_a_remote_query_may_use_the_predefined_prefixes(oxigraph_server, real_sa
     assert books(oxigraph_server.url, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a schema:Book } }") > 0
     bad = run(query, "--store", oxigraph_server.url, "SELECT ?s WHERE { ?s a }")
     assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1
+    assert "SPARQL syntax error at line 1, column" in bad.output and "HTTP 400" in bad.output
 
 
 def test_load_dash_reads_n_quads_from_stdin(real_samples_converted: Path, tmp_path: Path) -> None:

@@ -140,8 +140,11 @@ def query(url: str, sparql: str, *, fmt: str, out, auth: str | Auth | None, quer
     except EndpointError as exc:
         msg = str(exc)
         if "HTTP 400" in msg:  # the server didn't understand the query: a usage error, in one line
-            if "error at " in msg:  # Oxigraph's parser: its message made short
-                raise syntax_error(sparql, msg[msg.index("error at "):]) from None
+            if "error at " in msg:  # Oxigraph's parser: its message made short, then who said it
+                said = msg[msg.index("error at "):]
+                where = getattr(exc, "url", "")
+                said = said.removesuffix(f": {where}") if where else said
+                raise UsageError(f"{syntax_error(sparql, said)} (HTTP 400 from {where or url})") from None
             raise UsageError(" ".join(msg.split())[:300]) from None
         raise
     finally:
