@@ -131,6 +131,14 @@ def test_load_reads_the_jsonld_that_convert_writes(real_samples_converted: Path,
     result = run(load, real_samples_converted / "all.jsonld", "--store", tmp_path / "s", "-q")
     assert result.exit_code == 0, result.output
     assert books(tmp_path / "s") == books(store)
+    nquads = run(load, real_samples_converted / "all.nq", "--store", tmp_path / "n", "-q")
+    # the same statements: the summaries say the same counts ("loaded N graphs (M triples)")
+    assert result.stderr.split(", 0 retries")[0] == nquads.stderr.split(", 0 retries")[0]
+
+
+def test_a_jsonld_record_says_each_statement_once(real_samples_converted: Path) -> None:
+    for _, triples in readers.read_records(str(real_samples_converted / "schemaorg.jsonld")):
+        assert len(triples) == len(set(triples))
 
 
 def test_embed_dash_reads_n_quads_from_stdin(real_samples_converted: Path, tmp_path: Path) -> None:

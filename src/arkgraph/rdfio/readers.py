@@ -209,14 +209,14 @@ def jsonld_records(fh: IO[bytes], root_classes: set[str] | frozenset[str], name:
             node = f"<{doc_id}>" if doc_id else None
             if document_starts(node, ts, root, owned, root_classes):
                 if buf:
-                    yield root or "", buf
+                    yield root or "", list(dict.fromkeys(buf))
                 root, buf, owned = node, [], set()
             buf.extend(ts)
             owned.update(o for _, p, o in ts if p in STRUCTURAL)
     except (ijson.JSONError, SyntaxError, ValueError) as exc:
         raise InputError(f"{name}: not readable as arkgraph JSON-LD: {str(exc)[:200]}") from None
-    if buf:
-        yield root or "", buf
+    if buf:  # a node described in several documents is said once (pyoxigraph does not merge them)
+        yield root or "", list(dict.fromkeys(buf))
 
 
 def read_runs(path: str, max_run: int = 20_000) -> Iterator[tuple[str | None, list[Triple]]]:
