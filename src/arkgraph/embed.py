@@ -52,8 +52,9 @@ _SAME_AS = f"<{SCHEMA}sameAs>"
 # --------------------------------------------------------------------------- reading records
 
 def input_format(path: str) -> str:
-    """The format of an input file, from its extension; UsageError if it has none arkgraph reads."""
-    fmt = rdfio_formats.format_of(path)
+    """The format of an input file, from its extension (``-``: N-Quads on stdin); UsageError if it has none
+    arkgraph reads."""
+    fmt = rdfio_formats.STDIN if path == "-" else rdfio_formats.format_of(path)
     if fmt is None:
         raise UsageError(f"cannot tell the format of {path!r}: arkgraph embed reads .nq, .trig, .nt, .ttl or .jsonld "
                          "(optionally .gz) as written by arkgraph convert")

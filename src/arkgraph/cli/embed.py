@@ -64,7 +64,7 @@ def embed(file: str, out_dir: str | None, inject_dir: str | None, pages_dir: str
     """Embed JSON-LD in web pages: snippets, injection into existing pages, or static record pages.
 
     FILE is RDF written by `arkgraph convert`: .nq (best: read record by record), .trig, .nt, .ttl
-    or .jsonld, optionally .gz. Give exactly one of --out, --inject, --pages.
+    or .jsonld, optionally .gz; '-' reads N-Quads from stdin. Give exactly one of --out, --inject, --pages.
 
     One record per IRI, as `arkgraph convert` keeps it: in .nq or .trig, a record met again (a later graph
     of the same name, e.g. two outputs joined) is skipped and counted; the first is kept.

@@ -15,6 +15,7 @@ import click
 from ..http import RetryPolicy
 from ..sparql_client import parse_auth
 from ..store import PROTOCOLS, QUERY_FORMATS, load_files, run_query
+from ..store.sparql_text import QUERY_PREFIXES
 from ..store.table import render_table
 from .errors import reported
 from .options import retry_options
@@ -48,7 +49,7 @@ def _policy(max_retries: int, backoff: float, timeout: float) -> RetryPolicy:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...",
-                type=click.Path(dir_okay=False, path_type=Path))
+                type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
 @click.option("--store", "target", default=DEFAULT_STORE, show_default=True, metavar="PATH|URL",
               help="An embedded Oxigraph store directory (created if missing) or an http(s) SPARQL endpoint.")
 @click.option("--format", "fmt", type=click.Choice(["nq", "nt", "ttl", "trig", "jsonld"]),
@@ -84,6 +85,8 @@ def load(files: tuple[Path, ...], target: str, fmt: str | None, graph: str | Non
          quiet: bool) -> None:
     """Load RDF files into a SPARQL store, one named graph per record.
 
+    FILE '-' reads N-Quads from stdin (`arkgraph convert … -o - | arkgraph load -`).
+
     Each record's graph is replaced, so loading the same file twice, or a newer version of some records,
     leaves exactly one current version (a file written by `arkgraph convert` holds each record IRI once:
     the first record read). OAI-PMH deletion markers drop the record's graph. Each graph gets
@@ -118,7 +121,29 @@ def load(files: tuple[Path, ...], target: str, fmt: str | None, graph: str | Non
                f"{skipped}, {counts['retries']:,} retries in {secs:.1f}s ({rate:,.0f} triples/s)", err=True)
 
 
-@click.command()
+_QUERY_HELP = f"""Run a SPARQL query (read-only) on the embedded store or an endpoint.
+
+    SPARQL is the query text, or @FILE to read it from a file; '-' or '@-' reads it from stdin.
+    An update (INSERT, DELETE, LOAD…) is refused: use `arkgraph load` to change the store.
+
+    These prefixes are predefined (a PREFIX in the query overrides them):
+
+    \b
+{chr(10).join(f"        {name}: <{iri}>" for name, iri in QUERY_PREFIXES.items())}
+
+    Exit status: 0 ok, 1 the store or endpoint failed, 2 usage (including a SPARQL syntax error or an update).
+
+    Example:
+
+    \b
+        arkgraph query 'SELECT ?w ?t WHERE {{ GRAPH ?g {{ ?w schema:name ?t }} }} LIMIT 5'
+        arkgraph query --store http://localhost:7878 --format json 'ASK {{ ?s ?p ?o }}'
+        arkgraph query --format csv @queries/titles.rq > titles.csv
+        cat titles.rq | arkgraph query -
+    """
+
+
+@click.command(help=_QUERY_HELP)
 @click.argument("sparql", metavar="SPARQL")
 @click.option("--store", "target", default=DEFAULT_STORE, show_default=True, metavar="PATH|URL",
               help="An embedded store directory or an http(s) SPARQL endpoint.")
@@ -127,19 +152,6 @@ def load(files: tuple[Path, ...], target: str, fmt: str | None, graph: str | Non
 @_endpoint_options
 def query(sparql: str, target: str, fmt: str | None, auth: str | None, auth_env: str | None,
           query_url: str | None, max_retries: int, backoff: float, timeout: float, quiet: bool) -> None:
-    """Run a SPARQL query on the embedded store or an endpoint.
-
-    SPARQL is the query text, or @FILE to read it from a file ('-' reads stdin).
-
-    Exit status: 0 ok, 1 the store or endpoint failed, 2 usage (including a SPARQL syntax error).
-
-    Example:
-
-    \b
-        arkgraph query 'SELECT ?w ?t WHERE { GRAPH ?g { ?w <http://schema.org/name> ?t } } LIMIT 5'
-        arkgraph query --store http://localhost:7878 --format json 'ASK { ?s ?p ?o }'
-        arkgraph query --format csv @queries/titles.rq > titles.csv
-    """
     fmt = fmt or ("table" if sys.stdout.isatty() else "csv")
     started = time.perf_counter()
     with reported():
@@ -159,7 +171,7 @@ def query(sparql: str, target: str, fmt: str | None, auth: str | None, auth_env:
 def _read_query(arg: str) -> str:
     from ..errors import InputError
 
-    if arg == "-":
+    if arg in ("-", "@-"):
         return sys.stdin.read()
     if arg.startswith("@"):
         try:

@@ -12,6 +12,7 @@ worker processes) and :mod:`arkgraph.shacl` (the shapes and the report); for EDM
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 
 import click
@@ -20,6 +21,8 @@ from .. import shacl as V
 from ..rdfio.cutting import PARALLEL_MIN_BYTES
 from ..validate_files import MAX_DEFAULT_JOBS, validate_files
 from .errors import reported
+
+REPORT_EXTENSIONS = (".ttl", ".nt", ".jsonld", ".json")  # what shacl.write_report writes
 
 
 @click.command("validate")
@@ -67,6 +70,12 @@ def validate(files: tuple[str, ...], profile: str, shapes_dir: str | None, repor
         validate_edm(files, shapes_dir, report_path, quiet, jobs)
         return
     with reported():
+        # refused before any work; a name without an extension gets Turtle, write_report's default
+        if report_path and os.path.splitext(report_path)[1].lower() not in ("", *REPORT_EXTENSIONS):
+            from ..errors import UsageError
+
+            raise UsageError(f"--report {report_path}: the SHACL report is written as Turtle (.ttl), N-Triples (.nt) "
+                             "or JSON-LD (.jsonld, .json); choose one of those extensions")
         shapes = V.load(shapes_dir)
         report = V.Report(keep_all=bool(report_path), shapes=shapes)
         validate_files(files, shapes, report, jobs)

@@ -5,16 +5,19 @@
 
 Records are cut by the one rule of :mod:`arkgraph.rdfio.records`. N-Quads and N-Triples go
 through the fast canonical reader (:mod:`arkgraph.rdfio.nquads`); Turtle and TriG through
-pyoxigraph; JSON-LD (an array of per-record documents) through ijson and pyld, one document at a
-time. Memory stays bounded by the largest record. An unreadable file is an :class:`InputError`
-naming the file and pyoxigraph's message for the first syntax error.
+pyoxigraph; JSON-LD (an array of per-record documents) through ijson and pyoxigraph, one document
+at a time, with the bundled contexts inlined (nothing is fetched). Memory stays bounded by the largest
+record. An unreadable file is an :class:`InputError` naming the file and pyoxigraph's message for the
+first syntax error.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
+from functools import cache
+from typing import IO, Any
 
 import pyoxigraph as ox
 
@@ -89,13 +92,103 @@ def triple_records(fh: IO[bytes], fmt: ox.RdfFormat, root_classes: set[str] | fr
         yield record, list(map(tuple, rows))  # type: ignore[arg-type]
 
 
+@cache
+def _bundled_context(url: str) -> Any:
+    """The bundled context a remote ``@context`` URL names (the value of its ``@context``); a URL arkgraph
+    does not bundle is refused: nothing is fetched."""
+    from ..jsonld import document_loader
+
+    try:
+        return document_loader(url)["document"]["@context"]
+    except Exception:  # pyld's JsonLdError: its import costs 0.3 s, so it is not imported to be named
+        raise ValueError(f"arkgraph does not fetch remote JSON-LD contexts: {url}") from None
+
+
+def _words(node: Any, into: set[str]) -> set[str]:
+    """Every key and string value in a JSON tree, and the prefix of each that looks like a compact IRI."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            into.add(k)
+            _words(v, into)
+    elif isinstance(node, list):
+        for x in node:
+            _words(x, into)
+    elif isinstance(node, str):
+        into.add(node)
+        if ":" in node:
+            into.add(node.split(":", 1)[0])
+    return into
+
+
+def _pruned(url: str, words: set[str]) -> Any:
+    """The bundled context ``url`` names, cut to what a document (its ``_words``) can use: keywords,
+    prefixes, and the terms that occur in it (as a key, a type, a vocabulary value or a compact IRI's
+    prefix). pyoxigraph copies the active context at every node with a type-scoped context: with all of
+    Linked Art's 433 terms (Schema.org's 3,081) and their scoped contexts, reading took 10 times longer."""
+    ctx = _bundled_context(url)
+    if not isinstance(ctx, dict):
+        return ctx
+    return {k: _scoped_pruned(v, words) for k, v in ctx.items()
+            if k in words or k[:1] == "@" or (isinstance(v, str) and v[-1:] in "/#:")}
+
+
+def _scoped_pruned(definition: Any, words: set[str]) -> Any:
+    """A term definition with its scoped context cut to the document's words, and dropped when nothing is
+    left of it (an empty context changes nothing): each one is processed again at every node it applies to."""
+    if not isinstance(definition, dict) or not isinstance(definition.get("@context"), dict):
+        return definition
+    scoped = {k: v for k, v in definition["@context"].items() if k in words}
+    out = {k: v for k, v in definition.items() if k != "@context"}
+    if scoped:
+        out["@context"] = {**{k: v for k, v in definition["@context"].items() if k[:1] == "@"}, **scoped}
+    return out
+
+
+def _inline(node: Any, words: set[str]) -> Any:
+    """``node`` with every remote context replaced by the bundled one (pruned to the document's
+    ``words``), so pyoxigraph reads it offline."""
+    if isinstance(node, list):
+        return [_inline(x, words) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _inline(v, words) for k, v in node.items() if k != "@context"}
+    if "@context" in node:
+        ctx = node["@context"]
+        if isinstance(ctx, str):
+            ctx = _pruned(ctx, words)
+        elif isinstance(ctx, list):
+            ctx = [_pruned(c, words) if isinstance(c, str) else c for c in ctx]
+        out["@context"] = ctx
+    return out
+
+
+def _triples(data: bytes, pre: str) -> list[Triple]:
+    """The triples of a JSON-LD text, read by pyoxigraph, with its blank nodes labelled ``pre``0, ``pre``1…
+    in order of appearance: deterministic, and apart from other documents'."""
+    labels: dict[str, str] = {}
+
+    def term(t: object) -> str:
+        if isinstance(t, ox.BlankNode):
+            label = labels.get(t.value)
+            if label is None:
+                label = labels[t.value] = f"{pre}{len(labels)}"
+            return label
+        return str(t)
+    return [(term(q.subject), str(q.predicate), term(q.object))
+            for q in ox.parse(data, format=ox.RdfFormat.JSON_LD)]
+
+
+def _document_triples(doc: Any, pre: str) -> list[Triple]:
+    """One JSON-LD document's triples, read by pyoxigraph with the bundled contexts inlined."""
+    return _triples(json.dumps(_inline(doc, _words(doc, set())), ensure_ascii=False).encode("utf-8"), pre)
+
+
 def jsonld_records(fh: IO[bytes], root_classes: set[str] | frozenset[str], name: str,
                    on_deletion: OnDeletion | None = None) -> Iterator[tuple[str, list[Triple]]]:
-    """arkgraph's JSON-LD: an array of per-record documents, expanded offline with the bundled contexts."""
+    """arkgraph's JSON-LD: an array of per-record documents, each read by pyoxigraph with the bundled
+    contexts inlined (no network)."""
     import ijson
-    from pyld import jsonld as pyld
 
-    from ..jsonld import document_loader
     from .records import DELETED, STRUCTURAL
 
     deleted = f"<{DELETED}>"
@@ -105,14 +198,8 @@ def jsonld_records(fh: IO[bytes], root_classes: set[str] | frozenset[str], name:
     ndoc = 0
     try:
         for doc in ijson.items(fh, "item", use_float=True):
-            nq = pyld.to_rdf(doc, {"format": "application/n-quads", "documentLoader": document_loader})
             ndoc += 1
-            pre = f"_:d{ndoc}"  # blank node labels are per document: keep them apart
-
-            def term(t: object, pre: str = pre) -> str:
-                return pre + str(t)[2:] if isinstance(t, ox.BlankNode) else str(t)
-            ts = [(term(q.subject), str(q.predicate), term(q.object))
-                  for q in ox.parse(nq.encode("utf-8"), format=ox.RdfFormat.N_QUADS)]
+            ts = _document_triples(doc, f"_:d{ndoc}b")  # blank node labels are per document: keep them apart
             if any(p == deleted for _, p, _ in ts):  # a deletion marker's document
                 if on_deletion is not None:
                     for s in dict.fromkeys(s for s, p, _ in ts if p == deleted):
@@ -122,14 +209,14 @@ def jsonld_records(fh: IO[bytes], root_classes: set[str] | frozenset[str], name:
             node = f"<{doc_id}>" if doc_id else None
             if document_starts(node, ts, root, owned, root_classes):
                 if buf:
-                    yield root or "", buf
+                    yield root or "", list(dict.fromkeys(buf))
                 root, buf, owned = node, [], set()
             buf.extend(ts)
             owned.update(o for _, p, o in ts if p in STRUCTURAL)
-    except (ijson.JSONError, pyld.JsonLdError, ValueError) as exc:
+    except (ijson.JSONError, SyntaxError, ValueError) as exc:
         raise InputError(f"{name}: not readable as arkgraph JSON-LD: {str(exc)[:200]}") from None
-    if buf:
-        yield root or "", buf
+    if buf:  # a node described in several documents is said once (pyoxigraph does not merge them)
+        yield root or "", list(dict.fromkeys(buf))
 
 
 def read_runs(path: str, max_run: int = 20_000) -> Iterator[tuple[str | None, list[Triple]]]:

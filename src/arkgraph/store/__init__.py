@@ -14,6 +14,8 @@ What lives where:
 * :mod:`.remote`: any SPARQL 1.1 endpoint, through :mod:`arkgraph.sparql_client` (sink and query).
 * :mod:`.targets`: :func:`open_sink` and :func:`run_query` choose the implementation from the target
   (a directory, or an ``http(s)://`` URL).
+* :mod:`.sparql_text`: a query's text before a store sees it: the predefined prefixes (``QUERY_PREFIXES``),
+  updates refused (``query`` is read-only), a parser's error made one line.
 * :mod:`.checkpoint`: the ``--resume`` file.
 * :mod:`.reading`: an input file's statements grouped into record runs (the record-by-record path).
 * :mod:`.bulk`: the fast path for a canonical N-Quads file into the embedded store: a line scan cuts

@@ -9,9 +9,10 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from ..errors import ArkgraphError, InputError, UsageError
+from ..errors import ArkgraphError, InputError
 from ..terms import XSD, Triple
 from .base import BatchingSink, GraphState, Table, nq_lines, nt_lines, owned_delete
+from .sparql_text import QUERY_PREFIXES, syntax_error
 
 # pyoxigraph is imported where it is used: commands that never open a store start without it.
 
@@ -118,9 +119,10 @@ def _answer(store, sparql: str, *, fmt: str, out) -> tuple[Table | None, Arkgrap
     import pyoxigraph as ox
 
     try:
-        result = store.query(sparql, use_default_graph_as_union=True)  # records live in named graphs
+        # records live in named graphs; a query's own PREFIX declarations win over the predefined ones
+        result = store.query(sparql, use_default_graph_as_union=True, prefixes=QUERY_PREFIXES)
     except SyntaxError as exc:
-        return None, UsageError(f"SPARQL syntax error: {exc}")
+        return None, syntax_error(sparql, str(exc))
     except (OSError, RuntimeError, ValueError) as exc:
         return None, ArkgraphError(f"query failed: {exc}")
     if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 from ..errors import ArkgraphError, InputError, UsageError
@@ -33,6 +36,19 @@ def load_files(paths: list[Path], target: str, *, fmt: str | None = None, graph:
     ``bulk``: None = the bulk path where it fits (embedded store, canonical N-Quads, named graphs).
     """
     log = log or (lambda _m: None)
+    if any(str(p) == "-" for p in paths):
+        if resume:
+            raise UsageError("--resume cannot skip what was read from stdin ('-'): load a file to resume")
+        with tempfile.TemporaryDirectory(prefix="arkgraph-stdin-") as tmp:
+            # stdin is N-Quads (what `arkgraph convert -o -` writes); spooled so the bulk path can cut it
+            spooled = Path(tmp) / "stdin.nq"
+            with open(spooled, "wb") as fh:
+                shutil.copyfileobj(sys.stdin.buffer, fh, 1 << 20)
+            return load_files([spooled if str(p) == "-" else p for p in paths], target, fmt=fmt, graph=graph,
+                              auth=auth, protocol=protocol, default_graph=default_graph, resume=resume,
+                              checkpoint=checkpoint, profiles=profiles, bulk=bulk, lenient=lenient,
+                              query_url=query_url, update_url=update_url, gsp_url=gsp_url, policy=policy,
+                              log=log, batch_records=batch_records, batch_bytes=batch_bytes)
     fmts = []
     for p in paths:
         if not p.is_file() or not os.access(p, os.R_OK):

@@ -13,6 +13,7 @@ from ..http import RetryPolicy
 from ..sparql_client import Auth, Endpoints, EndpointError, Redactor, SparqlClient, chunked, parse_auth
 from ..terms import Triple
 from .base import BatchingSink, GraphState, Log, Table, nt_lines, owned_delete, replace_head
+from .sparql_text import syntax_error
 
 _RESULT_MEDIA = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/sparql-results+json",
                  "table": "application/sparql-results+json"}
@@ -137,8 +138,14 @@ def query(url: str, sparql: str, *, fmt: str, out, auth: str | Auth | None, quer
     try:
         resp = client.query(sparql, accept=f"{_RESULT_MEDIA[fmt]}, application/n-triples;q=0.9")
     except EndpointError as exc:
-        if "HTTP 400" in str(exc):  # the server didn't understand the query: a usage error
-            raise UsageError(str(exc)) from None
+        msg = str(exc)
+        if "HTTP 400" in msg:  # the server didn't understand the query: a usage error, in one line
+            if "error at " in msg:  # Oxigraph's parser: its message made short, then who said it
+                said = msg[msg.index("error at "):]
+                where = getattr(exc, "url", "")
+                said = said.removesuffix(f": {where}") if where else said
+                raise UsageError(f"{syntax_error(sparql, said)} (HTTP 400 from {where or url})") from None
+            raise UsageError(" ".join(msg.split())[:300]) from None
         raise
     finally:
         client.close()

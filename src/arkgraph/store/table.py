@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from wcwidth import wcswidth
+
 from .base import Table
 
 MAX_CELL = 60
@@ -25,17 +27,27 @@ def cell(term: dict | None) -> str:
     return value
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: CJK characters take two (wcwidth, East Asian Width)."""
+    w = wcswidth(text)
+    return w if w >= 0 else len(text)  # a control character: counted as one column each
+
+
+def _fit(text: str, limit: int) -> str:
+    if width(text) <= limit:
+        return text
+    while width(text) > limit - 1:
+        text = text[:-1]
+    return text + "…"
 
 
 def render_table(table: Table) -> str:
     headers = table.variables
     rows = [[_fit(cell(t), MAX_CELL) for t in row] for row in table.rows]
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
     line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
 
     def fmt(cells: list[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+        return "| " + " | ".join(c + " " * (w - width(c)) for c, w in zip(cells, widths)) + " |"
 
     return "\n".join([line, fmt(headers), line, *(fmt(r) for r in rows), line])

@@ -12,6 +12,7 @@ from ..sparql_client import Auth, Endpoints, Redactor, SparqlClient, parse_auth
 from . import embedded, remote
 from .base import BATCH_BYTES, BATCH_RECORDS, QUERY_FORMATS, BatchingSink, Log, Table, is_remote
 from .checkpoint import Checkpoint, checkpoint_key, default_checkpoint_path
+from .sparql_text import refuse_update, with_prefixes
 
 PROTOCOLS = ("update", "gsp")
 
@@ -72,9 +73,34 @@ def run_query(target: str, sparql: str, *, fmt: str, out, auth: str | Auth | Non
     """
     if fmt not in QUERY_FORMATS:
         raise UsageError(f"--format must be one of {', '.join(QUERY_FORMATS)}")
-    if is_remote(target):
-        return remote.query(target, sparql, fmt=fmt, out=out, auth=auth, query_url=query_url,
-                            policy=policy, log=log)
-    if auth:
-        raise UsageError("--auth is for http(s) endpoints; an embedded store is a directory")
-    return embedded.query(target, sparql, fmt=fmt, out=out)
+    refuse_update(sparql)
+    out = _EndsLines(out)
+    try:
+        if is_remote(target):
+            return remote.query(target, with_prefixes(sparql), fmt=fmt, out=out, auth=auth, query_url=query_url,
+                                policy=policy, log=log)
+        if auth:
+            raise UsageError("--auth is for http(s) endpoints; an embedded store is a directory")
+        return embedded.query(target, sparql, fmt=fmt, out=out)
+    finally:
+        out.end()
+
+
+class _EndsLines:
+    """``out``, ending what was written with a newline (an ASK answer in CSV, a JSON document have none)."""
+
+    def __init__(self, out) -> None:
+        self.out, self.last = out, b"\n"
+
+    def write(self, data: bytes) -> int:
+        if data:
+            self.last = bytes(data[-1:])
+        return self.out.write(data)
+
+    def end(self) -> None:
+        if self.last != b"\n":
+            self.out.write(b"\n")
+            self.last = b"\n"
+
+    def __getattr__(self, name: str):
+        return getattr(self.out, name)
