@@ -73,3 +73,18 @@ def test_the_input_size_is_the_size_of_the_files_a_run_reads(tmp_path: Path) -> 
     (tmp_path / "notes.txt").write_bytes(b"y" * 99)  # not a record file: not read, not counted
     assert progress.input_bytes([str(tmp_path)]) == 10
     assert progress.input_bytes(["-"]) is None
+
+
+def test_validate_load_and_embed_show_the_same_display_on_a_terminal_and_none_when_quiet(tmp_path: Path) -> None:
+    nq = tmp_path / "out.nq"
+    subprocess.run([sys.executable, "-m", "arkgraph", "convert", str(FIXTURES / "gallica" / "sru"), "-q",
+                    "-o", str(nq)], check=False, capture_output=True)
+    shown = {
+        "validating:": ("validate", str(nq)),
+        "loading:": ("load", str(nq), "--store", str(tmp_path / "store")),
+        "embedding:": ("embed", str(nq), "--out", str(tmp_path / "snippets")),
+    }
+    for what, args in shown.items():
+        assert what in on_a_terminal(*args), what
+        assert what not in on_a_terminal(*args, "-q"), what
+    assert "%|" in on_a_terminal("load", str(nq), "--store", str(tmp_path / "store2"))  # the files' size: a bar

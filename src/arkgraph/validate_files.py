@@ -23,7 +23,7 @@ import multiprocessing.connection as mp_connection
 import os
 import signal
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +52,11 @@ class WorkerError(ArkgraphError):
     exit_code = 2
 
 
-def validate_files(files: Iterable[str], shapes: V.Shapes, report: V.Report, jobs: int | None = None) -> None:
+def validate_files(files: Iterable[str], shapes: V.Shapes, report: V.Report, jobs: int | None = None,
+                   progress: Callable[[int], None] | None = None) -> None:
     """Validate each file (``-``: N-Quads on stdin) record by record, adding the results to ``report``;
-    a big N-Quads or N-Triples file with ``jobs`` worker processes. InputError if a file is unreadable."""
+    a big N-Quads or N-Triples file with ``jobs`` worker processes. InputError if a file is unreadable.
+    ``progress(records)`` (optional) is told the records validated so far, every 500 records or part."""
     jobs = jobs or default_jobs()
     thresholds = gc.get_threshold()
     # records are acyclic (freed by refcount) and the term caches hold many objects: frequent
@@ -65,10 +67,12 @@ def validate_files(files: Iterable[str], shapes: V.Shapes, report: V.Report, job
             if path != "-" and not Path(path).exists():
                 raise InputError(f"{path}: no such file")
             cuts = cutting.plan(path, jobs, shapes.root_classes)
-            if cuts is not None and validate_parts(path, shapes, report, cuts, jobs):
+            if cuts is not None and validate_parts(path, shapes, report, cuts, jobs, progress):
                 continue
             for record, idx in readers.read_indexed(path, shapes.root_classes):
                 report.add(record, shapes.validate_index(idx))
+                if progress and report.records % 500 == 0:
+                    progress(report.records)
     finally:
         gc.set_threshold(*thresholds)
 
@@ -140,7 +144,7 @@ def _on_term(signum: int, frame: Any) -> None:
 
 
 def validate_parts(path: str, shapes: V.Shapes, report: V.Report, cuts: list[tuple[int, str]],
-                    jobs: int) -> bool:
+                    jobs: int, progress: Callable[[int], None] | None = None) -> bool:
     """Validate ``path`` part by part with ``jobs`` worker processes and add what they found to
     ``report``, in file order. False (nothing added) if an N-Triples cut turned out not to start a
     record."""
@@ -202,6 +206,8 @@ def validate_parts(path: str, shapes: V.Shapes, report: V.Report, cuts: list[tup
                 except (EOFError, OSError):
                     raise died(conn) from None
                 msgs[i] = msg
+                if progress and msg[0] == "ok":  # the parts' records so far, beside those validated before
+                    progress(report.records + sum(m[1].records for m in msgs if m is not None and m[0] == "ok"))
                 if msg[0] != "ok" and (failed is None or i < failed):
                     failed = i
                 if failed is None and following < nparts:

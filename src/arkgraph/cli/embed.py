@@ -14,24 +14,15 @@ from collections.abc import Iterator
 import click
 
 from .. import embed as lib
+from .. import progress
 from .errors import reported
 
 
 @contextlib.contextmanager
 def _progress(enabled: bool) -> Iterator[lib.Progress | None]:
-    """A one-line progress display on a TTY, ended before the summary or the error line."""
-    shown = False
-
-    def show(s: lib.Summary) -> None:
-        nonlocal shown
-        rate = s.records / s.seconds if s.seconds else 0.0
-        click.echo(f"\r  {s.records} records, {rate:,.0f} records/s", err=True, nl=False)
-        shown = True
-    try:
-        yield show if enabled else None
-    finally:
-        if shown:
-            click.echo("", err=True)
+    """embed's progress display (arkgraph.progress): records written and the rate, ended before the summary."""
+    with progress.Display("embedding", unit="records", enabled=enabled) as display:
+        yield (lambda s: display.update(s.records)) if enabled else None
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -91,19 +82,19 @@ def embed(file: str, out_dir: str | None, inject_dir: str | None, pages_dir: str
     if (base_url or url_map) and not (inject_dir and match_by == "url"):
         raise click.UsageError("--base-url and --url-map go with --inject and --match-by url")
     profiles = lib.PROFILES if profile == "both" else (profile,)
-    with reported(), _progress(not quiet and sys.stderr.isatty()) as progress:
+    with reported(), _progress(progress.wanted(quiet)) as show:
         lib.input_format(file)  # usage errors before any work
         duplicates: list[str] = []
         records = lib.read_records(file, duplicates)
         if out_dir:
-            summary = lib.write_snippets(records, out_dir, profiles, indent=2 if pretty else None, progress=progress)
+            summary = lib.write_snippets(records, out_dir, profiles, indent=2 if pretty else None, progress=show)
         elif inject_dir:
             mapping = lib.load_url_map(url_map) if url_map else None
             summary = lib.inject(records, inject_dir, profiles, match_by, base_url=base_url, url_map=mapping,
-                                 indent=2 if pretty else None, progress=progress)
+                                 indent=2 if pretty else None, progress=show)
         else:
             summary = lib.write_pages(records, pages_dir or "", profiles, indent=None if pretty is False else 2,
-                                      progress=progress)
+                                      progress=show)
     summary.records += len(duplicates)  # read, then skipped: a record met again is not written twice
     summary.duplicates = len(duplicates)
     summary.problems.extend(duplicates)

@@ -5,6 +5,7 @@ Exit codes: 0 done, 1 failure (the endpoint kept failing: ``--resume`` continues
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any, Callable
 
 import click
 
+from .. import progress
 from ..http import RetryPolicy
 from ..sparql_client import parse_auth
 from ..store import PROTOCOLS, QUERY_FORMATS, load_files, run_query
@@ -106,14 +108,16 @@ def load(files: tuple[Path, ...], target: str, fmt: str | None, graph: str | Non
     """
     log = _note(quiet)
     started = time.perf_counter()
-    with reported():
+    sizes = [os.path.getsize(f) if f != "-" and os.path.isfile(f) else 0 for f in files]
+    with reported(), progress.Display("loading", unit="B", total=sum(sizes) or None,
+                                      enabled=progress.wanted(quiet)) as display:
         creds = parse_auth(auth, auth_env)
         counts = load_files(list(files), target, fmt=fmt, graph=graph, auth=creds, protocol=protocol,
                             default_graph=default_graph, resume=resume, checkpoint=checkpoint,
                             profiles=profiles, bulk=False if no_bulk else None, lenient=not strict,
                             query_url=query_url, update_url=update_url, gsp_url=gsp_url,
                             policy=_policy(max_retries, backoff, timeout), log=log,
-                            batch_records=batch_records)
+                            batch_records=batch_records, progress=display.update if display.enabled else None)
     secs = time.perf_counter() - started
     rate = counts["triples"] / secs if secs > 0 else 0.0
     skipped = f", {counts['skipped']:,} already done" if counts["skipped"] else ""

@@ -17,6 +17,7 @@ import sys
 
 import click
 
+from .. import progress
 from .. import shacl as V
 from ..rdfio.cutting import PARALLEL_MIN_BYTES
 from ..validate_files import MAX_DEFAULT_JOBS, validate_files
@@ -78,7 +79,8 @@ def validate(files: tuple[str, ...], profile: str, shapes_dir: str | None, repor
                              "or JSON-LD (.jsonld, .json); choose one of those extensions")
         shapes = V.load(shapes_dir)
         report = V.Report(keep_all=bool(report_path), shapes=shapes)
-        validate_files(files, shapes, report, jobs)
+        with progress.Display("validating", unit="records", enabled=progress.wanted(quiet)) as display:
+            validate_files(files, shapes, report, jobs, display.update if display.enabled else None)
         if report_path:  # an unwritable report is one line too (OutputError)
             V.write_report(report_path, report.all)
     text = report.summary()

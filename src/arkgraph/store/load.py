@@ -11,6 +11,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ArkgraphError, InputError, UsageError
@@ -30,8 +31,9 @@ def load_files(paths: list[Path], target: str, *, fmt: str | None = None, graph:
                bulk: bool | None = None, lenient: bool = True, query_url: str | None = None,
                update_url: str | None = None, gsp_url: str | None = None, policy: RetryPolicy | None = None,
                log: Log | None = None, batch_records: int = BATCH_RECORDS,
-               batch_bytes: int = BATCH_BYTES) -> dict[str, int]:
+               batch_bytes: int = BATCH_BYTES, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """``arkgraph load``: read each file and write its records to ``target``. Returns the counts.
+    ``progress(bytes)`` (optional) is told the bytes of the files loaded so far, after each file.
 
     ``bulk``: None = the bulk path where it fits (embedded store, canonical N-Quads, named graphs).
     """
@@ -48,7 +50,7 @@ def load_files(paths: list[Path], target: str, *, fmt: str | None = None, graph:
                               auth=auth, protocol=protocol, default_graph=default_graph, resume=resume,
                               checkpoint=checkpoint, profiles=profiles, bulk=bulk, lenient=lenient,
                               query_url=query_url, update_url=update_url, gsp_url=gsp_url, policy=policy,
-                              log=log, batch_records=batch_records, batch_bytes=batch_bytes)
+                              log=log, batch_records=batch_records, batch_bytes=batch_bytes, progress=progress)
     fmts = []
     for p in paths:
         if not p.is_file() or not os.access(p, os.R_OK):
@@ -61,8 +63,12 @@ def load_files(paths: list[Path], target: str, *, fmt: str | None = None, graph:
                      query_url=query_url, update_url=update_url, gsp_url=gsp_url, policy=policy, log=log,
                      batch_records=batch_records, batch_bytes=batch_bytes)
     try:
+        done = 0
         for p, f in zip(paths, fmts):
             _load_one(sink, p, f, graph=graph, bulk=bulk, lenient=lenient, log=log)
+            if progress:
+                done += p.stat().st_size
+                progress(done)
         return sink.close()
     except ArkgraphError as exc:
         sink.abort()
