@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import resource
 import sys
 import tempfile
 import time
@@ -23,6 +22,9 @@ from typing import Iterator
 
 from arkgraph.model import PageText
 from arkgraph.sources import gallica_alto
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_gallica import _peak_rss_mb, _reset_peak_rss  # noqa: E402 - one way to read the peak RSS, for every bench
 
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "gallica" / "alto" / "bpt6k5628146t"
 _BLOCKS = re.compile(rb"(<PrintSpace[^>]*>)(.*)(</PrintSpace>)", re.S)
@@ -36,25 +38,6 @@ def pages(n: int, big: int = 1) -> Iterator[tuple[str, bytes]]:
     for i in range(n):
         d = real[i % len(real)].replace(b"bpt6k5628146t", b"bpt6k5628146tx%d" % i)
         yield f"bpt6k5628146tx{i}/f{i % len(real) + 1}.xml", d
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak RSS since the last reset (Linux: /proc/self/status VmHWM after clear_refs)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _reset_peak_rss() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 def _rss_mb() -> float:

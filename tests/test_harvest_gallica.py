@@ -243,18 +243,12 @@ def test_usage_errors_exit_2(harvest_server, tmp_path):
     assert harvest_server.requests() == []
 
 
-@pytest.mark.slow
-def test_ctrl_c_stops_cleanly_and_resumes(harvest_server, tmp_path):
-    """SIGINT (Ctrl-C) in a real child process while a page is in flight."""
-    s = harvest_server
-    hang = s.fault(with_param("/services/OAIRepository", resumptionToken="rt-8"), "hang")
-    # a long --timeout: however loaded the machine, the page is still in flight when the signal lands
-    args = ["gallica", "--endpoint", s.url, "--out", str(tmp_path), "--oai-set", "x", *FAST, "--timeout", "600"]
+def interrupted(args: list[str], hang) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """A harvest in a real child process, sent SIGINT (Ctrl-C) once the server holds the ``hang`` request:
+    (exit status, stderr)."""
     child = subprocess.Popen(subprocess_cmd(*args), env=child_env(), stderr=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True)
     try:
-        # the server has the request for page 3: the child is waiting for its answer, the
-        # checkpoint of page 2 is saved, and its SIGINT handler is long installed
         reached = wait_for(hang.reached, child)
         assert reached, child.communicate()
         child.send_signal(signal.SIGINT)
@@ -263,7 +257,20 @@ def test_ctrl_c_stops_cleanly_and_resumes(harvest_server, tmp_path):
         if child.poll() is None:
             child.kill()
             child.communicate()
-    assert child.returncode == 1, stderr
+    return child.returncode, stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_resumes(harvest_server, tmp_path):
+    """SIGINT (Ctrl-C) in a real child process while a page is in flight."""
+    s = harvest_server
+    hang = s.fault(with_param("/services/OAIRepository", resumptionToken="rt-8"), "hang")
+    # a long --timeout: however loaded the machine, the page is still in flight when the signal lands
+    args = ["gallica", "--endpoint", s.url, "--out", str(tmp_path), "--oai-set", "x", *FAST, "--timeout", "600"]
+    # the server has the request for page 3 when the signal lands: the child is waiting for its answer, the
+    # checkpoint of page 2 is saved, and its SIGINT handler is long installed
+    returncode, stderr = interrupted(args, hang)
+    assert returncode == 1, stderr
     error = [line for line in stderr.splitlines() if line.startswith("Error:")]
     assert error and "interrupted at page 3 (resumption token saved), 8 records saved" in error[0]
     assert "re-run the same command to resume" in error[0]
@@ -434,18 +441,8 @@ def test_ctrl_c_during_the_alto_pages_leaves_no_half_written_file(harvest_server
     hang = s.fault(with_param("/RequestDigitalElement", Deb="8"), "hang")
     args = ["gallica", "--endpoint", s.url, "--out", str(tmp_path), "--ark", OCR_ARK, "--with", "alto", *FAST,
             "--timeout", "600"]
-    child = subprocess.Popen(subprocess_cmd(*args), env=child_env(), stderr=subprocess.PIPE, stdout=subprocess.PIPE,
-                             text=True)
-    try:
-        reached = wait_for(hang.reached, child)
-        assert reached, child.communicate()
-        child.send_signal(signal.SIGINT)
-        _, stderr = child.communicate()
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.communicate()
-    assert child.returncode == 1 and "interrupted" in stderr and "Traceback" not in stderr, stderr
+    returncode, stderr = interrupted(args, hang)
+    assert returncode == 1 and "interrupted" in stderr and "Traceback" not in stderr, stderr
     files = sorted(p.name for p in (tmp_path / "alto" / OCR_ARK).iterdir())  # hidden temporaries included
     assert files == sorted(f"f{n}.xml" for n in range(1, 8))
     s.clear_faults()
