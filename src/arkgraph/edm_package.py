@@ -165,8 +165,10 @@ class Package:
 def _widen(pipe: IO[bytes] | None) -> None:
     """Let the pipe hold _PIPE_BUFFER bytes (Linux; 64 KB otherwise): with only 64 KB, the parent's writes
     wait for the child and the child then waits for the parent, one after the other instead of together."""
-    import fcntl
-
+    try:
+        import fcntl
+    except ImportError:  # not on Windows: the default size
+        return
     setsize = getattr(fcntl, "F_SETPIPE_SZ", None)
     if pipe is not None and setsize is not None:
         try:
