@@ -41,6 +41,7 @@ from lxml import etree
 
 from ..errors import UsageError
 from ..http import BodyError, Fetcher, FetchError
+from ..sources.gallica_contentsearch import query_key as query_slug  # the reader's own name for a query
 from .checkpoint import Checkpoint
 from .common import RESUME_HINT, HarvestStopped, Result, local_name, parse_json, parse_xml
 from .files import safe_name, save_response
@@ -140,16 +141,6 @@ CHECKS: dict[str, Callable[[httpx.Response], object]] = {
     "alto": _expect_root("alto"),  # v2, v3 and v4 namespaces alike: the reader judges the rest
     SEARCH: _expect_root("results"),
 }
-
-
-def query_slug(query: str) -> str:
-    """A file-name-safe, deterministic name for a search query: its words folded to ASCII, then a hash
-    of the exact query, so that two queries never share a file (``garde champêtre`` →
-    ``garde-champetre-<8 hex>``; a query with no Latin letters is the hash alone)."""
-    folded = unicodedata.normalize("NFKD", query).encode("ascii", "ignore").decode("ascii").lower()
-    words = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:60].strip("-")
-    digest = hashlib.sha256(query.encode("utf-8")).hexdigest()[:8]
-    return f"{words}-{digest}" if words else digest
 
 
 def with_search(services: Sequence[str], search: str | None) -> tuple[list[str], str | None]:

@@ -11,7 +11,7 @@ Each hit is one ``oa:Annotation``:
 
 IRIs are derived from the document, page, query and rank, so that the same input gives the same IRIs:
 ``<document>/f<page>/annotation/<query key>/<n>``, the target, selector and body below it (``/target``,
-``/target/selector``, ``/body``). The query key is the query's words in ASCII (accents dropped, lower case,
+``/target/selector``, ``/body``). The query key (``gallica_contentsearch.query_key``, as the harvest names its file) is the query's words in ASCII (accents dropped, lower case,
 ``-`` between words, at most 60 characters) then 8 hex digits of the SHA-256 of the query as stated, so two
 queries that read alike ("Garde champêtre", "garde champetre") keep apart. In JSON-LD (``jsonld.record_documents``
 with profile "annotations") each annotation is one document with the W3C context, as the W3C JSON form.
@@ -19,11 +19,9 @@ with profile "annotations") each annotation is one document with the W3C context
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
 
 from ..model import Record, SearchHit
+from ..sources.gallica_contentsearch import query_key
 from ..terms import RDF, A, I, L, Triple
 
 OA = "http://www.w3.org/ns/oa#"
@@ -34,24 +32,6 @@ _HAS_TARGET, _HAS_BODY, _HAS_SOURCE, _HAS_SELECTOR = (I(OA + p) for p in ("hasTa
 _SPECIFIC, _QUOTE, _TEXTUAL = I(OA + "SpecificResource"), I(OA + "TextQuoteSelector"), I(OA + "TextualBody")
 _EXACT, _PREFIX, _SUFFIX = I(OA + "exact"), I(OA + "prefix"), I(OA + "suffix")
 _VALUE, _HAS_PURPOSE, _TAGGING = I(RDF + "value"), I(OA + "hasPurpose"), I(OA + "tagging")
-
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
-_KEYS: dict[str, str] = {}
-
-
-def query_key(query: str) -> str:
-    """The query's part of its annotations' IRIs: readable, and one per query (see the module's docstring)."""
-    key = _KEYS.get(query)
-    if key is None:
-        ascii_text = unicodedata.normalize("NFKD", query).encode("ascii", "ignore").decode("ascii").lower()
-        slug = _NOT_WORD.sub("-", ascii_text).strip("-")[:60].rstrip("-")
-        digest = hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        key = f"{slug}-{digest}" if slug else f"q-{digest}"
-        if len(_KEYS) >= 4096:  # bounded: queries recur across a run's documents
-            _KEYS.clear()
-        _KEYS[query] = key
-    return key
-
 
 def annotation_iri(rec: Record, hit: SearchHit) -> str:
     return f"{page_iri(rec, hit.page)}/annotation/{query_key(hit.query)}/{hit.n}"

@@ -25,8 +25,10 @@ document's ARK) and the other items are kept; damage outside the items is one mo
 
 from __future__ import annotations
 
+import hashlib
 import html.entities
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +42,27 @@ from .gallica_reader import _PARSER_OPTS, ENTITY_REFUSAL, SOURCE, _damage, _decl
 
 __all__ = ["SearchHits", "fragments", "read"]
 
+
+
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_KEYS: dict[str, str] = {}
+
+
+def query_key(query: str) -> str:
+    """A search query as a name, the same for the harvest's file (``contentsearch/<name>-<key>.xml``) and the
+    annotations' IRIs: its words folded to ASCII, then 8 hex digits of a hash of the exact query, so that two
+    queries never share one (``garde champêtre`` → ``garde-champetre-<8 hex>``; no Latin letters: the hash
+    alone). Deterministic, file-name and IRI safe."""
+    key = _KEYS.get(query)
+    if key is None:
+        folded = unicodedata.normalize("NFKD", query).encode("ascii", "ignore").decode("ascii").lower()
+        words = _NOT_WORD.sub("-", folded).strip("-")[:60].strip("-")
+        digest = hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        key = f"{words}-{digest}" if words else digest
+        if len(_KEYS) >= 4096:  # bounded: queries recur across a run's documents
+            _KEYS.clear()
+        _KEYS[query] = key
+    return key
 
 @dataclass(frozen=True, slots=True)
 class SearchHits:
