@@ -17,6 +17,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from . import jsonld
+from .ark import try_parse as try_parse_ark
 from .errors import UsageError
 from .rdfio import formats
 from .rdfio.records import DELETED, DELETIONS_GRAPH
@@ -244,18 +245,13 @@ class EdmWriter(Writer):
         # each triple once (a concept or agent met twice in a record is built twice): ``triples`` is that already
         # when EDM is the only profile
         ts = triples if triples is not None and len(by_profile) == 1 else list(dict.fromkeys(by_profile["edm"]))
-        self.out.add(iri_ark(iri), record_xml(ts))
+        ark = try_parse_ark(iri)  # every record IRI is an ARK's: the file is named after it
+        self.out.add(str(ark) if ark else iri, record_xml(ts))
         self.triples += len(ts)
         return len(ts)
 
     def close(self) -> None:
         pass
-
-
-def iri_ark(iri: str) -> str:
-    """The ARK in a record IRI (``https://n2t.net/ark:12148/x`` → ``ark:12148/x``), for a file name."""
-    i = iri.find("ark:")
-    return iri[i:] if i >= 0 else iri
 
 
 WRITERS: dict[str, type[Writer]] = {"nt": NTriplesWriter, "nq": NQuadsWriter, "turtle": TurtleWriter,
