@@ -195,7 +195,7 @@ class Profile:
             for c in rec.rights:
                 if not c.local and _is_statement(c.iri):
                     stated.append((c.iri, repr(c.label)))
-        usable = list(dict.fromkeys(europeana_form(u) for u, _ in stated if accepted(europeana_form(u))))
+        usable = list(dict.fromkeys(f for f in (europeana_form(u) for u, _ in stated) if accepted(f)))
         if len(usable) == 1:
             return usable[0]
         if len(usable) > 1:

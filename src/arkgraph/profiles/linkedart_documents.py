@@ -200,7 +200,7 @@ def _texts(rec: Record, w: str, c: str, visual: bool, out: list[Triple]) -> None
                 if kind == "alto":
                     out.append((do, CONFORMS, I(_ALTO)))
                     out += _conforms_block(_ALTO)
-        statement(txt, f"{base}/text/ocr", "note", ocr.summary(t) or "", "fr", out, "Qualité de l'OCR")
+        statement(txt, f"{base}/text/ocr", "note", ocr.summary(t), "fr", out, "Qualité de l'OCR")
     quality = ocr.document_quality(rec)
     if quality is not None:
         statement(w, f"{rec_iri}/la/ocr", "note", quality[2], "fr", out, "Qualité de l'OCR")

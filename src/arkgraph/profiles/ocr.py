@@ -37,7 +37,7 @@ def _fr(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
 
 
-def summary(t: PageText) -> str | None:
+def summary(t: PageText) -> str:
     """The page's OCR statistics in one French sentence (its words, and only what the ALTO gives)."""
     parts = []
     if t.accuracy is not None:

@@ -125,7 +125,7 @@ def _texts(rec: Record, w: str, out: list[Triple]) -> None:
                 m = I(url)
                 out += [(txt, _EXTRA["encoding"], m), (m, A, _EXTRA["MediaObject"]), (m, S["contentUrl"], m),
                         (m, S["encodingFormat"], L(fmt))]
-        out.append((txt, S["description"], L(ocr.summary(t) or "", "fr")))
+        out.append((txt, S["description"], L(ocr.summary(t), "fr")))
         ocr.page_values(txt, t, out)
     quality = ocr.document_quality(rec)
     if quality is not None:
