@@ -16,25 +16,10 @@ Index = dict[str, dict[str, list[str]]]  # subject -> predicate -> objects
 Long = list[tuple[dict[str, list[str]], str]]  # (predicate -> objects, predicate) of the long object lists
 
 
-def index(triples: Iterable[Sequence[str]], unique: bool = False) -> Index:
+def index(triples: Iterable[Sequence[str]]) -> Index:
     """subject -> predicate -> objects, without duplicates (RDF graphs are sets), in first-appearance
-    order; the triples may be (s, p, o) tuples or [s, p, o] lists. ``validate_index`` takes it.
-    ``unique=True`` promises the triples hold no duplicates (none are looked for)."""
+    order; the triples may be (s, p, o) tuples or [s, p, o] lists. ``validate_index`` takes it."""
     out: Index = {}
-    if unique:
-        # convert --validate's path (the converter removed duplicates): index_into's loop without its
-        # membership tests, about 30% cheaper per triple
-        for s, p, o in triples:
-            d = out.get(s)
-            if d is None:
-                out[s] = {p: [o]}
-                continue
-            lst = d.get(p)
-            if lst is None:
-                d[p] = [o]
-            else:
-                lst.append(o)
-        return out
     long: Long = []
     index_into(out, long, triples)
     dedupe_long(long)
@@ -72,10 +57,9 @@ class Data:
 
     __slots__ = ("_shapes", "by_type", "inv", "obj_of", "out", "subclass", "subj_of")
 
-    def __init__(self, triples: Iterable[Triple], shapes: Shapes, unique: bool = False,
-                 out: dict[str, dict[str, list[str]]] | None = None):
+    def __init__(self, triples: Iterable[Triple], shapes: Shapes, out: dict[str, dict[str, list[str]]] | None = None):
         if out is None:
-            out = index(triples, unique)
+            out = index(triples)
         # one pass over the subjects (in first-appearance order, as the focus nodes come out)
         by_type: dict[str, list[str]] = {}
         subclass: dict[str, list[str]] | None = None

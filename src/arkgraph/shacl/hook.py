@@ -29,7 +29,7 @@ class RecordValidator:
         self.report = Report(keep_all=keep_all, shapes=self.shapes)
 
     def __call__(self, record_iri: str, triples: Sequence[Triple], by_profile: object = None) -> str | None:
-        results = self.shapes.validate(triples, unique=True)
+        results = self.shapes.validate(triples)
         self.report.add(record_iri, results)
         if self.on_invalid == "keep" or not any(r.severity == "Violation" for r in results):
             return None

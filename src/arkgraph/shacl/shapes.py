@@ -196,15 +196,13 @@ class Shapes:
         return path or s
 
     # -- validation ----------------------------------------------------------------------------
-    def validate(self, triples: Iterable[Triple], unique: bool = False) -> list[Result]:
-        """The results of validating one record's triples (every result, duplicates counted, in a stable order).
-
-        ``unique=True`` promises the triples hold no duplicates (as ``serialize.unique`` gives)."""
-        return self._run(Data(triples, self, unique))
+    def validate(self, triples: Iterable[Triple]) -> list[Result]:
+        """The results of validating one record's triples (every result, duplicates counted, in a stable order)."""
+        return self._run(Data(triples, self))
 
     def validate_index(self, out: Index) -> list[Result]:
         """``validate`` on a record already indexed by ``index()`` (subject -> predicate -> objects)."""
-        return self._run(Data((), self, True, out))
+        return self._run(Data((), self, out))
 
     def _run(self, data: Data) -> list[Result]:
         ev = run.Evaluation(self, data)
