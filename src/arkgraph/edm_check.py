@@ -400,9 +400,16 @@ class RecordChecker:
 
     def __call__(self, record_iri: str, triples: Sequence[Triple],
                  by_profile: Mapping[str, Sequence[Triple]] | None = None) -> str | None:
+        return self.verdict(record_iri, self.inspect(record_iri, triples, by_profile))
+
+    def inspect(self, record_iri: str, triples: Sequence[Triple],
+                by_profile: Mapping[str, Sequence[Triple]] | None = None) -> list[Failure]:
+        """The record's failures (a worker process may look; the run's ``verdict`` records them)."""
         from .edm_xml import record_xml
         edm = list(dict.fromkeys(by_profile["edm"] if by_profile is not None and "edm" in by_profile else triples))
-        failures = self.checker.check(record_xml(edm), record_iri)
+        return self.checker.check(record_xml(edm), record_iri)
+
+    def verdict(self, record_iri: str, failures: list[Failure]) -> str | None:
         self.summary.add(record_iri, failures)
         if not failures or self.on_invalid == "keep":
             return None

@@ -66,6 +66,7 @@ class Summary:
     skipped_files: list[str] = field(default_factory=list)  # in a directory, not named like a record file
     unmatched_enrichments: list[str] = field(default_factory=list)  # side files read whole that matched no record
     bytes_read: int = 0  # of the input files, as of the last progress report (for its bar)
+    peak_rss: int = 0  # with --jobs or --dask: the largest peak resident memory of a worker, in bytes
 
     def line(self) -> str:
         dups = f" ({self.duplicates} duplicate{_s(self.duplicates)}: the first record of each IRI is kept)" if self.duplicates else ""
@@ -98,6 +99,21 @@ def _s(n: int) -> str:
     return "" if n == 1 else "s"
 
 
+@dataclass(frozen=True, slots=True)
+class CoverageDelta:
+    """What one record adds to the coverage report, without the record (a worker sends it to the parent)."""
+
+    mapped: int
+    ignored: Any  # list of paths or a Counter of them
+    unhandled: Any
+    unmapped: tuple[tuple[str, str], ...]  # (table, label) of each concept the tables do not map
+
+    @classmethod
+    def of(cls, m: Mapped) -> CoverageDelta:
+        return cls(m.mapped, m.ignored, m.unhandled,
+                   tuple((table, c.label) for table, c in _concepts(m.record) if c.local))
+
+
 @dataclass
 class Coverage:
     """Per-run coverage: source leaves mapped / ignored / unhandled, and values missing from tables."""
@@ -108,16 +124,16 @@ class Coverage:
     unhandled: dict[str, Counter[str]] = field(default_factory=dict)
     unmapped: dict[str, Counter[str]] = field(default_factory=dict)
 
-    def add(self, source: str, m: Mapped) -> None:
-        self.mapped[source] += m.mapped
-        self.leaves[source] += m.mapped + _size(m.ignored) + _size(m.unhandled)
-        if m.ignored:
-            _counter(self.ignored, source).update(m.ignored)
-        if m.unhandled:
-            _counter(self.unhandled, source).update(m.unhandled)
-        for table, concept in _concepts(m.record):
-            if concept.local:
-                _counter(self.unmapped, table)[concept.label] += 1
+    def add(self, source: str, m: Mapped | CoverageDelta) -> None:
+        d = m if type(m) is CoverageDelta else CoverageDelta.of(m)  # type: ignore[arg-type]
+        self.mapped[source] += d.mapped
+        self.leaves[source] += d.mapped + _size(d.ignored) + _size(d.unhandled)
+        if d.ignored:
+            _counter(self.ignored, source).update(d.ignored)
+        if d.unhandled:
+            _counter(self.unhandled, source).update(d.unhandled)
+        for table, label in d.unmapped:
+            _counter(self.unmapped, table)[label] += 1
 
     def report(self, tables: Tables) -> dict[str, Any]:
         out: dict[str, Any] = {"sources": {}, "unmapped_values": {}}
@@ -196,8 +212,8 @@ class Options:
     text: str = "link"  # pages' OCR text (ALTO): link (statistics and URLs), inline (the text too), none
 
 
-# (record IRI, its triples, its triples by profile) -> a reason to reject it, or None
-Validator = Callable[[str, list[Triple], dict[str, list[Triple]]], "str | None"]
+# (record IRI, its triples, its triples by profile) -> a reason to reject it, or None; or a list of Checks
+Validator = Callable[[str, list[Triple], dict[str, list[Triple]]], "str | None"] | list[Any]
 
 
 class Progress(Protocol):
@@ -230,63 +246,86 @@ def iter_items(opts: Options, context: dict[str, Any]) -> Iterator[tuple[ModuleT
     files = list(walk_inputs(opts.inputs, context.setdefault("skipped_files", [])))
     record_files: list[str] = []
     enrichments: dict[str, list[Any]] = context.setdefault("enrichments", {})
-    enrichment_files: dict[str, list[str]] = context.setdefault("enrichment_files", {})
     for name in files:
-        if name == "-":
+        mod = enrichment_module(name, opts.source)
+        if mod is None:
             record_files.append(name)
             continue
-        with open_binary(name) as fh:
-            head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""
-            mod = next((m for m in sources.available() if hasattr(m, "is_enrichment") and m.is_enrichment(head)), None)
-            if mod is not None and opts.source in ("auto", mod.SOURCE):
-                keys: list[str] = []
-                rejected = False
-                for item in mod.read_enrichment(fh, name):
-                    if isinstance(item, Reject):
-                        rejected = True
-                        yield mod, item
-                    else:
-                        enrichments.setdefault(item[0], []).append(item[1])
-                        keys.append(item[0])
-                if keys and not rejected:  # a rejected file is reported already
-                    enrichment_files[name] = keys
-                context["bytes_done"] = context.get("bytes_done", 0) + _size_of(name)
-                continue
-        record_files.append(name)
-    empty: list[str] = context.setdefault("empty_files", [])
-    for name in record_files:
-        fh = open_binary(name)
-        context["reading"] = fh  # where the progress display reads how far the run is
-        mod = None  # the file's source module, once sniffed
-        last = records = items = 0  # for a reader that fails: where, and what came before
-        try:
-            mod = _sniff(fh, name, opts.source)
-            damage = getattr(fh, "damage", None)
-            if damage is not None:  # a .gz damaged in its first block: say so, not "empty file"
-                raise damage
-            if isinstance(mod, Reject):
-                yield None, mod
-                continue
-            for item in mod.read(fh, name, max_value_bytes=opts.max_value_bytes):
-                items += 1
-                if item.position:
-                    last = item.position
-                if type(item) is RawRecord:
-                    records += 1
+        for item in read_enrichment_file(mod, name, context):
+            if isinstance(item, Reject):
                 yield mod, item
-            if not items:
-                empty.append(name)
-        except Exception as exc:  # noqa: BLE001 - one file's failure loses that file's rest, not the run
-            if stops_run(exc):
-                raise
-            module = mod if isinstance(mod, ModuleType) else None
-            yield module, Reject(name, last + 1, None, _read_failure(exc, last, records),
-                                 module.SOURCE if module else None)
-        finally:
-            if name != "-":
+            else:
+                enrichments.setdefault(item[0], []).append(item[1])
+    for name in record_files:
+        yield from read_record_file(name, opts, context)
+
+
+def enrichment_module(name: str, source: str) -> ModuleType | None:
+    """The source module whose side file (Pagination, Toc, IIIF, ALTO...) ``name`` is, else None."""
+    if name == "-":
+        return None
+    with open_binary(name) as fh:
+        head = fh.peek(4096)[:4096] if hasattr(fh, "peek") else b""
+    mod = next((m for m in sources.available() if hasattr(m, "is_enrichment") and m.is_enrichment(head)), None)
+    return mod if mod is not None and source in ("auto", mod.SOURCE) else None
+
+
+def read_enrichment_file(mod: ModuleType, name: str, context: dict[str, Any]) -> Iterator[tuple[str, Any] | Reject]:
+    """One side file's ``(key, value)`` items and rejects; a file read without reject is listed in
+    ``context["enrichment_files"]`` with its keys (for the files no record matched)."""
+    keys: list[str] = []
+    rejected = False
+    with open_binary(name) as fh:
+        for item in mod.read_enrichment(fh, name):
+            if isinstance(item, Reject):
+                rejected = True
+            else:
+                keys.append(item[0])
+            yield item
+    if keys and not rejected:  # a rejected file is reported already
+        context.setdefault("enrichment_files", {})[name] = keys
+    context["bytes_done"] = context.get("bytes_done", 0) + _size_of(name)
+
+
+def read_record_file(name: str, opts: Options, context: dict[str, Any],
+                     fh: IO[bytes] | None = None) -> Iterator[tuple[ModuleType | None, RawRecord | Reject]]:
+    """One record file's items (or, with ``fh``, a piece of it: ``arkgraph.sources.pieces``); a reader that
+    fails loses the rest of the file as one reject saying what was kept."""
+    whole = fh is None
+    if fh is None:
+        fh = open_binary(name)
+    context["reading"] = fh  # where the progress display reads how far the run is
+    mod = None  # the file's source module, once sniffed
+    last = records = items = 0  # for a reader that fails: where, and what came before
+    try:
+        mod = _sniff(fh, name, opts.source)
+        damage = getattr(fh, "damage", None)
+        if damage is not None:  # a .gz damaged in its first block: say so, not "empty file"
+            raise damage
+        if isinstance(mod, Reject):
+            yield None, mod
+            return
+        for item in mod.read(fh, name, max_value_bytes=opts.max_value_bytes):
+            items += 1
+            if item.position:
+                last = item.position
+            if type(item) is RawRecord:
+                records += 1
+            yield mod, item
+        if not items:
+            context.setdefault("empty_files", []).append(name)
+    except Exception as exc:  # noqa: BLE001 - one file's failure loses that file's rest, not the run
+        if stops_run(exc):
+            raise
+        module = mod if isinstance(mod, ModuleType) else None
+        yield module, Reject(name, last + 1, None, _read_failure(exc, last, records),
+                             module.SOURCE if module else None)
+    finally:
+        if name != "-":
+            if whole:
                 context["bytes_done"] = context.get("bytes_done", 0) + _size_of(name)
-                fh.close()
-            context.pop("reading", None)
+            fh.close()
+        context.pop("reading", None)
 
 
 def _size_of(name: str) -> int:
@@ -435,101 +474,188 @@ class Run:
             write_output(self.opts.coverage, coverage_report.render(self.coverage.report(self.tables), self.opts.coverage))
 
     def _records(self) -> Iterator[Converted | Rejected]:
-        opts, tables, summary, coverage, context = self.opts, self.tables, self.summary, self.coverage, self.context
-        validator, progress = self.validator, self.progress
-        mappers: dict[str, Any] = {}
-        emitters = [(p, edm.Profile(tables, opts.edm) if p == "edm" else PROFILES.get(p) or NAMED_PROFILES[p])
-                    for p in opts.profiles]
-        with_edm = "edm" in opts.profiles
-        track_coverage = opts.coverage is not None  # the report costs a walk of every source leaf: only when asked
+        opts, summary, context, progress = self.opts, self.summary, self.context, self.progress
+        v = self.validator
+        checks = list(v) if isinstance(v, (list, tuple)) else [v] if v is not None else []
+        conv = Stage(opts, self.tables, context, checks)
+        decide = Decision(summary, self.coverage, checks, with_edm="edm" in opts.profiles)
         started = self.started = time.perf_counter()
-        last_file = ""
-        # one record per IRI: the first read is kept, a later one is rejected as a duplicate (see README)
-        seen = FirstSeen()
-        files = [""]  # names of the files records were kept from, indexed by seen's values
-
-        def reject(r: Reject) -> Rejected:
-            summary.rejected += 1
-            return Rejected.of(r)
-
         try:
             for mod, item in iter_items(opts, context):
+                summary.read += 1  # a damaged stretch or error body counts as one record read and rejected
                 if isinstance(item, Reject):
-                    summary.read += 1  # a damaged stretch or error body counts as one record read and rejected
-                    yield reject(item)
+                    yield decide.reject(Rejected.of(item))
                     continue
-                summary.read += 1
-                last_file = item.file
                 if progress and summary.read % 500 == 0:  # counted as read: a run of rejects shows progress too
                     summary.seconds = time.perf_counter() - started
                     summary.bytes_read = context.get("bytes_done", 0) + _position(context.get("reading"))
-                    progress(summary, last_file)
+                    progress(summary, item.file)
                 assert mod is not None  # records always come from a source module
-                mapper = mappers.get(mod.SOURCE)
-                if mapper is None:
-                    mapper = mappers[mod.SOURCE] = mod.Mapper(tables)
-                    mapper.track_coverage = track_coverage
-                    mapper.text_mode = opts.text
-                claimed = 0  # the IRI's digest once this record holds it as the first of its IRI
-                # mapping, emitting and validating one record: whatever goes wrong rejects that record only
-                failed: Reject | None = None
-                try:
-                    mapped = mapper.map(item, context)
-                    rec = mapped.record
-                    key = seen.digest(rec.iri)
-                    if rec.deleted:
-                        seen.forget(key)  # a record read after its deletion is new again, as a store sees it
-                    else:
-                        if item.file != files[-1]:
-                            files.append(item.file)
-                        first = seen.first(key, ((len(files) - 1) << 32) | min(item.position, 0xFFFFFFFF))
-                        if first is not None:
-                            summary.duplicates += 1
-                            failed = Reject(item.file, item.position, item.record_id,
-                                            f"duplicate of {rec.iri}, first read at {files[first >> 32]}:"
-                                            f"{first & 0xFFFFFFFF}; the first record is kept", mod.SOURCE)
-                    if failed is None:
-                        claimed = key if not rec.deleted else 0
-                        if track_coverage:
-                            coverage.add(mod.SOURCE, mapped)
-                        summary.by_source[mod.SOURCE] += 1
-                        for flag in rec.flags:
-                            summary.flagged[flag.split(":")[0]] += 1
-                        if not rec.deleted:
-                            by_profile = {name: emit(rec) for name, emit in emitters}
-                            ts = serialize.unique(by_profile)
-                            if validator is not None:
-                                problem = validator(rec.iri, ts, by_profile)
-                                if problem:
-                                    seen.forget(claimed)  # not converted: a later record of this IRI may be
-                                    failed = Reject(item.file, item.position, item.record_id, problem, mod.SOURCE)
-                except RecordError as exc:
-                    if claimed:
-                        seen.forget(claimed)
-                    failed = Reject(item.file, item.position, exc.record_id or item.record_id, exc.reason, mod.SOURCE)
-                except Exception as exc:  # noqa: BLE001 - a bug met by one record: that record is rejected
-                    if stops_run(exc):  # e.g. the validator's ValidationFailed (--on-invalid fail)
-                        raise
-                    if claimed:
-                        seen.forget(claimed)
-                    failed = Reject(item.file, item.position, item.record_id, internal_error(exc), mod.SOURCE)
-                if failed is not None:  # yielded outside the try: the consumer's errors are not the record's
-                    yield reject(failed)
+                p = conv.prepare(mod, item)
+                if type(p) is Rejected:
+                    yield decide.reject(p)
                     continue
-                if rec.deleted:
-                    summary.deleted += 1
-                    summary.converted += 1
-                    yield Converted(rec.iri, mod.SOURCE, item.file, item.position, [], {}, deleted=True)
+                r = decide.admit(p)  # type: ignore[arg-type]
+                if r is None:
+                    conv.build(p)  # type: ignore[arg-type]
+                    r = decide.judge(p)  # type: ignore[arg-type]
+                if r is not None:  # yielded outside the stages: the consumer's errors are not the record's
+                    yield r
                     continue
-                yield Converted(rec.iri, mod.SOURCE, item.file, item.position, ts, by_profile)
-                summary.triples += len(ts)
-                summary.converted += 1
-                if with_edm:
-                    summary.edm_rights[edm.rights_of(by_profile["edm"]) or "none"] += 1
+                yield Converted(p.iri, p.source, p.file, p.position, p.triples or [], p.by_profile or {},  # type: ignore[union-attr]
+                                deleted=p.deleted)  # type: ignore[union-attr]
         finally:
             summary.seconds = time.perf_counter() - started
             summary.empty_files = context.get("empty_files", [])
             summary.skipped_files = context.get("skipped_files", [])
+
+
+class Check(Protocol):
+    """A record check in two steps, so that a worker process can look and the run decide
+    (``arkgraph.shacl.RecordValidator``, ``arkgraph.edm_check.RecordChecker``): ``inspect`` returns what
+    it found (picklable), ``verdict`` records it and returns a reason to reject the record, or None; it may
+    raise an ArkgraphError to stop the run (--on-invalid fail)."""
+
+    def inspect(self, iri: str, triples: list[Triple], by_profile: dict[str, list[Triple]]) -> Any: ...
+    def verdict(self, iri: str, findings: Any) -> str | None: ...
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A record mapped, before the run decides on it (duplicate? invalid?): what the decision and the
+    summary need, and, once built, its triples. A worker process sends it without the triples."""
+
+    iri: str
+    digest: int  # of the IRI (FirstSeen.digest)
+    deleted: bool
+    file: str
+    position: int
+    record_id: str | None
+    source: str
+    flags: tuple[str, ...]
+    coverage: CoverageDelta | None
+    triples: list[Triple] | None = None
+    by_profile: dict[str, list[Triple]] | None = None
+    count: int = 0  # len(triples)
+    problem: str | None = None  # building it failed (a bug): rejected unless it is a duplicate
+    findings: tuple[Any, ...] = ()  # each check's, for its verdict
+    edm_right: str = "none"
+    record: Any = None  # the mapped Record, from prepare to build only
+
+
+class Stage:
+    """Read item → Prepared (map), then triples (emit) and the checks' findings (build): the work that does
+    not depend on other records, done once per record, in the run's process or in a worker's."""
+
+    def __init__(self, opts: Options, tables: Tables, context: dict[str, Any], checks: list[Any]):
+        self.opts, self.tables, self.context, self.checks = opts, tables, context, checks
+        self.mappers: dict[str, Any] = {}
+        self.emitters = [(p, edm.Profile(tables, opts.edm) if p == "edm" else PROFILES.get(p) or NAMED_PROFILES[p])
+                         for p in opts.profiles]
+        self.with_edm = "edm" in opts.profiles
+        self.track_coverage = opts.coverage is not None  # the report costs a walk of every source leaf: only when asked
+
+    def prepare(self, mod: ModuleType, item: RawRecord) -> Prepared | Rejected:
+        mapper = self.mappers.get(mod.SOURCE)
+        if mapper is None:
+            mapper = self.mappers[mod.SOURCE] = mod.Mapper(self.tables)
+            mapper.track_coverage = self.track_coverage
+            mapper.text_mode = self.opts.text
+        # mapping one record: whatever goes wrong rejects that record only
+        try:
+            mapped = mapper.map(item, self.context)
+            rec = mapped.record
+            return Prepared(rec.iri, FirstSeen.digest(rec.iri), rec.deleted, item.file, item.position, item.record_id,
+                            mod.SOURCE, tuple(rec.flags), CoverageDelta.of(mapped) if self.track_coverage else None,
+                            record=rec)
+        except RecordError as exc:
+            return Rejected(item.file, item.position, exc.record_id or item.record_id, mod.SOURCE, exc.reason)
+        except Exception as exc:  # noqa: BLE001 - a bug met by one record: that record is rejected
+            if stops_run(exc):
+                raise
+            return Rejected(item.file, item.position, item.record_id, mod.SOURCE, internal_error(exc))
+
+    def build(self, p: Prepared) -> None:
+        """The record's triples and the checks' findings (``prepare`` left the record in ``by_profile``)."""
+        rec, p.record = p.record, None
+        if p.deleted:
+            return
+        try:
+            by_profile = {name: emit(rec) for name, emit in self.emitters}
+            ts = serialize.unique(by_profile)
+            p.findings = tuple(c.inspect(p.iri, ts, by_profile) if hasattr(c, "inspect") else c(p.iri, ts, by_profile)
+                               for c in self.checks)
+            p.by_profile, p.triples, p.count = by_profile, ts, len(ts)
+            if self.with_edm:
+                p.edm_right = edm.rights_of(by_profile["edm"]) or "none"
+        except RecordError as exc:
+            p.problem = exc.reason
+            p.record_id = exc.record_id or p.record_id
+        except Exception as exc:  # noqa: BLE001 - a bug met by one record: that record is rejected
+            if stops_run(exc):  # e.g. a plain validator's ValidationFailed (--on-invalid fail)
+                raise
+            p.problem = internal_error(exc)
+
+
+class Decision:
+    """What the run decides of each Prepared record, in input order: the first record of each IRI is kept,
+    a later one rejected as a duplicate; then the checks' verdicts. Counts the summary and the coverage.
+    The one place of that rule, whether the records were built here or by worker processes."""
+
+    def __init__(self, summary: Summary, coverage: Coverage, checks: list[Any], with_edm: bool):
+        self.summary, self.coverage, self.checks, self.with_edm = summary, coverage, checks, with_edm
+        self.seen = FirstSeen()
+        self.files = [""]  # names of the files records were kept from, indexed by seen's values
+        self.claimed = 0
+
+    def reject(self, r: Rejected) -> Rejected:
+        self.summary.rejected += 1
+        return r
+
+    def admit(self, p: Prepared) -> Rejected | None:
+        """None if ``p`` is the first record of its IRI (or a deletion), else its duplicate reject."""
+        seen, files, summary = self.seen, self.files, self.summary
+        self.claimed = 0
+        if p.deleted:
+            seen.forget(p.digest)  # a record read after its deletion is new again, as a store sees it
+        else:
+            if p.file != files[-1]:
+                files.append(p.file)
+            first = seen.first(p.digest, ((len(files) - 1) << 32) | min(p.position, 0xFFFFFFFF))
+            if first is not None:
+                summary.duplicates += 1
+                return self.reject(Rejected(p.file, p.position, p.record_id, p.source,
+                                            f"duplicate of {p.iri}, first read at {files[first >> 32]}:"
+                                            f"{first & 0xFFFFFFFF}; the first record is kept"))
+            self.claimed = p.digest
+        if p.coverage is not None:
+            self.coverage.add(p.source, p.coverage)
+        summary.by_source[p.source] += 1
+        for flag in p.flags:
+            summary.flagged[flag.split(":")[0]] += 1
+        return None
+
+    def judge(self, p: Prepared) -> Rejected | None:
+        """After ``admit`` and the build: None if the record is converted (counted), else its reject."""
+        summary = self.summary
+        problem = p.problem
+        if problem is None and not p.deleted:
+            for check, found in zip(self.checks, p.findings):
+                problem = check.verdict(p.iri, found) if hasattr(check, "verdict") else found
+                if problem:
+                    break
+        if problem:
+            if self.claimed:
+                self.seen.forget(self.claimed)  # not converted: a later record of this IRI may be
+            return self.reject(Rejected(p.file, p.position, p.record_id, p.source, problem))
+        summary.converted += 1
+        if p.deleted:
+            summary.deleted += 1
+        else:
+            summary.triples += p.count
+            if self.with_edm:
+                summary.edm_rights[p.edm_right] += 1
+        return None
 
 
 def _convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, *, sink: Sink | None,

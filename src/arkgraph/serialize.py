@@ -60,6 +60,10 @@ class Writer:
     def deletion(self, iri: str) -> None:
         pass
 
+    def span(self, iri: str, data: bytes) -> None:
+        """Write one record (or deletion) given as :func:`span` bytes, made in another process."""
+        raise NotImplementedError
+
     def close(self) -> None:
         self.out.flush()
 
@@ -165,6 +169,10 @@ class NTriplesWriter(_SpooledWriter):
     def deletion(self, iri: str) -> None:
         self._spool.extend((f"<{iri}> {DELETED_P} {TRUE}".encode(),), 100)
 
+    def span(self, iri: str, data: bytes) -> None:
+        if data:  # the spool ends each item with " .\n": the span's last one is left to it
+            self._spool.extend((data[:-3],), len(data))
+
 
 class NQuadsWriter(_SpooledWriter):
     """One named graph per record, named by the record's IRI."""
@@ -180,6 +188,10 @@ class NQuadsWriter(_SpooledWriter):
 
     def deletion(self, iri: str) -> None:
         self._spool.extend((f"<{iri}> {DELETED_P} {TRUE} {DELETIONS} .\n".encode(),), 100)
+
+    def span(self, iri: str, data: bytes) -> None:
+        if data:
+            self._spool.extend((data,), len(data))
 
 
 def _serialize_chunks(chunks: Iterator[bytes], out: IO[bytes], parse: ox.RdfFormat, fmt: ox.RdfFormat) -> None:
@@ -213,7 +225,13 @@ class JsonLdWriter(Writer):
     def _emit(self, doc: dict[str, Any]) -> None:
         self.out.write(b"\n" if self._first else b",\n")
         self._first = False
-        self.out.write(json.dumps(doc, ensure_ascii=False, sort_keys=False).encode("utf-8"))
+        self.out.write(_json(doc))
+
+    def span(self, iri: str, data: bytes) -> None:
+        if data:  # a record's documents, joined as _emit writes them
+            self.out.write(b"\n" if self._first else b",\n")
+            self._first = False
+            self.out.write(data)
 
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         for profile, triples in by_profile.items():
@@ -242,16 +260,61 @@ class EdmWriter(Writer):
 
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         from .edm_xml import record_xml
-        # each triple once (a concept or agent met twice in a record is built twice): ``triples`` is that already
-        # when EDM is the only profile
-        ts = triples if triples is not None and len(by_profile) == 1 else list(dict.fromkeys(by_profile["edm"]))
+        ts = _edm_triples(by_profile, triples)
         ark = try_parse_ark(iri)  # every record IRI is an ARK's: the file is named after it
         self.out.add(str(ark) if ark else iri, record_xml(ts))
         self.triples += len(ts)
         return len(ts)
 
+    def span(self, iri: str, data: bytes) -> None:
+        if data:
+            ark = try_parse_ark(iri)
+            self.out.add(str(ark) if ark else iri, data)
+
     def close(self) -> None:
         pass
+
+
+def _json(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, sort_keys=False).encode("utf-8")
+
+
+def _edm_triples(by_profile: dict[str, list[Triple]], triples: list[Triple] | None) -> list[Triple]:
+    # each triple once (a concept or agent met twice in a record is built twice): ``triples`` is that already
+    # when EDM is the only profile
+    return triples if triples is not None and len(by_profile) == 1 else list(dict.fromkeys(by_profile["edm"]))
+
+
+def span(fmt: str, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple]) -> bytes:
+    """One record as the bytes ``writer(fmt).span`` takes: what its writer would write for it, in the form a
+    worker process can make alone (Turtle and TriG as N-Triples and N-Quads lines: only the run's one
+    writer can share their prefixes and groupings). Writing each record's span in input order gives the
+    bytes of writing the records."""
+    if fmt in ("nt", "turtle"):
+        return b"".join([line.encode() + b" .\n" for line in map(" ".join, triples)])
+    if fmt in ("nq", "trig"):
+        if not triples:
+            return b""
+        end = f" <{iri}> .\n".encode()
+        return end.join(map(str.encode, map(" ".join, triples))) + end
+    if fmt == "jsonld":
+        return b",\n".join(_json(doc) for profile, ts in by_profile.items()
+                           for doc in jsonld.record_documents(iri, list(dict.fromkeys(ts)), profile))
+    if fmt == "edm":
+        from .edm_xml import record_xml
+        return record_xml(_edm_triples(by_profile, triples))
+    raise ValueError(fmt)
+
+
+def deletion_span(fmt: str, iri: str) -> bytes:
+    """A deletion marker as ``span`` bytes (none in EDM files: Europeana withdraws records its own way)."""
+    if fmt in ("nt", "turtle"):
+        return f"<{iri}> {DELETED_P} {TRUE} .\n".encode()
+    if fmt in ("nq", "trig"):
+        return f"<{iri}> {DELETED_P} {TRUE} {DELETIONS} .\n".encode()
+    if fmt == "jsonld":
+        return _json({"@context": {"ag": AG}, "@id": iri, "ag:deleted": True})
+    return b""
 
 
 WRITERS: dict[str, type[Writer]] = {"nt": NTriplesWriter, "nq": NQuadsWriter, "turtle": TurtleWriter,

@@ -7,6 +7,7 @@ that cannot be written.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from typing import IO, Any
 
@@ -93,6 +94,17 @@ class _Progress:
 @click.option("--on-invalid", type=click.Choice(["keep", "reject", "fail"]), default="keep", show_default=True,
               help="With --validate: write invalid records anyway, send them to --rejects with their violations, or stop.")
 @click.option("--shapes", "shapes_dir", type=click.Path(exists=True), help="With --validate: shapes instead of the bundled ones.")
+@click.option("-j", "--jobs", default="1", show_default=True, metavar="N|auto", envvar="ARKGRAPH_JOBS", show_envvar=True,
+              help="Convert in N local worker processes ('auto': one per available CPU). The output, rejects and coverage "
+                   "are byte-identical to one process's; files are cut into partitions at record boundaries.")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Convert the same partitions as tasks of a Dask cluster (e.g. tcp://scheduler:8786; needs "
+                   "pip install 'arkgraph[dask]'). The workers must see the inputs and the output directory at the "
+                   "same paths (shared storage).")
+@click.option("--parts", "parts_flag", is_flag=True,
+              help="Write -o DIR/ as one part file per partition (N-Quads, or --format nt) and DIR/manifest.json, "
+                   "whose concatenation is the one-file output; implied by --dask with a directory. "
+                   "'arkgraph load DIR/' loads them.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True),
               help="With --validate: write the full sh:ValidationReport (.ttl, .nt or .jsonld).")
 def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[str, ...], fmt: str | None, rejects: str | None,
@@ -114,6 +126,8 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         arkgraph convert dumps/ -o out.nq --store output/store
         arkgraph convert dumps/ --profile edm --edm-provider "My aggregator" -o edm/
         cat page.json | arkgraph convert - --source parismusees -o - --format jsonld
+        arkgraph convert dumps/ -o out.nq --jobs auto
+        arkgraph convert dumps/ -o parts/ --dask tcp://scheduler:8786
     """
     if fmt and len(outputs) > 1:
         raise click.UsageError("--format applies to a single -o; with several, each extension gives its format")
@@ -121,9 +135,22 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         raise click.UsageError("only one -o can be '-' (stdout)")
     # an OSError left once the readers have made theirs InputError is a write: a file opened by name
     # (rejects, coverage) says which, a failed write on an output does not
+    jobs = _jobs(extra.get("jobs") or "1")
+    dask = extra.get("dask_address")
     with reported(output=", ".join("standard output" if o == "-" else o for o in outputs)):
         from ..serialize import format_for
-        formats = [format_for(o, fmt) for o in outputs]  # usage errors before any work
+        parts_dir = None
+        if dask or extra.get("parts_flag"):  # a directory output is the part files
+            dirs = [o for o in outputs if o != "-" and (o.endswith("/") or os.path.isdir(o))]
+            if extra.get("parts_flag") and not dirs:
+                raise click.UsageError("--parts writes a directory: give -o DIR/")
+            if dirs:
+                parts_dir = dirs[0]
+                outputs = tuple(o for o in outputs if o != parts_dir)
+        if dask and not parts_dir and "-" in outputs:
+            raise click.UsageError("--dask writes files its workers and this process share: give -o DIR/ (part "
+                                   "files) or -o FILE, not stdout")
+        formats = [format_for(o, None if parts_dir else fmt) for o in outputs]  # usage errors before any work
         from ..profiles.edm import Settings
         settings = Settings(extra.get("edm_provider"), extra.get("edm_data_provider"), extra.get("edm_rights"))
         opts = Options(list(inputs), source, parse_profiles(profile), outputs[0], fmt, rejects, naan,
@@ -167,7 +194,14 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
                 from ..edm_check import RecordChecker
                 edm_checker = RecordChecker(extra.get("on_invalid") or "keep")
                 checks.append(edm_checker)
-            summary, _ = run_convert(opts, outs, rejects=rej, progress=progress_display, validator=_first(checks), sink=sink)
+            if jobs > 1 or dask or parts_dir:
+                from .. import parallel
+                summary, _ = parallel.convert(
+                    opts, outs, jobs=jobs, dask=dask, parts=parts_dir, parts_format=fmt or "nq", sink=sink,
+                    rejects=rej, progress=progress_display, checks=checks, worker_checks=_factories(extra, opts),
+                    on_plan=None if quiet else lambda plan: click.echo(plan.line(), err=True))
+            else:
+                summary, _ = run_convert(opts, outs, rejects=rej, progress=progress_display, validator=checks, sink=sink)
         progress_display.done()
     if validator is not None:
         if extra.get("report_path"):
@@ -185,24 +219,39 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         for name in summary.empty_files:
             click.echo(f"no records: {name}", err=True)
     click.echo(summary.line(), err=True)
+    if summary.peak_rss and not quiet:
+        click.echo(f"arkgraph: {'dask' if dask else jobs} worker{'s' if dask or jobs > 1 else ''}: peak memory "
+                   f"{summary.peak_rss / 1e6:.0f} MB in the largest", err=True)
     if summary.rights_line():
         click.echo(summary.rights_line(), err=True)
     if summary.rejected:
         sys.exit(1)
 
 
-def _first(checks: list[Any]) -> Any:
-    """One validator for the pipeline: each check in turn, the first reason to reject wins."""
-    if len(checks) <= 1:
-        return checks[0] if checks else None
+def _jobs(text: str) -> int:
+    if text.strip().lower() == "auto":
+        from ..parallel import auto_jobs
+        return auto_jobs()
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise click.BadParameter(f"{text!r}: a number of processes (1 or more) or 'auto'", param_hint="'--jobs'")
+    return n
 
-    def check(iri: str, triples: list[Any], by_profile: dict[str, list[Any]]) -> str | None:
-        for c in checks:
-            why = c(iri, triples, by_profile)
-            if why:
-                return why
-        return None
-    return check
+
+def _factories(extra: dict[str, Any], opts: Any) -> list[Any]:
+    """The record checks as a worker process makes them (picklable: a class and its arguments)."""
+    import functools
+    out: list[Any] = []
+    if [p for p in opts.profiles if p != "edm"] and (extra.get("validate_") or extra.get("report_path") or extra.get("shapes_dir")):
+        from ..shacl import RecordValidator
+        out.append(functools.partial(RecordValidator, extra.get("shapes_dir"), extra.get("on_invalid") or "keep"))
+    if "edm" in opts.profiles and extra.get("validate_"):
+        from ..edm_check import RecordChecker
+        out.append(functools.partial(RecordChecker, extra.get("on_invalid") or "keep"))
+    return out
 
 
 class _Tee:

@@ -29,7 +29,13 @@ class RecordValidator:
         self.report = Report(keep_all=keep_all, shapes=self.shapes)
 
     def __call__(self, record_iri: str, triples: Sequence[Triple], by_profile: object = None) -> str | None:
-        results = self.shapes.validate(triples)
+        return self.verdict(record_iri, self.inspect(record_iri, triples, by_profile))
+
+    def inspect(self, record_iri: str, triples: Sequence[Triple], by_profile: object = None) -> list[Result]:
+        """The record's results (a worker process may look; the run's ``verdict`` records them)."""
+        return self.shapes.validate(triples)
+
+    def verdict(self, record_iri: str, results: Sequence[Result]) -> str | None:
         self.report.add(record_iri, results)
         if self.on_invalid == "keep" or not any(r.severity == "Violation" for r in results):
             return None

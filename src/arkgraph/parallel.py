@@ -1,0 +1,744 @@
+"""Convert on every core (``--jobs``) or on a Dask cluster (``--dask``): one plan of partitions, two
+executors, and one merge that gives the bytes of a one-process run.
+
+* **Plan** (:func:`plan`): side files (Pagination, Toc, IIIF, ALTO...) and record files are told apart by
+  their first bytes; record files are packed, in input order, into partitions of about ``size`` bytes, and a
+  file over twice that is cut into pieces at record boundaries (:mod:`arkgraph.sources.pieces`).
+* **Work** (:func:`run_task`, in a worker process): a partition's records are mapped, emitted and checked
+  (:class:`arkgraph.pipeline.Stage`) without looking at any other partition; each record's bytes in each
+  output format go to a raw file per partition, and what the run must decide on (its IRI's digest, its
+  counts, the checks' findings) comes back as a list. Side files are read first, by partitions of their own:
+  their rejects and keys come back, and a record worker reads the side files of its records when it meets
+  them (``_SideFiles``).
+* **Merge** (:class:`Merge`, in the parent): the results are taken in input order, whatever order they end
+  in, through the same :class:`arkgraph.pipeline.Decision` as a one-process run (first record of each IRI,
+  checks' verdicts, summary, coverage); the kept records' bytes are streamed from the raw files to the
+  writers, one record at a time. Pieces of one file are merged only once all have read cleanly: if one met
+  damage, the file is read again whole by one worker, as one process would have read it.
+* **Failure**: a partition that raises, or whose worker dies, is tried again once (alone in the pool, so that
+  the others are not blamed), then its files become rejects with the reason. Dask resubmits the tasks of a
+  lost worker itself.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import dataclasses
+import hashlib
+import json
+import marshal
+import multiprocessing as mp
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from . import mappings, serialize
+from .errors import UsageError
+from .pipeline import (Coverage, Decision, Options, Prepared, Progress, Rejected, Sink, Stage, Summary,
+                       enrichment_module, read_enrichment_file, read_record_file, unmatched_enrichments)
+from .sources.common import Reject, open_binary, walk_inputs
+
+MIN_PARTITION = 256 << 10
+MAX_PARTITION = 32 << 20
+PARTS_PER_JOB = 8  # partitions per worker at least, for balance: a slow partition does not hold the run
+
+
+def auto_jobs() -> int:
+    """One worker per CPU this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A partition: whole files in input order, or one piece of a big file; ``side`` for side files."""
+
+    index: int
+    files: tuple[str, ...]
+    size: int
+    piece: Any = None  # arkgraph.sources.pieces.Piece
+    side: bool = False
+
+    def describe(self) -> str:
+        if self.piece is not None:
+            return f"{self.piece.file} bytes {self.piece.start}-{self.piece.end}"
+        return ", ".join(self.files[:3]) + (f" and {len(self.files) - 3} more" if len(self.files) > 3 else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    side: tuple[Task, ...]
+    records: tuple[Task, ...]
+    skipped: tuple[str, ...]
+    size: int  # the partition size aimed at
+    total: int  # bytes of input
+    cut: int  # files cut into pieces
+    seconds: float
+
+    def line(self) -> str:
+        cut = f", {self.cut} file{'s' if self.cut != 1 else ''} cut at record boundaries" if self.cut else ""
+        return (f"arkgraph: plan: {len(self.records)} record partitions of about {self.size >> 10} KiB"
+                f" and {len(self.side)} of side files{cut}, in {self.seconds:.2f}s")
+
+
+def plan(inputs: Sequence[str], source: str = "auto", jobs: int = 1, size: int | None = None) -> Plan:
+    """Cut the inputs into partitions (see the module's docstring). ``size`` defaults to the record files'
+    bytes over ``jobs * PARTS_PER_JOB``, within [MIN_PARTITION, MAX_PARTITION]."""
+    try:
+        from .sources import pieces
+    except ImportError:  # until the cutter lands: whole files only
+        pieces = None  # type: ignore[assignment]
+
+    started = time.perf_counter()
+    skipped: list[str] = []
+    files = list(walk_inputs(list(inputs), skipped))
+    if "-" in files:
+        raise UsageError("--jobs and --dask read files: give stdin ('-') to a one-process run (--jobs 1)")
+    side: list[tuple[str, int]] = []
+    records: list[tuple[str, int]] = []
+    for name in files:
+        n = _size_of(name)
+        (side if enrichment_module(name, source) is not None else records).append((name, n))
+    total = sum(n for _, n in records)
+    if size is None:
+        size = min(max(total // (max(jobs, 1) * PARTS_PER_JOB), MIN_PARTITION), MAX_PARTITION)
+    tasks: list[Task] = []
+    side_tasks = [Task(i, tuple(names), n, side=True) for i, (names, n) in enumerate(_pack(side, size))]
+    cut = 0
+    batch: list[tuple[str, int]] = []
+
+    def flush() -> None:
+        if batch:
+            tasks.append(Task(len(tasks), tuple(n for n, _ in batch), sum(s for _, s in batch)))
+            batch.clear()
+
+    for name, n in records:
+        cuts = pieces.cut(name, size) if pieces is not None and n >= 2 * size else None
+        if cuts and len(cuts) > 1:
+            flush()
+            cut += 1
+            for p in cuts:
+                tasks.append(Task(len(tasks), (name,), p.end - p.start, piece=p))
+            continue
+        if batch and sum(s for _, s in batch) + n > size:
+            flush()
+        batch.append((name, n))
+    flush()
+    return Plan(tuple(side_tasks), tuple(tasks), tuple(skipped), size, total + sum(n for _, n in side), cut,
+                time.perf_counter() - started)
+
+
+def _pack(files: list[tuple[str, int]], size: int) -> Iterator[tuple[list[str], int]]:
+    names: list[str] = []
+    total = 0
+    for name, n in files:
+        if names and total + n > size:
+            yield names, total
+            names, total = [], 0
+        names.append(name)
+        total += n
+    if names:
+        yield names, total
+
+
+def _size_of(name: str) -> int:
+    try:
+        return os.path.getsize(name)
+    except OSError:
+        return 0
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs, sent once per worker: the options, the streams to write (output formats,
+    ``sink`` for a store), the checks to make (picklable factories), the side files' keys."""
+
+    opts: Options
+    streams: tuple[str, ...]
+    checks: tuple[Callable[[], Any], ...] = ()
+    side_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> side files holding it
+    token: str = ""  # tells this run's worker state from another's in a long-lived Dask worker
+
+
+@dataclass
+class Result:
+    """What a partition gives back; its records' bytes are in ``work``/``<index>.<stream>``."""
+
+    task: Task
+    entries: list[Prepared | Rejected] = field(default_factory=list)
+    sizes: list[tuple[int, ...]] = field(default_factory=list)  # per Prepared, the bytes of each stream
+    reader_rejected: bool = False  # a piece whose reader met damage (or a reader's reject): read the file whole
+    enriched: set[str] = field(default_factory=set)
+    empty_files: list[str] = field(default_factory=list)
+    side_files: dict[str, list[str]] = field(default_factory=dict)  # side files read without reject -> keys
+    side_keys: dict[str, list[str]] = field(default_factory=dict)  # every side file -> the keys of its items
+    seconds: float = 0.0
+    peak_rss: int = 0  # the worker's, in bytes
+
+
+_STATE = threading.local()  # per worker thread: the run's Stage and checks, built once
+
+
+def _stage(job: Job) -> tuple[Stage, dict[str, Any]]:
+    if getattr(_STATE, "token", None) != job.token:
+        tables = mappings.load(job.opts.mappings_dir, naan=job.opts.naan, base=job.opts.ark_base)
+        _STATE.context = {}
+        _STATE.stage = Stage(job.opts, tables, _STATE.context, [f() for f in job.checks])
+        _STATE.token = job.token
+    return _STATE.stage, _STATE.context
+
+
+class _SideFiles:
+    """The side files' values by key, read when a record asks for its key: each file once per partition,
+    the values in the order a one-process run gathers them (files in input order, items in file order)."""
+
+    def __init__(self, keys: dict[str, tuple[str, ...]], source: str):
+        self.keys, self.source = keys, source
+        self.files: dict[str, dict[str, list[Any]]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.keys)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        names = self.keys.get(key)
+        if not names:
+            return default
+        values: list[Any] = []
+        for name in names:
+            items = self.files.get(name)
+            if items is None:
+                items = self.files[name] = {}
+                mod = enrichment_module(name, self.source)
+                if mod is not None:
+                    for item in read_enrichment_file(mod, name, {}):
+                        if not isinstance(item, Reject):
+                            items.setdefault(item[0], []).append(item[1])
+            values += items.get(key, ())
+        return values
+
+
+def _fault(task: Task, attempt: int) -> None:
+    """Test hook: ``ARKGRAPH_TEST_FAULT=kill:N`` kills the worker of record partition N at every attempt,
+    ``kill-once:N`` at the first only, ``raise:N`` raises in it (how the tests kill a worker mid-run)."""
+    spec = os.environ.get("ARKGRAPH_TEST_FAULT")
+    if not spec or task.side:
+        return
+    what, _, n = spec.partition(":")
+    if n != str(task.index):
+        return
+    if what == "kill" or (what == "kill-once" and attempt == 0):
+        os._exit(9)
+    if what == "raise":
+        raise RuntimeError(f"fault injected in partition {task.index}")
+
+
+def run_task(job: Job, task: Task, work: str, attempt: int = 0) -> Result:
+    """One partition, in a worker process (see the module's docstring)."""
+    started = time.perf_counter()
+    _fault(task, attempt)
+    result = Result(task)
+    if task.side:
+        for name in task.files:
+            mod = enrichment_module(name, job.opts.source)
+            ctx: dict[str, Any] = {}
+            keys: list[str] = []
+            if mod is not None:
+                for item in read_enrichment_file(mod, name, ctx):
+                    if isinstance(item, Reject):
+                        result.entries.append(Rejected.of(item))
+                    else:
+                        keys.append(item[0])
+            result.side_keys[name] = list(dict.fromkeys(keys))
+            result.side_files.update(ctx.get("enrichment_files", {}))
+    else:
+        stage, context = _stage(job)
+        context.clear()
+        context["enrichments"] = _SideFiles(job.side_keys, job.opts.source)
+        outs = [open(os.path.join(work, f"{task.index}.{s}.{attempt}"), "wb") for s in job.streams]
+        try:
+            _records(job, task, stage, context, outs, result)
+        finally:
+            for fh in outs:
+                fh.close()
+        result.enriched = set(context.get("enriched", ()))
+        result.empty_files = list(context.get("empty_files", ()))
+    result.seconds = time.perf_counter() - started
+    result.peak_rss = _peak_rss()
+    return result
+
+
+def _records(job: Job, task: Task, stage: Stage, context: dict[str, Any], outs: list[IO[bytes]], result: Result) -> None:
+    streams = job.streams
+    entries, sizes = result.entries, result.sizes
+    for name in task.files:
+        fh = None
+        if task.piece is not None:
+            from .sources.pieces import open_piece
+            fh = open_piece(task.piece)
+        for mod, item in read_record_file(name, job.opts, context, fh):
+            if isinstance(item, Reject):
+                entries.append(Rejected.of(item))
+                result.reader_rejected = True
+                continue
+            assert mod is not None
+            p = stage.prepare(mod, item)
+            if type(p) is Rejected:
+                entries.append(p)
+                continue
+            stage.build(p)  # type: ignore[arg-type]
+            size = []
+            for stream, out in zip(streams, outs):
+                if stream == "sink":
+                    data = b"" if p.deleted or p.problem else marshal.dumps(p.triples)  # type: ignore[union-attr]
+                elif p.problem:
+                    data = b""
+                elif p.deleted:  # type: ignore[union-attr]
+                    data = serialize.deletion_span(stream, p.iri)  # type: ignore[union-attr]
+                else:
+                    data = serialize.span(stream, p.iri, p.by_profile, p.triples)  # type: ignore[union-attr,arg-type]
+                out.write(data)
+                size.append(len(data))
+            p.triples = p.by_profile = None  # type: ignore[union-attr]
+            entries.append(p)  # type: ignore[arg-type]
+            sizes.append(tuple(size))
+
+
+def _peak_rss() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) << 10
+    except OSError:
+        pass
+    return 0
+
+
+# -- executors ------------------------------------------------------------------------------------------------
+
+
+class LocalPool:
+    """Partitions in ``jobs`` local processes (forkserver: a worker never inherits the parent's threads or
+    open outputs). A worker that dies breaks the pool: the partitions it held are tried again one at a
+    time in a new pool, so that only the one that kills its worker is blamed."""
+
+    def __init__(self, job: Job, jobs: int):
+        self.job, self.jobs = job, jobs
+        self.ctx = mp.get_context("forkserver")
+        self.ctx.set_forkserver_preload(["arkgraph.parallel"])
+        self.pool: cf.ProcessPoolExecutor | None = None
+
+    def _pool(self) -> cf.ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = cf.ProcessPoolExecutor(self.jobs, mp_context=self.ctx, initializer=_init, initargs=(self.job,))
+        return self.pool
+
+    def submit(self, task: Task, work: str, attempt: int) -> cf.Future[Result]:
+        fut = self._pool().submit(_run_initialized, task, work, attempt)
+        fut.arkgraph_task = task  # type: ignore[attr-defined] - for _Runner._repair
+        return fut
+
+    def broken(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+    def close(self, cancel: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=not cancel, cancel_futures=True)
+            self.pool = None
+
+
+_JOB: list[Job] = []
+
+
+def _init(job: Job) -> None:
+    _JOB[:] = [job]
+
+
+def _run_initialized(task: Task, work: str, attempt: int) -> Result:
+    return run_task(_JOB[0], task, work, attempt)
+
+
+class DaskPool:
+    """Partitions as tasks of a Dask cluster (``distributed``): the job is sent to every worker once; Dask
+    resubmits the tasks of a worker it loses; a task that raises is tried once more (``retries=1``)."""
+
+    def __init__(self, job: Job, address: str):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UsageError("--dask needs the distributed package: pip install 'arkgraph[dask]'") from None
+        try:
+            self.client = Client(address, timeout="20s", set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise UsageError(f"--dask {address}: cannot reach the scheduler: {exc}") from None
+        self.job = self.client.scatter(job, broadcast=True, hash=False)
+
+    def submit(self, task: Task, work: str, attempt: int) -> Any:
+        return self.client.submit(run_task, self.job, task, work, attempt, pure=False,
+                                  key=f"arkgraph-{task.side and 'side' or 'records'}-{task.index}-{attempt}-{os.urandom(4).hex()}")
+
+    def broken(self) -> None:
+        pass
+
+    def close(self, cancel: bool = False) -> None:
+        self.client.close()
+
+
+# -- the parent: run the plan, merge in order ----------------------------------------------------------------
+
+
+class Merge:
+    """Takes the partitions' results in input order: decides on each record (``Decision``), writes the rejects
+    and streams the kept records' bytes from the raw files to the writers (or the sink)."""
+
+    def __init__(self, opts: Options, summary: Summary, coverage: Coverage, checks: list[Any],
+                 writers: list[tuple[str, serialize.Writer]], streams: tuple[str, ...], sink: Sink | None,
+                 rejects: IO[str] | None, progress: Progress | None):
+        self.summary, self.streams, self.sink, self.rejects, self.progress = summary, streams, sink, rejects, progress
+        self.writers = writers
+        self.decision = Decision(summary, coverage, checks, with_edm="edm" in opts.profiles)
+        self.positions: dict[str, int] = {}  # a cut file: the records of its pieces merged so far
+        self.bytes = 0
+        self.started = time.perf_counter()
+
+    def reject(self, r: Rejected) -> None:
+        self.decision.reject(r)
+        if self.rejects is not None:
+            self.rejects.write(json.dumps(r.as_dict(), ensure_ascii=False) + "\n")
+
+    def take(self, result: Result, work: str, attempt: int, part: PartWriter | None = None) -> None:
+        summary, decision = self.summary, self.decision
+        task = result.task
+        offset = self.positions.get(task.files[0], 0) if task.piece is not None else 0
+        last = offset
+        files = [open(os.path.join(work, f"{task.index}.{s}.{attempt}"), "rb") for s in self.streams] if not task.side else []
+        sizes = iter(result.sizes)
+        try:
+            for e in result.entries:
+                summary.read += 1
+                if offset and e.position:  # a piece's positions count from its start
+                    if type(e) is Rejected:
+                        e = dataclasses.replace(e, position=e.position + offset)
+                    else:
+                        e.position += offset
+                if e.position:
+                    last = max(last, e.position)
+                if type(e) is Rejected:
+                    self.reject(e)
+                    continue
+                p: Prepared = e  # type: ignore[assignment]
+                data = [fh.read(n) for fh, n in zip(files, next(sizes))]
+                r = decision.admit(p)
+                if r is None:
+                    r = decision.judge(p)
+                if r is not None:
+                    if self.rejects is not None:
+                        self.rejects.write(json.dumps(r.as_dict(), ensure_ascii=False) + "\n")
+                    continue
+                self._write(p, data, part)
+                if self.progress and summary.read % 500 == 0:
+                    self._progress(p.file)
+        finally:
+            for fh in files:
+                fh.close()
+        if task.piece is not None:
+            self.positions[task.files[0]] = last
+        self.bytes += task.size
+        if self.progress:
+            self._progress(task.files[-1])
+
+    def _write(self, p: Prepared, data: list[bytes], part: PartWriter | None) -> None:
+        for (stream, writer), chunk in zip(self.writers, data):
+            writer.span(p.iri, chunk)
+        if part is not None:
+            part.add(data[0], p)
+        if self.sink is not None:
+            if p.deleted:
+                self.sink.delete(p.iri, source=p.file)
+            else:
+                self.sink.write(p.iri, marshal.loads(data[-1]), source=p.file)
+
+    def _progress(self, file: str) -> None:
+        self.summary.seconds = time.perf_counter() - self.started
+        self.summary.bytes_read = self.bytes
+        assert self.progress is not None
+        self.progress(self.summary, file)
+
+
+class PartWriter:
+    """``-o DIR/`` with --dask or --parts: one part file per record partition, named in order, N-Quads or
+    N-Triples (each loadable alone; their concatenation is the one-file output), and the manifest."""
+
+    def __init__(self, directory: str, fmt: str):
+        from . import parts
+
+        if fmt not in ("nq", "nt"):
+            raise UsageError(f"part files are N-Quads or N-Triples (--format nq|nt), each loadable alone, not {fmt}")
+        self.parts_mod = parts
+        self.directory, self.fmt = directory.rstrip("/") or "/", fmt
+        os.makedirs(self.directory, exist_ok=True)
+        for name in os.listdir(self.directory):  # an earlier run's parts would be taken for this one's
+            if name.startswith("part-") or name == parts.MANIFEST:
+                os.unlink(os.path.join(self.directory, name))
+        self.parts: list[Any] = []
+        self.fh: IO[bytes] | None = None
+
+    def start(self) -> None:
+        name = self.parts_mod.part_name(len(self.parts), self.fmt)
+        self.name = name
+        self.fh = open(os.path.join(self.directory, name + ".tmp"), "wb")
+        self.hash = hashlib.sha256()
+        self.records = self.rejected = self.triples = self.size = 0
+
+    def add(self, data: bytes, p: Prepared) -> None:
+        assert self.fh is not None
+        self.fh.write(data)
+        self.hash.update(data)
+        self.size += len(data)
+        self.records += 1
+        self.triples += p.count
+
+    def end(self, rejected: int) -> None:
+        assert self.fh is not None
+        self.fh.close()
+        os.replace(os.path.join(self.directory, self.name + ".tmp"), os.path.join(self.directory, self.name))
+        self.parts.append(self.parts_mod.Part(self.name, self.records, rejected, self.triples, self.size,
+                                              self.hash.hexdigest()))
+        self.fh = None
+
+    def close(self) -> None:
+        self.parts_mod.write_manifest(self.directory, self.parts_mod.Manifest.of(self.fmt, self.parts))
+
+
+def convert(opts: Options, out: list[tuple[str, IO[bytes]]], *, jobs: int = 2, dask: str | None = None,
+            parts: str | None = None, parts_format: str = "nq", sink: Sink | None = None,
+            rejects: IO[str] | None = None, progress: Progress | None = None,
+            checks: Sequence[Any] = (), worker_checks: Sequence[Callable[[], Any]] = (), size: int | None = None,
+            on_plan: Callable[[Plan], None] | None = None) -> tuple[Summary, Coverage]:
+    """:func:`arkgraph.pipeline.convert` on ``jobs`` local processes, or on the Dask cluster at ``dask``:
+    the same summary, coverage, rejects and bytes. ``checks`` are factories of the record checks (made once
+    per worker to look: ``worker_checks``, and here to decide: ``checks``, the same in the same order).
+    ``parts`` is a directory for part files, besides ``out``."""
+    tables = mappings.load(opts.mappings_dir, naan=opts.naan, base=opts.ark_base)
+    if opts.coverage:
+        from . import coverage_report
+        coverage_report.format_of(opts.coverage)
+    the_plan = plan(opts.inputs, opts.source, jobs, size)
+    if on_plan is not None:
+        on_plan(the_plan)
+    writers = [(fmt, serialize.writer(fmt, o)) for fmt, o in out]
+    streams = tuple(f for f, _ in out)  # the raw files hold each record as its writer's span
+    part = PartWriter(parts, parts_format) if parts else None
+    if part is not None:
+        streams = (parts_format, *streams)
+    if sink is not None:
+        streams = (*streams, "sink")
+    summary, coverage = Summary(), Coverage()
+    summary.skipped_files = list(the_plan.skipped)
+    if len(checks) != len(worker_checks):
+        raise ValueError("checks and worker_checks: the same checks, here and in the workers")
+    merge = Merge(opts, summary, coverage, list(checks), writers, streams, sink, rejects, progress)
+    if part is not None:  # the part file takes the first stream; the writers the others
+        merge.writers = [("", _Null()), *writers]
+    job = Job(opts, streams, tuple(worker_checks), token=os.urandom(8).hex())
+    # the raw files: where every worker can write them (a cluster's workers share the output's storage)
+    near = parts or (os.path.dirname(os.path.abspath(opts.output)) if dask and opts.output not in (None, "-") else None)
+    work = tempfile.mkdtemp(prefix=".arkgraph-work-", dir=near)
+    runner = _Runner(job, jobs, dask, work)
+    context: dict[str, Any] = {"enrichment_files": {}, "enriched": set()}
+    try:
+        side_keys: dict[str, list[str]] = {}
+        for result, attempt in runner.results(list(the_plan.side)):
+            merge.take(result, work, attempt)
+            for name, keys in result.side_keys.items():
+                for k in keys:
+                    side_keys.setdefault(k, []).append(name)
+            context["enrichment_files"].update(result.side_files)
+        runner.set_side_keys({k: tuple(v) for k, v in side_keys.items()})
+        for result, attempt in runner.results(list(the_plan.records)):
+            before = summary.rejected
+            if part is not None:
+                part.start()
+            merge.take(result, work, attempt, part)
+            if part is not None:
+                part.end(summary.rejected - before)
+            context["enriched"] |= result.enriched
+            summary.empty_files += result.empty_files
+            for s in job.streams:
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(work, f"{result.task.index}.{s}.{attempt}"))
+        if part is not None:
+            part.close()
+    except BaseException:
+        runner.close(cancel=True)
+        raise
+    finally:
+        runner.close()
+        shutil.rmtree(work, ignore_errors=True)
+        for _, writer in writers:
+            writer.close()
+        summary.seconds = time.perf_counter() - merge.started
+    summary.unmatched_enrichments = unmatched_enrichments(context)
+    summary.peak_rss = runner.peak_rss
+    if opts.coverage:
+        from . import coverage_report
+        from .outputs import write_output
+        write_output(opts.coverage, coverage_report.render(coverage.report(tables), opts.coverage))
+    return summary, coverage
+
+
+class _Null:
+    def span(self, iri: str, data: bytes) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _Runner:
+    """Submits the partitions a window ahead of the merge and gives their results in input order; pieces of
+    one file all at once (read whole again if one met damage); retries, then rejects."""
+
+    def __init__(self, job: Job, jobs: int, dask: str | None, work: str):
+        self.job, self.jobs, self.dask, self.work = job, jobs, dask, work
+        self.pool: LocalPool | DaskPool | None = None
+        self.peak_rss = 0
+        self.next_index = 1 << 30  # whole-file tasks made for damaged pieces
+
+    def set_side_keys(self, keys: dict[str, tuple[str, ...]]) -> None:
+        if keys:  # a new job for the record partitions: the workers start again with the side files' keys
+            self.close()
+            self.job = dataclasses.replace(self.job, side_keys=keys)
+
+    def _pool(self) -> LocalPool | DaskPool:
+        if self.pool is None:
+            self.pool = DaskPool(self.job, self.dask) if self.dask else LocalPool(self.job, self.jobs)
+        return self.pool
+
+    def close(self, cancel: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.close(cancel)
+            self.pool = None
+
+    def results(self, tasks: list[Task]) -> Iterator[tuple[Result, int]]:
+        if not tasks:
+            return
+        pool = self._pool()
+        window = max(2 * self.jobs, 4)
+        futures: dict[int, Any] = {}
+        attempts: dict[int, int] = {}
+        submitted = 0
+
+        def submit_upto(n: int) -> None:
+            nonlocal submitted
+            while submitted < min(n, len(tasks)):
+                t = tasks[submitted]
+                attempts[t.index] = 0
+                futures[t.index] = pool.submit(t, self.work, 0)
+                submitted += 1
+
+        i = 0
+        while i < len(tasks):
+            group = [tasks[i]]
+            if tasks[i].piece is not None:  # all pieces of the file
+                while i + len(group) < len(tasks) and tasks[i + len(group)].piece is not None \
+                        and tasks[i + len(group)].files == tasks[i].files:
+                    group.append(tasks[i + len(group)])
+            submit_upto(i + max(window, len(group)))
+            got = [(self._result(t, futures, attempts), t) for t in group]
+            if len(group) > 1 and any(r is not None and r.reader_rejected for r, _ in got):
+                whole = Task(self.next_index, group[0].files, sum(t.size for t in group))
+                self.next_index += 1
+                for r, t in got:
+                    self._clean(t, attempts.get(t.index, 0))
+                attempts[whole.index] = 0
+                futures[whole.index] = self._pool().submit(whole, self.work, 0)
+                got = [(self._result(whole, futures, attempts), whole)]
+            for r, t in got:
+                yield (r if r is not None else self._lost(t, attempts)), attempts[t.index]
+            i += len(group)
+
+    def _result(self, task: Task, futures: dict[int, Any], attempts: dict[int, int]) -> Result | None:
+        """The task's result, tried again once if it raised or its worker died; None if it failed twice."""
+        while True:
+            fut = futures.pop(task.index)
+            try:
+                r: Result = fut.result()
+                self.peak_rss = max(self.peak_rss, r.peak_rss)
+                return r
+            except cf.process.BrokenProcessPool:
+                self._repair(futures, attempts, task)
+            except Exception as exc:  # noqa: BLE001 - a partition's failure: tried again once, then rejects
+                if _stops(exc):
+                    raise
+                self.errors = getattr(self, "errors", {})
+                self.errors[task.index] = f"{type(exc).__name__}: {exc}"
+            if attempts[task.index] >= 1:
+                return None
+            attempts[task.index] += 1
+            futures[task.index] = self._pool().submit(task, self.work, attempts[task.index])
+
+    def _repair(self, futures: dict[int, Any], attempts: dict[int, int], failed: Task) -> None:
+        """A local worker died: the pool is gone with the partitions it held. Each of them is run alone in a
+        new pool, so that only one that kills its worker again is blamed."""
+        self.errors = getattr(self, "errors", {})
+        self.errors[failed.index] = "its worker process died"
+        assert isinstance(self.pool, LocalPool)
+        self.pool.broken()
+        held = sorted(futures)
+        tasks = {i: futures[i] for i in held}
+        for index in held:
+            futures.pop(index)
+        for index in held:  # alone, one after the other: a second death is that partition's
+            old = tasks[index]
+            if old.done() and not old.cancelled() and old.exception() is None:
+                futures[index] = old  # finished before the pool broke
+                continue
+            task = _task_of(old)
+            assert task is not None
+            fut = self._pool().submit(task, self.work, attempts[index])
+            try:
+                fut.result()
+                futures[index] = fut
+            except cf.process.BrokenProcessPool:
+                self.pool.broken()
+                fut = cf.Future()
+                fut.set_exception(RuntimeError("its worker process died"))
+                futures[index] = fut
+            except Exception:  # noqa: BLE001 - its own failure, met again by _result
+                futures[index] = fut
+
+    def _lost(self, task: Task, attempts: dict[int, int]) -> Result:
+        """A partition that failed twice: each of its files (or its piece) one reject with the reason."""
+        why = getattr(self, "errors", {}).get(task.index, "failed")
+        r = Result(task)
+        for name in task.files:
+            where = f" (bytes {task.piece.start}-{task.piece.end})" if task.piece is not None else ""
+            r.entries.append(Rejected(name, None, None, None,
+                                      f"not converted: the partition holding this file{where} failed twice ({why}); "
+                                      "its records are lost from this run"))
+        return r
+
+    def _clean(self, task: Task, attempt: int) -> None:
+        for s in self.job.streams:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(self.work, f"{task.index}.{s}.{attempt}"))
+
+
+def _task_of(fut: Any) -> Task | None:
+    return getattr(fut, "arkgraph_task", None)
+
+
+def _stops(exc: BaseException) -> bool:
+    from .pipeline import stops_run
+    return isinstance(exc, Exception) and stops_run(exc)
