@@ -299,3 +299,28 @@ def served_samples(samples_store: Path):  # type: ignore[no-untyped-def]
 
     with ServeProcess(samples_store) as served:
         yield served
+
+
+# --- parallel conversion (issue #21) -------------------------------------------------------------------------
+
+@pytest.fixture
+def convert_run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """``convert_run(name, inputs, *args, env=None)``: ``arkgraph convert`` in a child process writing every
+    format, the rejects and the coverage report under tmp_path/name; returns (exit code, stderr, directory)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+
+    def run(name: str, inputs: list[str], *args: str, env: dict[str, str] | None = None,
+            outputs: tuple[str, ...] = ("out.nq", "out.nt", "out.ttl", "out.trig", "out.jsonld")):
+        d = tmp_path / name
+        d.mkdir()
+        cmd = [sys.executable, "-m", "arkgraph", "convert", *inputs, *[f"-o{d / o}" for o in outputs],
+               "--rejects", str(d / "rejects.jsonl"), "--coverage", str(d / "coverage.json"), *args]
+        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=600,
+                              env={**os.environ, **(env or {})})
+        return proc.returncode, proc.stderr, d
+    return run
+

@@ -31,6 +31,7 @@ import marshal
 import multiprocessing as mp
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -227,7 +228,8 @@ class _SideFiles:
 
 def _fault(task: Task, attempt: int) -> None:
     """Test hook: ``ARKGRAPH_TEST_FAULT=kill:N`` kills the worker of record partition N at every attempt,
-    ``kill-once:N`` at the first only, ``raise:N`` raises in it (how the tests kill a worker mid-run)."""
+    ``kill-once:N`` at the first only, ``raise:N`` raises in it, ``hang:N`` holds it a minute (how the
+    tests kill a worker or interrupt a run mid-way, whatever the host's speed)."""
     spec = os.environ.get("ARKGRAPH_TEST_FAULT")
     if not spec or task.side:
         return
@@ -236,6 +238,8 @@ def _fault(task: Task, attempt: int) -> None:
         return
     if what == "kill" or (what == "kill-once" and attempt == 0):
         os._exit(9)
+    if what == "hang":
+        time.sleep(60)
     if what == "raise":
         raise RuntimeError(f"fault injected in partition {task.index}")
 
@@ -353,6 +357,9 @@ class LocalPool:
 
     def close(self, cancel: bool = False) -> None:
         if self.pool is not None:
+            if cancel:  # Ctrl-C or an error: the workers' partitions are of no use now
+                for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
+                    proc.terminate()
             self.pool.shutdown(wait=not cancel, cancel_futures=True)
             self.pool = None
 
@@ -361,6 +368,8 @@ _JOB: list[Job] = []
 
 
 def _init(job: Job) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the workers, which print nothing of it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _JOB[:] = [job]
 
 
@@ -421,7 +430,7 @@ class Merge:
         task = result.task
         offset = self.positions.get(task.files[0], 0) if task.piece is not None else 0
         last = offset
-        files = [open(os.path.join(work, f"{task.index}.{s}.{attempt}"), "rb") for s in self.streams] if not task.side else []
+        files = [open(os.path.join(work, f"{task.index}.{s}.{attempt}"), "rb") for s in self.streams] if result.sizes else []
         sizes = iter(result.sizes)
         try:
             for e in result.entries:

@@ -101,6 +101,8 @@ class _Progress:
               help="Convert the same partitions as tasks of a Dask cluster (e.g. tcp://scheduler:8786; needs "
                    "pip install 'arkgraph[dask]'). The workers must see the inputs and the output directory at the "
                    "same paths (shared storage).")
+@click.option("--partition-size", type=click.IntRange(min=1), hidden=True,
+              help="Bytes of input per partition (default: the input over 8 partitions per worker, 256 KiB to 32 MiB).")
 @click.option("--parts", "parts_flag", is_flag=True,
               help="Write -o DIR/ as one part file per partition (N-Quads, or --format nt) and DIR/manifest.json, "
                    "whose concatenation is the one-file output; implied by --dask with a directory. "
@@ -153,7 +155,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
         formats = [format_for(o, None if parts_dir else fmt) for o in outputs]  # usage errors before any work
         from ..profiles.edm import Settings
         settings = Settings(extra.get("edm_provider"), extra.get("edm_data_provider"), extra.get("edm_rights"))
-        opts = Options(list(inputs), source, parse_profiles(profile), outputs[0], fmt, rejects, naan,
+        opts = Options(list(inputs), source, parse_profiles(profile), outputs[0] if outputs else None, fmt, rejects, naan,
                        ark_base, mappings_dir, coverage, max_value_bytes=max_value_bytes, edm=settings,
                        text=extra.get("text_mode") or "link")
         if "edm" in formats and "edm" not in opts.profiles:
@@ -199,6 +201,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
                 summary, _ = parallel.convert(
                     opts, outs, jobs=jobs, dask=dask, parts=parts_dir, parts_format=fmt or "nq", sink=sink,
                     rejects=rej, progress=progress_display, checks=checks, worker_checks=_factories(extra, opts),
+                    size=extra.get("partition_size"),
                     on_plan=None if quiet else lambda plan: click.echo(plan.line(), err=True))
             else:
                 summary, _ = run_convert(opts, outs, rejects=rej, progress=progress_display, validator=checks, sink=sink)

@@ -1,0 +1,136 @@
+"""convert --jobs N and --dask: the same bytes as one process, whatever the partitions; failures that cost
+only their partition's records, said in the rejects."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FORMATS = ("out.nq", "out.nt", "out.ttl", "out.trig", "out.jsonld", "rejects.jsonl", "coverage.json")
+
+# every sample directory: real records, damaged files and attacks among them
+INPUTS = {
+    "samples": ["samples"],
+    "parismusees": ["tests/fixtures/parismusees"],
+    "gallica": ["tests/fixtures/gallica"],
+}
+
+
+def summary_line(stderr: str) -> str:
+    """The run's summary line, its seconds left out."""
+    line = next(line for line in stderr.splitlines() if line.startswith("arkgraph: read "))
+    return re.sub(r" in [0-9.]+s", "", line)
+
+
+def same_files(a: Path, b: Path, names: tuple[str, ...] = FORMATS) -> list[str]:
+    return [n for n in names if (a / n).read_bytes() != (b / n).read_bytes()]
+
+
+@pytest.mark.parametrize("inputs", sorted(INPUTS))
+def test_two_and_three_jobs_write_the_bytes_of_one_process_in_every_format(convert_run, inputs):  # type: ignore[no-untyped-def]
+    code1, err1, one = convert_run("one", INPUTS[inputs])
+    for n in (2, 3):
+        # partitions of a few KB: most files are a partition of their own, and the merge meets them out of order
+        code, err, many = convert_run(f"jobs{n}", INPUTS[inputs], "--jobs", str(n), "--partition-size", "4000")
+        assert same_files(one, many) == []
+        assert (code, summary_line(err)) == (code1, summary_line(err1))
+
+
+def test_europeana_files_and_their_checks_are_the_same_with_jobs(convert_run):  # type: ignore[no-untyped-def]
+    args = ["--profile", "all,edm", "--edm-provider", "Test aggregator", "--validate", "--on-invalid", "reject"]
+    _, err1, one = convert_run("one", ["samples"], *args, outputs=("out.nq", "edm.zip"))
+    _, err2, two = convert_run("two", ["samples"], *args, "--jobs", "2", "--partition-size", "4000",
+                               outputs=("out.nq", "edm.zip"))
+    assert same_files(one, two, ("out.nq", "edm.zip", "rejects.jsonl", "coverage.json")) == []
+    assert summary_line(err1) == summary_line(err2)
+    # the validation summaries count each record once, duplicates not at all, as one process does
+    assert [line for line in err1.splitlines() if "validation" in line] == \
+        [line for line in err2.splitlines() if "validation" in line]
+
+
+def test_a_worker_killed_at_every_attempt_costs_its_partition_said_in_the_rejects(convert_run):  # type: ignore[no-untyped-def]
+    _, _, one = convert_run("one", ["samples"])
+    code, err, run = convert_run("killed", ["samples"], "--jobs", "2", "--partition-size", "4000",
+                                 env={"ARKGRAPH_TEST_FAULT": "kill:1"})
+    assert code == 1
+    lost = [r for r in map(json.loads, (run / "rejects.jsonl").read_text().splitlines())
+            if "failed twice" in r["reason"]]
+    assert lost and all("worker process died" in r["reason"] for r in lost)
+    lost_files = {r["file"] for r in lost}
+    # the run went on: every other file's records are written, in order, and the counts add up
+    m = re.search(r"read (\d+) records, converted (\d+), rejected (\d+)", err)
+    assert m and int(m[1]) == int(m[2]) + int(m[3])
+    kept = [line for line in (one / "out.nq").read_text().splitlines()]
+    assert len((run / "out.nq").read_text().splitlines()) < len(kept)
+    assert lost_files and all(f.startswith("samples/") for f in lost_files)
+
+
+def test_a_worker_killed_once_is_retried_and_nothing_is_lost(convert_run):  # type: ignore[no-untyped-def]
+    code1, err1, one = convert_run("one", ["samples"])
+    code, err, again = convert_run("again", ["samples"], "--jobs", "2", "--partition-size", "4000",
+                                   env={"ARKGRAPH_TEST_FAULT": "kill-once:2"})
+    assert same_files(one, again) == []
+    assert (code, summary_line(err)) == (code1, summary_line(err1))
+
+
+def test_a_partition_that_raises_twice_becomes_rejects_naming_the_error(convert_run):  # type: ignore[no-untyped-def]
+    code, err, run = convert_run("raised", ["samples"], "--jobs", "2", "--partition-size", "4000",
+                                 env={"ARKGRAPH_TEST_FAULT": "raise:0"})
+    assert code == 1
+    reasons = [r["reason"] for r in map(json.loads, (run / "rejects.jsonl").read_text().splitlines())]
+    assert any("RuntimeError: fault injected in partition 0" in r for r in reasons)
+    assert "Traceback" not in err
+
+
+def test_ctrl_c_stops_the_workers_and_leaves_no_output(tmp_path: Path) -> None:
+    out = tmp_path / "out.nq"
+    proc = subprocess.Popen([sys.executable, "-m", "arkgraph", "convert", "samples", "-o", str(out), "--jobs", "2",
+                             "--partition-size", "4000"], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "ARKGRAPH_TEST_FAULT": "hang:3"}, start_new_session=True)
+    time.sleep(1)
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        # the whole process group, as a terminal's Ctrl-C does; sent until the run has started its workers
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            continue
+    assert proc.returncode not in (0, None)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []  # no half-written file, no raw partition files
+    assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
+
+
+def test_jobs_refuses_stdin_and_counts_that_are_not_numbers(convert_run):  # type: ignore[no-untyped-def]
+    code, err, _ = convert_run("zero", ["samples"], "--jobs", "0")
+    assert code == 2 and "--jobs" in err and "'auto'" in err
+    code, err, _ = convert_run("stdin", ["-"], "--jobs", "2")
+    assert code == 2 and "stdin" in err
+
+
+def test_jobs_auto_takes_one_worker_per_cpu(convert_run):  # type: ignore[no-untyped-def]
+    code1, err1, one = convert_run("one", ["samples"])
+    code, err, auto = convert_run("auto", ["samples"], "--jobs", "auto")
+    assert same_files(one, auto) == []
+    assert "worker" in err and "plan:" in err
+
+
+def test_the_store_takes_the_records_of_every_worker(tmp_path: Path, convert_run) -> None:  # type: ignore[no-untyped-def]
+    import pyoxigraph as ox
+    convert_run("one", ["samples"], "--store", str(tmp_path / "store1"))
+    convert_run("two", ["samples"], "--store", str(tmp_path / "store2"), "--jobs", "2", "--partition-size", "4000")
+    loaded = "<http://www.w3.org/ns/prov#generatedAtTime>"  # when each graph was loaded: the one difference
+
+    def quads(path: Path) -> list[str]:
+        return sorted(q for q in map(str, ox.Store.read_only(str(path))) if loaded not in q)
+    assert quads(tmp_path / "store1") == quads(tmp_path / "store2")
