@@ -301,7 +301,7 @@ def served_samples(samples_store: Path):  # type: ignore[no-untyped-def]
         yield served
 
 
-# --------------------------------------------------------------------------- parts directories: arkgraph load DIR/ (#21)
+# --------------------------------------------------------------------------- parts directories: load DIR/ (#21)
 
 # small real samples of both sources, with an OAI-PMH deletion marker (gallica/oaipmh) and duplicates rejected:
 # a part's records count the marker, its triples do not (as convert's summary)

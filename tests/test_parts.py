@@ -12,6 +12,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Callable
 
 import pyoxigraph as ox
 import pytest
@@ -108,7 +109,8 @@ def test_a_written_manifest_reads_back_equal(parts_sample: Path) -> None:
     (lambda d: d.update(triples=d["triples"] + 1), "triples is"),
     (lambda d: d["parts"].append(dict(d["parts"][0])), "part-000000.nq is listed twice"),
 ])
-def test_a_manifest_that_is_not_one_is_refused_in_one_line_naming_it(parts_copy: Path, change, says) -> None:  # type: ignore[no-untyped-def]
+def test_a_manifest_that_is_not_one_is_refused_in_one_line_naming_it(parts_copy: Path, change: Callable[[dict], object],
+                                                                     says: str) -> None:
     path = parts_copy / parts.MANIFEST
     doc = json.loads(path.read_text(encoding="utf-8"))
     change(doc)
@@ -149,8 +151,8 @@ def test_loading_a_parts_directory_gives_the_store_of_the_single_file(parts_samp
     assert set(sources(single).values()) == {"one.nq"}
 
 
-def test_a_deletion_marker_in_a_later_part_drops_the_record_an_earlier_part_loaded(parts_sample: Path, tmp_path: Path,
-                                                                                   cut_parts) -> None:  # type: ignore[no-untyped-def]
+def test_a_deletion_marker_in_a_later_part_drops_the_record_an_earlier_part_loaded(
+        parts_sample: Path, tmp_path: Path, cut_parts: Callable[..., parts.Manifest]) -> None:
     # one graph per part: the deleted record and its marker are in two parts, each taken by the bulk path
     manifest = cut_parts(parts_sample / "one.nq", tmp_path / "parts", 9)
     marker_part = tmp_path / "parts" / manifest.parts[-1].name

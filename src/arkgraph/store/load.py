@@ -35,6 +35,8 @@ def load_files(paths: list[Path], target: str, *, fmt: str | None = None, graph:
                log: Log | None = None, batch_records: int = BATCH_RECORDS,
                batch_bytes: int = BATCH_BYTES, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """``arkgraph load``: read each file and write its records to ``target``. Returns the counts.
+    A parts directory stands for its parts in manifest order, checked before anything is written
+    (:func:`input_files`).
     ``progress(bytes)`` (optional) is told the bytes of the files loaded so far, after each file.
 
     ``bulk``: None = the bulk path where it fits (embedded store, canonical N-Quads, named graphs).
