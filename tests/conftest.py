@@ -324,3 +324,78 @@ def convert_run(tmp_path: Path):  # type: ignore[no-untyped-def]
         return proc.returncode, proc.stderr, d
     return run
 
+# --------------------------------------------------------------------------- parts directories: load DIR/ (#21)
+
+# small real samples of both sources, with an OAI-PMH deletion marker (gallica/oaipmh) and duplicates rejected:
+# a part's records count the marker, its triples do not (as convert's summary)
+PARTS_SAMPLES = [FIXTURES / "parismusees" / "nodebyid-226737-docs-example.json", FIXTURES / "gallica" / "oairecord",
+                 FIXTURES / "gallica" / "oaipmh"]
+
+
+def cut_into_parts(nq: Path, directory: Path, n: int = 3, *, rejected: int = 0):  # type: ignore[no-untyped-def]
+    """Cut a converted N-Quads file into ``n`` part files at named-graph boundaries, by hand (as the parallel
+    writer would: each graph's lines in one part, the parts' concatenation the file itself), and write their
+    manifest with ``parts.write_manifest``. ``rejected`` is put on the first part. Returns the Manifest."""
+    import pyoxigraph as ox
+
+    from arkgraph import parts
+    from arkgraph.rdfio.records import DELETIONS_GRAPH
+
+    marker_graph = ox.NamedNode(DELETIONS_GRAPH)
+    data = nq.read_bytes()
+    lines = data.splitlines(keepends=True)
+    quads = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+    assert len(quads) == len(lines), "one quad per line, as arkgraph writes"
+    runs: list[list[bytes]] = []  # consecutive lines of one graph
+    triples: list[int] = []  # their triples, a deletion marker's line not counted
+    last = None
+    for line, q in zip(lines, quads):
+        if q.graph_name != last or not runs:
+            runs.append([])
+            triples.append(0)
+            last = q.graph_name
+        runs[-1].append(line)
+        triples[-1] += q.graph_name != marker_graph
+    assert len(runs) >= n
+    directory.mkdir(parents=True, exist_ok=True)
+    bounds = [round(i * len(runs) / n) for i in range(n + 1)]
+    listed = []
+    for i in range(n):
+        chunk = runs[bounds[i]:bounds[i + 1]]
+        path = directory / parts.part_name(i, "nq")
+        path.write_bytes(b"".join(b"".join(run) for run in chunk))
+        listed.append(parts.Part.of_file(path, records=len(chunk), rejected=rejected if i == 0 else 0,
+                                         triples=sum(triples[bounds[i]:bounds[i + 1]])))
+    assert b"".join((directory / p.name).read_bytes() for p in listed) == data
+    manifest = parts.Manifest("nq", tuple(listed))
+    parts.write_manifest(directory, manifest)
+    return manifest
+
+
+@pytest.fixture(scope="session")
+def cut_parts():  # type: ignore[no-untyped-def]
+    """``cut_into_parts``, for tests that cut a file their own way."""
+    return cut_into_parts
+
+
+@pytest.fixture(scope="session")
+def parts_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """PARTS_SAMPLES converted by `arkgraph convert` into ``one.nq``, and the same cut by hand into a parts
+    directory ``parts/`` of 3 parts with its manifest. Tests that change the parts use ``parts_copy``."""
+    from click.testing import CliRunner
+
+    from arkgraph.cli import main
+
+    d = tmp_path_factory.mktemp("parts")
+    res = CliRunner().invoke(main, ["convert", *map(str, PARTS_SAMPLES), "-o", str(d / "one.nq"), "-q"])
+    assert res.exit_code == 1 and "rejected 3" in res.output, res.output  # 3 duplicates
+    cut_into_parts(d / "one.nq", d / "parts", 3, rejected=3)
+    return d
+
+
+@pytest.fixture
+def parts_copy(parts_sample: Path, tmp_path: Path) -> Path:
+    """A copy of ``parts_sample``'s parts directory, for a test to damage."""
+    import shutil
+
+    return Path(shutil.copytree(parts_sample / "parts", tmp_path / "parts"))

@@ -17,6 +17,7 @@ from .. import progress
 from ..http import RetryPolicy
 from ..sparql_client import parse_auth
 from ..store import PROTOCOLS, QUERY_FORMATS, load_files, run_query
+from ..store.load import input_files
 from ..store.sparql_text import QUERY_PREFIXES
 from ..store.table import render_table
 from .errors import reported
@@ -50,8 +51,8 @@ def _policy(max_retries: int, backoff: float, timeout: float) -> RetryPolicy:
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, metavar="FILE...",
-                type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
+@click.argument("files", nargs=-1, required=True, metavar="FILE|DIR...",
+                type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--store", "target", default=DEFAULT_STORE, show_default=True, metavar="PATH|URL",
               help="An embedded Oxigraph store directory (created if missing) or an http(s) SPARQL endpoint.")
 @click.option("--format", "fmt", type=click.Choice(["nq", "nt", "ttl", "trig", "jsonld"]),
@@ -89,6 +90,10 @@ def load(files: tuple[Path, ...], target: str, fmt: str | None, graph: str | Non
 
     FILE '-' reads N-Quads from stdin (`arkgraph convert … -o - | arkgraph load -`).
 
+    DIR is a parts directory, as `convert --dask` or `--parts` writes: its manifest.json is checked first
+    (every part there, with the size and sha256 it lists, and no part it does not list; any problem stops
+    the load before anything is written), then its parts are loaded in manifest order, as if given as files.
+
     Each record's graph is replaced, so loading the same file twice, or a newer version of some records,
     leaves exactly one current version (a file written by `arkgraph convert` holds each record IRI once:
     the first record read). OAI-PMH deletion markers drop the record's graph. Each graph gets
@@ -102,17 +107,20 @@ def load(files: tuple[Path, ...], target: str, fmt: str | None, graph: str | Non
 
     \b
         arkgraph load out.nq                                   # into output/store
+        arkgraph load parts/                                   # the parts of `convert --parts -o parts/`
         arkgraph load out.nq --store http://localhost:7878 --auth-env ARKGRAPH_AUTH
         arkgraph load out.nq --store https://host/ds --protocol gsp --resume
         arkgraph load extra.ttl --graph https://example.org/extra
     """
     log = _note(quiet)
     started = time.perf_counter()
-    sizes = [os.path.getsize(f) if f != "-" and os.path.isfile(f) else 0 for f in files]
+    with reported():
+        paths = input_files(list(files))  # a parts directory: its parts, checked, before anything is loaded
+    sizes = [os.path.getsize(f) if str(f) != "-" and os.path.isfile(f) else 0 for f in paths]
     with reported(), progress.Display("loading", unit="B", total=sum(sizes) or None,
                                       enabled=progress.wanted(quiet)) as display:
         creds = parse_auth(auth, auth_env)
-        counts = load_files(list(files), target, fmt=fmt, graph=graph, auth=creds, protocol=protocol,
+        counts = load_files(paths, target, fmt=fmt, graph=graph, auth=creds, protocol=protocol,
                             default_graph=default_graph, resume=resume, checkpoint=checkpoint,
                             profiles=profiles, bulk=False if no_bulk else None, lenient=not strict,
                             query_url=query_url, update_url=update_url, gsp_url=gsp_url,

@@ -1,7 +1,8 @@
 """``arkgraph load``'s library function: read files and write their records to a target.
 
 An embedded store takes a canonical N-Quads file by the bulk path (:mod:`.bulk`); everything else
-goes record by record (:mod:`.reading`) into the sink the target opens (:mod:`.targets`).
+goes record by record (:mod:`.reading`) into the sink the target opens (:mod:`.targets`). A parts
+directory (:mod:`arkgraph.parts`) stands for its part files, in manifest order, once checked.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import parts as parts_dir
 from ..errors import ArkgraphError, InputError, UsageError
 from ..rdfio import formats
 from ..http import RetryPolicy
@@ -33,6 +35,8 @@ def load_files(paths: list[Path], target: str, *, fmt: str | None = None, graph:
                log: Log | None = None, batch_records: int = BATCH_RECORDS,
                batch_bytes: int = BATCH_BYTES, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """``arkgraph load``: read each file and write its records to ``target``. Returns the counts.
+    A parts directory stands for its parts in manifest order, checked before anything is written
+    (:func:`input_files`).
     ``progress(bytes)`` (optional) is told the bytes of the files loaded so far, after each file.
 
     ``bulk``: None = the bulk path where it fits (embedded store, canonical N-Quads, named graphs).
@@ -51,6 +55,7 @@ def load_files(paths: list[Path], target: str, *, fmt: str | None = None, graph:
                               checkpoint=checkpoint, profiles=profiles, bulk=bulk, lenient=lenient,
                               query_url=query_url, update_url=update_url, gsp_url=gsp_url, policy=policy,
                               log=log, batch_records=batch_records, batch_bytes=batch_bytes, progress=progress)
+    paths = input_files(paths)
     fmts = []
     for p in paths:
         if not p.is_file() or not os.access(p, os.R_OK):
@@ -78,6 +83,22 @@ def load_files(paths: list[Path], target: str, *, fmt: str | None = None, graph:
         raise
 
 
+def input_files(paths: list[Path]) -> list[Path]:
+    """The files ``paths`` stand for, in order: a parts directory (one holding manifest.json) is its part
+    files in manifest order, checked first (InputError naming every problem: nothing is loaded); any other
+    directory is refused; files and '-' stay as given."""
+    out: list[Path] = []
+    for p in paths:
+        if str(p) != "-" and p.is_dir():
+            if not parts_dir.is_parts_dir(p):
+                raise InputError(f"{p}: a directory without {parts_dir.MANIFEST}; a parts directory (from "
+                                 f"`convert --dask` or `--parts`) needs its {parts_dir.MANIFEST}")
+            out.extend(parts_dir.checked_parts(p))
+        else:
+            out.append(p)
+    return out
+
+
 def detached(exc: BaseException) -> BaseException:
     """The error without its traceback and context: their frames would keep the store's lock alive."""
     exc.__context__ = exc.__cause__ = None
@@ -95,7 +116,9 @@ def _load_one(sink: BatchingSink, path: Path, fmt: str, *, graph: str | None, bu
         log(f"note: {path} holds triples, not quads: each record goes to its own graph (a record starts where "
             "its main resource is typed); statements of no record are added to the default graph "
             "(pass --graph IRI to load the file as one replaceable graph)")
-    want_bulk = bulk is not False and isinstance(sink, EmbeddedSink) and fmt == "nq" and not sink.default_graph
+    # the bulk loader reads byte ranges of the file itself: a .gz one goes record by record
+    want_bulk = (bulk is not False and isinstance(sink, EmbeddedSink) and fmt == "nq" and not sink.default_graph
+                 and not path.name.lower().endswith(".gz"))
     if want_bulk:
         sink.flush()  # earlier files' buffered records go first
         if bulk_load_file(sink, path, lenient=lenient):
