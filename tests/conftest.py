@@ -317,7 +317,7 @@ def convert_run(tmp_path: Path):  # type: ignore[no-untyped-def]
             outputs: tuple[str, ...] = ("out.nq", "out.nt", "out.ttl", "out.trig", "out.jsonld")):
         d = tmp_path / name
         d.mkdir()
-        cmd = [sys.executable, "-m", "arkgraph", "convert", *inputs, *[f"-o{d / o}" for o in outputs],
+        cmd = [sys.executable, "-m", "arkgraph", "convert", *inputs, *[f"-o{d / o}{'/' if o.endswith('/') else ''}" for o in outputs],
                "--rejects", str(d / "rejects.jsonl"), "--coverage", str(d / "coverage.json"), *args]
         proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=600,
                               env={**os.environ, **(env or {})})
@@ -399,3 +399,12 @@ def parts_copy(parts_sample: Path, tmp_path: Path) -> Path:
     import shutil
 
     return Path(shutil.copytree(parts_sample / "parts", tmp_path / "parts"))
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():  # type: ignore[no-untyped-def]
+    """A Dask LocalCluster of two worker processes on loopback; its scheduler's address."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  host="127.0.0.1") as cluster:
+        yield cluster.scheduler_address

@@ -134,3 +134,47 @@ def test_the_store_takes_the_records_of_every_worker(tmp_path: Path, convert_run
     def quads(path: Path) -> list[str]:
         return sorted(q for q in map(str, ox.Store.read_only(str(path))) if loaded not in q)
     assert quads(tmp_path / "store1") == quads(tmp_path / "store2")
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_writes_the_bytes_of_one_process(convert_run, dask_cluster):  # type: ignore[no-untyped-def]
+    code1, err1, one = convert_run("one", ["samples"])
+    code, err, dask = convert_run("dask", ["samples"], "--dask", dask_cluster, "--partition-size", "4000")
+    assert same_files(one, dask) == []
+    assert (code, summary_line(err)) == (code1, summary_line(err1))
+
+
+@pytest.mark.slow
+def test_dask_parts_concatenate_to_the_one_process_output_and_load_as_it(tmp_path: Path, convert_run,  # type: ignore[no-untyped-def]
+                                                                          dask_cluster) -> None:
+    from arkgraph import parts
+    _, _, one = convert_run("one", ["samples"], outputs=("out.nq",))
+    code, err, run = convert_run("dask", ["samples"], "--dask", dask_cluster, "--partition-size", "4000",
+                                 outputs=("parts/",))
+    manifest = parts.read_manifest(run / "parts")
+    assert parts.check(run / "parts", manifest) == []
+    assert len(manifest.parts) > 3
+    assert b"".join((run / "parts" / p.name).read_bytes() for p in manifest.parts) == (one / "out.nq").read_bytes()
+    assert manifest.records == int(re.search(r"converted (\d+)", err)[1])  # type: ignore[index]
+    assert sorted(os.listdir(run / "parts")) == sorted([p.name for p in manifest.parts] + ["manifest.json"])
+    # arkgraph load DIR/ loads the parts in order: the store of the one file
+    load = [sys.executable, "-m", "arkgraph", "load"]
+    assert subprocess.run([*load, str(run / "parts"), "--store", str(tmp_path / "a")], cwd=ROOT).returncode == 0
+    assert subprocess.run([*load, str(one / "out.nq"), "--store", str(tmp_path / "b")], cwd=ROOT).returncode == 0
+    import pyoxigraph as ox
+    a, b = (ox.Store.read_only(str(tmp_path / n)) for n in "ab")
+    # each graph says when it was loaded and from which file: the only difference
+    loaded = ("<http://www.w3.org/ns/prov#generatedAtTime>", "<http://www.w3.org/ns/prov#wasDerivedFrom>")
+    def quads(s):  # type: ignore[no-untyped-def]
+        return sorted(q for q in map(str, s) if not any(x in q for x in loaded))
+    assert quads(a) == quads(b)
+
+
+def test_parts_with_local_jobs_are_the_same_parts(convert_run) -> None:  # type: ignore[no-untyped-def]
+    from arkgraph import parts
+    _, _, one = convert_run("one", ["samples"], outputs=("out.nt",))
+    _, _, run = convert_run("parts", ["samples"], "--jobs", "2", "--parts", "--format", "nt",
+                            "--partition-size", "4000", outputs=("parts/",))
+    manifest = parts.read_manifest(run / "parts")
+    assert manifest.format == "nt"
+    assert b"".join((run / "parts" / p.name).read_bytes() for p in manifest.parts) == (one / "out.nt").read_bytes()

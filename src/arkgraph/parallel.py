@@ -497,7 +497,7 @@ class PartWriter:
         self.directory, self.fmt = directory.rstrip("/") or "/", fmt
         os.makedirs(self.directory, exist_ok=True)
         for name in os.listdir(self.directory):  # an earlier run's parts would be taken for this one's
-            if name.startswith("part-") or name == parts.MANIFEST:
+            if parts.PART_NAME.fullmatch(name) or name == parts.MANIFEST:
                 os.unlink(os.path.join(self.directory, name))
         self.parts: list[Any] = []
         self.fh: IO[bytes] | None = None
@@ -526,7 +526,7 @@ class PartWriter:
         self.fh = None
 
     def close(self) -> None:
-        self.parts_mod.write_manifest(self.directory, self.parts_mod.Manifest.of(self.fmt, self.parts))
+        self.parts_mod.write_manifest(self.directory, self.parts_mod.Manifest(self.fmt, tuple(self.parts)))
 
 
 def convert(opts: Options, out: list[tuple[str, IO[bytes]]], *, jobs: int = 2, dask: str | None = None,
