@@ -78,6 +78,7 @@ def test_a_worker_killed_once_is_retried_and_nothing_is_lost(convert_run):  # ty
     code1, err1, one = convert_run("one", ["samples"])
     code, err, again = convert_run("again", ["samples"], "--jobs", "2", "--partition-size", "4000",
                                    env={"ARKGRAPH_TEST_FAULT": "kill-once:2"})
+    assert (again / "out.nq").exists(), err
     assert same_files(one, again) == []
     assert (code, summary_line(err)) == (code1, summary_line(err1))
 

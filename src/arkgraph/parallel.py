@@ -183,6 +183,8 @@ class Result:
     side_keys: dict[str, list[str]] = field(default_factory=dict)  # every side file -> the keys of its items
     seconds: float = 0.0
     peak_rss: int = 0  # the worker's, in bytes
+    raw: tuple[str, ...] = ()  # the raw files, one per stream: named for this attempt alone (a worker of a
+    # broken pool may still be writing its own)
 
 
 _STATE = threading.local()  # per worker thread: the run's Stage and checks, built once
@@ -266,7 +268,9 @@ def run_task(job: Job, task: Task, work: str, attempt: int = 0) -> Result:
         stage, context = _stage(job)
         context.clear()
         context["enrichments"] = _SideFiles(job.side_keys, job.opts.source)
-        outs = [open(os.path.join(work, f"{task.index}.{s}.{attempt}"), "wb") for s in job.streams]
+        tag = f"{task.index}.{attempt}.{os.getpid()}.{os.urandom(4).hex()}"
+        result.raw = tuple(os.path.join(work, f"{tag}.{s}") for s in job.streams)
+        outs = [open(path, "wb") for path in result.raw]
         try:
             _records(job, task, stage, context, outs, result)
         finally:
@@ -425,12 +429,12 @@ class Merge:
         if self.rejects is not None:
             self.rejects.write(json.dumps(r.as_dict(), ensure_ascii=False) + "\n")
 
-    def take(self, result: Result, work: str, attempt: int, part: PartWriter | None = None) -> None:
+    def take(self, result: Result, part: PartWriter | None = None) -> None:
         summary, decision = self.summary, self.decision
         task = result.task
         offset = self.positions.get(task.files[0], 0) if task.piece is not None else 0
         last = offset
-        files = [open(os.path.join(work, f"{task.index}.{s}.{attempt}"), "rb") for s in self.streams] if result.sizes else []
+        files = [open(path, "rb") for path in result.raw] if result.sizes else []
         sizes = iter(result.sizes)
         try:
             for e in result.entries:
@@ -567,25 +571,23 @@ def convert(opts: Options, out: list[tuple[str, IO[bytes]]], *, jobs: int = 2, d
     context: dict[str, Any] = {"enrichment_files": {}, "enriched": set()}
     try:
         side_keys: dict[str, list[str]] = {}
-        for result, attempt in runner.results(list(the_plan.side)):
-            merge.take(result, work, attempt)
+        for result in runner.results(list(the_plan.side)):
+            merge.take(result)
             for name, keys in result.side_keys.items():
                 for k in keys:
                     side_keys.setdefault(k, []).append(name)
             context["enrichment_files"].update(result.side_files)
         runner.set_side_keys({k: tuple(v) for k, v in side_keys.items()})
-        for result, attempt in runner.results(list(the_plan.records)):
+        for result in runner.results(list(the_plan.records)):
             before = summary.rejected
             if part is not None:
                 part.start()
-            merge.take(result, work, attempt, part)
+            merge.take(result, part)
             if part is not None:
                 part.end(summary.rejected - before)
             context["enriched"] |= result.enriched
             summary.empty_files += result.empty_files
-            for s in job.streams:
-                with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(work, f"{result.task.index}.{s}.{attempt}"))
+            _clean(result)
         if part is not None:
             part.close()
     except BaseException:
@@ -639,7 +641,7 @@ class _Runner:
             self.pool.close(cancel)
             self.pool = None
 
-    def results(self, tasks: list[Task]) -> Iterator[tuple[Result, int]]:
+    def results(self, tasks: list[Task]) -> Iterator[Result]:
         if not tasks:
             return
         pool = self._pool()
@@ -669,12 +671,13 @@ class _Runner:
                 whole = Task(self.next_index, group[0].files, sum(t.size for t in group))
                 self.next_index += 1
                 for r, t in got:
-                    self._clean(t, attempts.get(t.index, 0))
+                    if r is not None:
+                        _clean(r)
                 attempts[whole.index] = 0
                 futures[whole.index] = self._pool().submit(whole, self.work, 0)
                 got = [(self._result(whole, futures, attempts), whole)]
             for r, t in got:
-                yield (r if r is not None else self._lost(t, attempts)), attempts[t.index]
+                yield r if r is not None else self._lost(t, attempts)
             i += len(group)
 
     def _result(self, task: Task, futures: dict[int, Any], attempts: dict[int, int]) -> Result | None:
@@ -738,10 +741,13 @@ class _Runner:
                                       "its records are lost from this run"))
         return r
 
-    def _clean(self, task: Task, attempt: int) -> None:
-        for s in self.job.streams:
-            with contextlib.suppress(OSError):
-                os.unlink(os.path.join(self.work, f"{task.index}.{s}.{attempt}"))
+
+
+
+def _clean(result: Result) -> None:
+    for path in result.raw:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def _task_of(fut: Any) -> Task | None:
