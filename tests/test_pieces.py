@@ -6,8 +6,10 @@ import builtins
 import copy
 import gzip
 import json
+from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -139,7 +141,7 @@ def test_json_lines_of_entities_are_cut_at_newlines_with_blank_lines_kept(pm_res
     ps = cut(str(path), 10_000)
     assert ps is not None and len(ps) > 10
     assert all(p.head == p.tail == b"" for p in ps)
-    assert all(a.end == b.start for a, b in zip(ps, ps[1:]))  # contiguous: nothing left out
+    assert all(a.end == b.start for a, b in pairwise(ps))  # contiguous: nothing left out
     _assert_pieces_read_as_whole(parismusees_reader.read, path, ps)
 
 
@@ -161,7 +163,7 @@ def test_every_piece_of_an_sru_response_reads_the_records_of_the_whole_file(sru_
     assert ps is not None and len(ps) > 4
     assert ps[1].head == sru_parts[0]  # declaration, root, version, numberOfRecords, <srw:records>
     assert ps[0].tail == b"</srw:records></srw:searchRetrieveResponse>"
-    assert all(a.end == b.start for a, b in zip(ps, ps[1:]))
+    assert all(a.end == b.start for a, b in pairwise(ps))
     _assert_pieces_read_as_whole(gallica_reader.read, path, ps)
 
 
@@ -189,7 +191,8 @@ def test_a_record_bigger_than_a_piece_makes_its_piece_bigger(pm_response: dict, 
 
     records = list(sru_parts[1])
     # synthetic: no sample has a 60 KB description
-    records[20] = records[20].replace(b"<dc:title>", b"<dc:description>" + b"x " * 30_000 + b"</dc:description><dc:title>", 1)
+    long = b"<dc:description>" + b"x " * 30_000 + b"</dc:description><dc:title>"
+    records[20] = records[20].replace(b"<dc:title>", long, 1)
     path = tmp_path / "big-record.xml"
     path.write_bytes(_xml(sru_parts, records))
     ps = cut(str(path), 10_000)
@@ -318,8 +321,8 @@ def test_files_that_are_not_cut_give_none(pm_response: dict, tmp_path: Path) -> 
     assert cut(str(gz), 1_000) is None
     assert cut("-", 1_000) is None
     assert cut(str(big), big.stat().st_size // 2 + 1) is None  # under two pieces
-    for fixture in ("gallica/oairecord/bpt6k1914256x.xml", "gallica/pagination/" + next(
-            p.name for p in (FIXTURES / "gallica" / "pagination").iterdir()), "parismusees/synthetic-full-nodeoeuvre.json"):
+    for fixture in ("gallica/oairecord/bpt6k1914256x.xml", "gallica/pagination/pagination-bpt6k5603637g.xml",
+                    "parismusees/synthetic-full-nodeoeuvre.json"):
         assert cut(str(FIXTURES / fixture), 200) is None, fixture
     manifest = next((FIXTURES / "gallica" / "iiif").glob("*.json"))
     assert cut(str(manifest), 1_000) is None  # an enrichment file, not a response
@@ -357,13 +360,14 @@ def test_cut_does_not_read_the_whole_file(pm_response: dict, tmp_path: Path, mon
         def __getattr__(self, name: str) -> Any:
             return getattr(self.fh, name)
 
-        def __enter__(self) -> "Counting":
+        def __enter__(self) -> Counting:
             return self
 
-        def __exit__(self, *exc: Any) -> None:
+        def __exit__(self, *exc: object) -> None:
             self.fh.close()
 
-    monkeypatch.setattr(pieces, "open", lambda *a, **k: Counting(builtins.open(*a, **k)), raising=False)
+    monkeypatch.setattr(pieces, "open", lambda *a, **k: Counting(builtins.open(*a, **k)),  # noqa: SIM115
+                        raising=False)
     ps = cut(str(path), total // 8)
     assert ps is not None and len(ps) >= 6
     assert read < total // 3, (read, total)
