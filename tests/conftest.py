@@ -408,3 +408,37 @@ def dask_cluster():  # type: ignore[no-untyped-def]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   host="127.0.0.1") as cluster:
         yield cluster.scheduler_address
+# --------------------------------------------------------------------------- sources.pieces (#21, cut)
+
+
+@pytest.fixture(scope="session")
+def pm_response() -> dict:
+    """The real Paris Musées nodeQuery response (250 entities, the first one null), parsed."""
+    import json
+
+    path = Path(__file__).parent / "fixtures" / "parismusees" / "nodequery-chinese-works-even.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _xml_parts(path: Path, records: bytes, start_tag: bytes, end_tag: bytes) -> tuple[bytes, list[bytes], bytes]:
+    """A response's bytes before its first record, each record element as written, and the bytes after the last."""
+    data = path.read_bytes()
+    first = data.index(start_tag, data.index(records))  # the OAI-PMH fixture's comment mentions <record>
+    last = data.rindex(end_tag) + len(end_tag)
+    body = data[first:last]
+    records = [r + end_tag for r in body.split(end_tag)[:-1]]
+    return data[:first], [r[r.index(start_tag):] for r in records], data[last:]
+
+
+@pytest.fixture(scope="session")
+def sru_parts() -> tuple[bytes, list[bytes], bytes]:
+    """The real SRU response realRecord-arkPress-brazza.xml (50 records), as head, records, tail."""
+    return _xml_parts(Path(__file__).parent / "fixtures" / "gallica" / "sru" / "realRecord-arkPress-brazza.xml",
+                      b"<srw:records>", b"<srw:record>", b"</srw:record>")
+
+
+@pytest.fixture(scope="session")
+def oai_parts() -> tuple[bytes, list[bytes], bytes]:
+    """The OAI-PMH ListRecords fixture (real records, one deleted header, a resumptionToken), as head, records, tail."""
+    return _xml_parts(Path(__file__).parent / "fixtures" / "gallica" / "oaipmh" / "listrecords-page1.xml",
+                      b"<ListRecords>", b"<record>", b"</record>")
