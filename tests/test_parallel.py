@@ -179,3 +179,27 @@ def test_parts_with_local_jobs_are_the_same_parts(convert_run) -> None:  # type:
     manifest = parts.read_manifest(run / "parts")
     assert manifest.format == "nt"
     assert b"".join((run / "parts" / p.name).read_bytes() for p in manifest.parts) == (one / "out.nt").read_bytes()
+
+
+def test_the_plan_cuts_big_files_of_every_kind_and_the_output_stays_the_same(tmp_path: Path, convert_run,  # type: ignore[no-untyped-def]
+                                                                              pm_response, oai_parts) -> None:
+    from arkgraph import parallel
+    # a JSON Lines file of the real response's entities, and an OAI-PMH list of its real records three
+    # times over (the later copies are duplicates: the first of each IRI is kept across partitions)
+    entities = pm_response["data"]["nodeQuery"]["entities"]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "works.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entities),
+                                                 encoding="utf-8")
+    head, records, tail = oai_parts
+    (tmp_path / "in" / "list.xml").write_bytes(head + b"\n".join(records * 3) + tail)
+    inputs = [str(tmp_path / "in"), "tests/fixtures/gallica/sru", "tests/fixtures/gallica/damaged",
+              "tests/fixtures/parismusees/nodequery-chinese-works-even.json"]
+    plan = parallel.plan(inputs, size=4000)
+    cut = {Path(t.files[0]).name for t in plan.records if t.piece is not None}
+    assert {"works.jsonl", "list.xml", "nodequery-chinese-works-even.json", "realRecord-arkPress-brazza.xml",
+            "sru-overlapping-writes.xml"} <= cut  # a damaged file too: read again whole
+    code1, err1, one = convert_run("one", inputs)
+    code, err, two = convert_run("two", inputs, "--jobs", "2", "--partition-size", "4000")
+    assert same_files(one, two) == []
+    assert (code, summary_line(err)) == (code1, summary_line(err1))
+    assert "duplicate" in (one / "rejects.jsonl").read_text()
