@@ -43,7 +43,7 @@ from . import mappings, serialize
 from .errors import UsageError
 from .pipeline import (Coverage, Decision, Options, Prepared, Progress, Rejected, Sink, Stage, Summary,
                        enrichment_module, read_enrichment_file, read_record_file, unmatched_enrichments)
-from .sources.common import Reject, open_binary, walk_inputs
+from .sources.common import Reject, walk_inputs
 
 MIN_PARTITION = 256 << 10
 MAX_PARTITION = 32 << 20
@@ -625,6 +625,7 @@ class _Runner:
         self.pool: LocalPool | DaskPool | None = None
         self.peak_rss = 0
         self.next_index = 1 << 30  # whole-file tasks made for damaged pieces
+        self.errors: dict[int, str] = {}  # why each failed partition failed, for its rejects
 
     def set_side_keys(self, keys: dict[str, tuple[str, ...]]) -> None:
         if keys:  # a new job for the record partitions: the workers start again with the side files' keys
@@ -693,7 +694,6 @@ class _Runner:
             except Exception as exc:  # noqa: BLE001 - a partition's failure: tried again once, then rejects
                 if _stops(exc):
                     raise
-                self.errors = getattr(self, "errors", {})
                 self.errors[task.index] = f"{type(exc).__name__}: {exc}"
             if attempts[task.index] >= 1:
                 return None
@@ -703,7 +703,6 @@ class _Runner:
     def _repair(self, futures: dict[int, Any], attempts: dict[int, int], failed: Task) -> None:
         """A local worker died: the pool is gone with the partitions it held. Each of them is run alone in a
         new pool, so that only one that kills its worker again is blamed."""
-        self.errors = getattr(self, "errors", {})
         self.errors[failed.index] = "its worker process died"
         assert isinstance(self.pool, LocalPool)
         self.pool.broken()
@@ -732,7 +731,7 @@ class _Runner:
 
     def _lost(self, task: Task, attempts: dict[int, int]) -> Result:
         """A partition that failed twice: each of its files (or its piece) one reject with the reason."""
-        why = getattr(self, "errors", {}).get(task.index, "failed")
+        why = self.errors.get(task.index, "failed")
         r = Result(task)
         for name in task.files:
             where = f" (bytes {task.piece.start}-{task.piece.end})" if task.piece is not None else ""
