@@ -221,6 +221,10 @@ main()
 """
 
 
+class Failed(Exception):
+    pass
+
+
 @dataclass
 class Run:
     kind: str
@@ -257,23 +261,29 @@ def convert(kind: str, rnd: int, data: Path, out: Path, profile: str, flags: lis
     target = out / ("parts" if kind == "dask" else f"{kind}.nq")
     # a Path would drop the final slash that asks for a directory of parts
     dest = f"{target}/" if kind == "dask" else str(target)
-    cmd = [sys.executable, "-c", _CHILD, "convert", str(data), "-q", "--format", "nq", "-o", dest, "--profile", profile,
+    # not -q: the plan line is printed without it (and nothing else is added on a non-terminal stderr)
+    cmd = [sys.executable, "-c", _CHILD, "convert", str(data), "--format", "nq", "-o", dest, "--profile", profile,
            *flags]
     if kind == "dask":
         _reset_hwm(dask_pids)
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    with PeakPoller(p.pid, dask_pids) as poll:
+    with PeakPoller(p.pid, dask_pids if kind == "dask" else []) as poll:
         err = p.communicate()[1]
     wall = time.perf_counter() - t0
     if p.returncode not in (0, 1):
-        raise SystemExit(f"{kind} run {rnd}: exit {p.returncode}: {err.strip()[-2000:]}")
+        raise Failed(f"{kind} run {rnd}: exit {p.returncode}: {err.strip()[-2000:]}")
     m = re.search(r"converted (\d+)", err)
     converted = int(m.group(1)) if m else 0
     self_mb, child_mb = (float(x) for x in err.rsplit("peak-rss-mb ", 1)[1].split())
     others = {pid: mb for pid, mb in poll.peaks.items() if pid != p.pid}
     worker_mb = max([*others.values(), *([child_mb] if child_mb and kind != "dask" else [])], default=None)
-    outputs = _parts(target) if kind == "dask" else [target]
+    try:
+        outputs = _parts(target) if kind == "dask" else [target]
+    except (OSError, ValueError, KeyError, TypeError, StopIteration) as exc:
+        listing = sorted(os.listdir(target))[:5] if target.is_dir() else "no such directory"
+        raise Failed(f"{kind} run {rnd}: no output to compare ({exc!r}; {target}: {listing}); "
+                     f"stderr: {err.strip()[-500:]}") from None
     size = sum(o.stat().st_size for o in outputs)
     sha = _sha(outputs)
     shutil.rmtree(target) if target.is_dir() else target.unlink()
@@ -351,8 +361,15 @@ def main() -> None:
             print(f"{'round':>5} {'kind':>4} {'wall s':>8} {'records/s':>10} {'parent MB':>9} {'worker MB':>9} "
                   f"{'procs':>5} {'plan s':>7} {'out GB':>6}  sha256")
             for rnd in range(1, a.rounds + 1):
-                for kind, flags in kinds.items():
-                    r = convert(kind, rnd, data, out, a.profile, flags, dask_pids)
+                for kind, flags in list(kinds.items()):
+                    try:
+                        r = convert(kind, rnd, data, out, a.profile, flags, dask_pids)
+                    except Failed as exc:
+                        if kind != "dask":
+                            raise SystemExit(str(exc)) from None
+                        print(f"dask run failed, no more Dask runs: {exc}")
+                        del kinds[kind]
+                        continue
                     runs.append(r)
                     wk = f"{r.worker_mb:9.0f}" if r.worker_mb is not None else f"{'-':>9}"
                     pl = f"{r.plan:7.2f}" if r.plan is not None else f"{'n/a':>7}"
