@@ -37,7 +37,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -55,26 +55,22 @@ _PLAN = re.compile(r"arkgraph: plan: .* in (\d+(?:\.\d+)?)s")
 
 # ---------------------------------------------------------------- data
 
+def _chunks(n: int, layout: str) -> list[tuple[int, int]]:
+    """(first, end) record ranges of the files: ~PER_FILE records each, or one range."""
+    step = PER_FILE if layout == "files" else max(n, 1)
+    return [(i, min(i + step, n)) for i in range(0, n, step)]
+
+
 def _pm_files(root: Path, n: int, layout: str) -> None:
     out = root / "parismusees"
     out.mkdir(parents=True)
-    if layout == "big":
-        generate.write(out / "works.json", n)
-        return
-    fh = None
-    for i, e in enumerate(generate.records(n)):
-        if i % PER_FILE == 0:
-            if fh:
-                fh.write("\n]}}}\n")
-                fh.close()
-            fh = open(out / f"nodequery-{i // PER_FILE:05d}.json", "w", encoding="utf-8")
-            fh.write('{"data": {"nodeQuery": {"count": %d, "entities": [\n' % n)
-        else:
-            fh.write(",\n")
-        fh.write(json.dumps(e, ensure_ascii=False))
-    if fh:
-        fh.write("\n]}}}\n")
-        fh.close()
+    entities = generate.records(n)
+    for k, (first, end) in enumerate(_chunks(n, layout)):
+        # a GraphQL nodeQuery page, as the harvest saves it
+        with open(out / f"nodequery-{k:05d}.json", "w", encoding="utf-8") as fh:
+            fh.write(f'{{"data": {{"nodeQuery": {{"count": {n}, "entities": [\n')
+            fh.write(",\n".join(json.dumps(next(entities), ensure_ascii=False) for _ in range(first, end)))
+            fh.write("\n]}}}\n")
 
 
 def _gallica_clone(r: str, i: int) -> str:
@@ -94,30 +90,23 @@ def _gallica_files(root: Path, n: int, layout: str, enrich_every: int) -> None:
     # real side files: the Toc responses of enrich/ (joined by file name) and a Pagination (joined by idUPN)
     tocs = [p.read_bytes() for p in sorted((FIXTURES / "enrich").glob("*.xml"))]
     pagination = (FIXTURES / "pagination" / "pagination-bpt6k5603637g.xml").read_text(encoding="utf-8")
-    fh = open(out / "sru.xml", "w", encoding="utf-8") if layout == "big" else None
-    if fh:
-        fh.write(bench_gallica.HEAD)
-    for i in range(n):
-        if layout == "files" and i % PER_FILE == 0:
-            if fh:
-                fh.write(bench_gallica.TAIL)
-                fh.close()
-            fh = open(out / f"sru-{i // PER_FILE:05d}.xml", "w", encoding="utf-8")
+    for k, (first, end) in enumerate(_chunks(n, layout)):
+        with open(out / f"sru-{k:05d}.xml", "w", encoding="utf-8") as fh:
             fh.write(bench_gallica.HEAD)
-        r = _gallica_clone(recs[i % len(recs)], i)
-        fh.write(r)
-        fh.write("\n")
-        if enrich_every and i % enrich_every == 0:
-            m = _DOC_NAME.search(r)
-            if m:
-                name = m.group(1)
-                if (i // enrich_every) % 2:
-                    (out / "enrich" / f"{name}.xml").write_bytes(tocs[(i // enrich_every // 2) % len(tocs)])
+            for i in range(first, end):
+                r = _gallica_clone(recs[i % len(recs)], i)
+                fh.write(r)
+                fh.write("\n")
+                m = _DOC_NAME.search(r) if enrich_every and i % enrich_every == 0 else None
+                if m is None:
+                    continue
+                name, j = m.group(1), i // enrich_every
+                if j % 2:
+                    (out / "enrich" / f"{name}.xml").write_bytes(tocs[j // 2 % len(tocs)])
                 else:
                     (out / "enrich" / f"pagination-{name}.xml").write_text(
                         pagination.replace("<idUPN>bpt6k5603637g</idUPN>", f"<idUPN>{name}</idUPN>"), encoding="utf-8")
-    fh.write(bench_gallica.TAIL)
-    fh.close()
+            fh.write(bench_gallica.TAIL)
 
 
 def dataset(cache: Path, n: int, layout: str, enrich_every: int) -> tuple[Path, dict[str, Any]]:
@@ -178,7 +167,7 @@ class PeakPoller:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def __enter__(self) -> PeakPoller:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -387,7 +376,9 @@ def verdicts(runs: list[Run], expected: int) -> None:
     for r in runs:
         by.setdefault(r.kind, []).append(r)
     j1 = by["j1"]
-    ok = lambda b: "PASS" if b else "FAIL"  # noqa: E731
+    def ok(b: bool) -> str:
+        return "PASS" if b else "FAIL"
+
     print(f"--jobs 1: median {statistics.median(r.wall for r in j1):.2f}s, "
           f"{statistics.median(r.converted / r.wall for r in j1):,.0f} records/s; converted {j1[0].converted} of {expected}")
     ref = j1[0].sha
