@@ -30,6 +30,7 @@ import json
 import marshal
 import multiprocessing as mp
 import os
+import pickle
 import shutil
 import signal
 import tempfile
@@ -46,7 +47,7 @@ from .pipeline import (Coverage, Decision, Options, Prepared, Progress, Rejected
 from .sources.common import Reject, walk_inputs
 
 MIN_PARTITION = 256 << 10
-MAX_PARTITION = 32 << 20
+MAX_PARTITION = 8 << 20  # of input: some 160 MB of N-Quads for Paris Musées in both profiles
 PARTS_PER_JOB = 8  # partitions per worker at least, for balance: a slow partition does not hold the run
 
 
@@ -67,6 +68,7 @@ class Task:
     size: int
     piece: Any = None  # arkgraph.sources.pieces.Piece
     side: bool = False
+    check: bool = False  # a piece read without converting: does it read cleanly?
 
     def describe(self) -> str:
         if self.piece is not None:
@@ -165,8 +167,8 @@ class Job:
     opts: Options
     streams: tuple[str, ...]
     checks: tuple[Callable[[], Any], ...] = ()
-    side_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> side files holding it
     token: str = ""  # tells this run's worker state from another's in a long-lived Dask worker
+    work: str = ""  # the directory of the raw files, and of the side files' keys (``SIDE_KEYS``)
 
 
 @dataclass
@@ -196,6 +198,7 @@ def _stage(job: Job) -> tuple[Stage, dict[str, Any]]:
         _STATE.context = {}
         _STATE.stage = Stage(job.opts, tables, _STATE.context, [f() for f in job.checks])
         _STATE.token = job.token
+        _STATE.side_keys = None
     return _STATE.stage, _STATE.context
 
 
@@ -228,12 +231,28 @@ class _SideFiles:
         return values
 
 
+SIDE_KEYS = "side-keys.pickle"  # key -> the side files holding it, written by the parent once they are read
+
+
+def _side_keys(job: Job) -> dict[str, tuple[str, ...]]:
+    """The side files' keys, read once per worker thread (a file, not the job: the pool started before them)."""
+    keys = getattr(_STATE, "side_keys", None)
+    if keys is None:
+        try:
+            with open(os.path.join(job.work, SIDE_KEYS), "rb") as fh:
+                keys = pickle.load(fh)
+        except FileNotFoundError:
+            keys = {}
+        _STATE.side_keys = keys
+    return keys
+
+
 def _fault(task: Task, attempt: int) -> None:
     """Test hook: ``ARKGRAPH_TEST_FAULT=kill:N`` kills the worker of record partition N at every attempt,
     ``kill-once:N`` at the first only, ``raise:N`` raises in it, ``hang:N`` holds it a minute (how the
     tests kill a worker or interrupt a run mid-way, whatever the host's speed)."""
     spec = os.environ.get("ARKGRAPH_TEST_FAULT")
-    if not spec or task.side:
+    if not spec or task.side or task.check:
         return
     what, _, n = spec.partition(":")
     if n != str(task.index):
@@ -251,7 +270,14 @@ def run_task(job: Job, task: Task, work: str, attempt: int = 0) -> Result:
     started = time.perf_counter()
     _fault(task, attempt)
     result = Result(task)
-    if task.side:
+    if task.check:
+        from .sources.pieces import open_piece
+        name = task.files[0]
+        for _, item in read_record_file(name, job.opts, {}, open_piece(task.piece)):
+            if isinstance(item, Reject):
+                result.reader_rejected = True
+                break
+    elif task.side:
         for name in task.files:
             mod = enrichment_module(name, job.opts.source)
             ctx: dict[str, Any] = {}
@@ -267,7 +293,7 @@ def run_task(job: Job, task: Task, work: str, attempt: int = 0) -> Result:
     else:
         stage, context = _stage(job)
         context.clear()
-        context["enrichments"] = _SideFiles(job.side_keys, job.opts.source)
+        context["enrichments"] = _SideFiles(_side_keys(job), job.opts.source)
         tag = f"{task.index}.{attempt}.{os.getpid()}.{os.urandom(4).hex()}"
         result.raw = tuple(os.path.join(work, f"{tag}.{s}") for s in job.streams)
         outs = [open(path, "wb") for path in result.raw]
@@ -310,6 +336,14 @@ def _records(job: Job, task: Task, stage: Stage, context: dict[str, Any], outs: 
                     data = b""
                 elif p.deleted:  # type: ignore[union-attr]
                     data = serialize.deletion_span(stream, p.iri)  # type: ignore[union-attr]
+                elif stream == "nq" or stream == "trig":  # the span's bytes, without joining them once more
+                    n = 0
+                    if p.triples:  # type: ignore[union-attr]
+                        end = f" <{p.iri}> .\n".encode()  # type: ignore[union-attr]
+                        body = end.join(map(str.encode, map(" ".join, p.triples)))  # type: ignore[union-attr]
+                        n = out.write(body) + out.write(end)
+                    size.append(n)
+                    continue
                 else:
                     data = serialize.span(stream, p.iri, p.by_profile, p.triples)  # type: ignore[union-attr,arg-type]
                 out.write(data)
@@ -343,6 +377,7 @@ class LocalPool:
         self.ctx = mp.get_context("forkserver")
         self.ctx.set_forkserver_preload(["arkgraph.parallel"])
         self.pool: cf.ProcessPoolExecutor | None = None
+        self.generation = 0  # of the pool: a future of a broken one is tried again in a later one
 
     def _pool(self) -> cf.ProcessPoolExecutor:
         if self.pool is None:
@@ -350,14 +385,21 @@ class LocalPool:
         return self.pool
 
     def submit(self, task: Task, work: str, attempt: int) -> cf.Future[Result]:
-        fut = self._pool().submit(_run_initialized, task, work, attempt)
+        try:
+            fut = self._pool().submit(_run_initialized, task, work, attempt)
+        except cf.process.BrokenProcessPool:  # broken since the last result: its futures say so when awaited
+            self.broken(self.generation)
+            fut = self._pool().submit(_run_initialized, task, work, attempt)
         fut.arkgraph_task = task  # type: ignore[attr-defined] - for _Runner._repair
+        fut.arkgraph_generation = self.generation  # type: ignore[attr-defined]
         return fut
 
-    def broken(self) -> None:
-        if self.pool is not None:
+    def broken(self, generation: int) -> None:
+        """The pool of that generation broke: the next submission starts a new one."""
+        if self.pool is not None and generation == self.generation:
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
+            self.generation += 1
 
     def close(self, cancel: bool = False) -> None:
         if self.pool is not None:
@@ -434,7 +476,12 @@ class Merge:
         task = result.task
         offset = self.positions.get(task.files[0], 0) if task.piece is not None else 0
         last = offset
-        files = [open(path, "rb") for path in result.raw] if result.sizes else []
+        # N-Triples and N-Quads outputs take the kept records' bytes as ranges of the raw file, copied at
+        # the end in the kernel; the other streams are read record by record
+        copied = [i for i, (_, w) in enumerate(self.writers) if getattr(w, "raw_copy", False)] if part is None else []
+        ranges: dict[int, list[tuple[int, int]]] = {i: [] for i in copied}
+        at = [0] * len(self.streams)
+        files = [None if i in ranges else open(path, "rb") for i, path in enumerate(result.raw)] if result.sizes else []
         sizes = iter(result.sizes)
         try:
             for e in result.entries:
@@ -450,29 +497,47 @@ class Merge:
                     self.reject(e)
                     continue
                 p: Prepared = e  # type: ignore[assignment]
-                data = [fh.read(n) for fh, n in zip(files, next(sizes))]
+                size = next(sizes)
                 r = decision.admit(p)
                 if r is None:
                     r = decision.judge(p)
+                data = []
+                for i, n in enumerate(size):
+                    if i in ranges:
+                        if r is None and n:
+                            spans = ranges[i]
+                            if spans and spans[-1][0] + spans[-1][1] == at[i]:
+                                spans[-1] = (spans[-1][0], spans[-1][1] + n)
+                            else:
+                                spans.append((at[i], n))
+                        data.append(b"")
+                    else:
+                        data.append(files[i].read(n))  # type: ignore[union-attr]
+                    at[i] += n
                 if r is not None:
                     if self.rejects is not None:
                         self.rejects.write(json.dumps(r.as_dict(), ensure_ascii=False) + "\n")
                     continue
-                self._write(p, data, part)
+                self._write(p, data, part, copied)
                 if self.progress and summary.read % 500 == 0:
                     self._progress(p.file)
+            for i in copied:
+                if ranges[i]:
+                    self.writers[i][1].copy(result.raw[i], ranges[i])  # type: ignore[attr-defined]
         finally:
             for fh in files:
-                fh.close()
+                if fh is not None:
+                    fh.close()
         if task.piece is not None:
             self.positions[task.files[0]] = last
         self.bytes += task.size
         if self.progress:
             self._progress(task.files[-1])
 
-    def _write(self, p: Prepared, data: list[bytes], part: PartWriter | None) -> None:
-        for (stream, writer), chunk in zip(self.writers, data):
-            writer.span(p.iri, chunk)
+    def _write(self, p: Prepared, data: list[bytes], part: PartWriter | None, copied: list[int]) -> None:
+        for i, ((stream, writer), chunk) in enumerate(zip(self.writers, data)):
+            if i not in copied:
+                writer.span(p.iri, chunk)
         if part is not None:
             part.add(data[0], p)
         if self.sink is not None:
@@ -563,10 +628,10 @@ def convert(opts: Options, out: list[tuple[str, IO[bytes]]], *, jobs: int = 2, d
     merge = Merge(opts, summary, coverage, list(checks), writers, streams, sink, rejects, progress)
     if part is not None:  # the part file takes the first stream; the writers the others
         merge.writers = [("", _Null()), *writers]
-    job = Job(opts, streams, tuple(worker_checks), token=os.urandom(8).hex())
     # the raw files: where every worker can write them (a cluster's workers share the output's storage)
     near = parts or (os.path.dirname(os.path.abspath(opts.output)) if dask and opts.output not in (None, "-") else None)
-    work = tempfile.mkdtemp(prefix=".arkgraph-work-", dir=near)
+    work = tempfile.mkdtemp(prefix=".arkgraph-work-", dir=near or _memory_dir())
+    job = Job(opts, streams, tuple(worker_checks), token=os.urandom(8).hex(), work=work)
     runner = _Runner(job, jobs, dask, work)
     context: dict[str, Any] = {"enrichment_files": {}, "enriched": set()}
     try:
@@ -577,7 +642,8 @@ def convert(opts: Options, out: list[tuple[str, IO[bytes]]], *, jobs: int = 2, d
                 for k in keys:
                     side_keys.setdefault(k, []).append(name)
             context["enrichment_files"].update(result.side_files)
-        runner.set_side_keys({k: tuple(v) for k, v in side_keys.items()})
+        with open(os.path.join(work, SIDE_KEYS), "wb") as fh:
+            pickle.dump({k: tuple(v) for k, v in side_keys.items()}, fh, protocol=pickle.HIGHEST_PROTOCOL)
         for result in runner.results(list(the_plan.records)):
             before = summary.rejected
             if part is not None:
@@ -608,6 +674,19 @@ def convert(opts: Options, out: list[tuple[str, IO[bytes]]], *, jobs: int = 2, d
     return summary, coverage
 
 
+def _memory_dir() -> str | None:
+    """/dev/shm when it has room (the raw files are written once and read once: memory spares the disk
+    that traffic), else the temporary directory. The room they take is bounded by the window of
+    partitions in flight (a few hundred MB)."""
+    if os.environ.get("TMPDIR"):
+        return None  # the user's choice
+    try:
+        st = os.statvfs("/dev/shm")
+    except OSError:
+        return None
+    return "/dev/shm" if st.f_bavail * st.f_frsize >= 4 << 30 and os.access("/dev/shm", os.W_OK) else None
+
+
 class _Null:
     def span(self, iri: str, data: bytes) -> None:
         pass
@@ -627,11 +706,6 @@ class _Runner:
         self.next_index = 1 << 30  # whole-file tasks made for damaged pieces
         self.errors: dict[int, str] = {}  # why each failed partition failed, for its rejects
 
-    def set_side_keys(self, keys: dict[str, tuple[str, ...]]) -> None:
-        if keys:  # a new job for the record partitions: the workers start again with the side files' keys
-            self.close()
-            self.job = dataclasses.replace(self.job, side_keys=keys)
-
     def _pool(self) -> LocalPool | DaskPool:
         if self.pool is None:
             self.pool = DaskPool(self.job, self.dask) if self.dask else LocalPool(self.job, self.jobs)
@@ -643,43 +717,65 @@ class _Runner:
             self.pool = None
 
     def results(self, tasks: list[Task]) -> Iterator[Result]:
-        if not tasks:
-            return
-        pool = self._pool()
+        """The tasks' results in order, ``window`` partitions submitted ahead of the one awaited. The pieces of
+        a cut file are first read without converting (a check: the reader only); if one meets damage or a
+        reader's reject, the file is converted whole by one worker instead, as one process reads it."""
+        groups: list[list[Task]] = []
+        for t in tasks:
+            if groups and t.piece is not None and groups[-1][0].piece is not None and groups[-1][0].files == t.files:
+                groups[-1].append(t)
+            else:
+                groups.append([t])
         window = max(2 * self.jobs, 4)
+        order: list[Task] = []  # the tasks whose place is settled, in output order
         futures: dict[int, Any] = {}
         attempts: dict[int, int] = {}
-        submitted = 0
+        checks: dict[int, list[Any]] = {}  # group -> its pieces' checks
+        g = s = y = 0  # next group to settle, next task to submit, next task to yield
 
-        def submit_upto(n: int) -> None:
-            nonlocal submitted
-            while submitted < min(n, len(tasks)):
-                t = tasks[submitted]
-                attempts[t.index] = 0
-                futures[t.index] = pool.submit(t, self.work, 0)
-                submitted += 1
-
-        i = 0
-        while i < len(tasks):
-            group = [tasks[i]]
-            if tasks[i].piece is not None:  # all pieces of the file
-                while i + len(group) < len(tasks) and tasks[i + len(group)].piece is not None \
-                        and tasks[i + len(group)].files == tasks[i].files:
-                    group.append(tasks[i + len(group)])
-            submit_upto(i + max(window, len(group)))
-            got = [(self._result(t, futures, attempts), t) for t in group]
-            if len(group) > 1 and any(r is not None and r.reader_rejected for r, _ in got):
-                whole = Task(self.next_index, group[0].files, sum(t.size for t in group))
+        def settle(block: bool) -> bool:
+            group = groups[g]
+            if len(group) == 1:
+                order.append(group[0])
+                return True
+            if g not in checks:
+                checks[g] = [self._pool().submit(dataclasses.replace(t, check=True), self.work, 0) for t in group]
+            if not block and not all(f.done() for f in checks[g]):
+                return False
+            if any(self._damaged(f, futures, attempts) for f in checks[g]):
+                order.append(Task(self.next_index, group[0].files, sum(t.size for t in group)))
                 self.next_index += 1
-                for r, t in got:
-                    if r is not None:
-                        _clean(r)
-                attempts[whole.index] = 0
-                futures[whole.index] = self._pool().submit(whole, self.work, 0)
-                got = [(self._result(whole, futures, attempts), whole)]
-            for r, t in got:
-                yield r if r is not None else self._lost(t, attempts)
-            i += len(group)
+            else:
+                order.extend(group)
+            return True
+
+        while True:
+            while g < len(groups) and len(order) - y < window and settle(block=len(order) == y):
+                g += 1
+            while s < len(order) and s - y < window:
+                t = order[s]
+                attempts[t.index] = 0
+                futures[t.index] = self._pool().submit(t, self.work, 0)
+                s += 1
+            if y == len(order):
+                if g >= len(groups):
+                    return
+                continue
+            t = order[y]
+            r = self._result(t, futures, attempts)
+            yield r if r is not None else self._lost(t, attempts)
+            y += 1
+
+    def _damaged(self, check: Any, futures: dict[int, Any], attempts: dict[int, int]) -> bool:
+        """Whether a piece's check found damage (or failed: the file is then read whole, with the retries)."""
+        try:
+            return bool(check.result().reader_rejected)
+        except cf.process.BrokenProcessPool:
+            self._repair(futures, attempts, None, check)
+        except Exception as exc:  # noqa: BLE001 - read whole instead
+            if _stops(exc):
+                raise
+        return True
 
     def _result(self, task: Task, futures: dict[int, Any], attempts: dict[int, int]) -> Result | None:
         """The task's result, tried again once if it raised or its worker died; None if it failed twice."""
@@ -690,7 +786,7 @@ class _Runner:
                 self.peak_rss = max(self.peak_rss, r.peak_rss)
                 return r
             except cf.process.BrokenProcessPool:
-                self._repair(futures, attempts, task)
+                self._repair(futures, attempts, task, fut)
             except Exception as exc:  # noqa: BLE001 - a partition's failure: tried again once, then rejects
                 if _stops(exc):
                     raise
@@ -700,34 +796,32 @@ class _Runner:
             attempts[task.index] += 1
             futures[task.index] = self._pool().submit(task, self.work, attempts[task.index])
 
-    def _repair(self, futures: dict[int, Any], attempts: dict[int, int], failed: Task) -> None:
-        """A local worker died: the pool is gone with the partitions it held. Each of them is run alone in a
-        new pool, so that only one that kills its worker again is blamed."""
-        self.errors[failed.index] = "its worker process died"
-        assert isinstance(self.pool, LocalPool)
-        self.pool.broken()
-        held = sorted(futures)
-        tasks = {i: futures[i] for i in held}
-        for index in held:
-            futures.pop(index)
-        for index in held:  # alone, one after the other: a second death is that partition's
-            old = tasks[index]
+    def _repair(self, futures: dict[int, Any], attempts: dict[int, int], failed: Task | None, broken: Any) -> None:
+        """A local worker died: its pool is gone with the partitions it held. Once the partitions of later
+        pools are done, each of them is run alone in a new pool, so that only one that kills its worker
+        again is blamed (its future then says so)."""
+        if failed is not None:
+            self.errors[failed.index] = "its worker process died"
+        pool = self.pool
+        assert isinstance(pool, LocalPool)
+        generation = getattr(broken, "arkgraph_generation", pool.generation)
+        pool.broken(generation)
+        cf.wait([f for f in futures.values() if getattr(f, "arkgraph_generation", None) != generation])
+        held = sorted(i for i, f in futures.items() if getattr(f, "arkgraph_generation", None) == generation)
+        for index in held:  # alone, one after the other
+            old = futures[index]
             if old.done() and not old.cancelled() and old.exception() is None:
-                futures[index] = old  # finished before the pool broke
-                continue
-            task = _task_of(old)
-            assert task is not None
-            fut = self._pool().submit(task, self.work, attempts[index])
+                continue  # finished before the pool broke
+            fut = pool.submit(_task_of(old), self.work, attempts[index])  # type: ignore[arg-type]
             try:
                 fut.result()
-                futures[index] = fut
             except cf.process.BrokenProcessPool:
-                self.pool.broken()
+                pool.broken(fut.arkgraph_generation)  # type: ignore[attr-defined]
                 fut = cf.Future()
                 fut.set_exception(RuntimeError("its worker process died"))
-                futures[index] = fut
             except Exception:  # noqa: BLE001 - its own failure, met again by _result
-                futures[index] = fut
+                pass
+            futures[index] = fut
 
     def _lost(self, task: Task, attempts: dict[int, int]) -> Result:
         """A partition that failed twice: each of its files (or its piece) one reject with the reason."""

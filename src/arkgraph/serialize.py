@@ -7,9 +7,12 @@ JSON-LD is one compacted tree per record and profile, in a JSON array.
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
 import queue
+import sys
 import threading
 from itertools import chain
 from typing import IO, Any, Callable, Iterable, Iterator
@@ -98,13 +101,31 @@ class _Spool:
         self._thread.start()
 
     def _run(self) -> None:
-        batches = iter(self._q.get, None)
+        batches = self._batches()
         try:
             self._consume(map(self.sep.join, batches))
         except BaseException as exc:  # raised in the converting thread
             self._error = exc
             for _ in batches:  # drained, so the converting thread never blocks
                 pass
+
+    def _batches(self) -> Iterator[list[bytes]]:
+        while (batch := self._q.get()) is not None:
+            if isinstance(batch, threading.Event):  # asked for once the batches before it are consumed
+                batch.set()
+                continue
+            yield batch
+
+    def drain(self) -> None:
+        """Return once every item added so far is consumed (written)."""
+        if self._batch:
+            self._handoff()
+        done = threading.Event()
+        self._q.put(done)  # type: ignore[arg-type]
+        while not done.wait(0.1):
+            if not self._thread.is_alive():
+                break
+        self._check()
 
     def extend(self, items: Iterable[bytes], size: int) -> None:
         """Add items whose bytes come to about ``size``."""
@@ -152,12 +173,62 @@ class _SpooledWriter(Writer):
         super().close()
 
 
+    raw_copy = False  # whether ``copy`` may take a raw file's bytes as they are (not Turtle, TriG)
+
+    def copy(self, path: str, ranges: list[tuple[int, int]]) -> None:
+        """Append byte ranges of a raw file that hold records exactly as this writer writes them (N-Triples,
+        N-Quads): in the kernel where it can (copy_file_range, sendfile), never through Python's memory."""
+        self._spool.drain()
+        out = self.out
+        out.flush()
+        fd = out.fileno() if type(out) is io.BufferedWriter or out is getattr(sys.stdout, "buffer", None) else None
+        with open(path, "rb") as src:
+            for start, n in ranges:
+                if fd is None or not _copy_range(src.fileno(), fd, start, n):
+                    src.seek(start)
+                    while n > 0:
+                        chunk = src.read(min(n, 1 << 20))
+                        if not chunk:
+                            break
+                        out.write(chunk)
+                        n -= len(chunk)
+
+
+def _copy_range(src: int, dst: int, start: int, n: int) -> bool:
+    """Copy n bytes from offset start of src to dst's position in the kernel; False if neither call can."""
+    for call in ("copy_file_range", "sendfile"):
+        fn = getattr(os, call, None)
+        if fn is None:
+            continue
+        done = 0
+        try:
+            while done < n:
+                if call == "copy_file_range":
+                    got = fn(src, dst, n - done, start + done)
+                else:
+                    got = fn(dst, src, start + done, n - done)
+                if got == 0:
+                    break
+                done += got
+        except OSError as exc:
+            if done == 0 and exc.errno in (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EBADF, errno.ENOTSUP,
+                                           errno.EOPNOTSUPP, errno.ESPIPE):
+                continue  # this call cannot copy between these files: the next, or Python's loop
+            raise
+        if done == n:
+            return True
+        if done:
+            raise OSError(errno.EIO, f"copied {done} of {n} bytes")
+    return False
+
+
 class NTriplesWriter(_SpooledWriter):
     """Lines are the spool's items, terminated as the thread joins them: no join of a record's own.
     Encoded line by line: most lines are ASCII, which encodes as a copy; one accented literal would
     otherwise put a whole record through the slow UTF-8 path."""
 
     sep = b" .\n"
+    raw_copy = True
 
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
@@ -176,6 +247,8 @@ class NTriplesWriter(_SpooledWriter):
 
 class NQuadsWriter(_SpooledWriter):
     """One named graph per record, named by the record's IRI."""
+
+    raw_copy = True
 
     def record(self, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple] | None = None) -> int:
         ts = unique(by_profile) if triples is None else triples
@@ -203,12 +276,16 @@ def _serialize_chunks(chunks: Iterator[bytes], out: IO[bytes], parse: ox.RdfForm
 class TurtleWriter(NTriplesWriter):
     """The N-Triples writer's lines, through pyoxigraph's Turtle writer."""
 
+    raw_copy = False
+
     def _consume(self, chunks: Iterator[bytes]) -> None:
         _serialize_chunks(chunks, self.out, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE)
 
 
 class TriGWriter(NQuadsWriter):
     """The N-Quads writer's lines, through pyoxigraph's TriG writer."""
+
+    raw_copy = False
 
     def _consume(self, chunks: Iterator[bytes]) -> None:
         _serialize_chunks(chunks, self.out, ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
