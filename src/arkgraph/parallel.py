@@ -25,6 +25,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import json
 import marshal
@@ -42,7 +43,7 @@ from typing import IO, Any
 
 from . import mappings, serialize
 from .errors import UsageError
-from .pipeline import (Coverage, Decision, Options, Prepared, Progress, Rejected, Sink, Stage, Summary,
+from .pipeline import (RUN_GC_THRESHOLDS, Coverage, Decision, Options, Prepared, Progress, Rejected, Sink, Stage, Summary,
                        enrichment_module, read_enrichment_file, read_record_file, unmatched_enrichments)
 from .sources.common import Reject, walk_inputs
 
@@ -267,6 +268,15 @@ def _fault(task: Task, attempt: int) -> None:
 
 def run_task(job: Job, task: Task, work: str, attempt: int = 0) -> Result:
     """One partition, in a worker process (see the module's docstring)."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*RUN_GC_THRESHOLDS)  # as a one-process run does (pipeline.convert), for the same reason
+    try:
+        return _run_task(job, task, work, attempt)
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def _run_task(job: Job, task: Task, work: str, attempt: int) -> Result:
     started = time.perf_counter()
     _fault(task, attempt)
     result = Result(task)

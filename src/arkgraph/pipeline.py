@@ -397,13 +397,16 @@ def convert(opts: Options, out: IO[bytes] | list[tuple[str, IO[bytes]]] | None, 
     ``out`` is one stream (format from ``opts.output``/``opts.fmt``) or a list of ``(format, stream)``:
     one pass over the input can write several serializations."""
     thresholds = gc.get_threshold()
-    # records allocate many short-lived, acyclic objects (freed by refcount) and the term caches
-    # hold millions: frequent collections would rescan those caches for nothing
-    gc.set_threshold(50_000, 50, 100)
+    gc.set_threshold(*RUN_GC_THRESHOLDS)
     try:
         return _convert(opts, out, sink=sink, rejects=rejects, progress=progress, validator=validator)
     finally:
         gc.set_threshold(*thresholds)
+
+
+# records allocate many short-lived, acyclic objects (freed by refcount) and the term caches hold millions:
+# frequent collections would rescan those caches for nothing
+RUN_GC_THRESHOLDS = (50_000, 50, 100)
 
 
 @dataclass(frozen=True, slots=True)
