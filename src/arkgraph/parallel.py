@@ -27,6 +27,7 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
+import itertools
 import json
 import marshal
 import multiprocessing as mp
@@ -482,17 +483,18 @@ class Merge:
             self.rejects.write(json.dumps(r.as_dict(), ensure_ascii=False) + "\n")
 
     def take(self, result: Result, part: PartWriter | None = None) -> None:
-        summary, decision = self.summary, self.decision
+        summary, decision, progress = self.summary, self.decision, self.progress
         task = result.task
         offset = self.positions.get(task.files[0], 0) if task.piece is not None else 0
         last = offset
-        # N-Triples and N-Quads outputs take the kept records' bytes as ranges of the raw file, copied at
-        # the end in the kernel; the other streams are read record by record
+        # N-Triples and N-Quads outputs take the raw file's bytes but those of the records rejected here,
+        # copied at the end in the kernel; the other streams are read record by record
         copied = [i for i, (_, w) in enumerate(self.writers) if getattr(w, "raw_copy", False)] if part is None else []
-        ranges: dict[int, list[tuple[int, int]]] = {i: [] for i in copied}
-        at = [0] * len(self.streams)
-        files = [None if i in ranges else open(path, "rb") for i, path in enumerate(result.raw)] if result.sizes else []
+        read = [i for i in range(len(self.streams)) if i not in copied]
+        files = {i: open(result.raw[i], "rb") for i in read} if result.sizes else {}
         sizes = iter(result.sizes)
+        dropped: list[int] = []  # the Prepared records (their index) whose bytes are left out
+        j = -1
         try:
             for e in result.entries:
                 summary.read += 1
@@ -501,47 +503,38 @@ class Merge:
                         e = dataclasses.replace(e, position=e.position + offset)
                     else:
                         e.position += offset
-                if e.position:
-                    last = max(last, e.position)
+                if e.position and e.position > last:
+                    last = e.position
                 if type(e) is Rejected:
                     self.reject(e)
                     continue
+                j += 1
                 p: Prepared = e  # type: ignore[assignment]
                 size = next(sizes)
                 r = decision.admit(p)
                 if r is None:
                     r = decision.judge(p)
-                data = []
-                for i, n in enumerate(size):
-                    if i in ranges:
-                        if r is None and n:
-                            spans = ranges[i]
-                            if spans and spans[-1][0] + spans[-1][1] == at[i]:
-                                spans[-1] = (spans[-1][0], spans[-1][1] + n)
-                            else:
-                                spans.append((at[i], n))
-                        data.append(b"")
-                    else:
-                        data.append(files[i].read(n))  # type: ignore[union-attr]
-                    at[i] += n
+                data = [files[i].read(size[i]) if i in files else b"" for i in range(len(size))] if files else None
                 if r is not None:
+                    dropped.append(j)
                     if self.rejects is not None:
                         self.rejects.write(json.dumps(r.as_dict(), ensure_ascii=False) + "\n")
                     continue
-                self._write(p, data, part, copied)
-                if self.progress and summary.read % 500 == 0:
+                if data is not None:
+                    self._write(p, data, part, copied)
+                if progress and summary.read % 500 == 0:
                     self._progress(p.file)
             for i in copied:
-                if ranges[i]:
-                    self.writers[i][1].copy(result.raw[i], ranges[i])  # type: ignore[attr-defined]
+                ranges = _kept(result.sizes, i, dropped)
+                if ranges:
+                    self.writers[i][1].copy(result.raw[i], ranges)  # type: ignore[attr-defined]
         finally:
-            for fh in files:
-                if fh is not None:
-                    fh.close()
+            for fh in files.values():
+                fh.close()
         if task.piece is not None:
             self.positions[task.files[0]] = last
         self.bytes += task.size
-        if self.progress:
+        if progress:
             self._progress(task.files[-1])
 
     def _write(self, p: Prepared, data: list[bytes], part: PartWriter | None, copied: list[int]) -> None:
@@ -561,6 +554,24 @@ class Merge:
         self.summary.bytes_read = self.bytes
         assert self.progress is not None
         self.progress(self.summary, file)
+
+
+def _kept(sizes: list[tuple[int, ...]], stream: int, dropped: list[int]) -> list[tuple[int, int]]:
+    """(offset, length) of a raw file's bytes but those of the dropped records."""
+    total = sum(s[stream] for s in sizes)
+    if not dropped:
+        return [(0, total)] if total else []
+    ends = list(itertools.accumulate(s[stream] for s in sizes))
+    out: list[tuple[int, int]] = []
+    at = 0
+    for j in dropped:
+        start = ends[j] - sizes[j][stream]
+        if start > at:
+            out.append((at, start - at))
+        at = ends[j]
+    if total > at:
+        out.append((at, total - at))
+    return out
 
 
 class PartWriter:
