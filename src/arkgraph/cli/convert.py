@@ -202,7 +202,7 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
                     opts, outs, jobs=jobs, dask=dask, parts=parts_dir, parts_format=fmt or "nq", sink=sink,
                     rejects=rej, progress=progress_display, checks=checks, worker_checks=_factories(extra, opts),
                     size=extra.get("partition_size"),
-                    on_plan=None if quiet else lambda plan: click.echo(plan.line(), err=True))
+                    on_plan=None if quiet else lambda plan: progress_display.display.note(plan.line()))
             else:
                 summary, _ = run_convert(opts, outs, rejects=rej, progress=progress_display, validator=checks, sink=sink)
         progress_display.done()
