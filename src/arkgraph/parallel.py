@@ -13,8 +13,9 @@ executors, and one merge that gives the bytes of a one-process run.
 * **Merge** (:class:`Merge`, in the parent): the results are taken in input order, whatever order they end
   in, through the same :class:`arkgraph.pipeline.Decision` as a one-process run (first record of each IRI,
   checks' verdicts, summary, coverage); the kept records' bytes are streamed from the raw files to the
-  writers, one record at a time. Pieces of one file are merged only once all have read cleanly: if one met
-  damage, the file is read again whole by one worker, as one process would have read it.
+  writers (N-Triples and N-Quads copied in the kernel). A cut file's pieces are first read without being
+  converted: if one meets damage (or any reader's reject), the file is converted whole by one worker, as
+  one process would have read it; else its pieces are converted as partitions.
 * **Failure**: a partition that raises, or whose worker dies, is tried again once (alone in the pool, so that
   the others are not blamed), then its files become rejects with the reason. Dask resubmits the tasks of a
   lost worker itself.
