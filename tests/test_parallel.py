@@ -203,3 +203,15 @@ def test_the_plan_cuts_big_files_of_every_kind_and_the_output_stays_the_same(tmp
     assert same_files(one, two) == []
     assert (code, summary_line(err)) == (code1, summary_line(err1))
     assert "duplicate" in (one / "rejects.jsonl").read_text()
+
+
+def test_gzipped_outputs_and_stdout_are_the_same_bytes_with_jobs(convert_run) -> None:  # type: ignore[no-untyped-def]
+    gz = ("out.nq.gz", "out.nt.gz", "out.ttl.gz", "out.jsonld.gz")
+    _, _, one = convert_run("one", ["samples"], outputs=gz)
+    _, _, two = convert_run("two", ["samples"], "--jobs", "2", "--partition-size", "4000", outputs=gz)
+    assert same_files(one, two, gz) == []  # no flush of the gzip stream mid-way: the same compressed bytes
+
+    def stdout(*args: str) -> bytes:
+        return subprocess.run([sys.executable, "-m", "arkgraph", "convert", "samples", "-o", "-", "-q", *args],
+                              cwd=ROOT, capture_output=True, timeout=300).stdout
+    assert stdout("--jobs", "2", "--partition-size", "4000") == stdout()  # a pipe: sendfile, not copy_file_range

@@ -180,8 +180,11 @@ class _SpooledWriter(Writer):
         N-Quads): in the kernel where it can (copy_file_range, sendfile), never through Python's memory."""
         self._spool.drain()
         out = self.out
-        out.flush()
+        # the kernel writes straight to a plain file or stdout; anything else (a gzip stream, whose flush
+        # would change its bytes) takes the bytes through its write
         fd = out.fileno() if type(out) is io.BufferedWriter or out is getattr(sys.stdout, "buffer", None) else None
+        if fd is not None:
+            out.flush()
         with open(path, "rb") as src:
             for start, n in ranges:
                 if fd is None or not _copy_range(src.fileno(), fd, start, n):
