@@ -73,11 +73,6 @@ class Task:
     side: bool = False
     check: bool = False  # a piece read without converting: does it read cleanly?
 
-    def describe(self) -> str:
-        if self.piece is not None:
-            return f"{self.piece.file} bytes {self.piece.start}-{self.piece.end}"
-        return ", ".join(self.files[:3]) + (f" and {len(self.files) - 3} more" if len(self.files) > 3 else "")
-
 
 @dataclass(frozen=True, slots=True)
 class Plan:
