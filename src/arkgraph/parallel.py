@@ -389,7 +389,18 @@ class LocalPool:
     def _pool(self) -> cf.ProcessPoolExecutor:
         if self.pool is None:
             self.pool = cf.ProcessPoolExecutor(self.jobs, mp_context=self.ctx, initializer=_init, initargs=(self.job,))
+            # Python 3.11-3.13 start forkserver workers on demand, after waking the pool's manager thread: a
+            # worker that dies at once is then not watched, and its partition waits forever (seen here, 3
+            # runs in 100 with a worker killed on its first partition). All workers are started up front.
+            if hasattr(self.pool, "_safe_to_dynamically_spawn_children"):
+                self.pool._safe_to_dynamically_spawn_children = False
         return self.pool
+
+    def dead_worker(self) -> bool:
+        """Whether a worker of the current pool has exited (the pool should say so; this is the check of last
+        resort when it does not)."""
+        procs = getattr(self.pool, "_processes", None) or {}
+        return any(p.exitcode is not None for p in list(procs.values()))
 
     def submit(self, task: Task, work: str, attempt: int) -> cf.Future[Result]:
         try:
@@ -404,6 +415,8 @@ class LocalPool:
     def broken(self, generation: int) -> None:
         """The pool of that generation broke: the next submission starts a new one."""
         if self.pool is not None and generation == self.generation:
+            for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
+                proc.terminate()  # their partitions are run again; a live one would keep the pool's thread waiting
             self.pool.shutdown(wait=False, cancel_futures=True)
             self.pool = None
             self.generation += 1
@@ -783,10 +796,25 @@ class _Runner:
             yield r if r is not None else self._lost(t, attempts)
             y += 1
 
+    def _wait(self, fut: Any) -> Any:
+        """A future's result; a local future whose pool lost a worker without saying so is a broken pool's."""
+        if not isinstance(self.pool, LocalPool):
+            return fut.result()
+        while True:
+            try:
+                return fut.result(timeout=2)
+            except cf.TimeoutError:
+                if self.pool.dead_worker() and not fut.done() and \
+                        getattr(fut, "arkgraph_generation", None) == self.pool.generation:
+                    try:
+                        return fut.result(timeout=5)  # the pool's own notice, if it comes
+                    except cf.TimeoutError:
+                        raise cf.process.BrokenProcessPool("a worker process died") from None
+
     def _damaged(self, check: Any, futures: dict[int, Any], attempts: dict[int, int]) -> bool:
         """Whether a piece's check found damage (or failed: the file is then read whole, with the retries)."""
         try:
-            return bool(check.result().reader_rejected)
+            return bool(self._wait(check).reader_rejected)
         except cf.process.BrokenProcessPool:
             self._repair(futures, attempts, None, check)
         except Exception as exc:  # noqa: BLE001 - read whole instead
@@ -799,7 +827,7 @@ class _Runner:
         while True:
             fut = futures.pop(task.index)
             try:
-                r: Result = fut.result()
+                r: Result = self._wait(fut)
                 self.peak_rss = max(self.peak_rss, r.peak_rss)
                 return r
             except cf.process.BrokenProcessPool:
@@ -823,7 +851,9 @@ class _Runner:
         assert isinstance(pool, LocalPool)
         generation = getattr(broken, "arkgraph_generation", pool.generation)
         pool.broken(generation)
-        cf.wait([f for f in futures.values() if getattr(f, "arkgraph_generation", None) != generation])
+        for f in [f for f in futures.values() if getattr(f, "arkgraph_generation", None) != generation]:
+            with contextlib.suppress(Exception):  # their own failures are met again by _result
+                self._wait(f)
         held = sorted(i for i, f in futures.items() if getattr(f, "arkgraph_generation", None) == generation)
         for index in held:  # alone, one after the other
             old = futures[index]
@@ -831,7 +861,7 @@ class _Runner:
                 continue  # finished before the pool broke
             fut = pool.submit(_task_of(old), self.work, attempts[index])  # type: ignore[arg-type]
             try:
-                fut.result()
+                self._wait(fut)
             except cf.process.BrokenProcessPool:
                 pool.broken(fut.arkgraph_generation)  # type: ignore[attr-defined]
                 fut = cf.Future()
