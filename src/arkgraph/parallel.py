@@ -43,10 +43,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from . import mappings, serialize
+from . import mappings, parts, serialize
 from .errors import UsageError
 from .pipeline import (RUN_GC_THRESHOLDS, Coverage, Decision, Options, Prepared, Progress, Rejected, Sink, Stage, Summary,
-                       enrichment_module, read_enrichment_file, read_record_file, unmatched_enrichments)
+                       as_checks, enrichment_module, read_enrichment_file, read_record_file, stops_run,
+                       unmatched_enrichments, write_coverage)
 from .sources.common import Reject, walk_inputs
 
 MIN_PARTITION = 256 << 10
@@ -194,7 +195,7 @@ def _stage(job: Job) -> tuple[Stage, dict[str, Any]]:
     if getattr(_STATE, "token", None) != job.token:
         tables = mappings.load(job.opts.mappings_dir, naan=job.opts.naan, base=job.opts.ark_base)
         _STATE.context = {}
-        _STATE.stage = Stage(job.opts, tables, _STATE.context, [f() for f in job.checks])
+        _STATE.stage = Stage(job.opts, tables, _STATE.context, as_checks([f() for f in job.checks]))
         _STATE.token = job.token
         _STATE.side_keys = None
     return _STATE.stage, _STATE.context
@@ -337,24 +338,14 @@ def _records(job: Job, task: Task, stage: Stage, context: dict[str, Any], outs: 
             stage.build(p)  # type: ignore[arg-type]
             size = []
             for stream, out in zip(streams, outs):
-                if stream == "sink":
-                    data = b"" if p.deleted or p.problem else marshal.dumps(p.triples)  # type: ignore[union-attr]
-                elif p.problem:
-                    data = b""
+                if p.problem or (stream == "sink" and p.deleted):  # type: ignore[union-attr]
+                    size.append(0)
+                elif stream == "sink":
+                    size.append(out.write(marshal.dumps(p.triples)))  # type: ignore[union-attr]
                 elif p.deleted:  # type: ignore[union-attr]
-                    data = serialize.deletion_span(stream, p.iri)  # type: ignore[union-attr]
-                elif stream == "nq" or stream == "trig":  # the span's bytes, without joining them once more
-                    n = 0
-                    if p.triples:  # type: ignore[union-attr]
-                        end = f" <{p.iri}> .\n".encode()  # type: ignore[union-attr]
-                        body = end.join(map(str.encode, map(" ".join, p.triples)))  # type: ignore[union-attr]
-                        n = out.write(body) + out.write(end)
-                    size.append(n)
-                    continue
+                    size.append(out.write(serialize.deletion_span(stream, p.iri)))  # type: ignore[union-attr]
                 else:
-                    data = serialize.span(stream, p.iri, p.by_profile, p.triples)  # type: ignore[union-attr,arg-type]
-                out.write(data)
-                size.append(len(data))
+                    size.append(serialize.write_span(out, stream, p.iri, p.by_profile, p.triples))  # type: ignore[union-attr,arg-type]
             p.triples = p.by_profile = None  # type: ignore[union-attr]
             entries.append(p)  # type: ignore[arg-type]
             sizes.append(tuple(size))
@@ -477,7 +468,7 @@ class Merge:
     and streams the kept records' bytes from the raw files to the writers (or the sink)."""
 
     def __init__(self, opts: Options, summary: Summary, coverage: Coverage, checks: list[Any],
-                 writers: list[tuple[str, serialize.Writer]], streams: tuple[str, ...], sink: Sink | None,
+                 writers: list[tuple[str, serialize.Writer | None]], streams: tuple[str, ...], sink: Sink | None,
                  rejects: IO[str] | None, progress: Progress | None):
         self.summary, self.streams, self.sink, self.rejects, self.progress = summary, streams, sink, rejects, progress
         self.writers = writers
@@ -548,7 +539,7 @@ class Merge:
 
     def _write(self, p: Prepared, data: list[bytes], part: PartWriter | None, copied: list[int]) -> None:
         for i, ((stream, writer), chunk) in enumerate(zip(self.writers, data)):
-            if i not in copied:
+            if writer is not None and i not in copied:
                 writer.span(p.iri, chunk)
         if part is not None:
             part.add(data[0], p)
@@ -588,11 +579,8 @@ class PartWriter:
     N-Triples (each loadable alone; their concatenation is the one-file output), and the manifest."""
 
     def __init__(self, directory: str, fmt: str):
-        from . import parts
-
         if fmt not in ("nq", "nt"):
             raise UsageError(f"part files are N-Quads or N-Triples (--format nq|nt), each loadable alone, not {fmt}")
-        self.parts_mod = parts
         self.directory, self.fmt = directory.rstrip("/") or "/", fmt
         os.makedirs(self.directory, exist_ok=True)
         for name in os.listdir(self.directory):  # an earlier run's parts would be taken for this one's
@@ -602,7 +590,7 @@ class PartWriter:
         self.fh: IO[bytes] | None = None
 
     def start(self) -> None:
-        name = self.parts_mod.part_name(len(self.parts), self.fmt)
+        name = parts.part_name(len(self.parts), self.fmt)
         self.name = name
         self.fh = open(os.path.join(self.directory, name + ".tmp"), "wb")
         self.hash = hashlib.sha256()
@@ -620,12 +608,12 @@ class PartWriter:
         assert self.fh is not None
         self.fh.close()
         os.replace(os.path.join(self.directory, self.name + ".tmp"), os.path.join(self.directory, self.name))
-        self.parts.append(self.parts_mod.Part(self.name, self.records, rejected, self.triples, self.size,
+        self.parts.append(parts.Part(self.name, self.records, rejected, self.triples, self.size,
                                               self.hash.hexdigest()))
         self.fh = None
 
     def close(self) -> None:
-        self.parts_mod.write_manifest(self.directory, self.parts_mod.Manifest(self.fmt, tuple(self.parts)))
+        parts.write_manifest(self.directory, parts.Manifest(self.fmt, tuple(self.parts)))
 
 
 def convert(opts: Options, out: list[tuple[str, IO[bytes]]], *, jobs: int = 2, dask: str | None = None,
@@ -655,9 +643,9 @@ def convert(opts: Options, out: list[tuple[str, IO[bytes]]], *, jobs: int = 2, d
     summary.skipped_files = list(the_plan.skipped)
     if len(checks) != len(worker_checks):
         raise ValueError("checks and worker_checks: the same checks, here and in the workers")
-    merge = Merge(opts, summary, coverage, list(checks), writers, streams, sink, rejects, progress)
-    if part is not None:  # the part file takes the first stream; the writers the others
-        merge.writers = [("", _Null()), *writers]
+    # the part file takes the first stream (no writer of its own), the writers the others
+    merge = Merge(opts, summary, coverage, as_checks(list(checks)), [("", None)] * (part is not None) + writers,
+                  streams, sink, rejects, progress)
     # the raw files: where every worker can write them (a cluster's workers share the output's storage)
     near = parts or (os.path.dirname(os.path.abspath(opts.output)) if dask and opts.output not in (None, "-") else None)
     work = tempfile.mkdtemp(prefix=".arkgraph-work-", dir=near or _memory_dir())
@@ -698,9 +686,7 @@ def convert(opts: Options, out: list[tuple[str, IO[bytes]]], *, jobs: int = 2, d
     summary.unmatched_enrichments = unmatched_enrichments(context)
     summary.peak_rss = runner.peak_rss
     if opts.coverage:
-        from . import coverage_report
-        from .outputs import write_output
-        write_output(opts.coverage, coverage_report.render(coverage.report(tables), opts.coverage))
+        write_coverage(opts.coverage, coverage, tables)
     return summary, coverage
 
 
@@ -715,14 +701,6 @@ def _memory_dir() -> str | None:
     except OSError:
         return None
     return "/dev/shm" if st.f_bavail * st.f_frsize >= 4 << 30 and os.access("/dev/shm", os.W_OK) else None
-
-
-class _Null:
-    def span(self, iri: str, data: bytes) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 class _Runner:
@@ -793,7 +771,7 @@ class _Runner:
                 continue
             t = order[y]
             r = self._result(t, futures, attempts)
-            yield r if r is not None else self._lost(t, attempts)
+            yield r if r is not None else self._lost(t)
             y += 1
 
     def _wait(self, fut: Any) -> Any:
@@ -818,7 +796,7 @@ class _Runner:
         except cf.process.BrokenProcessPool:
             self._repair(futures, attempts, None, check)
         except Exception as exc:  # noqa: BLE001 - read whole instead
-            if _stops(exc):
+            if stops_run(exc):
                 raise
         return True
 
@@ -833,7 +811,7 @@ class _Runner:
             except cf.process.BrokenProcessPool:
                 self._repair(futures, attempts, task, fut)
             except Exception as exc:  # noqa: BLE001 - a partition's failure: tried again once, then rejects
-                if _stops(exc):
+                if stops_run(exc):
                     raise
                 self.errors[task.index] = f"{type(exc).__name__}: {exc}"
             if attempts[task.index] >= 1:
@@ -859,7 +837,7 @@ class _Runner:
             old = futures[index]
             if old.done() and not old.cancelled() and old.exception() is None:
                 continue  # finished before the pool broke
-            fut = pool.submit(_task_of(old), self.work, attempts[index])  # type: ignore[arg-type]
+            fut = pool.submit(old.arkgraph_task, self.work, attempts[index])
             try:
                 self._wait(fut)
             except cf.process.BrokenProcessPool:
@@ -870,7 +848,7 @@ class _Runner:
                 pass
             futures[index] = fut
 
-    def _lost(self, task: Task, attempts: dict[int, int]) -> Result:
+    def _lost(self, task: Task) -> Result:
         """A partition that failed twice: each of its files (or its piece) one reject with the reason."""
         why = self.errors.get(task.index, "failed")
         r = Result(task)
@@ -890,10 +868,3 @@ def _clean(result: Result) -> None:
             os.unlink(path)
 
 
-def _task_of(fut: Any) -> Task | None:
-    return getattr(fut, "arkgraph_task", None)
-
-
-def _stops(exc: BaseException) -> bool:
-    from .pipeline import stops_run
-    return isinstance(exc, Exception) and stops_run(exc)

@@ -379,6 +379,11 @@ def internal_error(exc: BaseException) -> str:
     return f"internal error: {type(exc).__name__}: {_message(exc)}"
 
 
+def write_coverage(path: str, coverage: Coverage, tables: Tables) -> None:
+    """The run's coverage report, in the format of ``path``'s extension."""
+    write_output(path, coverage_report.render(coverage.report(tables), path))
+
+
 def unmatched_enrichments(context: dict[str, Any]) -> list[str]:
     """The enrichment files (read without reject) none of whose keys a record was joined to, once every
     record has been mapped."""
@@ -474,12 +479,12 @@ class Run:
         """After the last record: the enrichment files no record matched, and the coverage file if asked."""
         self.summary.unmatched_enrichments = unmatched_enrichments(self.context)
         if self.opts.coverage:
-            write_output(self.opts.coverage, coverage_report.render(self.coverage.report(self.tables), self.opts.coverage))
+            write_coverage(self.opts.coverage, self.coverage, self.tables)
 
     def _records(self) -> Iterator[Converted | Rejected]:
         opts, summary, context, progress = self.opts, self.summary, self.context, self.progress
         v = self.validator
-        checks = list(v) if isinstance(v, (list, tuple)) else [v] if v is not None else []
+        checks = as_checks(list(v) if isinstance(v, (list, tuple)) else [v] if v is not None else [])
         conv = Stage(opts, self.tables, context, checks)
         decide = Decision(summary, self.coverage, checks, with_edm="edm" in opts.profiles)
         started = self.started = time.perf_counter()
@@ -521,6 +526,24 @@ class Check(Protocol):
 
     def inspect(self, iri: str, triples: list[Triple], by_profile: dict[str, list[Triple]]) -> Any: ...
     def verdict(self, iri: str, findings: Any) -> str | None: ...
+
+
+class _Plain:
+    """A plain validator function as a Check: it decides as it looks."""
+
+    def __init__(self, fn: Callable[[str, list[Triple], dict[str, list[Triple]]], str | None]):
+        self.fn = fn
+
+    def inspect(self, iri: str, triples: list[Triple], by_profile: dict[str, list[Triple]]) -> str | None:
+        return self.fn(iri, triples, by_profile)
+
+    def verdict(self, iri: str, findings: str | None) -> str | None:
+        return findings
+
+
+def as_checks(validators: list[Any]) -> list[Any]:
+    """Checks (``inspect``, ``verdict``) from checks or plain validator functions."""
+    return [v if hasattr(v, "inspect") else _Plain(v) for v in validators]
 
 
 @dataclass(slots=True)
@@ -586,8 +609,7 @@ class Stage:
         try:
             by_profile = {name: emit(rec) for name, emit in self.emitters}
             ts = serialize.unique(by_profile)
-            p.findings = tuple(c.inspect(p.iri, ts, by_profile) if hasattr(c, "inspect") else c(p.iri, ts, by_profile)
-                               for c in self.checks)
+            p.findings = tuple(c.inspect(p.iri, ts, by_profile) for c in self.checks)
             p.by_profile, p.triples, p.count = by_profile, ts, len(ts)
             if self.with_edm:
                 p.edm_right = edm.rights_of(by_profile["edm"]) or "none"
@@ -644,7 +666,7 @@ class Decision:
         problem = p.problem
         if problem is None and not p.deleted:
             for check, found in zip(self.checks, p.findings):
-                problem = check.verdict(p.iri, found) if hasattr(check, "verdict") else found
+                problem = check.verdict(p.iri, found)
                 if problem:
                     break
         if problem:

@@ -365,29 +365,29 @@ def _edm_triples(by_profile: dict[str, list[Triple]], triples: list[Triple] | No
     return triples if triples is not None and len(by_profile) == 1 else list(dict.fromkeys(by_profile["edm"]))
 
 
-def span(fmt: str, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple]) -> bytes:
-    """One record as the bytes ``writer(fmt).span`` takes: what its writer would write for it, in the form a
-    worker process can make alone (Turtle and TriG as N-Triples and N-Quads lines: only the run's one
-    writer can share their prefixes and groupings). Writing each record's span in input order gives the
-    bytes of writing the records."""
+def write_span(out: IO[bytes], fmt: str, iri: str, by_profile: dict[str, list[Triple]], triples: list[Triple]) -> int:
+    """Write one record as the bytes ``writer(fmt).span`` takes (what its writer would write for it, in the
+    form a worker process can make alone: Turtle and TriG as N-Triples and N-Quads lines, since only the run's
+    one writer can share their prefixes and groupings); returns how many. Writing each record's span in input
+    order gives the bytes of writing the records."""
     if fmt in ("nt", "turtle"):
-        return b"".join([line.encode() + b" .\n" for line in map(" ".join, triples)])
+        return out.write(b"".join([line.encode() + b" .\n" for line in map(" ".join, triples)]))
     if fmt in ("nq", "trig"):
         if not triples:
-            return b""
+            return 0
         end = f" <{iri}> .\n".encode()
-        return end.join(map(str.encode, map(" ".join, triples))) + end
+        return out.write(end.join(map(str.encode, map(" ".join, triples)))) + out.write(end)  # no join once more
     if fmt == "jsonld":
-        return b",\n".join(_json(doc) for profile, ts in by_profile.items()
-                           for doc in jsonld.record_documents(iri, list(dict.fromkeys(ts)), profile))
+        return out.write(b",\n".join(_json(doc) for profile, ts in by_profile.items()
+                                     for doc in jsonld.record_documents(iri, list(dict.fromkeys(ts)), profile)))
     if fmt == "edm":
         from .edm_xml import record_xml
-        return record_xml(_edm_triples(by_profile, triples))
+        return out.write(record_xml(_edm_triples(by_profile, triples)))
     raise ValueError(fmt)
 
 
 def deletion_span(fmt: str, iri: str) -> bytes:
-    """A deletion marker as ``span`` bytes (none in EDM files: Europeana withdraws records its own way)."""
+    """A deletion marker as ``write_span`` bytes (none in EDM files: Europeana withdraws records its own way)."""
     if fmt in ("nt", "turtle"):
         return f"<{iri}> {DELETED_P} {TRUE} .\n".encode()
     if fmt in ("nq", "trig"):
