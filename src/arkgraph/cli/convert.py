@@ -102,7 +102,7 @@ class _Progress:
                    "pip install 'arkgraph[dask]'). The workers must see the inputs and the output directory at the "
                    "same paths (shared storage).")
 @click.option("--partition-size", type=click.IntRange(min=1), hidden=True,
-              help="Bytes of input per partition (default: the input over 8 partitions per worker, 256 KiB to 32 MiB).")
+              help="Bytes of input per partition (default: the input over 8 partitions per worker, 256 KiB to 8 MiB).")
 @click.option("--parts", "parts_flag", is_flag=True,
               help="Write -o DIR/ as one part file per partition (N-Quads, or --format nt) and DIR/manifest.json, "
                    "whose concatenation is the one-file output; implied by --dask with a directory. "
@@ -184,23 +184,15 @@ def convert(inputs: tuple[str, ...], source: str, profile: str, outputs: tuple[s
                                  protocol=extra["store_protocol"], default_graph=extra["default_graph"],
                                  resume=extra["resume"], profiles=opts.profiles, inputs=list(inputs))
                 stack.enter_context(sink)  # commits on success, keeps the checkpoint on failure
-            validator = edm_checker = None
-            checks = []
-            shacl_profiles = [p for p in opts.profiles if p != "edm"]
-            if shacl_profiles and (extra.get("validate_") or extra.get("report_path") or extra.get("shapes_dir")):
-                from ..shacl import RecordValidator
-                validator = RecordValidator(extra.get("shapes_dir"), extra.get("on_invalid") or "keep",
-                                            keep_all=bool(extra.get("report_path")))
-                checks.append(validator)
-            if "edm" in opts.profiles and extra.get("validate_"):
-                from ..edm_check import RecordChecker
-                edm_checker = RecordChecker(extra.get("on_invalid") or "keep")
-                checks.append(edm_checker)
+            # this process's checks keep the reports; the workers' (--jobs) only look
+            made = {kind: make() for kind, make in _checks(extra, opts, keep_all=bool(extra.get("report_path")))}
+            checks = list(made.values())
+            validator, edm_checker = made.get("shacl"), made.get("edm")
             if jobs > 1 or dask or parts_dir:
                 from .. import parallel
                 summary, _ = parallel.convert(
                     opts, outs, jobs=jobs, dask=dask, parts=parts_dir, parts_format=fmt or "nq", sink=sink,
-                    rejects=rej, progress=progress_display, checks=checks, worker_checks=_factories(extra, opts),
+                    rejects=rej, progress=progress_display, checks=checks, worker_checks=[make for _, make in _checks(extra, opts)],
                     size=extra.get("partition_size"),
                     on_plan=None if quiet else lambda plan: progress_display.display.note(plan.line()))
             else:
@@ -244,16 +236,18 @@ def _jobs(text: str) -> int:
     return n
 
 
-def _factories(extra: dict[str, Any], opts: Any) -> list[Any]:
-    """The record checks as a worker process makes them (picklable: a class and its arguments)."""
+def _checks(extra: dict[str, Any], opts: Any, keep_all: bool = False) -> list[tuple[str, Any]]:
+    """The record checks the options ask for, in order, as (kind, maker): a maker is picklable (a class and its
+    arguments), for the workers of --jobs."""
     import functools
-    out: list[Any] = []
+    out: list[tuple[str, Any]] = []
     if [p for p in opts.profiles if p != "edm"] and (extra.get("validate_") or extra.get("report_path") or extra.get("shapes_dir")):
         from ..shacl import RecordValidator
-        out.append(functools.partial(RecordValidator, extra.get("shapes_dir"), extra.get("on_invalid") or "keep"))
+        out.append(("shacl", functools.partial(RecordValidator, extra.get("shapes_dir"),
+                                               extra.get("on_invalid") or "keep", keep_all=keep_all)))
     if "edm" in opts.profiles and extra.get("validate_"):
         from ..edm_check import RecordChecker
-        out.append(functools.partial(RecordChecker, extra.get("on_invalid") or "keep"))
+        out.append(("edm", functools.partial(RecordChecker, extra.get("on_invalid") or "keep")))
     return out
 
 
