@@ -7,8 +7,9 @@
       part-000001.nq
       manifest.json       # the parts in order, with their counts, sizes and sha256
 
-The parts, concatenated in manifest order, are exactly the one-file output. The writer describes
-each part with :meth:`Part.of_file` and commits the manifest with :func:`write_manifest`; a reader
+The parts, concatenated in manifest order, are exactly the one-file output. The writer
+(``arkgraph.parallel.PartWriter``) hashes each part as it writes it (:meth:`Part.of_file` describes a part
+already on disk) and commits the manifest with :func:`write_manifest`; a reader
 (``arkgraph load DIR/``) takes :func:`checked_parts`: the manifest read, every part checked against
 it, and the paths in order, or an :class:`~arkgraph.errors.InputError` naming each problem.
 """
