@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import time
 import socket
 import subprocess
 import sys
@@ -186,6 +187,9 @@ def _child_setup() -> None:  # pragma: no cover - runs in the child, between for
         pass
 
 
+STOP_GRACE = 10  # seconds a server asked to stop has before it is killed
+
+
 class Server:
     """A running read-only Oxigraph server on a store; :meth:`stop` (or leaving the ``with``) ends it."""
 
@@ -201,8 +205,19 @@ class Server:
         return self.url + "query"
 
     def wait(self) -> int:
-        """Block until the server exits; its exit status. Raises if it stopped by itself with an error."""
-        code = self.proc.wait()
+        """Block until the server exits; its exit status. Raises if it stopped by itself with an error.
+        Once asked to stop, it has STOP_GRACE seconds to do so before it is killed (a client holding a
+        connection open can keep a graceful shutdown waiting: a CI run saw one outlast 60 s)."""
+        asked = None
+        while True:
+            try:
+                code = self.proc.wait(1)
+                break
+            except subprocess.TimeoutExpired:
+                if self.stopping:
+                    asked = asked or time.monotonic()
+                    if time.monotonic() - asked > STOP_GRACE:
+                        self.proc.kill()
         self._release()
         if not self.stopping and code != 0:
             raise ArkgraphError(f"the server stopped: {_server_error(list(self._output), code)}")
